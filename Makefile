@@ -1,0 +1,55 @@
+# ReviewDesk: `make run` to try it, `make test` to check it. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+
+.PHONY: run test bench smoke lint messages install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## run: install, migrate, load the demo shop, start web + worker + beat (Ctrl-C stops all)
+run: export DEBUG ?= 1
+run: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+
+## test: install test dependencies and run the whole suite
+test: install-test
+	$(BIN)/python -m pytest
+
+## smoke: the suite's fast part on the embedded defaults (SQLite, filesystem broker)
+smoke: install-test
+	env -u DATABASE_URL -u REDIS_URL REVIEWDESK_VAR_DIR="$(CURDIR)/var/smoke" \
+		$(BIN)/python -m pytest -m "not browser" -q tests/test_smoke.py tests/reviews/test_pages.py tests/test_celery_worker.py
+
+## bench: the project's benchmarks against DATABASE_URL / REDIS_URL; writes var/bench.json
+bench: install-test
+	$(BIN)/python -m bench
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## messages: refresh locale/ from the templates and code, then compile
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location
+	$(BIN)/python manage.py compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var

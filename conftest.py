@@ -1,0 +1,1 @@
+# The project root on sys.path for pytest (tests import config, reviews, outreach).

@@ -1,0 +1,1 @@
+"""Outreach: the playbook, planned contacts, messages and public replies (see issue 5)."""

@@ -1,0 +1,17 @@
+from django.http import HttpRequest
+
+from .models import Membership, Role
+
+
+def navigation(request: HttpRequest) -> dict:
+    """Which sections the navigation shows: one per role the user holds in any shop."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    roles = set(Membership.objects.for_user(user).values_list("role", flat=True))
+    return {
+        "nav_roles": roles,
+        "nav_is_agent": Role.AGENT in roles,
+        "nav_is_lead": Role.LEAD in roles,
+        "nav_is_manager": Role.MANAGER in roles,
+    }

@@ -1,0 +1,428 @@
+"""Shops, the people in them, buyers and their reviews, and every review's timeline."""
+
+import secrets
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Platform(models.TextChoices):
+    TAOBAO = "taobao", _("Taobao")
+    TMALL = "tmall", _("Tmall")
+    JD = "jd", _("JD")
+    EBAY = "ebay", _("eBay")
+    OTHER = "other", _("Other")
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Support agent")
+    LEAD = "lead", _("Team lead")
+    MANAGER = "manager", _("Shop manager")
+
+
+class ShopQuerySet(models.QuerySet):
+    def for_user(self, user, *roles: str) -> "ShopQuerySet":
+        """The shops `user` belongs to (optionally: with one of `roles`).
+
+        Every scoped read in the project starts here, so a forgotten filter cannot leak
+        another shop's data.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        memberships = Membership.objects.filter(user=user)
+        if roles:
+            memberships = memberships.filter(role__in=roles)
+        return self.filter(id__in=memberships.values("shop_id"))
+
+
+class Shop(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), unique=True)
+    platform = models.CharField(_("platform"), max_length=10, choices=Platform.choices)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone]
+    )
+    high_value_threshold = models.DecimalField(
+        _("high-value order threshold"), max_digits=10, decimal_places=2, default=Decimal("500")
+    )
+    webhook_secret = models.CharField(_("webhook secret"), max_length=64, default=new_webhook_secret)
+    revision_link_template = models.CharField(
+        _("revision link template"),
+        max_length=300,
+        blank=True,
+        help_text=_("Link sent to buyers who agree to revise; {order_id} is filled in."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ShopQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_user(self, user) -> "MembershipQuerySet":
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    on_duty = models.BooleanField(_("on duty"), default=True)
+    capacity = models.PositiveIntegerField(_("capacity"), default=40)
+    shift_start = models.TimeField(_("shift start"), null=True, blank=True)
+    shift_end = models.TimeField(_("shift end"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "shop"], name="membership_one_role_per_shop")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.shop} ({self.get_role_display()})"
+
+
+class Buyer(models.Model):
+    """A buyer as one shop knows them (nick is unique per shop on the platforms)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="buyers")
+    nick = models.CharField(_("buyer nick"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_timezone]
+    )
+    do_not_contact_at = models.DateTimeField(_("do not contact since"), null=True, blank=True)
+    do_not_contact_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("buyer")
+        verbose_name_plural = _("buyers")
+        constraints = [models.UniqueConstraint(fields=["shop", "nick"], name="buyer_nick_per_shop")]
+
+    def __str__(self) -> str:
+        return self.nick
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone or self.shop.timezone)
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: enough to recognise a number, not enough to dial it."""
+    digits = phone.strip()
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    if len(digits) <= 7:
+        return digits[:1] + "*" * (len(digits) - 3) + digits[-2:]
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+class Rating(models.TextChoices):
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    CONTACTING = "contacting", _("Contacting")
+    AGREED = "agreed", _("Agreed to revise")
+    REVISED = "revised", _("Revised")
+    DECLINED = "declined", _("Declined")
+    UNREACHABLE = "unreachable", _("Unreachable")
+    REPLIED = "replied", _("Replied publicly")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = [Status.NEW, Status.CONTACTING, Status.AGREED, Status.DECLINED, Status.UNREACHABLE]
+
+
+class Cause(models.TextChoices):
+    LOGISTICS = "logistics", _("Logistics")
+    PRODUCT_SERVICE = "product_service", _("Product / service")
+    BUYER_SIDE = "buyer_side", _("Buyer side")
+    UNCLEAR = "unclear", _("Unclear")
+
+
+class SubCause(models.TextChoices):
+    COURIER_SPEED = "courier_speed", _("Courier speed")
+    COURIER_ATTITUDE = "courier_attitude", _("Courier attitude")
+    LOST_OR_MISDELIVERED = "lost_or_misdelivered", _("Lost or misdelivered")
+    LOGISTICS_OTHER = "logistics_other", _("Other logistics")
+    QUALITY = "quality", _("Quality")
+    DAMAGED = "damaged", _("Damaged")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    WRONG_OR_MISSING_ITEM = "wrong_or_missing_item", _("Wrong or missing item")
+    SHIPPING_DELAY = "shipping_delay", _("Shipping delay")
+    CUSTOMER_SERVICE = "customer_service", _("Customer service")
+    PRICE = "price", _("Price")
+    PRODUCT_SERVICE_OTHER = "product_service_other", _("Other product / service")
+    DISLIKE_OR_EXPECTATION = "dislike_or_expectation", _("Dislike / expectation")
+    ORDERED_WRONG = "ordered_wrong", _("Ordered wrong")
+    MISOPERATION = "misoperation", _("Misoperation")
+    PRICE_REGRET = "price_regret", _("Price regret")
+    MALICIOUS = "malicious", _("Malicious")
+    BUYER_SIDE_OTHER = "buyer_side_other", _("Other buyer side")
+    UNCLEAR = "unclear", _("Unclear")
+
+
+# The taxonomy of DESIGN.md: each sub-cause belongs to exactly one cause.
+SUBCAUSES_BY_CAUSE: dict[str, tuple[str, ...]] = {
+    Cause.LOGISTICS: ("courier_speed", "courier_attitude", "lost_or_misdelivered", "logistics_other"),
+    Cause.PRODUCT_SERVICE: (
+        "quality", "damaged", "not_as_described", "wrong_or_missing_item", "shipping_delay",
+        "customer_service", "price", "product_service_other",
+    ),
+    Cause.BUYER_SIDE: (
+        "dislike_or_expectation", "ordered_wrong", "misoperation", "price_regret", "malicious",
+        "buyer_side_other",
+    ),
+    Cause.UNCLEAR: ("unclear",),
+}
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    SERIOUS = "serious", _("Serious")
+
+
+class KeyKind(models.TextChoices):
+    """What the idempotency key of a review was derived from."""
+
+    REVIEW_ID = "review_id", _("platform review id")
+    ORDER_LINE = "order_line", _("order id + product line")
+    ORDER_BUYER_TIME = "order_buyer_time", _("order id + buyer + review time")
+
+
+class Source(models.TextChoices):
+    IMPORT = "import", _("File import")
+    WEBHOOK = "webhook", _("Webhook")
+    DEMO = "demo", _("Demo data")
+
+
+class ReviewQuerySet(models.QuerySet):
+    def for_user(self, user, *roles: str) -> "ReviewQuerySet":
+        return self.filter(shop__in=Shop.objects.for_user(user, *roles))
+
+    def open(self) -> "ReviewQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Review(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="reviews")
+    buyer = models.ForeignKey(
+        Buyer, on_delete=models.PROTECT, related_name="reviews", null=True, blank=True
+    )
+    external_key = models.CharField(_("idempotency key"), max_length=255)
+    key_kind = models.CharField(max_length=20, choices=KeyKind.choices, default=KeyKind.REVIEW_ID)
+    platform_review_id = models.CharField(_("platform review id"), max_length=100, blank=True)
+    order_id = models.CharField(_("order id"), max_length=100, blank=True)
+    product_name = models.CharField(_("product"), max_length=255, blank=True)
+    sku = models.CharField(_("SKU"), max_length=100, blank=True)
+    amount = models.DecimalField(_("paid amount"), max_digits=12, decimal_places=2, null=True, blank=True)
+    rating = models.CharField(_("rating"), max_length=10, choices=Rating.choices)
+    text = models.TextField(_("review text"), blank=True)
+    followup_text = models.TextField(_("follow-up review (追评)"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"))
+    followup_at = models.DateTimeField(_("follow-up review at"), null=True, blank=True)
+    courier = models.CharField(_("courier"), max_length=50, blank=True)
+    tracking_no = models.CharField(_("tracking number"), max_length=64, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    dsr = models.JSONField(_("DSR scores"), default=dict, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.IMPORT)
+
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_reviews",
+        verbose_name=_("assigned to"),
+    )
+
+    # Classification (see reviews/classifier): the latest result, with its model version.
+    cause = models.CharField(_("cause"), max_length=16, choices=Cause.choices, default=Cause.UNCLEAR)
+    subcause = models.CharField(
+        _("sub-cause"), max_length=24, choices=SubCause.choices, default=SubCause.UNCLEAR
+    )
+    severity = models.CharField(
+        _("severity"), max_length=8, choices=Severity.choices, default=Severity.MINOR
+    )
+    confidence = models.FloatField(_("confidence"), default=0.0)
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    evidence = models.JSONField(_("evidence"), default=list, blank=True)
+    model_version = models.CharField(max_length=40, blank=True)
+    needs_triage = models.BooleanField(_("needs triage"), default=False)
+    classified_at = models.DateTimeField(null=True, blank=True)
+
+    # Optimistic concurrency: every state-changing service bumps it with a conditional
+    # update, so two agents acting at once cannot both win.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            # Ingestion's idempotency: one row per review of a shop, however often imported.
+            models.UniqueConstraint(fields=["shop", "external_key"], name="review_key_per_shop"),
+        ]
+        indexes = [
+            # The agent's queue: my open items of a shop.
+            models.Index(fields=["assigned_to", "status"], name="review_assignee_status"),
+            # The lead's board and lane counts: open items per shop and status.
+            models.Index(fields=["shop", "status"], name="review_shop_status"),
+            # Reports by period.
+            models.Index(fields=["shop", "reviewed_at"], name="review_shop_reviewed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop.slug}:{self.external_key}"
+
+
+class EventKind(models.TextChoices):
+    IMPORTED = "imported", _("Imported")
+    UPDATED = "updated", _("Updated by a later import")
+    CLASSIFIED = "classified", _("Classified")
+    CORRECTED = "corrected", _("Classification corrected")
+    STATUS = "status", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    CONTACT = "contact", _("Contact attempt")
+    MESSAGE = "message", _("Message")
+    FOLLOWUP = "followup", _("Follow-up")
+    ESCALATED = "escalated", _("Escalated")
+    REPLY = "reply", _("Public reply")
+    NOTE = "note", _("Note")
+
+
+class ReviewEvent(models.Model):
+    """One step in a review's life: what happened, who did it, when."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # The review page's timeline.
+            models.Index(fields=["review", "created_at"], name="event_review_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Correction(models.Model):
+    """An agent's correction of a classification: kept with who and when, feeds training."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="corrections")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="corrections")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    text = models.TextField()
+    cause = models.CharField(max_length=16, choices=Cause.choices)
+    subcause = models.CharField(max_length=24, choices=SubCause.choices)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    previous = models.JSONField(default=dict, blank=True)
+    trained_into = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # Retraining: the corrections of a shop not yet in a model.
+            models.Index(fields=["shop", "trained_into"], name="correction_shop_trained"),
+        ]
+
+
+class ClassifierModel(models.Model):
+    """A trained model, stored in the database so every worker and web process loads it."""
+
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, null=True, blank=True, related_name="classifier_models"
+    )
+    version = models.CharField(max_length=40, unique=True)
+    artifact = models.BinaryField()
+    n_examples = models.PositiveIntegerField(default=0)
+    n_corrections = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop"], condition=models.Q(is_active=True), name="one_active_model_per_shop"
+            )
+        ]
+
+
+class AuditLog(models.Model):
+    """Append-only record of sensitive actions: who, what, when, from where."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    shop = models.ForeignKey(Shop, on_delete=models.SET_NULL, null=True, blank=True)
+    action = models.CharField(max_length=40)
+    target = models.CharField(max_length=100, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["shop", "created_at"], name="audit_shop_time")]
+
+
+class Heartbeat(models.Model):
+    """Last time a background process proved it was alive (a worker ran beat's heartbeat)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    seen_at = models.DateTimeField()

@@ -1,0 +1,18 @@
+// Site-wide behaviour. No inline scripts anywhere: pages configure JS via data-* attributes.
+(function () {
+  "use strict";
+  // After an htmx swap fails on the server, say so instead of silently doing nothing.
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    var box = document.querySelector(".messages") || (function () {
+      var ul = document.createElement("ul");
+      ul.className = "messages";
+      document.querySelector("main").prepend(ul);
+      return ul;
+    })();
+    var li = document.createElement("li");
+    li.className = "msg msg-error";
+    li.textContent = (document.documentElement.lang.indexOf("zh") === 0 ? "请求失败（" : "Request failed (") + status + ")";
+    box.appendChild(li);
+  });
+})();
