@@ -46,10 +46,14 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## messages: refresh locale/ from the templates and code, then compile
+## messages: refresh locale/ from templates and code; translations live in locale/parts/*.po
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location
-	$(BIN)/python manage.py compilemessages -l zh_Hans
+	mkdir -p var
+	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	msgcat --use-first locale/parts/*.po locale/zh_Hans/LC_MESSAGES/django.po -o var/messages-combined.po
+	msgmerge --quiet --no-fuzzy-matching var/messages-combined.po locale/zh_Hans/LC_MESSAGES/django.po \
+		| msgattrib --no-obsolete -o locale/zh_Hans/LC_MESSAGES/django.po
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var

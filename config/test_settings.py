@@ -20,3 +20,7 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 # A SQLite test database in a file (not in memory) so worker subprocesses share it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+
+# Serve static files from the finders (no collectstatic in tests; the browser tests need them).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
