@@ -15,7 +15,9 @@ VAR_DIR = Path(env_str("REVIEWDESK_VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("DEBUG", False)
 
 # A development key exists only for DEBUG; production must bring its own.
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production" if DEBUG else None)
+SECRET_KEY = env_str(
+    "SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production" if DEBUG else None
+)
 if not DEBUG and SECRET_KEY.startswith("dev-only-"):
     raise ImproperlyConfigured("SECRET_KEY must be set to a real secret when DEBUG is off.")
 
@@ -94,7 +96,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

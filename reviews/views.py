@@ -7,9 +7,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .access import get_review_for_user, shops_for
-from .models import Heartbeat, Membership, Review, Role
-
-QUEUE_PAGE_SIZE = 25
+from .models import Cause, Heartbeat, Membership, Review, Role, Severity, Status, SubCause
+from .selectors import BUYER_GROUPS, LANES, QueueQuery, lane_counts, queue_page
 
 
 @require_GET
@@ -37,25 +36,25 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     shops = shops_for(request, Role.AGENT, Role.LEAD)
-    reviews = (
-        Review.objects.filter(shop__in=shops, assigned_to=request.user)
-        .open()
-        .select_related("shop", "buyer")
-        .order_by("reviewed_at", "id")
-    )
-    after = request.GET.get("after", "")
-    if after.isdigit():
-        reviews = reviews.filter(id__gt=int(after))
-    page = list(reviews[: QUEUE_PAGE_SIZE + 1])
-    return render(
-        request,
-        "reviews/queue.html",
-        {
-            "reviews": page[:QUEUE_PAGE_SIZE],
-            "next_after": page[QUEUE_PAGE_SIZE - 1].id if len(page) > QUEUE_PAGE_SIZE else None,
-            "open_count": reviews.count() if not after else None,
-        },
-    )
+    query = QueueQuery.from_get(request.GET)
+    reviews, next_cursor = queue_page(request.user, shops, query)
+    context = {
+        "reviews": reviews,
+        "next_cursor": next_cursor,
+        "query": query,
+        "counts": lane_counts(request.user, shops),
+        "lanes": LANES,
+        "groups": {key: label for key, (label, _q) in BUYER_GROUPS.items()},
+        "shops": shops,
+        "causes": Cause.choices,
+        "subcauses": SubCause.choices,
+        "severities": Severity.choices,
+        "statuses": Status.choices,
+    }
+    template = "reviews/queue.html"
+    if request.htmx and request.htmx.target == "queue-results":
+        template += "#queue-results"
+    return render(request, template, context)
 
 
 @login_required
@@ -84,9 +83,6 @@ def board(request: HttpRequest) -> HttpResponse:
 def reports(request: HttpRequest) -> HttpResponse:
     shops = shops_for(request, Role.MANAGER)
     by_cause = (
-        Review.objects.filter(shop__in=shops)
-        .values("cause")
-        .annotate(n=Count("id"))
-        .order_by("-n")
+        Review.objects.filter(shop__in=shops).values("cause").annotate(n=Count("id")).order_by("-n")
     )
     return render(request, "reviews/reports.html", {"shops": shops, "by_cause": by_cause})

@@ -35,14 +35,35 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def celery_worker(queues: str, *, env: dict[str, str] | None = None, concurrency: int = 1) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    queues: str, *, env: dict[str, str] | None = None, concurrency: int = 1
+) -> Iterator[subprocess.Popen]:
     """A real `celery worker` subprocess consuming `queues`; killed on exit."""
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
     proc = subprocess.Popen(
-        [celery, "-A", "config", "worker", "--queues", queues, "--concurrency", str(concurrency),
-         "--pool", "prefork", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "--hostname", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
-        cwd=ROOT, env=env or subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            celery,
+            "-A",
+            "config",
+            "worker",
+            "--queues",
+            queues,
+            "--concurrency",
+            str(concurrency),
+            "--pool",
+            "prefork",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--hostname",
+            f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+        ],
+        cwd=ROOT,
+        env=env or subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield proc

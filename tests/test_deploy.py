@@ -12,21 +12,34 @@ from .procs import ROOT
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
+    }
     base["DJANGO_SETTINGS_MODULE"] = "config.settings"
     for key in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
         base.pop(key, None)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 class DeployTestCase(SimpleTestCase):
     def test_it_passes_check_deploy_with_production_settings(self):
         result = run_manage(
-            "check", "--deploy", "--fail-level", "WARNING",
-            DEBUG="0", SECRET_KEY="x7Hq2-production-like-secret-" + "k" * 40, ALLOWED_HOSTS="reviewdesk.example.com",
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            DEBUG="0",
+            SECRET_KEY="x7Hq2-production-like-secret-" + "k" * 40,
+            ALLOWED_HOSTS="reviewdesk.example.com",
         )
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("no issues", result.stdout)
@@ -40,7 +53,6 @@ class DeployTestCase(SimpleTestCase):
         result = run_manage("check", DEBUG="maybe")
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("DEBUG='maybe' is not a boolean", result.stderr)
-
 
 
 class MigrationsTestCase(TestCase):

@@ -42,7 +42,9 @@ def project_url_names() -> set[str]:
 class IsolationTestCase(BaseTestCase):
     def test_it_knows_every_url_pattern(self):
         unknown = project_url_names() - PUBLIC - set(SCOPED)
-        self.assertFalse(unknown, f"Add these URL names to tests/test_isolation.py: {sorted(unknown)}")
+        self.assertFalse(
+            unknown, f"Add these URL names to tests/test_isolation.py: {sorted(unknown)}"
+        )
 
     def urls(self):
         for name, (build, roles) in SCOPED.items():

@@ -22,13 +22,24 @@ pytestmark = pytest.mark.services
 
 
 def embedded_env(var_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
     env.update(DEBUG="1", REVIEWDESK_VAR_DIR=str(var_dir), DEMO_PASSWORD="smoke-pass-1")
     return env
 
 
 def manage(env, *args):
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_it_runs_the_embedded_stack_end_to_end(tmp_path):
@@ -41,11 +52,31 @@ def test_it_runs_the_embedded_stack_end_to_end(tmp_path):
 
     port = free_port()
     bindir = Path(sys.executable).parent
-    web = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    worker = subprocess.Popen([str(bindir / "celery"), "-A", "config", "worker", "--queues", "default,outreach,imports",
-                               "--concurrency", "1", "--loglevel", "INFO"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    web = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [
+            str(bindir / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--queues",
+            "default,outreach,imports",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         jar = http.cookiejar.CookieJar()
@@ -60,20 +91,28 @@ def test_it_runs_the_embedded_stack_end_to_end(tmp_path):
         assert wait_for(up, timeout=60), "web server did not start"
         login_page = opener.open(base + "/login/").read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
-        data = urllib.parse.urlencode({"username": "agent", "password": "smoke-pass-1", "csrfmiddlewaretoken": token})
-        request = urllib.request.Request(base + "/login/", data=data.encode(), headers={"Referer": base + "/login/"})
+        data = urllib.parse.urlencode(
+            {"username": "agent", "password": "smoke-pass-1", "csrfmiddlewaretoken": token}
+        )
+        request = urllib.request.Request(
+            base + "/login/", data=data.encode(), headers={"Referer": base + "/login/"}
+        )
         queue = opener.open(request).read().decode()
         assert "我的待办" in queue
         assert 'href="/reviews/' in queue  # the demo queue has reviews in it
 
-        sent = manage(env, "shell", "-c", "from reviews.tasks import heartbeat_task; heartbeat_task.delay()")
+        sent = manage(
+            env, "shell", "-c", "from reviews.tasks import heartbeat_task; heartbeat_task.delay()"
+        )
         assert sent.returncode == 0, sent.stderr
 
         def worker_seen():
             body = opener.open(base + "/healthz", timeout=2).read().decode()
             return '"worker_seen_s_ago": null' not in body
 
-        assert wait_for(worker_seen, timeout=60), "the worker never ran the task through the filesystem broker"
+        assert wait_for(worker_seen, timeout=60), (
+            "the worker never ran the task through the filesystem broker"
+        )
     finally:
         for proc in (web, worker):
             proc.kill()

@@ -16,7 +16,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        pytest.fail("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it.")
+        pytest.fail(
+            "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it."
+        )
     return path
 
 
@@ -29,8 +31,13 @@ def browser():
             executable_path=chromium_path(),
             headless=True,
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
             ],
         )
         yield browser

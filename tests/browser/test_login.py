@@ -17,7 +17,9 @@ def agent_with_review():
     return agent, review
 
 
-def test_it_logs_in_as_agent_and_sees_the_queue_in_chinese(live_server, page, screenshot, agent_with_review):
+def test_it_logs_in_as_agent_and_sees_the_queue_in_chinese(
+    live_server, page, screenshot, agent_with_review
+):
     page.goto(live_server.url + "/")
     assert "/login/" in page.url
     page.get_by_label("用户名").fill("agent")

@@ -1,0 +1,217 @@
+"""Reads for the work screens: the agent's queue with its lanes, filters and keyset pages."""
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from .models import OPEN_STATUSES, Cause, Rating, Review, Severity, Shop, Status, SubCause
+
+PAGE_SIZE = 25
+
+# Buyer groups of the handbook (seed 000 四.3①): who they are at a glance.
+BUYER_GROUPS: dict[str, tuple[str, Q]] = {
+    "neutral": (
+        _("Neutral reviewers"),
+        Q(rating=Rating.NEUTRAL, status__in=[Status.NEW, Status.CONTACTING]),
+    ),
+    "negative": (
+        _("Negative reviewers"),
+        Q(rating=Rating.NEGATIVE, status__in=[Status.NEW, Status.CONTACTING]),
+    ),
+    "agreed": (_("Agreed to revise"), Q(status=Status.AGREED)),
+    "revised": (_("Revised"), Q(status=Status.REVISED)),
+    "declined": (_("Declined"), Q(status=Status.DECLINED)),
+    "unreachable": (_("Unreachable"), Q(status=Status.UNREACHABLE)),
+}
+
+
+def buyer_group(review: Review) -> str:
+    """The group key of one review (the badge on its row)."""
+    if review.status in (Status.NEW, Status.CONTACTING):
+        return "neutral" if review.rating == Rating.NEUTRAL else "negative"
+    return review.status if review.status in BUYER_GROUPS else ""
+
+
+LANES: dict[str, str] = {
+    "mine": _("My open items"),
+    "triage": _("Needs triage"),
+    "unassigned": _("Unassigned"),
+    "done": _("Finished"),
+}
+
+FINISHED = [Status.REVISED, Status.REPLIED, Status.CLOSED]
+
+
+@dataclass
+class QueueQuery:
+    """The queue's filters, read from the URL (so back button and shared links work)."""
+
+    lane: str = "mine"
+    shop: str = ""
+    cause: str = ""
+    subcause: str = ""
+    severity: str = ""
+    status: str = ""
+    group: str = ""
+    q: str = ""
+    after: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_get(cls, params: QueryDict) -> "QueueQuery":
+        query = cls()
+        allowed = {
+            "lane": LANES,
+            "cause": Cause.values,
+            "subcause": SubCause.values,
+            "severity": Severity.values,
+            "status": Status.values,
+            "group": BUYER_GROUPS,
+        }
+        for name, choices in allowed.items():
+            value = params.get(name, "")
+            if value and value not in choices:
+                query.errors.append(name)  # an unknown value is ignored, not an error page
+                continue
+            if value:
+                setattr(query, name, value)
+        query.shop = params.get("shop", "")[:50]
+        query.q = params.get("q", "").strip()[:100]
+        query.after = params.get("after", "")[:300]
+        return query
+
+    def as_params(self, **overrides: str) -> dict[str, str]:
+        values = {
+            name: getattr(self, name)
+            for name in ("lane", "shop", "cause", "subcause", "severity", "status", "group", "q")
+        }
+        values.update(overrides)
+        return {k: v for k, v in values.items() if v and not (k == "lane" and v == "mine")}
+
+
+# The queue's order: serious first, then the larger order, then the oldest review. (When
+# planned follow-ups carry due times, "overdue, then due soonest" goes in front.)
+SEVERITY_RANK = Case(
+    When(severity=Severity.SERIOUS, then=Value(0)), default=Value(1), output_field=IntegerField()
+)
+ORDER = ("sev_rank", "-amount_sort", "reviewed_at", "id")
+
+
+def _annotated(qs: QuerySet) -> QuerySet:
+    earlier = Review.objects.filter(
+        shop_id=OuterRef("shop_id"),
+        buyer_id=OuterRef("buyer_id"),
+        reviewed_at__lt=OuterRef("reviewed_at"),
+        rating__in=[Rating.NEUTRAL, Rating.NEGATIVE],
+    )
+    return qs.annotate(
+        sev_rank=SEVERITY_RANK,
+        amount_sort=Coalesce(
+            "amount",
+            Value(Decimal("-1")),
+            output_field=DecimalField(max_digits=12, decimal_places=2),
+        ),
+        repeat_buyer=Exists(earlier, output_field=BooleanField()),
+    )
+
+
+def encode_cursor(review: Review) -> str:
+    raw = json.dumps(
+        [review.sev_rank, str(review.amount_sort), review.reviewed_at.isoformat(), review.id]
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[int, Decimal, datetime, int] | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        sev, amount, reviewed, pk = json.loads(base64.urlsafe_b64decode(padded))
+        when = parse_datetime(reviewed)
+        if when is None:
+            return None
+        return int(sev), Decimal(amount), when, int(pk)
+    except (ValueError, TypeError, ArithmeticError):
+        return None
+
+
+def _after(qs: QuerySet, cursor: str) -> QuerySet:
+    """Keyset pagination: rows strictly after the cursor in ORDER (no OFFSET, fast on deep pages)."""
+    decoded = _decode_cursor(cursor)
+    if decoded is None:
+        return qs
+    sev, amount, reviewed, pk = decoded
+    return qs.filter(
+        Q(sev_rank__gt=sev)
+        | Q(sev_rank=sev, amount_sort__lt=amount)
+        | Q(sev_rank=sev, amount_sort=amount, reviewed_at__gt=reviewed)
+        | Q(sev_rank=sev, amount_sort=amount, reviewed_at=reviewed, id__gt=pk)
+    )
+
+
+def queue_base(user, shops: QuerySet) -> QuerySet:
+    return Review.objects.filter(shop__in=shops)
+
+
+def lane_filter(lane: str, user) -> Q:
+    if lane == "triage":
+        return Q(needs_triage=True, status__in=OPEN_STATUSES)
+    if lane == "unassigned":
+        return Q(assigned_to=None, status__in=OPEN_STATUSES)
+    if lane == "done":
+        return Q(assigned_to=user, status__in=FINISHED)
+    return Q(assigned_to=user, status__in=OPEN_STATUSES)
+
+
+def lane_counts(user, shops: QuerySet) -> dict[str, int]:
+    """All lane counts in one query (conditional aggregation over the user's shops)."""
+    return queue_base(user, shops).aggregate(
+        **{lane: Count("id", filter=lane_filter(lane, user)) for lane in LANES}
+    )
+
+
+def queue_page(user, shops: QuerySet, query: QueueQuery) -> tuple[list[Review], str | None]:
+    """One page of the queue and the cursor of the next page (None on the last)."""
+    qs = queue_base(user, shops).filter(lane_filter(query.lane, user))
+    if query.shop:
+        qs = qs.filter(shop__slug=query.shop)
+    for name in ("cause", "subcause", "severity", "status"):
+        if value := getattr(query, name):
+            qs = qs.filter(**{name: value})
+    if query.group:
+        qs = qs.filter(BUYER_GROUPS[query.group][1])
+    if query.q:
+        qs = qs.filter(
+            Q(buyer__nick__icontains=query.q) | Q(order_id=query.q) | Q(text__icontains=query.q)
+        )
+    qs = _annotated(qs).select_related("shop", "buyer").order_by(*ORDER)
+    if query.after:
+        qs = _after(qs, query.after)
+    rows = list(qs[: PAGE_SIZE + 1])
+    page = rows[:PAGE_SIZE]
+    for review in page:
+        review.group = buyer_group(review)
+    next_cursor = encode_cursor(page[-1]) if len(rows) > PAGE_SIZE else None
+    return page, next_cursor
+
+
+__all__ = ["BUYER_GROUPS", "LANES", "PAGE_SIZE", "QueueQuery", "Shop", "lane_counts", "queue_page"]

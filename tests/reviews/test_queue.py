@@ -1,0 +1,150 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils import timezone
+
+from reviews.models import Rating, Severity, Status
+
+from ..base import BaseTestCase
+
+
+class QueueTestCase(BaseTestCase):
+    def setUp(self):
+        self.login(self.agent)
+
+    def get(self, **params):
+        return self.client.get(reverse("queue"), params)
+
+    def ids(self, response):
+        return [r.pk for r in response.context["reviews"]]
+
+    def test_it_orders_serious_first_then_larger_orders_then_oldest(self):
+        now = timezone.now()
+        small_old = self.make_review(
+            self.shop,
+            assigned_to=self.agent,
+            amount=Decimal("10"),
+            reviewed_at=now - timedelta(days=2),
+        )
+        small_new = self.make_review(
+            self.shop,
+            assigned_to=self.agent,
+            amount=Decimal("10"),
+            reviewed_at=now - timedelta(days=1),
+        )
+        big = self.make_review(self.shop, assigned_to=self.agent, amount=Decimal("900"))
+        serious = self.make_review(
+            self.shop, assigned_to=self.agent, severity=Severity.SERIOUS, amount=Decimal("5")
+        )
+        no_amount = self.make_review(self.shop, assigned_to=self.agent, amount=None)
+        self.assertEqual(
+            self.ids(self.get()), [serious.pk, big.pk, small_old.pk, small_new.pk, no_amount.pk]
+        )
+
+    def test_it_pages_with_a_keyset_cursor_without_gaps_or_repeats(self):
+        made = [
+            self.make_review(self.shop, assigned_to=self.agent, amount=Decimal(i % 7))
+            for i in range(60)
+        ]
+        seen, params, pages = [], {}, 0
+        while True:
+            response = self.get(**params)
+            seen += self.ids(response)
+            pages += 1
+            cursor = response.context["next_cursor"]
+            if not cursor:
+                break
+            params = {"after": cursor}
+        self.assertEqual(pages, 3)
+        self.assertEqual(len(seen), 60)
+        self.assertEqual(set(seen), {r.pk for r in made})
+
+    def test_it_runs_a_fixed_number_of_queries_whatever_the_page_holds(self):
+        self.make_review(self.shop, assigned_to=self.agent)
+        with self.assertNumQueries(7) as one:
+            self.get()
+        for _ in range(30):
+            self.make_review(self.shop, assigned_to=self.agent, nick="same-buyer")
+        with self.assertNumQueries(len(one.captured_queries)):
+            response = self.get()
+        self.assertEqual(len(response.context["reviews"]), 25)
+
+    def test_it_counts_every_lane_in_one_go(self):
+        self.make_review(self.shop, assigned_to=self.agent)
+        self.make_review(self.shop, assigned_to=self.agent, needs_triage=True)
+        self.make_review(self.shop, assigned_to=None)
+        self.make_review(self.shop, assigned_to=self.agent, status=Status.REVISED)
+        self.make_review(self.other_shop, assigned_to=None)  # another shop: never counted
+        counts = self.get().context["counts"]
+        self.assertEqual(counts, {"mine": 2, "triage": 1, "unassigned": 1, "done": 1})
+
+    def test_it_filters_by_lane_cause_severity_and_buyer_group(self):
+        neutral = self.make_review(
+            self.shop,
+            assigned_to=self.agent,
+            rating=Rating.NEUTRAL,
+            cause="logistics",
+            subcause="courier_speed",
+        )
+        agreed = self.make_review(
+            self.shop, assigned_to=self.agent, status=Status.AGREED, severity=Severity.SERIOUS
+        )
+        triage = self.make_review(self.shop, assigned_to=None, needs_triage=True)
+        self.assertEqual(self.ids(self.get(group="neutral")), [neutral.pk])
+        self.assertEqual(self.ids(self.get(group="agreed")), [agreed.pk])
+        self.assertEqual(self.ids(self.get(cause="logistics")), [neutral.pk])
+        self.assertEqual(self.ids(self.get(subcause="courier_speed")), [neutral.pk])
+        self.assertEqual(self.ids(self.get(severity="serious")), [agreed.pk])
+        self.assertEqual(self.ids(self.get(lane="triage")), [triage.pk])
+        self.assertEqual(self.ids(self.get(lane="unassigned")), [triage.pk])
+
+    def test_it_searches_nick_order_id_and_review_words(self):
+        a = self.make_review(
+            self.shop, assigned_to=self.agent, nick="快乐的土豆", text="快递太慢了"
+        )
+        b = self.make_review(
+            self.shop, assigned_to=self.agent, order_id="5566778899", text="颜色不对"
+        )
+        self.assertEqual(self.ids(self.get(q="土豆")), [a.pk])
+        self.assertEqual(self.ids(self.get(q="5566778899")), [b.pk])
+        self.assertEqual(self.ids(self.get(q="颜色")), [b.pk])
+
+    def test_it_ignores_unknown_filter_values_instead_of_failing(self):
+        mine = self.make_review(self.shop, assigned_to=self.agent)
+        response = self.get(cause="nonsense", lane="everything", after="%%%garbage")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.ids(response), [mine.pk])
+
+    def test_it_shows_group_and_repeat_complainant_badges(self):
+        first = self.make_review(
+            self.shop,
+            assigned_to=self.agent,
+            nick="老顾客",
+            reviewed_at=timezone.now() - timedelta(days=40),
+        )
+        self.make_review(
+            self.shop, buyer=first.buyer, assigned_to=self.agent, rating=Rating.NEUTRAL
+        )
+        response = self.get()
+        self.assertContains(response, "中评买家")
+        self.assertContains(response, "差评买家")
+        self.assertContains(response, 'class="badge repeat"', count=1)  # only the later review
+
+    def test_it_swaps_only_the_results_for_htmx(self):
+        self.make_review(self.shop, assigned_to=self.agent, text="漏发了一件")
+        response = self.client.get(
+            reverse("queue"),
+            {"lane": "mine"},
+            headers={"HX-Request": "true", "HX-Target": "queue-results"},
+        )
+        body = response.content.decode()
+        self.assertTrue(body.strip().startswith('<div id="queue-results">'))
+        self.assertNotIn("<html", body)
+        self.assertIn("漏发了一件", body)
+
+    def test_it_keeps_filters_in_the_links(self):
+        for _ in range(26):
+            self.make_review(self.shop, assigned_to=self.agent, severity=Severity.SERIOUS)
+        response = self.get(severity="serious")
+        self.assertContains(response, "severity=serious&amp;after=")
