@@ -6,6 +6,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("queue/", views.queue, name="queue"),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/phone/", views.review_reveal_phone, name="review_reveal_phone"),
+    path("reviews/<int:pk>/correct/", views.review_correct, name="review_correct"),
     path("board/", views.board, name="board"),
     path("reports/", views.reports, name="reports"),
 ]

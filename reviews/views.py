@@ -1,13 +1,25 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
+from . import services
 from .access import get_review_for_user, shops_for
-from .models import Cause, Heartbeat, Membership, Review, Role, Severity, Status, SubCause
+from .models import (
+    SUBCAUSES_BY_CAUSE,
+    Cause,
+    Heartbeat,
+    Membership,
+    Review,
+    Role,
+    Severity,
+    Status,
+    SubCause,
+)
 from .selectors import BUYER_GROUPS, LANES, QueueQuery, lane_counts, queue_page
 
 
@@ -57,11 +69,63 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def _subcause_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    labels = dict(SubCause.choices)
+    return [
+        (Cause(cause).label, [(sub, labels[sub]) for sub in subs])
+        for cause, subs in SUBCAUSES_BY_CAUSE.items()
+    ]
+
+
+def _review_context(review: Review, **extra) -> dict:
+    return {
+        "review": review,
+        "events": review.events.select_related("actor"),
+        "subcause_groups": _subcause_groups(),
+        "severities": Severity.choices,
+        **extra,
+    }
+
+
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_review_for_user(request, pk)
-    events = review.events.select_related("actor")
-    return render(request, "reviews/review_detail.html", {"review": review, "events": events})
+    return render(request, "reviews/review_detail.html", _review_context(review))
+
+
+@login_required
+@require_POST
+def review_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_review_for_user(request, pk)
+    phone = services.buyer_reveal_phone(review=review, user=request.user, ip=_client_ip(request))
+    return render(
+        request,
+        "reviews/review_detail.html#buyer-phone",
+        {"review": review, "revealed_phone": phone},
+    )
+
+
+@login_required
+@require_POST
+def review_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_review_for_user(request, pk)
+    subcause = request.POST.get("subcause", review.subcause)
+    severity = request.POST.get("severity", review.severity)
+    cause = next((c for c, subs in SUBCAUSES_BY_CAUSE.items() if subcause in subs), None)
+    if cause is None or severity not in Severity.values:
+        return HttpResponseBadRequest(_("Choose a sub-cause and a severity from the lists."))
+    services.review_correct(
+        review=review, user=request.user, cause=cause, subcause=subcause, severity=severity
+    )
+    review.refresh_from_db()
+    context = _review_context(review, corrected=True)
+    if request.htmx:
+        return render(request, "reviews/review_detail.html#classification", context)
+    return redirect("review_detail", pk=review.pk)
 
 
 @login_required

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -7,3 +8,15 @@ register = template.Library()
 def get_item(mapping: dict, key: str):
     """`{{ counts|get_item:lane }}`: a dict lookup with a variable key."""
     return mapping.get(key, "")
+
+
+FLAG_LABELS = {
+    "extortion_suspected": _("Extortion suspected"),
+    "complaint_threat": _("Complaint threat"),
+    "high_value": _("High-value order"),
+}
+
+
+@register.filter
+def flag_label(flag: str) -> str:
+    return str(FLAG_LABELS.get(flag, flag))

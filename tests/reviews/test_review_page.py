@@ -1,0 +1,78 @@
+from django.urls import reverse
+
+from reviews.models import AuditLog, Correction, ReviewEvent
+
+from ..base import BaseTestCase
+
+
+class ReviewPageTestCase(BaseTestCase):
+    def setUp(self):
+        self.review = self.make_review(
+            self.shop,
+            assigned_to=self.agent,
+            followup_text="追评：用了一周还是不行",
+            evidence=["质量太差"],
+            flags=["complaint_threat"],
+            confidence=0.87,
+        )
+        self.login(self.agent)
+
+    def test_it_shows_the_review_its_followup_order_and_evidence(self):
+        response = self.client.get(reverse("review_detail", args=[self.review.pk]))
+        self.assertContains(response, "质量太差了，洗了一次就破了")
+        self.assertContains(response, "追评：用了一周还是不行")
+        self.assertContains(response, self.review.order_id)
+        self.assertContains(response, "¥99.00")
+        self.assertContains(response, "<li>质量太差</li>", html=True)
+        self.assertContains(response, "投诉威胁")
+        self.assertContains(response, "87%")
+
+    def test_it_reveals_the_phone_on_demand_and_logs_who_and_when(self):
+        url = reverse("review_reveal_phone", args=[self.review.pk])
+        response = self.client.post(url, headers={"HX-Request": "true"})
+        self.assertContains(response, "13812345678")
+        self.assertNotContains(response, "<html")
+        log = AuditLog.objects.get(action="phone_revealed")
+        self.assertEqual((log.actor, log.shop, log.ip), (self.agent, self.shop, "127.0.0.1"))
+        self.assertTrue(
+            ReviewEvent.objects.filter(
+                review=self.review, actor=self.agent, data__phone_revealed=True
+            ).exists()
+        )
+
+    def test_it_refuses_to_reveal_by_get(self):
+        response = self.client.get(reverse("review_reveal_phone", args=[self.review.pk]))
+        self.assertEqual(response.status_code, 405)
+        self.assertFalse(AuditLog.objects.exists())
+
+    def test_it_needs_the_csrf_token_to_reveal(self):
+        from django.test import Client
+
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.agent)
+        response = client.post(reverse("review_reveal_phone", args=[self.review.pk]))
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(AuditLog.objects.exists())
+
+    def test_it_corrects_the_classification_in_one_request(self):
+        url = reverse("review_correct", args=[self.review.pk])
+        response = self.client.post(
+            url,
+            {"subcause": "courier_speed", "severity": "serious"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'id="classification"')
+        self.review.refresh_from_db()
+        self.assertEqual(
+            (self.review.cause, self.review.subcause, self.review.severity),
+            ("logistics", "courier_speed", "serious"),
+        )
+        correction = Correction.objects.get()
+        self.assertEqual((correction.user, correction.cause), (self.agent, "logistics"))
+
+    def test_it_refuses_a_subcause_that_does_not_exist(self):
+        url = reverse("review_correct", args=[self.review.pk])
+        response = self.client.post(url, {"subcause": "aliens", "severity": "minor"})
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(Correction.objects.exists())
