@@ -296,6 +296,11 @@ class Review(models.Model):
     needs_triage = models.BooleanField(_("needs triage"), default=False)
     classified_at = models.DateTimeField(null=True, blank=True)
 
+    # The hand-off outbox (issue 3): set in the transaction that stores a new or changed
+    # neutral/negative review, cleared by the hand-off task once the planner has it. A row
+    # still set a minute later was missed (broker down) and is re-enqueued by the sweep.
+    handoff_pending_at = models.DateTimeField(null=True, blank=True)
+
     # Optimistic concurrency: every state-changing service bumps it with a conditional
     # update, so two agents acting at once cannot both win.
     version = models.PositiveIntegerField(default=1)
@@ -318,6 +323,12 @@ class Review(models.Model):
             models.Index(fields=["shop", "status"], name="review_shop_status"),
             # Reports by period.
             models.Index(fields=["shop", "reviewed_at"], name="review_shop_reviewed"),
+            # The hand-off sweep: pending rows only (a handful), oldest first.
+            models.Index(
+                fields=["handoff_pending_at"],
+                condition=models.Q(handoff_pending_at__isnull=False),
+                name="review_handoff_pending",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -426,3 +437,133 @@ class Heartbeat(models.Model):
 
     name = models.CharField(max_length=40, unique=True)
     seen_at = models.DateTimeField()
+
+
+class ImportSource(models.TextChoices):
+    FILE = "file", _("Uploaded file")
+    WEBHOOK = "webhook", _("Webhook")
+    COMMAND = "command", _("Command line")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    def for_user(self, user, *roles: str) -> "ImportBatchQuerySet":
+        return self.filter(shop__in=Shop.objects.for_user(user, *roles))
+
+
+class ImportBatch(models.Model):
+    """One import (a file or a webhook call) with its counts: nothing imported goes unaccounted."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="import_batches")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(_("source"), max_length=10, choices=ImportSource.choices)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    # Relative to MEDIA_ROOT (uploads) or an absolute path (command line).
+    path = models.CharField(max_length=500, blank=True)
+    platform = models.CharField(_("platform"), max_length=10, choices=Platform.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    key_kind = models.CharField(_("key used"), max_length=20, choices=KeyKind.choices, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows (estimated)"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    positive = models.PositiveIntegerField(_("positive counted"), default=0)
+    revised = models.PositiveIntegerField(_("revised"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+        indexes = [
+            # The import page: a shop's latest batches.
+            models.Index(fields=["shop", "-created_at"], name="importbatch_shop_recent"),
+            # The sweep: uploads whose task never arrived.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="importbatch_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop.slug} #{self.pk} {self.filename or self.source}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, self.processed_rows * 100 // self.total_rows)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (ImportStatus.PENDING, ImportStatus.RUNNING)
+
+
+class ImportRowError(models.Model):
+    """A rejected row (or webhook item): where, which column, why, and what it looked like."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="errors")
+    row = models.PositiveIntegerField(_("row"))  # spreadsheet row (header = 1) or item index
+    column = models.CharField(_("column"), max_length=100, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    raw = models.CharField(_("raw data"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["row", "id"]
+        indexes = [
+            # The batch page's error list and the error report, in row order.
+            models.Index(fields=["batch", "row"], name="importerror_batch_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.reason}"
+
+
+class PositiveReviewQuerySet(models.QuerySet):
+    def per_day(self):
+        """{day, n} rows: the positive side of the good-review rate."""
+        return self.values("day").annotate(n=models.Count("id")).order_by("day")
+
+
+class PositiveReview(models.Model):
+    """The key of each positive review seen, so counting per shop and day stays exact however
+    often a file is re-imported (positive reviews never enter the queue)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="positive_reviews")
+    external_key = models.CharField(max_length=255)
+    day = models.DateField()  # the review's day in the shop's time zone
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PositiveReviewQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "external_key"], name="positive_key_per_shop")
+        ]
+        indexes = [
+            # Good-review rate: positives per shop and day.
+            models.Index(fields=["shop", "day"], name="positive_shop_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_key} ({self.day})"

@@ -7,3 +7,29 @@ from . import services
 def heartbeat_task(name: str = "worker") -> None:
     """Beat sends this every minute; the row it writes tells /healthz the worker is alive."""
     services.heartbeat_record(name=name)
+
+
+@shared_task(name="reviews.tasks.import_batch_task")
+def import_batch_task(batch_id: int) -> None:
+    """Runs on the "imports" queue (CELERY_TASK_ROUTES) so big files never delay outreach."""
+    from .ingest.service import import_batch_run
+
+    import_batch_run(batch_id=batch_id)
+
+
+@shared_task(name="reviews.tasks.handoff_task", bind=True, max_retries=5)
+def handoff_task(self, review_ids: list[int]) -> None:
+    from .ingest.handoff import reviews_hand_off
+
+    try:
+        reviews_hand_off(review_ids=review_ids)
+    except Exception as exc:  # the rows stay pending: a retry or the sweep picks them up
+        raise self.retry(exc=exc, countdown=30) from exc
+
+
+@shared_task(name="reviews.tasks.handoff_sweep_task")
+def handoff_sweep_task() -> None:
+    """Beat, every minute: re-enqueue hand-offs and imports a broker outage swallowed."""
+    from .ingest.handoff import handoff_sweep
+
+    handoff_sweep()

@@ -1,0 +1,116 @@
+"""The hand-off of new and changed neutral/negative reviews to the outreach planner.
+
+`Review.handoff_pending_at` is the outbox: it is set in the transaction that stores the review,
+so the review and its pending hand-off commit together. The task is enqueued on commit; if the
+broker is down then (DESIGN.md: `delay_on_commit` is not an outbox), the row stays pending and
+`handoff_sweep` re-enqueues it a minute later. The task hands each review over and clears the
+mark in one transaction, so a redelivered or duplicated task finds nothing left to do.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import ImportBatch, ImportStatus, Review
+
+logger = logging.getLogger(__name__)
+
+TASK_SIZE = 200  # reviews per hand-off task
+SWEEP_AFTER = timedelta(minutes=1)
+SWEEP_LIMIT = 20_000
+# A batch still "running" this long after its last progress lost its worker (the task time
+# limit is 30 minutes): it goes back to pending and runs again (imports are idempotent).
+STUCK_AFTER = timedelta(minutes=35)
+
+
+def _send(task, args: tuple) -> bool:
+    try:
+        # retry=False: with the broker down, fail at once rather than stall the import;
+        # the outbox row is the retry.
+        task.apply_async(args, retry=False)
+    except Exception:
+        logger.warning(
+            "could not enqueue %s%s; the sweep will retry", task.name, args[:1], exc_info=True
+        )
+        return False
+    return True
+
+
+def enqueue(review_ids: list[int]) -> None:
+    from ..tasks import handoff_task
+
+    for start in range(0, len(review_ids), TASK_SIZE):
+        if not _send(handoff_task, (review_ids[start : start + TASK_SIZE],)):
+            return  # the broker is down: the rest waits for the sweep as well
+
+
+def enqueue_on_commit(review_ids: list[int]) -> None:
+    transaction.on_commit(lambda: enqueue(review_ids))
+
+
+def enqueue_import(batch_id: int) -> None:
+    from ..tasks import import_batch_task
+
+    _send(import_batch_task, (batch_id,))
+
+
+def reviews_hand_off(*, review_ids: list[int]) -> int:
+    """Hand each still-pending review to the planner and clear its mark, atomically."""
+    from outreach.services import review_plan
+
+    done = 0
+    with transaction.atomic():
+        # SKIP LOCKED: a concurrent copy of this task (redelivery) skips rows this one holds.
+        reviews = (
+            Review.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(id__in=review_ids, handoff_pending_at__isnull=False)
+            .select_related("shop", "buyer")
+            .order_by("id")
+        )
+        for review in reviews:
+            review_plan(review=review)
+            done += 1
+        Review.objects.filter(
+            id__in=[r.pk for r in reviews], handoff_pending_at__isnull=False
+        ).update(handoff_pending_at=None)
+    return done
+
+
+def handoff_sweep(*, now=None) -> dict[str, int]:
+    """Beat's periodic job: re-enqueue hand-offs and imports that a broker outage swallowed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Review.objects.filter(handoff_pending_at__lt=now - SWEEP_AFTER)
+            .order_by("handoff_pending_at")
+            .values_list("id", flat=True)[:SWEEP_LIMIT]
+        )
+        if ids:
+            # Restart their clock so the next sweep does not enqueue them again at once.
+            Review.objects.filter(id__in=ids).update(handoff_pending_at=now)
+            enqueue_on_commit(ids)
+        ImportBatch.objects.filter(
+            status=ImportStatus.RUNNING, updated_at__lt=now - STUCK_AFTER
+        ).update(
+            status=ImportStatus.PENDING,
+            processed_rows=0,
+            created=0,
+            updated=0,
+            unchanged=0,
+            positive=0,
+            revised=0,
+            rejected=0,
+            updated_at=now,
+        )
+        batches = list(
+            ImportBatch.objects.filter(
+                status=ImportStatus.PENDING, created_at__lt=now - SWEEP_AFTER
+            )
+            .exclude(path="")
+            .values_list("id", flat=True)[:100]
+        )
+        for batch_id in batches:
+            transaction.on_commit(lambda b=batch_id: enqueue_import(b))
+    return {"reviews": len(ids), "batches": len(batches)}
