@@ -1,1 +1,379 @@
-"""Outreach: the playbook, planned contacts, messages and public replies (see issue 5)."""
+"""Outreach: the playbook, planned contacts, messages and contact attempts (issue 5).
+
+The database is the scheduler's source of truth: a PlannedContact row per planned item with
+`due_at` in UTC and a state; Celery only delivers (see services.plannedcontact_dispatch_due).
+"""
+
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reviews.models import Buyer, Review, Shop
+
+
+def default_persistence_schedule() -> list[dict]:
+    # Seed 000 一.2, 三: several times, several channels, over about a week.  Hours count
+    # from the first unanswered call; after the last step comes the public-reply task.
+    return [
+        {"after_hours": 3, "channel": "im"},
+        {"after_hours": 24, "channel": "phone"},
+        {"after_hours": 48, "channel": "sms"},
+        {"after_hours": 96, "channel": "platform"},
+        {"after_hours": 144, "channel": "phone"},
+    ]
+
+
+DEFAULT_TEMPLATES = {
+    "revision_instructions": (
+        "您好{nick}，感谢您的理解！修改评价的步骤：1. 打开“我的订单”；2. 找到订单{order_id}，"
+        "点击“评价管理”；3. 选择“修改评价”后提交。链接：{link} 有任何问题随时联系我们。"
+    ),
+    "reminder": (
+        "您好{nick}，之前和您沟通的问题不知道现在是否都解决了？如果还有任何不满意的地方，"
+        "请随时联系我们，我们一直在。链接：{link}"
+    ),
+    "apology": (
+        "您好{nick}，很抱歉之前没能及时联系您，您反馈的问题我们已经改进。"
+        "下次购物我们为您包邮，或送您一份小礼品，略表歉意。"
+    ),
+    "invitation": "您好{nick}，本店上新啦，老顾客专享优惠和小礼品，欢迎回来看看：{link}",
+    "persistence": (
+        "您好{nick}，我是店铺售后客服，想了解一下您对订单{order_id}还有什么不满意的地方，"
+        "方便的时候请回复或联系我们，我们会尽力为您解决。"
+    ),
+    "explanatory_followup": (
+        "您好{nick}，您的问题已经为您处理好了，如果方便，可以追加一条评论说明处理结果，"
+        "帮助其他买家了解情况，非常感谢！"
+    ),
+}
+
+
+class PlaybookQuerySet(models.QuerySet):
+    def for_shop(self, shop: Shop) -> "Playbook":
+        """The shop's playbook; created with the defaults the first time it is asked for."""
+        return self.get_or_create(shop=shop)[0]
+
+
+class Playbook(models.Model):
+    """The tunable rules of one shop's outreach, as data a team lead edits (issue 5)."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="playbook")
+    # Quiet hours in the buyer's local time (seed 004 二②): nothing sent, no call asked.
+    quiet_start = models.TimeField(_("quiet hours start"), default=time(21, 30))
+    quiet_end = models.TimeField(_("quiet hours end"), default=time(9, 0))
+    # Agents' working hours in the shop's time zone: calls are asked for inside them only.
+    work_start = models.TimeField(_("working hours start"), default=time(9, 0))
+    work_end = models.TimeField(_("working hours end"), default=time(21, 30))
+    max_calls_per_day = models.PositiveSmallIntegerField(_("calls per buyer per day"), default=2)
+    max_messages_per_day = models.PositiveSmallIntegerField(
+        _("messages per buyer per day"), default=3
+    )
+    cooling_off_hours = models.PositiveSmallIntegerField(
+        _("cooling-off for serious reviews (hours)"), default=24
+    )
+    historical_days = models.PositiveSmallIntegerField(
+        _("historical review after (days)"), default=30
+    )
+    invitation_only_days = models.PositiveSmallIntegerField(
+        _("invitation only after (days)"), default=180
+    )
+    revise_grace_minutes = models.PositiveIntegerField(
+        _("reminder after agreed time if not revised (minutes)"), default=120
+    )
+    missed_after_minutes = models.PositiveSmallIntegerField(
+        _("escalate a follow-up missed by (minutes)"), default=15
+    )
+    care_call_start = models.TimeField(_("care call from"), default=time(18, 0))
+    care_call_end = models.TimeField(_("care call until"), default=time(19, 0))
+    reply_lead_days = models.PositiveSmallIntegerField(
+        _("reply task this many days before the platform's deadline"), default=5
+    )
+    persistence_schedule = models.JSONField(
+        _("persistence schedule"), default=default_persistence_schedule
+    )
+    templates = models.JSONField(_("message templates"), default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PlaybookQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("playbook")
+        verbose_name_plural = _("playbooks")
+
+    def __str__(self) -> str:
+        return f"{self.shop}"
+
+    def template(self, name: str) -> str:
+        return self.templates.get(name) or DEFAULT_TEMPLATES[name]
+
+    def clean(self) -> None:
+        # Validation only (no side effects): the admin and the lead's form refuse templates
+        # that trade compensation for a review (seed 002 Q3).
+        from django.core.exceptions import ValidationError
+
+        from .guardrails import compliance_problem
+
+        for name, text in (self.templates or {}).items():
+            if problem := compliance_problem(text):
+                raise ValidationError({"templates": f"{name}: {problem}"})
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    IM = "im", _("IM (Wangwang)")
+    SMS = "sms", _("SMS")
+    PLATFORM = "platform", _("Platform message")
+
+
+MESSAGE_CHANNELS = [Channel.IM, Channel.SMS, Channel.PLATFORM]
+
+
+class Kind(models.TextChoices):
+    FIRST_CALL = "first_call", _("First call")
+    APOLOGY_CALL = "apology_call", _("Apology call")
+    INVITATION = "invitation", _("Invitation")
+    REVISION_INSTRUCTIONS = "revision_instructions", _("Revision instructions")
+    REVISE_FOLLOWUP = "revise_followup", _("Follow-up at the agreed time")
+    REMINDER_SMS = "reminder_sms", _("Reminder")
+    PERSISTENCE = "persistence", _("Persistence attempt")
+    EXPLANATORY_FOLLOWUP = "explanatory_followup", _("Ask for an explanatory follow-up review")
+    REPLY_TASK = "reply_task", _("Public reply")
+    CARE_CALL = "care_call", _("Care call")
+    AGENT_MESSAGE = "agent_message", _("Agent's message")
+
+
+class PlanState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    CLAIMED = "claimed", _("Claimed")  # the dispatcher handed it to a worker
+    DUE = "due", _("Due")  # fired: an agent's task waiting in their queue
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+    MISSED = "missed", _("Missed (escalated)")
+
+
+OPEN_PLAN_STATES = [PlanState.PLANNED, PlanState.CLAIMED, PlanState.DUE, PlanState.MISSED]
+
+
+class PlannedContactQuerySet(models.QuerySet):
+    def pending(self) -> "PlannedContactQuerySet":
+        return self.filter(state__in=OPEN_PLAN_STATES)
+
+    def due_for(self, user) -> "PlannedContactQuerySet":
+        """The follow-ups `user` must act on now (the navigation's count, the queue's top)."""
+        return self.filter(assigned_to=user, state__in=[PlanState.DUE, PlanState.MISSED]).order_by(
+            "due_at"
+        )
+
+    def escalated_for(self, user) -> "PlannedContactQuerySet":
+        """Missed follow-ups in the shops where `user` is a team lead (the lead's alerts)."""
+        return self.filter(
+            state=PlanState.MISSED, shop__in=Shop.objects.for_user(user, "lead")
+        ).order_by("escalated_at")
+
+
+class PlannedContact(models.Model):
+    """One planned item of outreach: what, for whom, due when (UTC), and how far it got."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="planned_contacts")
+    buyer = models.ForeignKey(
+        Buyer, on_delete=models.CASCADE, related_name="planned_contacts", null=True, blank=True
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    due_at = models.DateTimeField(_("due at"))
+    deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    state = models.CharField(max_length=10, choices=PlanState.choices, default=PlanState.PLANNED)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    fired_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="planned_contacts",
+    )
+    needs_lead = models.BooleanField(default=False)  # extortion suspected: a lead handles it
+    body = models.TextField(blank=True)  # message text, or the agent's script
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlannedContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("planned contact")
+        verbose_name_plural = _("planned contacts")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="claimed") | Q(claimed_at__isnull=False),
+                name="plannedcontact_claimed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["due", "missed"]) | Q(fired_at__isnull=False),
+                name="plannedcontact_fired_has_time",
+            ),
+        ]
+        indexes = [
+            # The dispatcher: WHERE state='planned' AND due_at <= now + lookahead ORDER BY
+            # due_at FOR UPDATE SKIP LOCKED — a partial index stays small however much is done.
+            models.Index(
+                fields=["due_at"], condition=Q(state="planned"), name="plannedcontact_dispatch"
+            ),
+            # The reaper: WHERE state='claimed' AND claimed_at < now - lease.
+            models.Index(
+                fields=["claimed_at"], condition=Q(state="claimed"), name="plannedcontact_reap"
+            ),
+            # Missed slots: WHERE state='due' AND deadline_at < now.
+            models.Index(
+                fields=["deadline_at"], condition=Q(state="due"), name="plannedcontact_missed"
+            ),
+            # due_for(user): WHERE assigned_to=… AND state IN ('due','missed') ORDER BY due_at.
+            models.Index(fields=["assigned_to", "state", "due_at"], name="plannedcontact_agent"),
+            # Caps and do-not-contact: a buyer's pending items, by day.
+            models.Index(fields=["buyer", "due_at"], name="plannedcontact_buyer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_agent_task(self) -> bool:
+        return self.channel == Channel.PHONE or self.kind in AGENT_KINDS
+
+
+# Items an agent works (shown in their queue); everything else is a message the system sends.
+AGENT_KINDS = {
+    Kind.REVISE_FOLLOWUP,
+    Kind.REPLY_TASK,
+    Kind.FIRST_CALL,
+    Kind.APOLOGY_CALL,
+    Kind.CARE_CALL,
+}
+
+
+class MessageState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    """The outbox: a row per message to a buyer, written in the transaction that decides it.
+
+    Delivery claims the row (queued → sending) with a conditional update before talking to
+    any provider, so a message is sent at most once whatever happens to workers.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="messages", null=True, blank=True
+    )
+    buyer = models.ForeignKey(Buyer, on_delete=models.CASCADE, related_name="messages")
+    planned_contact = models.ForeignKey(
+        PlannedContact, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    to = models.CharField(max_length=100)
+    body = models.TextField()
+    state = models.CharField(
+        max_length=8, choices=MessageState.choices, default=MessageState.QUEUED
+    )
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False), name="message_sent_has_time"
+            ),
+        ]
+        indexes = [
+            # The sweep: WHERE state='queued' AND enqueued_at < now - lease (lost enqueues),
+            # and the reaper: WHERE state='sending' AND claimed_at < now - lease.
+            models.Index(
+                fields=["state", "enqueued_at"],
+                condition=Q(state__in=["queued", "sending"]),
+                name="message_sweep",
+            ),
+            # Caps: a buyer's messages of the day.
+            models.Index(fields=["buyer", "created_at"], name="message_buyer_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.to} ({self.get_state_display()})"
+
+
+class Outcome(models.TextChoices):
+    REACHED = "reached", _("Reached, in progress")
+    AGREED = "agreed", _("Agreed to revise")
+    SOLVED = "solved", _("Problem solved")
+    DECLINED = "declined", _("Declined")
+    NO_ANSWER = "no_answer", _("No answer")
+    DO_NOT_CONTACT = "do_not_contact", _("Asked not to be contacted")
+
+
+class Resolution(models.TextChoices):
+    NONE = "", _("None")
+    PHOTOS = "photos", _("Photos to confirm")
+    RESEND_PART = "resend_part", _("Resend a part")
+    PARTIAL_REFUND = "partial_refund", _("Partial refund")
+    RETURN_PAID = "return_paid", _("Return, shipping paid")
+    FULL_REFUND = "full_refund", _("Full refund")
+    GIFT = "gift", _("Gift or coupon")
+
+
+# Resolutions that hand the buyer money or goods: on an extortion-flagged review they need a
+# team lead's approval.
+COMPENSATIONS = {
+    Resolution.PARTIAL_REFUND,
+    Resolution.FULL_REFUND,
+    Resolution.GIFT,
+    Resolution.RESEND_PART,
+    Resolution.RETURN_PAID,
+}
+
+
+class ContactAttempt(models.Model):
+    """What an agent did and what came of it: the record the caps count and replies cite."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="contact_attempts")
+    buyer = models.ForeignKey(Buyer, on_delete=models.CASCADE, related_name="contact_attempts")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    resolution = models.CharField(
+        max_length=16, choices=Resolution.choices, blank=True, default=Resolution.NONE
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
+        indexes = [
+            # Caps: a buyer's calls of the day, across all the shop's reviews.
+            models.Index(fields=["buyer", "created_at"], name="attempt_buyer_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.get_outcome_display()}"

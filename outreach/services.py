@@ -1,19 +1,887 @@
-"""Outreach writes. `review_plan` is the planner's entry point for reviews handed off by
-ingestion (reviews/ingest/handoff.py); the planner proper (issue 5) fills it in."""
+"""Writes of the outreach engine: the planner, the agent's actions, and the scheduler.
 
-from reviews.models import EventKind, Review, ReviewEvent
+Every state change goes through a keyword-only `<entity>_<verb>` function here and records a
+ReviewEvent.  The scheduler keeps its truth in PlannedContact rows; Celery only delivers:
+the dispatcher claims due rows with a conditional update and enqueues short work, workers
+claim again before any side effect (see DESIGN.md "Engineering notes from the field").
+"""
+
+import logging
+import time as monotonic_time
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from reviews.models import AuditLog, Buyer, EventKind, Membership, Review, ReviewEvent, Role, Status
+
+from . import guardrails, platforms
+from .guardrails import GuardrailError
+from .models import (
+    AGENT_KINDS,
+    OPEN_PLAN_STATES,
+    Channel,
+    ContactAttempt,
+    Kind,
+    Message,
+    MessageState,
+    Outcome,
+    PlannedContact,
+    PlanState,
+    Playbook,
+)
+
+logger = logging.getLogger(__name__)
 
 
-def review_plan(*, review: Review) -> None:
-    """Plan the outreach for a new or changed neutral/negative review.
+def _dispatch_conf() -> dict:
+    # settings.OUTREACH_DISPATCH = {"LOOKAHEAD_SECONDS", "CLAIM_LEASE_SECONDS", "BATCH_SIZE"}
+    return settings.OUTREACH_DISPATCH
 
-    Called inside the hand-off's transaction, once per pending review: whatever it writes
-    commits together with the cleared hand-off mark, so it runs once per hand-off.
-    For now it records on the timeline that the review entered planning.
-    """
-    ReviewEvent.objects.create(
-        review=review,
-        kind=EventKind.NOTE,
-        message="Entered outreach planning",
-        data={"handoff": True},
+
+def _event(review: Review, kind: str, message: str, *, actor=None, **data) -> ReviewEvent:
+    return ReviewEvent.objects.create(
+        review=review, kind=kind, actor=actor, message=message[:500], data=data
     )
+
+
+def _review_set_status(review: Review, status: str, *, actor=None, now=None) -> None:
+    if review.status == status:
+        return
+    now = now or timezone.now()
+    old = review.status
+    Review.objects.filter(id=review.id).update(
+        status=status, status_changed_at=now, version=F("version") + 1
+    )
+    review.status = status
+    _event(review, EventKind.STATUS, f"{old} → {status}", actor=actor, old=old, new=status)
+
+
+def _lead_of(shop):
+    membership = Membership.objects.filter(shop=shop, role=Role.LEAD).select_related("user").first()
+    return membership.user if membership else None
+
+
+def _render(template: str, review: Review, buyer: Buyer | None, link: str = "") -> str:
+    return template.format(
+        nick=buyer.nick if buyer else "", order_id=review.order_id or "", link=link
+    )
+
+
+def _revision_link(review: Review) -> str:
+    template = review.shop.revision_link_template
+    return template.format(order_id=review.order_id) if template else ""
+
+
+def _plan(
+    *,
+    review: Review,
+    kind: str,
+    channel: str,
+    due_at: datetime,
+    assigned_to=None,
+    deadline_at: datetime | None = None,
+    body: str = "",
+    actor=None,
+    **data,
+) -> PlannedContact:
+    planned = PlannedContact.objects.create(
+        shop=review.shop,
+        review=review,
+        buyer=review.buyer,
+        kind=kind,
+        channel=channel,
+        due_at=due_at,
+        deadline_at=deadline_at,
+        assigned_to=assigned_to,
+        needs_lead=guardrails.is_extortion_suspected(review),
+        body=body,
+        data=data,
+    )
+    _event(
+        review,
+        EventKind.FOLLOWUP,
+        f"planned {kind} by {channel} at {due_at.isoformat()}",
+        actor=actor,
+        planned_contact=planned.id,
+        kind=kind,
+        due_at=due_at.isoformat(),
+    )
+    return planned
+
+
+def _assignee(review: Review):
+    # seed 001: a suspected professional bad-reviewer (差评师) is a team lead's case.
+    if guardrails.is_extortion_suspected(review):
+        return _lead_of(review.shop)
+    return review.assigned_to
+
+
+def _message_create(
+    *, review: Review, kind: str, channel: str, body: str, planned=None, now=None
+) -> Message:
+    """Write the outbox row; enqueue its delivery once the transaction commits."""
+    buyer = review.buyer
+    now = now or timezone.now()
+    to = buyer.phone if channel == Channel.SMS else buyer.nick
+    key = f"plan-{planned.id}" if planned else f"{kind}-{review.id}-{now.timestamp():.6f}"
+    message = Message.objects.create(
+        shop=review.shop,
+        review=review,
+        buyer=buyer,
+        planned_contact=planned,
+        kind=kind,
+        channel=channel,
+        to=to,
+        body=body,
+        idempotency_key=key,
+        enqueued_at=now,
+        created_at=now,
+    )
+    _event(review, EventKind.MESSAGE, f"{channel} message queued", message=message.id, kind=kind)
+    _enqueue_on_commit_deliver(message.id)
+    return message
+
+
+def _enqueue_on_commit_deliver(message_id: int) -> None:
+    from .tasks import deliver_message_task
+
+    # robust: with Redis down the row is committed and the sweep enqueues it later
+    # (delay_on_commit alone is not an outbox).
+    transaction.on_commit(
+        lambda: deliver_message_task.apply_async((message_id,), retry=False), robust=True
+    )
+
+
+def _message_now_or_later(
+    *, review: Review, kind: str, channel: str, body: str, playbook: Playbook, now, actor=None
+) -> Message | PlannedContact:
+    """Send at once if the guardrails allow it now; otherwise plan it for the next allowed
+    minute (quiet hours, caps)."""
+    guardrails.check_contactable(review.buyer)
+    guardrails.check_compliance(body)
+    when = guardrails.fit_caps_and_hours(now, buyer=review.buyer, playbook=playbook, call=False)
+    if when <= now:
+        return _message_create(review=review, kind=kind, channel=channel, body=body, now=now)
+    return _plan(review=review, kind=kind, channel=channel, due_at=when, body=body, actor=actor)
+
+
+def _message_channel(buyer: Buyer) -> str:
+    return Channel.SMS if buyer.phone else Channel.IM
+
+
+# ---- the planner -------------------------------------------------------------------------
+
+
+def review_plan(*, review: Review) -> list[PlannedContact]:
+    """Plan a new review's outreach from its shop's playbook and platform (issue 5).
+
+    Idempotent: a review that already has a plan is left alone.
+    """
+    if review.planned_contacts.exists():
+        return []
+    now = timezone.now()
+    playbook = Playbook.objects.for_shop(review.shop)
+    buyer = review.buyer
+    rules = platforms.rules_for(review.shop.platform)
+    planned: list[PlannedContact] = []
+    if buyer is None or buyer.do_not_contact_at is not None:
+        _event(review, EventKind.NOTE, "no outreach: buyer unknown or asked not to be contacted")
+        return planned
+
+    assignee = _assignee(review)
+    age = now - review.reviewed_at
+    goal = "revise" if rules.can_revise else "solve_and_explain"
+
+    if age > timedelta(days=playbook.invitation_only_days):
+        # Seed 000 四.2: after six months talk only about the future, by IM/SMS — no call,
+        # no mention of the review.
+        body = _render(playbook.template("invitation"), review, buyer, _revision_shop_link(review))
+        guardrails.check_compliance(body)
+        if guardrails.mentions_review(body):
+            raise GuardrailError("mentions_review", "the invitation must not mention the review")
+        when = guardrails.fit_caps_and_hours(now, buyer=buyer, playbook=playbook, call=False)
+        planned.append(
+            _plan(
+                review=review,
+                kind=Kind.INVITATION,
+                channel=_message_channel(buyer),
+                due_at=when,
+                body=body,
+                goal="invite",
+            )
+        )
+        return planned
+
+    if age > timedelta(days=playbook.historical_days):
+        # Seed 000 四.2: calm by now — apologise for not reaching them earlier, offer free
+        # shipping or a small gift; the agent may come straight to the point.
+        kind, start = Kind.APOLOGY_CALL, now
+        script = _render(playbook.template("apology"), review, buyer)
+    elif review.severity == "serious":
+        # Seed 000 四.1: serious issue or deep misunderstanding — cool off ~24 h, then call.
+        kind, start = Kind.FIRST_CALL, now + timedelta(hours=playbook.cooling_off_hours)
+        script = ""
+    else:
+        # Seed 000 一.1 / 四.1: a small problem — call at once, they still remember.
+        kind, start = Kind.FIRST_CALL, now
+        script = ""
+    guardrails.check_compliance(script)
+    when = guardrails.fit_caps_and_hours(start, buyer=buyer, playbook=playbook, call=True)
+    planned.append(
+        _plan(
+            review=review,
+            kind=kind,
+            channel=Channel.PHONE,
+            due_at=when,
+            assigned_to=assignee,
+            body=script,
+            goal=goal,
+        )
+    )
+
+    if reply := _plan_reply_task(review=review, playbook=playbook, rules=rules, now=now):
+        planned.append(reply)
+
+    if care := _plan_care_call(review=review, playbook=playbook, now=now, assignee=assignee):
+        planned.append(care)
+    return planned
+
+
+def _revision_shop_link(review: Review) -> str:
+    # The invitation carries the shop's link, not a revision link: no review talk.
+    return ""
+
+
+def _plan_reply_task(*, review: Review, playbook: Playbook, rules, now) -> PlannedContact | None:
+    """Taobao/Tmall: the public reply closes 30 days after the review (or at the buyer's 追评);
+    the task carries that deadline and is brought forward so it is not missed."""
+    deadline = platforms.reply_deadline(
+        review.shop.platform, reviewed_at=review.reviewed_at, followup_at=review.followup_at
+    )
+    if deadline is None:
+        return None  # no window: the reply task comes at the end of the persistence schedule
+    if deadline <= now:
+        _event(review, EventKind.NOTE, "public reply no longer possible on this platform")
+        return None
+    due = max(now, deadline - timedelta(days=playbook.reply_lead_days))
+    return _plan(
+        review=review,
+        kind=Kind.REPLY_TASK,
+        channel=Channel.PLATFORM,
+        due_at=due,
+        deadline_at=deadline,
+        assigned_to=_assignee(review),
+        reply_max_chars=rules.reply_max_chars,
+        reply_needs_person=rules.reply_needs_person,
+    )
+
+
+def _plan_care_call(*, review: Review, playbook: Playbook, now, assignee) -> PlannedContact | None:
+    """Seed 004 四②: a high-value order gets a short care call on the delivery day, 18–19h."""
+    if review.delivered_at is None or review.amount is None:
+        return None
+    if review.amount <= review.shop.high_value_threshold:
+        return None
+    tz = review.shop.tz
+    day = review.delivered_at.astimezone(tz).date()
+    start = datetime.combine(day, playbook.care_call_start, tzinfo=tz)
+    end = datetime.combine(day, playbook.care_call_end, tzinfo=tz)
+    if now >= end:
+        return None
+    return _plan(
+        review=review,
+        kind=Kind.CARE_CALL,
+        channel=Channel.PHONE,
+        due_at=max(now, start),
+        deadline_at=end,
+        assigned_to=assignee,
+    )
+
+
+# ---- the agent's actions -----------------------------------------------------------------
+
+
+def _cancel_pending(queryset, *, reason: str, actor=None, now=None) -> int:
+    now = now or timezone.now()
+    rows = list(queryset.filter(state__in=OPEN_PLAN_STATES).select_related("review"))
+    cancelled = 0
+    for planned in rows:
+        # Conditional: a worker firing it right now wins or loses cleanly, never both.
+        if PlannedContact.objects.filter(id=planned.id, state__in=OPEN_PLAN_STATES).update(
+            state=PlanState.CANCELLED, finished_at=now
+        ):
+            cancelled += 1
+            _event(
+                planned.review,
+                EventKind.FOLLOWUP,
+                f"cancelled {planned.kind}: {reason}",
+                actor=actor,
+                planned_contact=planned.id,
+                reason=reason,
+            )
+    return cancelled
+
+
+@transaction.atomic
+def review_record_agreement(*, review: Review, agent, when: datetime) -> PlannedContact:
+    """The buyer agreed to revise at `when` (an exact minute, see timephrase).
+
+    Seed 000 四.3: send the step-by-step instructions with the revision link at once by
+    IM/SMS; a follow-up is due for the agent at the agreed minute; a polite reminder (never a
+    call) goes out a grace period later if the review is still not revised.
+    """
+    now = timezone.now()
+    rules = platforms.rules_for(review.shop.platform)
+    if not rules.can_revise:
+        raise GuardrailError(
+            "cannot_revise",
+            "this platform does not let buyers revise; solve the problem and ask for a 追评",
+        )
+    guardrails.check_contactable(review.buyer)
+    if when <= now:
+        raise GuardrailError("past", "the agreed time has already passed")
+    playbook = Playbook.objects.for_shop(review.shop)
+    if guardrails.is_quiet(when, playbook=playbook, buyer_tz=review.buyer.tz):
+        raise GuardrailError("quiet_hours", "the agreed time is inside the buyer's quiet hours")
+
+    _review_set_status(review, Status.AGREED, actor=agent, now=now)
+    _cancel_pending(
+        review.planned_contacts.exclude(kind=Kind.REPLY_TASK),
+        reason="buyer agreed to revise",
+        actor=agent,
+        now=now,
+    )
+    body = _render(
+        playbook.template("revision_instructions"), review, review.buyer, _revision_link(review)
+    )
+    _message_now_or_later(
+        review=review,
+        kind=Kind.REVISION_INSTRUCTIONS,
+        channel=_message_channel(review.buyer),
+        body=body,
+        playbook=playbook,
+        now=now,
+        actor=agent,
+    )
+    followup = _plan(
+        review=review,
+        kind=Kind.REVISE_FOLLOWUP,
+        channel=Channel.IM,
+        due_at=when,
+        deadline_at=when + timedelta(minutes=playbook.missed_after_minutes),
+        assigned_to=agent,
+        actor=agent,
+    )
+    reminder_at = guardrails.fit_caps_and_hours(
+        when + timedelta(minutes=playbook.revise_grace_minutes),
+        buyer=review.buyer,
+        playbook=playbook,
+        call=False,
+    )
+    reminder = _render(playbook.template("reminder"), review, review.buyer, _revision_link(review))
+    guardrails.check_compliance(reminder)
+    _plan(
+        review=review,
+        kind=Kind.REMINDER_SMS,
+        channel=_message_channel(review.buyer),
+        due_at=reminder_at,
+        body=reminder,
+        actor=agent,
+    )
+    return followup
+
+
+@transaction.atomic
+def review_mark_revised(*, review: Review, user=None) -> None:
+    _review_set_status(review, Status.REVISED, actor=user)
+    _cancel_pending(review.planned_contacts.all(), reason="review revised", actor=user)
+
+
+@transaction.atomic
+def buyer_set_do_not_contact(*, buyer: Buyer, user) -> int:
+    """The buyer asked not to be contacted: record who and when, cancel everything pending
+    for them across all the shop's reviews, and stop their queued messages."""
+    now = timezone.now()
+    Buyer.objects.filter(id=buyer.id, do_not_contact_at__isnull=True).update(
+        do_not_contact_at=now, do_not_contact_by=user
+    )
+    buyer.refresh_from_db(fields=["do_not_contact_at", "do_not_contact_by"])
+    cancelled = _cancel_pending(
+        PlannedContact.objects.filter(buyer=buyer), reason="do not contact", actor=user, now=now
+    )
+    for message in Message.objects.filter(buyer=buyer, state=MessageState.QUEUED):
+        if Message.objects.filter(id=message.id, state=MessageState.QUEUED).update(
+            state=MessageState.FAILED, last_error="buyer asked not to be contacted"
+        ):
+            cancelled += 1
+    for review in buyer.reviews.all():
+        _event(review, EventKind.NOTE, "buyer asked not to be contacted", actor=user)
+    AuditLog.objects.create(
+        actor=user, shop=buyer.shop, action="buyer_do_not_contact", target=f"buyer:{buyer.id}"
+    )
+    return cancelled
+
+
+def _is_lead(shop):
+    def check(user) -> bool:
+        return Membership.objects.filter(user=user, shop=shop, role=Role.LEAD).exists()
+
+    return check
+
+
+@transaction.atomic
+def contact_log(
+    *,
+    review: Review,
+    agent,
+    channel: str,
+    outcome: str,
+    note: str = "",
+    resolution: str = "",
+    approved_by=None,
+) -> ContactAttempt:
+    """Record a contact attempt and plan the next step of the playbook."""
+    now = timezone.now()
+    guardrails.check_compensation(
+        review, resolution=resolution, approved_by=approved_by, is_lead=_is_lead(review.shop)
+    )
+    attempt = ContactAttempt.objects.create(
+        review=review,
+        buyer=review.buyer,
+        agent=agent,
+        channel=channel,
+        outcome=outcome,
+        resolution=resolution,
+        approved_by=approved_by,
+        note=note,
+        created_at=now,
+    )
+    _event(
+        review,
+        EventKind.CONTACT,
+        f"{channel}: {outcome}",
+        actor=agent,
+        attempt=attempt.id,
+        outcome=outcome,
+        resolution=resolution,
+    )
+    # The agent's due items for this review are done: nothing to escalate any more.
+    for planned in review.planned_contacts.filter(
+        state__in=[PlanState.DUE, PlanState.MISSED], kind__in=AGENT_KINDS
+    ).exclude(kind=Kind.REPLY_TASK):
+        PlannedContact.objects.filter(id=planned.id, state=planned.state).update(
+            state=PlanState.DONE, finished_at=now
+        )
+    if review.status == Status.NEW:
+        _review_set_status(review, Status.CONTACTING, actor=agent, now=now)
+
+    playbook = Playbook.objects.for_shop(review.shop)
+    if outcome == Outcome.NO_ANSWER:
+        _plan_next_persistence(review=review, playbook=playbook, now=now, actor=agent)
+    elif outcome == Outcome.DECLINED:
+        _review_set_status(review, Status.DECLINED, actor=agent, now=now)
+        _cancel_pending(
+            review.planned_contacts.exclude(kind=Kind.REPLY_TASK),
+            reason="buyer declined",
+            actor=agent,
+            now=now,
+        )
+        _plan_reply_now(review=review, playbook=playbook, now=now, actor=agent)
+    elif outcome == Outcome.SOLVED:
+        rules = platforms.rules_for(review.shop.platform)
+        if not rules.can_revise and rules.followup_review_helps:
+            # Tmall: the 差评 stays; an explanatory 追评 tells later buyers it was solved.
+            body = _render(playbook.template("explanatory_followup"), review, review.buyer)
+            _message_now_or_later(
+                review=review,
+                kind=Kind.EXPLANATORY_FOLLOWUP,
+                channel=Channel.IM,
+                body=body,
+                playbook=playbook,
+                now=now,
+                actor=agent,
+            )
+    elif outcome == Outcome.DO_NOT_CONTACT:
+        buyer_set_do_not_contact(buyer=review.buyer, user=agent)
+    return attempt
+
+
+@transaction.atomic
+def message_send(*, review: Review, agent, channel: str, body: str) -> Message | PlannedContact:
+    """An agent's free-text message to the buyer: the same guardrails as the templates
+    (compliance, do-not-contact, quiet hours, caps); outside the allowed hours it waits."""
+    playbook = Playbook.objects.for_shop(review.shop)
+    return _message_now_or_later(
+        review=review,
+        kind=Kind.AGENT_MESSAGE,
+        channel=channel,
+        body=body,
+        playbook=playbook,
+        now=timezone.now(),
+        actor=agent,
+    )
+
+
+def _plan_reply_now(*, review: Review, playbook: Playbook, now, actor=None) -> None:
+    rules = platforms.rules_for(review.shop.platform)
+    pending = review.planned_contacts.filter(kind=Kind.REPLY_TASK, state__in=OPEN_PLAN_STATES)
+    deadline = platforms.reply_deadline(
+        review.shop.platform, reviewed_at=review.reviewed_at, followup_at=review.followup_at
+    )
+    if deadline is not None and deadline <= now:
+        _event(review, EventKind.NOTE, "public reply no longer possible on this platform")
+        return
+    if pending.exists():
+        pending.filter(state=PlanState.PLANNED).update(due_at=now)
+        return
+    _plan(
+        review=review,
+        kind=Kind.REPLY_TASK,
+        channel=Channel.PLATFORM,
+        due_at=now,
+        deadline_at=deadline,
+        assigned_to=_assignee(review),
+        actor=actor,
+        reply_max_chars=rules.reply_max_chars,
+        reply_needs_person=rules.reply_needs_person,
+    )
+
+
+def _plan_next_persistence(*, review: Review, playbook: Playbook, now, actor=None) -> None:
+    """Seed 000 一.2, 三: several tries over about a week, rotating channels; then a public
+    reply.  Stops as soon as the buyer asks not to be contacted."""
+    if review.buyer is None or review.buyer.do_not_contact_at is not None:
+        return
+    schedule = playbook.persistence_schedule
+    step = (
+        review.planned_contacts.filter(kind=Kind.PERSISTENCE)
+        .exclude(state=PlanState.CANCELLED)
+        .count()
+    )
+    if step >= len(schedule):
+        _review_set_status(review, Status.UNREACHABLE, actor=actor, now=now)
+        _plan_reply_now(review=review, playbook=playbook, now=now, actor=actor)
+        return
+    previous = schedule[step - 1]["after_hours"] if step else 0
+    channel = schedule[step]["channel"]
+    due = now + timedelta(hours=schedule[step]["after_hours"] - previous)
+    call = channel == Channel.PHONE
+    due = guardrails.fit_caps_and_hours(due, buyer=review.buyer, playbook=playbook, call=call)
+    body = "" if call else _render(playbook.template("persistence"), review, review.buyer)
+    _plan(
+        review=review,
+        kind=Kind.PERSISTENCE,
+        channel=channel,
+        due_at=due,
+        assigned_to=_assignee(review) if call else None,
+        body=body,
+        actor=actor,
+        step=step,
+    )
+
+
+@transaction.atomic
+def plannedcontact_reassign(*, planned_contact: PlannedContact, to, by) -> PlannedContact:
+    """The lead's one action on a missed slot: give it to someone else, due now."""
+    now = timezone.now()
+    playbook = Playbook.objects.for_shop(planned_contact.shop)
+    PlannedContact.objects.filter(id=planned_contact.id, state__in=OPEN_PLAN_STATES).update(
+        assigned_to=to,
+        state=PlanState.DUE,
+        fired_at=planned_contact.fired_at or now,
+        deadline_at=now + timedelta(minutes=playbook.missed_after_minutes),
+        escalated_at=None,
+    )
+    planned_contact.refresh_from_db()
+    _event(
+        planned_contact.review,
+        EventKind.ASSIGNED,
+        f"{planned_contact.kind} re-assigned to {to}",
+        actor=by,
+        planned_contact=planned_contact.id,
+        to=to.id,
+    )
+    return planned_contact
+
+
+# ---- the scheduler -----------------------------------------------------------------------
+
+
+def plannedcontact_dispatch_due(*, now: datetime | None = None) -> int:
+    """Claim what falls due within the look-ahead and enqueue it with a short ETA.
+
+    Runs from beat every few seconds (never one beat entry per item).  The ETA is at most
+    the look-ahead — seconds, far below Redis' visibility_timeout — so Celery's ETA handling
+    cannot redeliver or hold anything for long.  If the broker is down the claims are
+    undone and the next tick tries again: nothing is lost, the rows are the truth.
+    """
+    conf = _dispatch_conf()
+    batch = int(conf["BATCH_SIZE"])
+    from .tasks import fire_planned_task
+
+    claimed_total = 0
+    stop_at = monotonic_time.monotonic() + 4
+    while True:
+        now_tick = now or timezone.now()
+        horizon = now_tick + timedelta(seconds=float(conf["LOOKAHEAD_SECONDS"]))
+        with transaction.atomic():
+            rows = list(
+                PlannedContact.objects.select_for_update(skip_locked=True)
+                .filter(state=PlanState.PLANNED, due_at__lte=horizon)
+                .order_by("due_at")
+                .values_list("id", "due_at")[: batch * 10]
+            )
+            if not rows:
+                break
+            PlannedContact.objects.filter(
+                id__in=[row[0] for row in rows], state=PlanState.PLANNED
+            ).update(state=PlanState.CLAIMED, claimed_at=now_tick, attempts=F("attempts") + 1)
+        claimed_total += len(rows)
+        # One task per batch of items due in the same second.
+        chunks: list[tuple[datetime, list[int]]] = []
+        for second, group in groupby(rows, key=lambda row: row[1].replace(microsecond=0)):
+            ids = [row[0] for row in group]
+            chunks += [(second, ids[i : i + batch]) for i in range(0, len(ids), batch)]
+        for n, (second, ids) in enumerate(chunks):
+            try:
+                fire_planned_task.apply_async(
+                    (ids,), eta=second if second > now_tick else None, retry=False
+                )
+            except Exception:
+                logger.exception("broker unavailable; un-claiming %s items", len(rows))
+                unsent = [i for _second, chunk in chunks[n:] for i in chunk]
+                PlannedContact.objects.filter(id__in=unsent, state=PlanState.CLAIMED).update(
+                    state=PlanState.PLANNED, claimed_at=None
+                )
+                return claimed_total - len(unsent)
+        if len(rows) < batch * 10 or monotonic_time.monotonic() > stop_at:
+            break
+    return claimed_total
+
+
+def plannedcontact_fire(*, ids: list[int]) -> list[int]:
+    """Fire claimed items: an agent's task becomes due, a message goes to the outbox.
+
+    The worker claims again (claimed → due/done) inside the transaction that does the side
+    effect, so a redelivered or duplicated task finds nothing left to do.
+    """
+    now = timezone.now()
+    fired: list[int] = []
+    with transaction.atomic():
+        rows = list(
+            PlannedContact.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(id__in=ids, state=PlanState.CLAIMED)
+            .select_related("review", "review__shop", "buyer", "shop")
+        )
+        if not rows:
+            return fired
+        playbooks: dict[int, Playbook] = {}
+        due_ids: list[int] = []
+        events: list[ReviewEvent] = []
+        for planned in rows:
+            playbook = playbooks.get(planned.shop_id) or Playbook.objects.for_shop(planned.shop)
+            playbooks[planned.shop_id] = playbook
+            outcome = _fire_one(planned, playbook=playbook, now=now)
+            if outcome == "due":
+                due_ids.append(planned.id)
+                events.append(
+                    ReviewEvent(
+                        review=planned.review,
+                        kind=EventKind.FOLLOWUP,
+                        message=f"{planned.kind} due",
+                        data={"planned_contact": planned.id, "kind": planned.kind, "fired": True},
+                    )
+                )
+            if outcome in ("due", "sent"):
+                fired.append(planned.id)
+        if due_ids:
+            updated = PlannedContact.objects.filter(id__in=due_ids, state=PlanState.CLAIMED).update(
+                state=PlanState.DUE, fired_at=now
+            )
+            assert updated == len(due_ids), "rows locked above cannot change under us"
+            ReviewEvent.objects.bulk_create(events)
+    return fired
+
+
+def _fire_one(planned: PlannedContact, *, playbook: Playbook, now) -> str:
+    """Decide one claimed item: 'due' (agent task; done in bulk by the caller), 'sent'
+    (message written to the outbox), 'cancelled' or 'rescheduled'."""
+    buyer = planned.buyer
+    review = planned.review
+    finished = review.status in (Status.REVISED, Status.CLOSED) and planned.kind != Kind.CARE_CALL
+    if buyer is None or buyer.do_not_contact_at is not None or finished:
+        PlannedContact.objects.filter(id=planned.id).update(
+            state=PlanState.CANCELLED, finished_at=now
+        )
+        _event(
+            review,
+            EventKind.FOLLOWUP,
+            f"cancelled {planned.kind} at fire time",
+            planned_contact=planned.id,
+        )
+        return "cancelled"
+    is_agent = planned.is_agent_task
+    if planned.kind != Kind.REPLY_TASK and guardrails.is_quiet(
+        now, playbook=playbook, buyer_tz=buyer.tz
+    ):
+        # Rules may have changed since planning: never at 3 a.m., whatever was planned.
+        later = guardrails.next_allowed(
+            now, playbook=playbook, buyer_tz=buyer.tz, shop_tz=planned.shop.tz, call=is_agent
+        )
+        PlannedContact.objects.filter(id=planned.id).update(
+            state=PlanState.PLANNED, claimed_at=None, due_at=later
+        )
+        _event(
+            review,
+            EventKind.FOLLOWUP,
+            f"{planned.kind} moved out of quiet hours",
+            planned_contact=planned.id,
+            due_at=later.isoformat(),
+        )
+        return "rescheduled"
+    if is_agent:
+        return "due"
+    PlannedContact.objects.filter(id=planned.id).update(
+        state=PlanState.DONE, fired_at=now, finished_at=now
+    )
+    _message_create(
+        review=review,
+        kind=planned.kind,
+        channel=planned.channel,
+        body=planned.body,
+        planned=planned,
+        now=now,
+    )
+    if planned.kind == Kind.PERSISTENCE:
+        _plan_next_persistence(review=review, playbook=playbook, now=now)
+    return "sent"
+
+
+def plannedcontact_reap(*, now: datetime | None = None) -> int:
+    """Free items stuck in 'claimed' (their task was lost with a Redis restart, or a worker
+    died holding it) so the dispatcher hands them out again.  Safe against a late original:
+    firing is a conditional update, so only one of the two copies can win."""
+    now = now or timezone.now()
+    lease = timedelta(seconds=float(_dispatch_conf()["CLAIM_LEASE_SECONDS"]))
+    return PlannedContact.objects.filter(
+        state=PlanState.CLAIMED, claimed_at__lt=now - lease, due_at__lt=now - lease
+    ).update(state=PlanState.PLANNED, claimed_at=None)
+
+
+def plannedcontact_escalate_missed(*, now: datetime | None = None) -> int:
+    """A follow-up whose minute passed with nothing logged (15 min by default) is escalated:
+    on the timeline, and on the lead's board (PlannedContact.objects.escalated_for)."""
+    now = now or timezone.now()
+    escalated = 0
+    for planned in PlannedContact.objects.filter(
+        state=PlanState.DUE, deadline_at__lt=now
+    ).select_related("review"):
+        if PlannedContact.objects.filter(id=planned.id, state=PlanState.DUE).update(
+            state=PlanState.MISSED, escalated_at=now
+        ):
+            escalated += 1
+            _event(
+                planned.review,
+                EventKind.ESCALATED,
+                f"{planned.kind} missed; team lead alerted",
+                planned_contact=planned.id,
+                assigned_to=planned.assigned_to_id,
+            )
+    return escalated
+
+
+def message_deliver(*, message_id: int) -> bool:
+    """Send one message through the configured backend, at most once.
+
+    The claim (queued → sending) commits before the provider is called: a second copy of
+    the task (broker redelivery, a racing worker) finds the row taken and does nothing.
+    """
+    from .backends import DeliveryError, get_backend
+
+    now = timezone.now()
+    claimed = Message.objects.filter(id=message_id, state=MessageState.QUEUED).update(
+        state=MessageState.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return False
+    message = Message.objects.select_related("buyer", "review").get(id=message_id)
+    if message.buyer.do_not_contact_at is not None:
+        return _message_failed(message, "buyer asked not to be contacted")
+    problem = guardrails.compliance_problem(message.body)
+    if problem:
+        return _message_failed(message, problem)
+    try:
+        provider_id = get_backend().send(message)
+    except DeliveryError as exc:
+        return _message_failed(message, str(exc))
+    Message.objects.filter(id=message.id, state=MessageState.SENDING).update(
+        state=MessageState.SENT, sent_at=timezone.now(), provider_id=provider_id[:100]
+    )
+    if message.review:
+        _event(
+            message.review,
+            EventKind.MESSAGE,
+            f"{message.channel} message sent",
+            message=message.id,
+            provider_id=provider_id,
+        )
+    return True
+
+
+def _message_failed(message: Message, error: str) -> bool:
+    Message.objects.filter(id=message.id, state=MessageState.SENDING).update(
+        state=MessageState.FAILED, last_error=error[:500]
+    )
+    if message.review:
+        _event(
+            message.review,
+            EventKind.MESSAGE,
+            f"{message.channel} message failed: {error}",
+            message=message.id,
+            error=error[:300],
+        )
+    return False
+
+
+def message_sweep(*, now: datetime | None = None) -> int:
+    """The outbox's safety net: re-enqueue queued messages whose enqueue was lost (Redis was
+    down at commit), and fail messages stuck mid-send — the provider may or may not have got
+    them, and sending again could send twice, so a person decides (visible on the review)."""
+    from .tasks import deliver_message_task
+
+    now = now or timezone.now()
+    lease = now - timedelta(seconds=float(_dispatch_conf()["CLAIM_LEASE_SECONDS"]))
+    for message in Message.objects.filter(
+        state=MessageState.SENDING, claimed_at__lt=lease
+    ).select_related("review"):
+        _message_failed(message, "worker lost mid-send: outcome unknown, not retried")
+    requeued = 0
+    for message_id in Message.objects.filter(
+        state=MessageState.QUEUED, enqueued_at__lt=lease
+    ).values_list("id", flat=True)[:1000]:
+        if Message.objects.filter(
+            id=message_id, state=MessageState.QUEUED, enqueued_at__lt=lease
+        ).update(enqueued_at=now):
+            try:
+                deliver_message_task.apply_async((message_id,), retry=False)
+            except Exception:
+                logger.exception(
+                    "broker unavailable; message %s waits for the next sweep", message_id
+                )
+                Message.objects.filter(id=message_id).update(enqueued_at=lease)
+                break
+            requeued += 1
+    return requeued
+
+
+def outreach_tick() -> int:
+    """What beat runs every few seconds: reap, dispatch, escalate, sweep the outbox."""
+    plannedcontact_reap()
+    claimed = plannedcontact_dispatch_due()
+    plannedcontact_escalate_missed()
+    message_sweep()
+    return claimed

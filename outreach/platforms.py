@@ -1,0 +1,97 @@
+"""What each platform allows, in one table (DESIGN.md "Platforms differ", seed 004).
+
+Every rule the planner or the reply screen needs about a platform is read from here, so a
+platform that changes its policy is a one-line edit with its own test.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class PlatformRules:
+    # Can the buyer revise (or delete) a neutral/negative review?  Tmall and JD: no — the
+    # plan aims at solving the problem and, where useful, an explanatory 追评 instead.
+    can_revise: bool
+    # The seller's public reply (评价解释): longest text the platform accepts (None: no limit
+    # we know of), days after the review it may still be posted (None: no window), and
+    # whether a buyer's 追评 closes it.
+    reply_max_chars: int | None
+    reply_window_days: int | None
+    reply_blocked_after_followup: bool
+    # eBay: replies to negative feedback must not be automated; a person posts each one.
+    reply_needs_person: bool
+    # Does an explanatory 追评 help?  On JD it hides behind a click, so it helps little.
+    followup_review_helps: bool
+
+
+PLATFORM_RULES: dict[str, PlatformRules] = {
+    "taobao": PlatformRules(
+        can_revise=True,
+        reply_max_chars=500,
+        reply_window_days=30,
+        reply_blocked_after_followup=True,
+        reply_needs_person=False,
+        followup_review_helps=True,
+    ),
+    "tmall": PlatformRules(
+        can_revise=False,
+        reply_max_chars=500,
+        reply_window_days=30,
+        reply_blocked_after_followup=True,
+        reply_needs_person=False,
+        followup_review_helps=True,
+    ),
+    "jd": PlatformRules(
+        can_revise=False,
+        reply_max_chars=None,
+        reply_window_days=None,
+        reply_blocked_after_followup=False,
+        reply_needs_person=False,
+        followup_review_helps=False,
+    ),
+    "ebay": PlatformRules(
+        can_revise=True,  # a revision request: not after 30 days, once per feedback
+        reply_max_chars=None,
+        reply_window_days=None,
+        reply_blocked_after_followup=False,
+        reply_needs_person=True,
+        followup_review_helps=False,
+    ),
+    "other": PlatformRules(
+        can_revise=True,
+        reply_max_chars=None,
+        reply_window_days=None,
+        reply_blocked_after_followup=False,
+        reply_needs_person=False,
+        followup_review_helps=True,
+    ),
+}
+
+
+def rules_for(platform: str) -> PlatformRules:
+    return PLATFORM_RULES.get(platform, PLATFORM_RULES["other"])
+
+
+def reply_deadline(
+    platform: str, *, reviewed_at: datetime, followup_at: datetime | None = None
+) -> datetime | None:
+    """The last moment a public reply can be posted; None when no limit applies.
+
+    Returns a moment in the past when the reply is already impossible (window over, or the
+    buyer's 追评 closed it) so callers can show "too late" instead of a task.
+    """
+    rules = rules_for(platform)
+    if rules.reply_blocked_after_followup and followup_at is not None:
+        return followup_at
+    if rules.reply_window_days is None:
+        return None
+    return reviewed_at + timedelta(days=rules.reply_window_days)
+
+
+def reply_problem(platform: str, text: str) -> str | None:
+    """Why `text` cannot be posted as a reply on `platform`, or None."""
+    rules = rules_for(platform)
+    if rules.reply_max_chars is not None and len(text) > rules.reply_max_chars:
+        return f"too_long:{rules.reply_max_chars}"
+    return None
