@@ -1,13 +1,16 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services
+from . import assignment, services
 from .access import get_review_for_user, shops_for
 from .models import (
     SUBCAUSES_BY_CAUSE,
@@ -17,6 +20,7 @@ from .models import (
     Review,
     Role,
     Severity,
+    Shop,
     Status,
     SubCause,
 )
@@ -128,19 +132,99 @@ def review_correct(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("review_detail", pk=review.pk)
 
 
+def _board_shop(request: HttpRequest) -> Shop:
+    shops = shops_for(request, Role.LEAD)
+    slug = request.POST.get("shop") or request.GET.get("shop")
+    if slug:
+        return get_object_or_404(shops, slug=slug)
+    return shops.first()
+
+
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    shops = shops_for(request, Role.LEAD)
-    open_reviews = Review.objects.filter(shop__in=shops).open()
+    shop = _board_shop(request)
+    shops = Shop.objects.for_user(request.user, Role.LEAD)
+    open_reviews = Review.objects.filter(shop=shop).open()
+    tiles = open_reviews.aggregate(
+        unassigned=Count("id", filter=Q(assigned_to=None)),
+        open_total=Count("id"),
+        triage=Count("id", filter=Q(needs_triage=True)),
+        serious_unassigned=Count("id", filter=Q(assigned_to=None, severity=Severity.SERIOUS)),
+    )
+    unassigned = (
+        open_reviews.filter(assigned_to=None)
+        .select_related("buyer")
+        .order_by("-severity", "reviewed_at", "id")[:50]
+    )
     return render(
         request,
         "reviews/board.html",
         {
+            "shop": shop,
             "shops": shops,
-            "unassigned": open_reviews.filter(assigned_to=None).count(),
-            "open_total": open_reviews.count(),
+            "tiles": tiles,
+            "unassigned": unassigned,
+            "workload": assignment.workload(Shop.objects.filter(pk=shop.pk)),
+            "agents": assignment.on_duty_agents(shop),
+            "all_agents": Membership.objects.filter(shop=shop, role=Role.AGENT).select_related(
+                "user"
+            ),
         },
     )
+
+
+def _shop_agent(shop: Shop, user_id: str) -> User:
+    return get_object_or_404(
+        User,
+        pk=user_id if str(user_id).isdigit() else 0,
+        memberships__shop=shop,
+        memberships__role__in=[Role.AGENT, Role.LEAD],
+    )
+
+
+@login_required
+@require_POST
+def board_assign(request: HttpRequest) -> HttpResponse:
+    shop = _board_shop(request)
+    agent = _shop_agent(shop, request.POST.get("agent", ""))
+    ids = [int(i) for i in request.POST.getlist("review") if i.isdigit()]
+    reviews = Review.objects.filter(shop=shop, pk__in=ids)
+    n = assignment.reviews_bulk_assign(reviews=reviews, assignee=agent, by=request.user)
+    if n:
+        messages.success(
+            request,
+            _("%(n)d reviews assigned to %(agent)s.")
+            % {"n": n, "agent": agent.get_full_name() or agent.username},
+        )
+    else:
+        messages.warning(request, _("Tick the reviews to assign first."))
+    return redirect(f"{reverse('board')}?shop={shop.slug}")
+
+
+@login_required
+@require_POST
+def board_auto_assign(request: HttpRequest) -> HttpResponse:
+    shop = _board_shop(request)
+    strategy = request.POST.get("strategy", "least_loaded")
+    if strategy not in ("least_loaded", "round_robin"):
+        return HttpResponseBadRequest(_("Unknown strategy."))
+    n = assignment.reviews_auto_assign(shop=shop, by=request.user, strategy=strategy)
+    messages.success(request, _("%(n)d reviews assigned automatically.") % {"n": n})
+    return redirect(f"{reverse('board')}?shop={shop.slug}")
+
+
+@login_required
+@require_POST
+def board_reassign(request: HttpRequest) -> HttpResponse:
+    shop = _board_shop(request)
+    absent = _shop_agent(shop, request.POST.get("absent", ""))
+    n = assignment.agent_reassign_all(shop=shop, absent=absent, by=request.user)
+    messages.success(
+        request,
+        _("%(n)d open reviews of %(agent)s re-assigned; %(agent)s is marked off duty.")
+        % {"n": n, "agent": absent.get_full_name() or absent.username},
+    )
+    return redirect(f"{reverse('board')}?shop={shop.slug}")
 
 
 @login_required

@@ -18,6 +18,9 @@ SCOPED = {
     "home": (None, {"agent", "lead", "manager"}),
     "queue": (None, {"agent", "lead"}),
     "board": (None, {"lead"}),
+    "board_assign": (None, {"lead"}),
+    "board_auto_assign": (None, {"lead"}),
+    "board_reassign": (None, {"lead"}),
     "reports": (None, {"manager"}),
     "review_detail": (lambda t: {"pk": t.make_review(t.shop).pk}, {"agent", "lead", "manager"}),
     "review_reveal_phone": (
@@ -75,8 +78,11 @@ class IsolationTestCase(BaseTestCase):
                 status = self.client.get(url).status_code
                 if role in roles:
                     self.assertIn(status, (200, 302, 405), f"{role} GET {name}")
-                else:
-                    self.assertIn(status, (403, 404), f"{role} GET {name} answered {status}")
+                    continue
+                self.assertIn(status, (403, 404, 405), f"{role} GET {name} answered {status}")
+                # A POST-only view answers GET with 405 for anyone: the POST must be refused.
+                status = self.client.post(url).status_code
+                self.assertIn(status, (403, 404), f"{role} POST {name} answered {status}")
 
     def test_it_asks_anonymous_users_to_log_in_everywhere(self):
         for name, url, _has_object, _roles in self.urls():

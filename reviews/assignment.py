@@ -1,0 +1,166 @@
+"""Assignment services: who works which review. Every assignment is on the review's timeline.
+
+Writes use the review's `version` as an optimistic lock: a lead who assigns from a stale
+board, or two leads at once, cannot silently overwrite each other — exactly one wins.
+"""
+
+from collections.abc import Iterable, Sequence
+from itertools import cycle
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from .models import OPEN_STATUSES, EventKind, Membership, Review, ReviewEvent, Role, Shop
+from .services import audit_record
+
+
+class StaleReview(Exception):
+    """The review changed since the user loaded it; nothing was written."""
+
+
+class NotAnAgentOfShop(ValueError):
+    pass
+
+
+def _check_agent(agent: User, shop_id: int) -> None:
+    if not Membership.objects.filter(
+        user=agent, shop_id=shop_id, role__in=[Role.AGENT, Role.LEAD]
+    ).exists():
+        raise NotAnAgentOfShop(agent.username)
+
+
+def review_assign(
+    *, review: Review, assignee: User | None, by: User, expected_version: int | None = None
+) -> Review:
+    """Give `review` to `assignee` (None: unassign). Raises StaleReview when it changed meanwhile."""
+    if assignee is not None:
+        _check_agent(assignee, review.shop_id)
+    with transaction.atomic():
+        rows = Review.objects.filter(pk=review.pk)
+        if expected_version is not None:
+            rows = rows.filter(version=expected_version)
+        changed = rows.update(
+            assigned_to=assignee, version=F("version") + 1, updated_at=timezone.now()
+        )
+        if changed != 1:
+            raise StaleReview
+        ReviewEvent.objects.create(
+            review=review,
+            kind=EventKind.ASSIGNED,
+            actor=by,
+            message=(assignee.get_full_name() or assignee.username) if assignee else "—",
+            data={"from": review.assigned_to_id, "to": assignee.pk if assignee else None},
+        )
+    audit_record(
+        actor=by,
+        action="review_assigned",
+        shop=review.shop,
+        target=f"review:{review.pk}",
+        to=assignee.pk if assignee else None,
+    )
+    review.refresh_from_db()
+    return review
+
+
+def reviews_bulk_assign(*, reviews: QuerySet, assignee: User, by: User) -> int:
+    """Assign every review of `reviews` (already scoped to the lead's shops) to `assignee`."""
+    count = 0
+    for review in reviews.select_related("shop"):
+        review_assign(review=review, assignee=assignee, by=by)
+        count += 1
+    return count
+
+
+def agent_load(shop: Shop, agents: Iterable[User]) -> dict[int, int]:
+    """Open reviews per agent in `shop` (planned follow-ups are added by the outreach app)."""
+    ids = [a.pk for a in agents]
+    rows = (
+        Review.objects.filter(shop=shop, assigned_to__in=ids, status__in=OPEN_STATUSES)
+        .values("assigned_to")
+        .annotate(n=Count("id"))
+    )
+    load = dict.fromkeys(ids, 0)
+    load.update({row["assigned_to"]: row["n"] for row in rows})
+    return load
+
+
+def on_duty_agents(shop: Shop) -> list[Membership]:
+    return list(
+        Membership.objects.filter(shop=shop, on_duty=True, role=Role.AGENT)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def reviews_auto_assign(
+    *, shop: Shop, by: User, strategy: str = "least_loaded", reviews: QuerySet | None = None
+) -> int:
+    """Hand unassigned open reviews to on-duty agents, within each agent's capacity.
+
+    least_loaded gives each next review to the agent with the most room; round_robin takes
+    turns. An agent at capacity gets nothing more.
+    """
+    members = on_duty_agents(shop)
+    if not members:
+        return 0
+    pending = (
+        reviews
+        if reviews is not None
+        else Review.objects.filter(shop=shop, assigned_to=None, status__in=OPEN_STATUSES)
+    )
+    load = agent_load(shop, [m.user for m in members])
+    capacity = {m.user_id: m.capacity for m in members}
+    turn = cycle(members)
+    assigned = 0
+    for review in pending.order_by("reviewed_at", "id").select_related("shop"):
+        room = {m.user_id: capacity[m.user_id] - load[m.user_id] for m in members}
+        if max(room.values()) <= 0:
+            break
+        if strategy == "round_robin":
+            for _ in range(len(members)):
+                member = next(turn)
+                if room[member.user_id] > 0:
+                    break
+        else:
+            member = max(members, key=lambda m: (room[m.user_id], -m.user_id))
+        review_assign(review=review, assignee=member.user, by=by)
+        load[member.user_id] += 1
+        assigned += 1
+    return assigned
+
+
+def agent_reassign_all(
+    *, shop: Shop, absent: User, by: User, to: Sequence[User] | None = None
+) -> int:
+    """Move every open review of an absent agent, to `to` (in turn) or by auto-assignment."""
+    open_reviews = Review.objects.filter(shop=shop, assigned_to=absent, status__in=OPEN_STATUSES)
+    if not to:
+        Membership.objects.filter(shop=shop, user=absent).update(on_duty=False)
+        return reviews_auto_assign(shop=shop, by=by, reviews=open_reviews)
+    moved = 0
+    for review, agent in zip(open_reviews.order_by("id"), cycle(to), strict=False):
+        review_assign(review=review, assignee=agent, by=by)
+        moved += 1
+    return moved
+
+
+def workload(shops: QuerySet) -> list[dict]:
+    """Per-agent open items, in one query."""
+    return list(
+        Membership.objects.filter(shop__in=shops, role=Role.AGENT)
+        .values(
+            "user_id", "user__username", "user__first_name", "shop__name", "on_duty", "capacity"
+        )
+        .annotate(
+            open=Count(
+                "user__assigned_reviews",
+                filter=Q(
+                    user__assigned_reviews__status__in=OPEN_STATUSES,
+                    user__assigned_reviews__shop=F("shop"),
+                ),
+            )
+        )
+        .order_by("shop__name", "user__username")
+    )
