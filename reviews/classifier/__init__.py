@@ -1,13 +1,43 @@
 """Cause classification (issue 4). The public interface the rest of the project uses.
 
-Interim: until the jieba classifier lands, every review comes out `unclear` (the ingestion
-issue allows exactly this placeholder). The signature below is the contract.
+`classify(text)` → `Classification` (cause, sub-cause, severity, confidence, flags, evidence,
+model version). One pass per review: normalise (normalize.py) → segment once with the
+project's tokenizer (segment.py) → the same tokens feed the rules (rules.py: clauses,
+contrast, negation, the lexicon) and the learned linear model (learned.py) → the two are
+blended here. Rules that fire clearly dominate; where they are silent or split, the model
+decides. A shop with its own retrained model (from agents' corrections) gets it, plus a
+memory of the corrected texts themselves, so the next near-identical review comes out as the
+agent said.
 """
 
+import hashlib
+import math
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
-MODEL_VERSION = "placeholder-0"
+from . import learned, normalize, rules, segment
+from .lexicon import CAUSES, DEFAULT_SUBCAUSE, PUNCT, SUBCAUSES_BY_CAUSE
+
+# Below this a classification goes to the "needs triage" lane instead of being trusted.
+TRIAGE_THRESHOLD = 0.55
+TRAINING_TSV = Path(__file__).with_name("training.tsv")
+MODEL_VERSION = "placeholder-0"  # replaced by the base model's version on first use
+
+# Blend: log P_model(cause) + RULE_WEIGHT × rule score + prior. The prior says what GUIDE.md
+# says: when product and delivery weigh the same, it is the product (and most negative
+# reviews are about the product), so product_service starts a little ahead.
+RULE_WEIGHT = 1.0
+SUB_RULE_WEIGHT = 1.2
+CAUSE_PRIOR = {"logistics": -0.3, "product_service": 0.4, "buyer_side": 0.0}
+# Severity: logit P_model(serious) + SEVERITY_RULE_WEIGHT × (rule severity − SEVERITY_PIVOT).
+SEVERITY_RULE_WEIGHT = 0.8
+SEVERITY_PIVOT = 1.5
+# Corrections memory: a review this similar to a corrected one gets the agent's labels.
+MEMORY_SIMILARITY = 0.6
+MAX_EVIDENCE = 5
 
 
 @dataclass(frozen=True)
@@ -20,6 +50,10 @@ class Classification:
     evidence: list[str] = field(default_factory=list)
     model_version: str = MODEL_VERSION
 
+    @property
+    def needs_triage(self) -> bool:
+        return self.confidence < TRIAGE_THRESHOLD
+
     def as_json(self) -> dict:
         return {
             "cause": self.cause,
@@ -31,6 +65,139 @@ class Classification:
         }
 
 
+# The built-in base model ----------------------------------------------------------------------
+
+_base_lock = threading.Lock()
+_base_model: learned.LinearModel | None = None
+
+
+def load_training(path: Path = TRAINING_TSV) -> list[learned.Example]:
+    examples = []
+    with path.open(encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        idx = [header.index(c) for c in ("text", "cause", "subcause", "severity")]
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= len(header) and parts[idx[0]].strip():
+                examples.append(learned.Example(*(parts[i].strip() for i in idx)))
+    return examples
+
+
+def tokens_of(text: str) -> list[str]:
+    return segment.cut(normalize.normalize(text))
+
+
+def base_model() -> learned.LinearModel:
+    """Trained from the shipped TSV at first use (deterministic, ~1 s), once per process."""
+    global _base_model
+    if _base_model is None:
+        with _base_lock:
+            if _base_model is None:
+                data = TRAINING_TSV.read_bytes() + Path(learned.__file__).read_bytes()
+                version = "base-" + hashlib.sha1(data).hexdigest()[:10]
+                _base_model = learned.train(load_training(), version=version, tokenize=tokens_of)
+    return _base_model
+
+
+def model_for_shop(shop_id: int | None) -> learned.LinearModel:
+    if shop_id is None:
+        return base_model()
+    from .store import shop_model  # the only part that touches the database
+
+    return shop_model(shop_id) or base_model()
+
+
+# Classification -------------------------------------------------------------------------------
+
+
+def _content(tokens: list[str]) -> frozenset[str]:
+    return frozenset(t for t in tokens if t not in PUNCT and not t.isspace())
+
+
+def classify_tokens(
+    tokens: list[str], model: learned.LinearModel, *, exclamations: int = 0
+) -> Classification:
+    """The pure core: one review's tokens → its classification (no I/O)."""
+    rule = rules.analyse(tokens, exclamations)
+    flags = list(rule.flags)
+
+    if model.memory:
+        content = _content(tokens)
+        best, best_sim = None, 0.0
+        for words, labels in model.memory:
+            union = len(content | words)
+            sim = len(content & words) / union if union else 0.0
+            if sim > best_sim:
+                best, best_sim = labels, sim
+        if best is not None and best_sim >= MEMORY_SIMILARITY:
+            cause, subcause, severity, excerpt = best
+            return Classification(
+                cause, subcause, severity, 0.95, flags, [f"≈ {excerpt}"], model.version
+            )
+
+    p_cause, sub_logp, p_serious = model.predict(tokens)
+    rule_causes = rule.cause_scores()
+    logits = {
+        c: math.log(max(p_cause[c], 1e-9)) + RULE_WEIGHT * rule_causes[c] + CAUSE_PRIOR[c]
+        for c in CAUSES
+    }
+    top = max(logits.values())
+    exps = {c: math.exp(v - top) for c, v in logits.items()}
+    total = sum(exps.values())
+    cause = max(CAUSES, key=logits.__getitem__)
+    confidence = exps[cause] / total
+
+    if not rule.scores and len(_content(tokens)) <= 2 and p_cause[cause] < 0.6:
+        # GUIDE.md: "垃圾", "差评" alone — nothing a support agent could tell from.
+        return Classification("unclear", "unclear", "minor", 0.2, flags, [], model.version)
+
+    subcause = max(
+        SUBCAUSES_BY_CAUSE[cause],
+        key=lambda s: sub_logp.get(s, -30.0) + SUB_RULE_WEIGHT * rule.scores.get(s, 0.0),
+    )
+    if subcause not in SUBCAUSES_BY_CAUSE[cause]:
+        subcause = DEFAULT_SUBCAUSE[cause]
+
+    p = min(max(p_serious, 1e-6), 1 - 1e-6)
+    sev_z = math.log(p / (1 - p)) + SEVERITY_RULE_WEIGHT * (rule.severity - SEVERITY_PIVOT)
+    if "complaint_threat" in flags or "extortion_suspected" in flags:
+        sev_z = max(sev_z, 1.0)  # GUIDE.md: threats to complain are serious by definition
+    severity = "serious" if sev_z > 0 else "minor"
+
+    evidence: list[str] = []
+    for sub in [subcause] + sorted(
+        (s for s in rule.evidence if s != subcause and s in SUBCAUSES_BY_CAUSE[cause]),
+        key=lambda s: -rule.scores[s],
+    ):
+        for item in rule.evidence.get(sub, ()):
+            if item not in evidence:
+                evidence.append(item)
+    if not evidence:
+        evidence = model.top_words(tokens, cause)
+    if severity == "serious":
+        evidence += [w for w in rule.severity_evidence if w not in evidence]
+    evidence += [w for w in rule.flag_evidence if w not in evidence]
+    return Classification(
+        cause, subcause, severity, confidence, flags, evidence[:MAX_EVIDENCE], model.version
+    )
+
+
+def _with_high_value(
+    result: Classification, amount: Decimal | None, threshold: Decimal | None
+) -> Classification:
+    if amount is None or threshold is None or amount < threshold:
+        return result
+    return Classification(
+        result.cause,
+        result.subcause,
+        result.severity,
+        result.confidence,
+        [*result.flags, "high_value"],
+        result.evidence,
+        result.model_version,
+    )
+
+
 def classify(
     text: str,
     *,
@@ -38,7 +205,17 @@ def classify(
     high_value_threshold: Decimal | None = None,
     shop_id: int | None = None,
 ) -> Classification:
-    flags = []
-    if amount is not None and high_value_threshold is not None and amount >= high_value_threshold:
-        flags.append("high_value")
-    return Classification("unclear", "unclear", "minor", 0.0, flags)
+    model = model_for_shop(shop_id)
+    text = text or ""
+    tokens = segment.cut(normalize.normalize(text))
+    result = classify_tokens(tokens, model, exclamations=normalize.exclamations(text))
+    return _with_high_value(result, amount, high_value_threshold)
+
+
+def classify_many(texts: Iterable[str], *, shop_id: int | None = None) -> list[Classification]:
+    """Many reviews of one shop: the model is looked up once."""
+    model = model_for_shop(shop_id)
+    cut, norm, loud = segment.cut, normalize.normalize, normalize.exclamations
+    return [
+        classify_tokens(cut(norm(t or "")), model, exclamations=loud(t or "")) for t in texts
+    ]

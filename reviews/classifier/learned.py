@@ -1,0 +1,178 @@
+"""The learned half: a linear model over jieba tokens, trained with scikit-learn, applied
+without it.
+
+Training uses `LogisticRegression` (one model for cause, one for sub-cause, one for
+severity); the fitted coefficients are then stacked into one matrix over one vocabulary so
+that scoring a review is a single numpy row-sum: the per-call overhead of sklearn's
+`predict_proba` (~100 µs) would alone blow the bench's 30% budget over segmentation.
+Artifacts are `.npz` bytes (no pickle: loading a model cannot execute code).
+"""
+
+import io
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .lexicon import CAUSES, PUNCT, SUBCAUSES_BY_CAUSE
+
+SUBCAUSES = tuple(s for c in CAUSES for s in SUBCAUSES_BY_CAUSE[c])
+# Corrections are the shop's own ground truth: they count this many times a shipped example.
+CORRECTION_WEIGHT = 4.0
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    cause: str
+    subcause: str
+    severity: str
+
+
+def features(tokens: Sequence[str]) -> list[str]:
+    """Unigrams and adjacent bigrams of the non-punctuation tokens (不是+质量问题 ≠ 质量问题)."""
+    words = [t for t in tokens if t not in PUNCT and not t.isspace()]
+    feats = list(words)
+    prev = "^"
+    for w in words:
+        feats.append(prev + "_" + w)
+        prev = w
+    return feats
+
+
+@dataclass
+class LinearModel:
+    version: str
+    vocab: dict[str, int]
+    weights: np.ndarray  # (len(vocab), 3 + len(SUBCAUSES) + 1)
+    bias: np.ndarray
+    # Agents' corrections: (content words, (cause, sub-cause, severity, excerpt)).
+    memory: list[tuple[frozenset[str], tuple[str, str, str, str]]] = field(default_factory=list)
+
+    def top_words(self, tokens: Sequence[str], cause: str, n: int = 3) -> list[str]:
+        """The tokens that pushed the model most towards `cause` (evidence when no rule fired)."""
+        col = CAUSES.index(cause)
+        scored = []
+        for tok in dict.fromkeys(tokens):
+            row = self.vocab.get(tok)
+            if row is not None:
+                w = self.weights[row, col] - self.weights[row, :3].mean()
+                if w > 0.2:
+                    scored.append((w, tok))
+        return [tok for _w, tok in sorted(scored, reverse=True)[:n]]
+
+    def logits(self, tokens: Sequence[str]) -> np.ndarray:
+        vocab = self.vocab
+        rows = {vocab[f] for f in features(tokens) if f in vocab}
+        if not rows:
+            return self.bias
+        return self.weights[list(rows)].sum(axis=0) + self.bias
+
+    def predict(self, tokens: Sequence[str]) -> tuple[dict[str, float], dict[str, float], float]:
+        """(cause → probability, sub-cause → log-probability, P(serious))."""
+        z = self.logits(tokens).tolist()
+        cause_z = z[:3]
+        top = max(cause_z)
+        exps = [math.exp(v - top) for v in cause_z]
+        total = sum(exps)
+        causes = {c: e / total for c, e in zip(CAUSES, exps, strict=True)}
+        sub_z = z[3 : 3 + len(SUBCAUSES)]
+        top = max(sub_z)
+        log_total = top + math.log(sum(math.exp(v - top) for v in sub_z))
+        subs = {s: v - log_total for s, v in zip(SUBCAUSES, sub_z, strict=True)}
+        serious = 1.0 / (1.0 + math.exp(-z[-1]))
+        return causes, subs, serious
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        words = sorted(self.vocab, key=self.vocab.__getitem__)
+        np.savez_compressed(
+            buf,
+            version=np.array(self.version),
+            vocab=np.array(words, dtype=str),
+            weights=self.weights.astype(np.float32),
+            bias=self.bias.astype(np.float64),
+            memory_words=np.array([" ".join(sorted(w)) for w, _ in self.memory] or [""], dtype=str),
+            memory_labels=np.array(["\t".join(lab) for _, lab in self.memory] or [""], dtype=str),
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "LinearModel":
+        with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as z:
+            words = z["vocab"].tolist()
+            memory = [
+                (frozenset(w.split()), tuple(lab.split("\t")))
+                for w, lab in zip(z["memory_words"].tolist(), z["memory_labels"].tolist(), strict=True)
+                if lab
+            ]
+            return cls(
+                version=str(z["version"]),
+                vocab={w: i for i, w in enumerate(words)},
+                weights=z["weights"].astype(np.float64),
+                bias=z["bias"],
+                memory=memory,
+            )
+
+
+def train(
+    examples: Iterable[Example],
+    *,
+    version: str,
+    tokenize,
+    weights: Sequence[float] | None = None,
+    C: float = 2.0,
+) -> LinearModel:
+    """Fit on `examples` (deterministic: lbfgs, no shuffling)."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    examples = list(examples)
+    sample_weight = np.asarray(weights if weights is not None else [1.0] * len(examples))
+    feats = [set(features(tokenize(e.text))) for e in examples]
+    vocab: dict[str, int] = {}
+    for fs in feats:
+        for f in sorted(fs):
+            vocab.setdefault(f, len(vocab))
+    rows, cols = [], []
+    for i, fs in enumerate(feats):
+        for f in fs:
+            rows.append(i)
+            cols.append(vocab[f])
+    X = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(examples), len(vocab)))
+
+    n_out = 3 + len(SUBCAUSES) + 1
+    W = np.zeros((len(vocab), n_out))
+    b = np.zeros(n_out)
+
+    def fit(labels: list[str], classes: Sequence[str], mask: np.ndarray):
+        y = np.array([classes.index(lab) for lab, m in zip(labels, mask, strict=True) if m])
+        clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+        clf.fit(X[mask], y, sample_weight=sample_weight[mask])
+        return clf
+
+    def put_multiclass(clf, n_classes: int, offset: int) -> None:
+        present = list(clf.classes_)
+        b[offset : offset + n_classes] = -20.0  # a class never seen is never predicted
+        if len(present) == 2:  # sklearn keeps one row for two classes: split it
+            W[:, offset + present[1]] = clf.coef_[0] / 2
+            W[:, offset + present[0]] = -clf.coef_[0] / 2
+            b[offset + present[1]] = clf.intercept_[0] / 2
+            b[offset + present[0]] = -clf.intercept_[0] / 2
+            return
+        for k, cls_idx in enumerate(present):
+            W[:, offset + cls_idx] = clf.coef_[k]
+            b[offset + cls_idx] = clf.intercept_[k]
+
+    known = np.array([e.cause in CAUSES for e in examples])
+    put_multiclass(fit([e.cause for e in examples], CAUSES, known), 3, 0)
+    put_multiclass(fit([e.subcause for e in examples], SUBCAUSES, known), len(SUBCAUSES), 3)
+    severity = [e.severity for e in examples]
+    if len(set(severity)) == 2:
+        clf = fit(severity, ("minor", "serious"), np.ones(len(examples), bool))
+        W[:, -1] = clf.coef_[0]
+        b[-1] = clf.intercept_[0]
+    else:
+        b[-1] = 20.0 if severity and severity[0] == "serious" else -20.0
+    return LinearModel(version=version, vocab=vocab, weights=W, bias=b)

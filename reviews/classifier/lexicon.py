@@ -1,0 +1,205 @@
+"""The domain lexicon: which words name what, and which complaint each phrase points at.
+
+Words here are jieba tokens as the project's tokenizer cuts them (userdict.txt keeps the
+domain phrases whole), so every lookup is one dict access per token.
+"""
+
+# The taxonomy of DESIGN.md, as in reviews.models.SUBCAUSES_BY_CAUSE (a test keeps the two
+# equal; the classifier stays importable without the ORM).
+SUBCAUSES_BY_CAUSE: dict[str, tuple[str, ...]] = {
+    "logistics": ("courier_speed", "courier_attitude", "lost_or_misdelivered", "logistics_other"),
+    "product_service": (
+        "quality",
+        "damaged",
+        "not_as_described",
+        "wrong_or_missing_item",
+        "shipping_delay",
+        "customer_service",
+        "price",
+        "product_service_other",
+    ),
+    "buyer_side": (
+        "dislike_or_expectation",
+        "ordered_wrong",
+        "misoperation",
+        "price_regret",
+        "malicious",
+        "buyer_side_other",
+    ),
+    "unclear": ("unclear",),
+}
+CAUSES = ("logistics", "product_service", "buyer_side")
+CAUSE_OF = {sub: cause for cause, subs in SUBCAUSES_BY_CAUSE.items() for sub in subs}
+DEFAULT_SUBCAUSE = {
+    "logistics": "logistics_other",
+    "product_service": "quality",
+    "buyer_side": "dislike_or_expectation",
+    "unclear": "unclear",
+}
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Clause structure -------------------------------------------------------------------------
+
+# The clause after these weighs more: 物流很快，但是质量太差 → the quality.
+CONTRAST = frozenset(_words("但是 可是 不过 就是 只是 但 可 然而 却 可惜 偏偏 结果 谁知 没想到"))
+NEGATORS = frozenset(_words("不是 并不是 并非 不 没 没有 无 并没有 不算 不会 别 非"))
+# Clause boundaries: jieba emits punctuation as tokens of its own.
+PUNCT = frozenset(list("，。！？；,.!?;~…、:：()（）【】[]\"'“”‘’ \n\t/|-") + ["...", "……"])
+
+# Subjects: what a clause talks about.
+SUBJECTS: dict[str, str] = {}
+for _w in _words(
+    "快递 物流 快递员 快递小哥 小哥 送货员 配送员 快递公司 顺丰 中通 圆通 韵达 申通 极兔 百世 汇通 "
+    "天天快递 宅急送 德邦 京东物流 京东快递 京东配送 EMS ems 邮政 邮局 派送 配送 送货 送货上门 "
+    "运输 物流信息 驿站 菜鸟驿站 快递柜 丰巢 到货 送到 送来 送过来 投递 运费"
+):
+    SUBJECTS[_w] = "logi"
+for _w in _words("客服 售后 卖家 商家 店家 掌柜 服务态度 服务 客户服务 售后服务 售前 在线客服 店主 老板"):
+    SUBJECTS[_w] = "cs"
+for _w in _words("发货 出货 备货 下单 付款"):
+    SUBJECTS[_w] = "ship"
+for _w in _words("价格 价钱 价位 售价 性价比 价 钱"):
+    SUBJECTS[_w] = "price"
+for _w in _words(
+    "内容 情节 故事 作者 文笔 写 写得 文字 剧情 观点 道理 书中 这本书 理论 语言 插图 主角 小说 "
+    "风格 款式 样式 颜色 口味 味道 香味 设计 外观 版型 颜值"
+):
+    SUBJECTS[_w] = "taste"
+for _w in _words(
+    "质量 做工 用料 面料 布料 材质 产品 东西 商品 宝贝 货 衣服 裤子 鞋 手机 电脑 平板 屏幕 电池 "
+    "系统 性能 效果 功能 水果 苹果 橙子 奶 牛奶 洗发水 热水器 机器 书 纸张 纸质 印刷 装订 包装"
+):
+    SUBJECTS[_w] = "product"
+
+# Predicates: what is said about it.
+PREDICATES: dict[str, str] = {}
+for _w in _words(
+    "慢 太慢 很慢 超慢 好慢 真慢 巨慢 特慢 龟速 超级慢 非常慢 比较慢 有点慢 慢死 迟迟 延误 耽误 才到 "
+    "才收到 才送到 还没到 没到 没送到 拖 拖延 一直没 磨蹭"
+):
+    PREDICATES[_w] = "slow"
+for _w in _words(
+    "差 太差 很差 真差 极差 超差 好差 差劲 太差劲 糟糕 垃圾 烂 很烂 恶劣 不行 不好 不怎么样 一般 "
+    "很一般 一般般 不咋地 坑 坑人 坑爹 无语 失望 太烂 不靠谱 不负责 不负责任 不专业"
+):
+    PREDICATES[_w] = "bad"
+for _w in _words(
+    "态度 态度恶劣 态度差 态度不好 凶 骂 骂人 不耐烦 爱理不理 不理 不理人 不回复 不回 敷衍 推卸 "
+    "推脱 踢皮球 冷淡 蛮横 嚣张 傲慢 不搭理 没人理 没人管 不管 不处理 拒绝 刁难"
+):
+    PREDICATES[_w] = "attitude"
+for _w in _words(
+    "快 很快 挺快 超快 蛮快 神速 及时 给力 不错 很好 挺好 好 满意 还行 还可以 可以 还好 不慢 到位 "
+    "喜欢 满分 好评 完美 赞 棒 新鲜 正品 清楚 好用 周到 热情 耐心"
+):
+    PREDICATES[_w] = "good"
+
+# Durations make a delivery or shipping complaint even without 慢.
+DURATIONS = frozenset(
+    _words(
+        "几天 好几天 两天 三天 四天 五天 六天 七天 八天 十天 一周 一个星期 两周 两个星期 一星期 "
+        "半个月 一个月 多天 十几天 好久 很久 这么久 那么久 半天"
+    )
+)
+# Arrival verbs: 等了一周才到 is transit, 一周才发货 is the seller.
+ARRIVAL = frozenset(_words("到 到货 送到 收到 送来 送 寄到 才到 才收到 才送到 等 等了"))
+
+# Direct cues: a token that alone points at a sub-cause, with its weight.
+CUES: dict[str, tuple[str, float]] = {}
+
+
+def _cue(subcause: str, weight: float, words: str) -> None:
+    for w in _words(words):
+        CUES[w] = (subcause, weight)
+
+
+_cue("courier_speed", 1.2, "龟速 物流慢 快递慢 送货慢 到货慢 配送慢 慢死")
+_cue(
+    "courier_attitude",
+    1.5,
+    "快递员态度 送货员态度 扔 乱扔 扔在 打电话不接 不送上楼 不上楼",
+)
+_cue(
+    "lost_or_misdelivered",
+    2.0,
+    "丢件 丢失 弄丢 丢了 送错 冒签 代签 被签收 签收了 没收到 未收到 收不到 拒收 退回 送丢 "
+    "不送货 不派送 驿站 快递柜 丰巢 自提 自取",
+)
+_cue("logistics_other", 1.2, "物流信息 不更新 验货 不让验货 运费 加钱 到付")
+_cue(
+    "damaged",
+    2.2,
+    "破损 压坏 压烂 摔坏 摔碎 碎 碎了 破了 裂 裂了 裂开 裂缝 划痕 划伤 磕碰 磕 凹 凹陷 瘪 漏液 "
+    "漏了 洒了 撒了 开封 开过 拆过 被拆 变形 坏的 压扁 挤压 破洞 破损了 烂了一个 压碎",
+)
+_cue(
+    "not_as_described",
+    2.0,
+    "假货 假的 假 冒牌 山寨 仿冒 高仿 盗版 翻新 翻新机 二手 二手货 用过 用过的 不是正品 非正品 "
+    "描述不符 与描述不符 和描述不符 图片不符 货不对板 以次充好 色差 不一样 不符 实物 实物图 "
+    "宣传 虚假 虚假宣传 欺骗 骗人 骗子 忽悠 缩水 分量 克数 斤两 不足 偏小 偏大 夸大 水货 三无 "
+    "过期 生产日期 日期",
+)
+_cue(
+    "wrong_or_missing_item",
+    2.3,
+    "漏发 错发 发错 少发 漏寄 寄错 少了 少一个 少一件 少个 缺少 缺 没有发票 发票 赠品 配件 "
+    "数据线 充电器 耳机 说明书 耳线 没给 没送 少件 不全 数量 件数 发成",
+)
+_cue("shipping_delay", 2.2, "发货慢 不发货 没发货 缺货 没货 延迟发货 迟迟不发货 催发货 预售 断货")
+_cue(
+    "customer_service",
+    2.0,
+    "客服 售后 不理人 不回复 爱理不理 踢皮球 推脱 推卸 退货 退换 换货 退款 不给退 不给换 "
+    "不退 不换 拒绝退货 霸王条款 服务态度",
+)
+_cue("price", 1.4, "贵 太贵 偏贵 不值 不值得 不划算 性价比 保价 价保 不给保价 差价 返现 优惠券 活动")
+_cue(
+    "quality",
+    1.0,
+    "质量问题 质量差 质量太差 做工差 做工粗糙 粗糙 起球 掉色 褪色 掉毛 开线 脱线 开胶 线头 "
+    "死机 黑屏 花屏 卡 很卡 卡顿 重启 发热 发烫 烫 漏水 漏电 噪音 异响 不好用 没效果 没用 无效 "
+    "不新鲜 不甜 酸 苦 涩 烂 坏 坏了 坏果 烂果 发霉 霉 变质 臭 异味 难闻 刺鼻 缩水 变形 头皮屑 "
+    "头痒 痒 掉发 脱发 过敏 干涩 毛躁 不出水 不加热 不热 水温 耗电 续航 待机 信号 缺页 印刷 "
+    "模糊 错字 纸张 纸质 薄 透 硬 毛病 故障 返厂 问题 失灵 不灵 不能用 用不了 开不了机 坏掉",
+)
+_cue("product_service_other", 1.0, "京东 包装 简陋 发票抬头 安装 安装费 上门安装")
+_cue(
+    "dislike_or_expectation",
+    1.6,
+    "不喜欢 不适合 不太适合 不合适 没意思 无聊 乏味 枯燥 看不下去 看不懂 读不懂 没兴趣 不感兴趣 "
+    "想象 期望 期待 预期 想像 没想象 不实用 不习惯 个人 个人觉得 不好看 难看 丑 土 老气 口味 "
+    "不合口味 不对胃口 不推荐 说教 空洞 废话 鸡汤 浅显 肤浅 水分 凑字数 啰嗦 平淡 不合身",
+)
+_cue("ordered_wrong", 2.6, "拍错 买错 选错 下错 我自己 自己选 自己的原因 弄错 搞错 没看清 看错")
+_cue("misoperation", 3.0, "点错 误点 手滑 评错 好评点成 本想给好评 误操作 不小心点")
+_cue("price_regret", 2.2, "降价 买完就降 刚买就降 一买就降 便宜了 掉价 跌价")
+_cue("malicious", 3.0, "差评师 职业差评师 勒索 给钱 赔钱 同行 改好评 好评返现 加钱 删差评")
+_cue("buyer_side_other", 1.5, "不想要了 不需要 用不上 改变主意 反悔 家人不喜欢")
+
+# Severity ---------------------------------------------------------------------------------
+SERIOUS: dict[str, float] = {}
+for _w, _weight in (
+    ("投诉 维权 315 12315 消协 工商 工商局 举报 曝光 起诉 律师 报警 法院 媒体", 2.5),
+    ("骗子 骗人 欺骗 欺诈 诈骗 假货 冒牌 黑心 无良 奸商 坑人 坑爹 上当 上当受骗 被骗 骗", 2.0),
+    ("垃圾 恶心 气死 愤怒 无语 坑 屁 滚 他妈 妈的 尼玛 傻 傻逼 shit 恶劣 丢人 恶心死", 1.2),
+    ("再也不 再也 永远 绝不 拉黑 千万别 千万不要 别买 不要买 大家 劝 慎买 慎重", 1.0),
+    ("过敏 中毒 拉肚子 腹泻 生病 医院 毒 危险 安全 爆炸 漏电 起火 着火 烫伤 受伤 伤", 2.0),
+    ("退款 退货 赔偿 赔 假 差评师 勒索", 0.8),
+):
+    for _w2 in _words(_w):
+        SERIOUS[_w2] = max(_weight, SERIOUS.get(_w2, 0.0))
+MILD = frozenset(_words("有点 有些 稍微 略 略微 一点 一点点 还行 还可以 凑合 小 希望 建议 总体 其他 其它"))
+
+# Flags ------------------------------------------------------------------------------------
+COMPLAINT_THREAT = frozenset(
+    _words("投诉 维权 315 12315 消协 工商 工商局 举报 曝光 起诉 律师 报警 法院 媒体 申诉 仲裁")
+)
+EXTORTION = frozenset(_words("差评师 职业差评师 勒索 给钱 赔钱 加钱 删差评 改好评 否则 不然 封口费 好评返现"))
+# An extortion phrase needs a money word with it, or it is just a buyer asking for a refund.
+EXTORTION_STRONG = frozenset(_words("差评师 职业差评师 勒索 封口费 删差评"))
+MONEY = frozenset(_words("钱 给钱 赔钱 加钱 红包 转账 块 元 补偿 返现 赔偿"))

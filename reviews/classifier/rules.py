@@ -1,0 +1,198 @@
+"""Rules over one review's tokens: clause structure, contrast, negation, the lexicon.
+
+Pure functions over a token list (no ORM, no jieba): `analyse(tokens)` walks the tokens once,
+splits them into clauses at punctuation and at contrast words, and scores each sub-cause from
+what every clause says about what (快递 + 太慢 → courier_speed), weighted by where the clause
+stands (the clause after 但是/就是 weighs more, the first clause a little more than the rest:
+GUIDE.md "the one the buyer stresses most (usually the first or the angriest)").
+"""
+
+from dataclasses import dataclass, field
+
+from .lexicon import (
+    ARRIVAL,
+    CAUSE_OF,
+    COMPLAINT_THREAT,
+    CONTRAST,
+    CUES,
+    DURATIONS,
+    EXTORTION,
+    EXTORTION_STRONG,
+    MILD,
+    MONEY,
+    NEGATORS,
+    PREDICATES,
+    PUNCT,
+    SERIOUS,
+    SUBJECTS,
+)
+
+# Weights of a clause by position.
+CONTRAST_AFTER = 1.7  # the clause introduced by 但是/可是/不过/就是/只是
+CONTRAST_BEFORE = 0.5  # the clauses it overrides
+FIRST_CLAUSE_BONUS = 0.25
+# Words between a negator and what it negates: 不是很好, 不太满意, 并不是质量问题.
+_NEGATION_GAP = frozenset(["是", "太", "很", "算", "那么", "怎么", "会", "够", "大", "十分", "非常"])
+_NEGATORS = NEGATORS | {"不太", "不怎么", "不够", "不算太"}
+_PRICE_HIGH = frozenset(["高", "太高", "偏高", "贵", "太贵", "偏贵", "不值", "不值得", "虚高", "不便宜"])
+_SHIP_VERBS = frozenset(["发货", "出货", "备货", "发出", "发"])
+_BOOK_TASTE = frozenset(["内容", "情节", "故事", "作者", "文笔", "写", "写得", "文字", "剧情", "观点", "道理", "理论", "语言", "主角", "小说", "书中", "这本书"])
+
+
+@dataclass
+class RuleResult:
+    scores: dict[str, float] = field(default_factory=dict)  # sub-cause → score
+    evidence: dict[str, list[str]] = field(default_factory=dict)  # sub-cause → clauses/words
+    severity: float = 0.0
+    severity_evidence: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    flag_evidence: list[str] = field(default_factory=list)
+
+    def cause_scores(self) -> dict[str, float]:
+        out = {"logistics": 0.0, "product_service": 0.0, "buyer_side": 0.0}
+        for sub, score in self.scores.items():
+            out[CAUSE_OF[sub]] += score
+        return out
+
+    def add(self, sub: str, score: float, clause: str) -> None:
+        self.scores[sub] = self.scores.get(sub, 0.0) + score
+        ev = self.evidence.setdefault(sub, [])
+        if clause not in ev:
+            ev.append(clause)
+
+
+def split_clauses(tokens: list[str]) -> list[tuple[list[str], bool]]:
+    """[(clause tokens, starts with a contrast word)], punctuation dropped."""
+    clauses: list[tuple[list[str], bool]] = []
+    current: list[str] = []
+    contrast = False
+    for tok in tokens:
+        if tok in PUNCT or tok.isspace():
+            if current:
+                clauses.append((current, contrast))
+            current, contrast = [], False
+        elif tok in CONTRAST:
+            if current:
+                clauses.append((current, contrast))
+            current, contrast = [], True
+        else:
+            current.append(tok)
+    if current:
+        clauses.append((current, contrast))
+    return clauses
+
+
+def _negated(toks: list[str], j: int) -> bool:
+    if j >= 1 and toks[j - 1] in _NEGATORS:
+        return True
+    return j >= 2 and toks[j - 2] in _NEGATORS and toks[j - 1] in _NEGATION_GAP
+
+
+def _clause_text(toks: list[str]) -> str:
+    text = "".join(toks)
+    return text if len(text) <= 24 else text[:23] + "…"
+
+
+def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
+    result = RuleResult()
+    clauses = split_clauses(tokens)
+    weights = [1.0] * len(clauses)
+    for i, (_toks, contrast) in enumerate(clauses):
+        if contrast and i > 0:
+            for k in range(i):
+                weights[k] *= CONTRAST_BEFORE
+            weights[i] = CONTRAST_AFTER
+    if clauses:
+        weights[0] += FIRST_CLAUSE_BONUS
+
+    severity = 0.0
+    token_set = set(tokens)
+    for (toks, _contrast), weight in zip(clauses, weights, strict=True):
+        subjects: set[str] = set()
+        preds: set[str] = set()
+        has_duration = has_arrival = has_ship_verb = has_book = has_price_high = False
+        cues: list[tuple[str, float, str]] = []
+        for j, tok in enumerate(toks):
+            subj = SUBJECTS.get(tok)
+            if subj is not None:
+                subjects.add(subj)
+                if tok in _BOOK_TASTE:
+                    has_book = True
+            pred = PREDICATES.get(tok)
+            if pred is not None:
+                if _negated(toks, j):
+                    # 不快 → slow; 不好/不满意 → bad; 不慢/不差 → fine; 不是态度问题 → nothing.
+                    if pred == "good":
+                        pred = "slow" if tok in ("快", "及时") else "bad"
+                    elif pred in ("bad", "slow"):
+                        pred = "good"
+                    else:
+                        pred = None
+                if pred is not None:
+                    preds.add(pred)
+            cue = CUES.get(tok)
+            if cue is not None and not _negated(toks, j):
+                cues.append((cue[0], cue[1], tok))
+            if tok in DURATIONS:
+                has_duration = True
+            if tok in ARRIVAL:
+                has_arrival = True
+            if tok in _SHIP_VERBS:
+                has_ship_verb = True
+            if tok in _PRICE_HIGH:
+                has_price_high = True
+            sev = SERIOUS.get(tok)
+            if sev is not None and not _negated(toks, j):
+                severity += sev * min(weight, 1.2)
+                if len(result.severity_evidence) < 4 and tok not in result.severity_evidence:
+                    result.severity_evidence.append(tok)
+            elif tok in MILD:
+                severity -= 0.3
+
+        clause = _clause_text(toks)
+        complaint = preds & {"slow", "bad", "attitude"}
+        if "logi" in subjects:
+            if "slow" in preds or (has_duration and has_arrival and "good" not in preds):
+                result.add("courier_speed", 2.5 * weight, clause)
+            elif "attitude" in preds:
+                result.add("courier_attitude", 2.5 * weight, clause)
+            elif "bad" in preds:
+                result.add("courier_speed", 1.2 * weight, clause)
+                result.add("logistics_other", 0.6 * weight, clause)
+        if "cs" in subjects and complaint and "logi" not in subjects:
+            result.add("customer_service", 2.5 * weight, clause)
+        if (has_ship_verb or "ship" in subjects) and ("slow" in preds or has_duration):
+            if "good" not in preds:
+                result.add("shipping_delay", 2.6 * weight, clause)
+        elif not subjects and "slow" in preds and (has_arrival or has_duration):
+            result.add("courier_speed", 1.6 * weight, clause)
+        if "price" in subjects and (has_price_high or "bad" in preds):
+            result.add("price", 2.0 * weight, clause)
+        if "taste" in subjects and ("bad" in preds or "attitude" in preds):
+            result.add("dislike_or_expectation", (2.0 if has_book else 1.0) * weight, clause)
+        if "product" in subjects and complaint and "logi" not in subjects:
+            result.add("quality", 1.4 * weight, clause)
+        elif not subjects and "bad" in preds:
+            result.add("quality", 0.5 * weight, clause)
+        for sub, cue_weight, tok in cues:
+            result.add(sub, cue_weight * weight, tok)
+
+    # Flags (DESIGN.md: suspected bad-reviewer/extortion, threat of complaint, high value).
+    threat = token_set & COMPLAINT_THREAT
+    if threat:
+        result.flags.append("complaint_threat")
+        result.flag_evidence.extend(sorted(threat))
+    extortion = token_set & EXTORTION_STRONG
+    if not extortion and token_set & EXTORTION and token_set & MONEY and "差评" in "".join(tokens):
+        extortion = token_set & EXTORTION
+    if extortion:
+        result.flags.append("extortion_suspected")
+        result.flag_evidence.extend(sorted(extortion))
+        result.add("malicious", 3.0, "、".join(sorted(extortion)))
+
+    # Shouting and several grievances at once also make a review serious (GUIDE.md).
+    severity += min(exclamations, 6) * 0.25
+    if len([s for s in result.scores.values() if s >= 1.5]) >= 3:
+        severity += 0.8
+    result.severity = severity
+    return result
