@@ -42,9 +42,9 @@ def _dispatch_conf() -> dict:
     return settings.OUTREACH_DISPATCH
 
 
-def _event(review: Review, kind: str, message: str, *, actor=None, **data) -> ReviewEvent:
+def _event(review: Review, event_kind: str, message: str, *, actor=None, **data) -> ReviewEvent:
     return ReviewEvent.objects.create(
-        review=review, kind=kind, actor=actor, message=message[:500], data=data
+        review=review, kind=event_kind, actor=actor, message=message[:500], data=data
     )
 
 
@@ -181,9 +181,15 @@ def review_plan(*, review: Review) -> list[PlannedContact]:
 
     Idempotent: a review that already has a plan is left alone.
     """
-    if review.planned_contacts.exists():
-        return []
     now = timezone.now()
+    if review.status in (Status.REVISED, Status.CLOSED, Status.REPLIED):
+        _cancel_pending(review.planned_contacts.all(), reason=f"review {review.status}", now=now)
+        return []
+    if review.planned_contacts.exists():
+        # A changed review handed off again: only the reply deadline can move (a 追评 closes
+        # the reply on Taobao/Tmall); the rest of the plan stands.
+        _update_reply_deadline(review=review, now=now)
+        return []
     playbook = Playbook.objects.for_shop(review.shop)
     buyer = review.buyer
     rules = platforms.rules_for(review.shop.platform)
@@ -249,6 +255,17 @@ def review_plan(*, review: Review) -> list[PlannedContact]:
     if care := _plan_care_call(review=review, playbook=playbook, now=now, assignee=assignee):
         planned.append(care)
     return planned
+
+
+def _update_reply_deadline(*, review: Review, now) -> None:
+    deadline = platforms.reply_deadline(
+        review.shop.platform, reviewed_at=review.reviewed_at, followup_at=review.followup_at
+    )
+    pending = review.planned_contacts.filter(kind=Kind.REPLY_TASK, state__in=OPEN_PLAN_STATES)
+    if deadline is not None and deadline <= now:
+        _cancel_pending(pending, reason="public reply no longer possible", now=now)
+    elif deadline is not None:
+        pending.exclude(deadline_at=deadline).update(deadline_at=deadline)
 
 
 def _revision_shop_link(review: Review) -> str:

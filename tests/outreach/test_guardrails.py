@@ -1,0 +1,184 @@
+from datetime import datetime, time, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.test import SimpleTestCase
+
+from outreach import guardrails
+from outreach.guardrails import GuardrailError, compliance_problem
+from outreach.models import Channel, ContactAttempt, Outcome, Playbook
+from reviews.models import Buyer
+
+from ..base import BaseTestCase
+
+SH = ZoneInfo("Asia/Shanghai")
+LONDON = ZoneInfo("Europe/London")
+PLAYBOOK = SimpleNamespace(
+    quiet_start=time(21, 30), quiet_end=time(9, 0), work_start=time(9, 0), work_end=time(21, 30)
+)
+
+
+class QuietHoursTestCase(SimpleTestCase):
+    def test_it_is_quiet_from_2130_to_0900_in_the_buyers_time_zone(self):
+        for hour, minute, quiet in [
+            (21, 29, False),
+            (21, 30, True),
+            (3, 0, True),
+            (8, 59, True),
+            (9, 0, False),
+            (14, 0, False),
+        ]:
+            moment = datetime(2026, 11, 25, hour, minute, tzinfo=SH)
+            self.assertEqual(guardrails.is_quiet(moment, playbook=PLAYBOOK, buyer_tz=SH), quiet)
+
+    def test_it_uses_the_buyers_time_zone_not_the_shops(self):
+        # 14:00 in Shanghai is 06:00 in London: quiet for a buyer there.
+        moment = datetime(2026, 11, 25, 14, 0, tzinfo=SH)
+        self.assertTrue(guardrails.is_quiet(moment, playbook=PLAYBOOK, buyer_tz=LONDON))
+
+    def test_it_moves_to_the_next_allowed_minute(self):
+        moment = datetime(2026, 11, 25, 23, 10, tzinfo=SH)
+        result = guardrails.next_allowed(
+            moment, playbook=PLAYBOOK, buyer_tz=SH, shop_tz=SH, call=True
+        )
+        self.assertEqual(result, datetime(2026, 11, 26, 9, 0, tzinfo=SH))
+
+    def test_it_keeps_an_allowed_minute(self):
+        moment = datetime(2026, 11, 25, 11, 10, tzinfo=SH)
+        result = guardrails.next_allowed(
+            moment, playbook=PLAYBOOK, buyer_tz=SH, shop_tz=SH, call=True
+        )
+        self.assertEqual(result, moment)
+
+
+class ComplianceTestCase(SimpleTestCase):
+    def test_it_refuses_trading_compensation_for_a_review(self):
+        for text in [
+            "好评返现5元",
+            "亲，改好评就退款哦",
+            "删差评给红包",
+            "追加好评返红包",
+            "麻烦修改一下评价，修改后返您10元",
+            "修改评价后返现",
+            "给个五星好评，送您优惠券",
+            "您把差评删了，我们补偿您20块",
+            "好 评 返 现",
+            "晒图返2元",
+        ]:
+            self.assertIsNotNone(compliance_problem(text), text)
+
+    def test_it_gives_a_reason(self):
+        reason = compliance_problem("改好评就退款")
+        self.assertIn("好评", reason)
+        self.assertIn("退款", reason)
+
+    def test_it_allows_solving_the_problem_and_asking_for_revision_separately(self):
+        for text in [
+            "您好，给您补发的配件已经寄出，单号稍后发您。",
+            "修改评价的步骤：1. 打开我的订单；2. 点击评价管理；3. 修改评价。",
+            "下次购物我们为您包邮，或送您一份小礼品，略表歉意。",
+            "本店上新啦，老顾客专享优惠和小礼品，欢迎回来看看",
+        ]:
+            self.assertIsNone(compliance_problem(text), text)
+
+    def test_it_accepts_the_default_templates(self):
+        from outreach.models import DEFAULT_TEMPLATES
+
+        for name, text in DEFAULT_TEMPLATES.items():
+            self.assertIsNone(compliance_problem(text), name)
+
+    def test_it_notices_a_mention_of_the_review(self):
+        self.assertTrue(guardrails.mentions_review("关于您的差评"))
+        self.assertFalse(guardrails.mentions_review("本店上新啦"))
+
+
+class CapsAndContactTestCase(BaseTestCase):
+    def setUp(self):
+        self.playbook = Playbook.objects.for_shop(self.shop)
+        self.review = self.make_review(self.shop)
+        self.buyer = self.review.buyer
+
+    @time_machine.travel(datetime(2026, 11, 25, 10, 0, tzinfo=SH), tick=False)
+    def test_it_caps_calls_per_buyer_per_day_across_reviews(self):
+        other_review = self.make_review(self.shop, buyer=self.buyer)
+        for review in (self.review, other_review):
+            ContactAttempt.objects.create(
+                review=review,
+                buyer=self.buyer,
+                agent=self.agent,
+                channel=Channel.PHONE,
+                outcome=Outcome.NO_ANSWER,
+            )
+        now = datetime(2026, 11, 25, 10, 0, tzinfo=SH)
+        with self.assertRaises(GuardrailError):
+            guardrails.check_cap_now(self.buyer, playbook=self.playbook, call=True, now=now)
+        result = guardrails.fit_caps_and_hours(
+            now, buyer=self.buyer, playbook=self.playbook, call=True
+        )
+        self.assertEqual(result, datetime(2026, 11, 26, 9, 0, tzinfo=SH))
+        # Messages have their own cap.
+        guardrails.check_cap_now(self.buyer, playbook=self.playbook, call=False, now=now)
+
+    @time_machine.travel(datetime(2026, 11, 25, 10, 0, tzinfo=SH), tick=False)
+    def test_it_counts_the_day_in_the_buyers_time_zone(self):
+        Buyer.objects.filter(id=self.buyer.id).update(timezone="Europe/London")
+        self.buyer.refresh_from_db()
+        # 2026-11-25 10:00 Shanghai is 02:00 in London; yesterday's London calls don't count.
+        for _ in range(2):
+            attempt = ContactAttempt.objects.create(
+                review=self.review,
+                buyer=self.buyer,
+                agent=self.agent,
+                channel=Channel.PHONE,
+                outcome=Outcome.NO_ANSWER,
+            )
+            ContactAttempt.objects.filter(id=attempt.id).update(
+                created_at=datetime(2026, 11, 24, 23, 0, tzinfo=LONDON)
+            )
+        now = datetime(2026, 11, 25, 10, 0, tzinfo=SH)
+        guardrails.check_cap_now(self.buyer, playbook=self.playbook, call=True, now=now)
+        with self.assertRaises(GuardrailError):
+            guardrails.check_cap_now(
+                self.buyer, playbook=self.playbook, call=True, now=now - timedelta(hours=4)
+            )
+
+    def test_it_refuses_a_buyer_who_asked_not_to_be_contacted(self):
+        guardrails.check_contactable(self.buyer)
+        self.buyer.do_not_contact_at = datetime(2026, 11, 25, 10, 0, tzinfo=SH)
+        with self.assertRaises(GuardrailError) as ctx:
+            guardrails.check_contactable(self.buyer)
+        self.assertEqual(ctx.exception.code, "do_not_contact")
+
+    def test_it_needs_a_lead_for_compensation_on_extortion_suspects(self):
+        self.review.flags = ["extortion_suspected"]
+
+        def is_lead(user):
+            return user == self.lead
+
+        with self.assertRaises(GuardrailError):
+            guardrails.check_compensation(
+                self.review, resolution="partial_refund", approved_by=None, is_lead=is_lead
+            )
+        with self.assertRaises(GuardrailError):
+            guardrails.check_compensation(
+                self.review, resolution="gift", approved_by=self.agent, is_lead=is_lead
+            )
+        guardrails.check_compensation(
+            self.review, resolution="partial_refund", approved_by=self.lead, is_lead=is_lead
+        )
+        guardrails.check_compensation(
+            self.review, resolution="photos", approved_by=None, is_lead=is_lead
+        )
+
+    def test_it_allows_compensation_without_a_lead_when_nothing_is_suspected(self):
+        guardrails.check_compensation(
+            self.review, resolution="partial_refund", approved_by=None, is_lead=lambda u: False
+        )
+
+    def test_it_refuses_playbook_templates_that_trade_for_a_review(self):
+        from django.core.exceptions import ValidationError
+
+        self.playbook.templates = {"reminder": "亲，改好评就退款"}
+        with self.assertRaises(ValidationError):
+            self.playbook.clean()

@@ -1,0 +1,42 @@
+from datetime import UTC, datetime, timedelta
+
+from django.test import SimpleTestCase
+
+from outreach.platforms import reply_deadline, reply_problem, rules_for
+
+REVIEWED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+class PlatformRulesTestCase(SimpleTestCase):
+    def test_it_lets_taobao_buyers_revise(self):
+        self.assertTrue(rules_for("taobao").can_revise)
+
+    def test_it_knows_tmall_and_jd_reviews_cannot_be_revised(self):
+        self.assertFalse(rules_for("tmall").can_revise)
+        self.assertFalse(rules_for("jd").can_revise)
+
+    def test_it_limits_taobao_and_tmall_replies_to_500_characters(self):
+        for platform in ("taobao", "tmall"):
+            self.assertEqual(rules_for(platform).reply_max_chars, 500)
+            self.assertIsNone(reply_problem(platform, "好" * 500))
+            self.assertEqual(reply_problem(platform, "好" * 501), "too_long:500")
+
+    def test_it_closes_the_taobao_reply_after_30_days(self):
+        deadline = reply_deadline("taobao", reviewed_at=REVIEWED)
+        self.assertEqual(deadline, REVIEWED + timedelta(days=30))
+
+    def test_it_closes_the_taobao_reply_at_the_buyers_followup_review(self):
+        followup = REVIEWED + timedelta(days=3)
+        self.assertEqual(
+            reply_deadline("taobao", reviewed_at=REVIEWED, followup_at=followup), followup
+        )
+
+    def test_it_has_no_reply_window_on_jd(self):
+        self.assertIsNone(reply_deadline("jd", reviewed_at=REVIEWED))
+
+    def test_it_requires_a_person_to_post_ebay_replies(self):
+        self.assertTrue(rules_for("ebay").reply_needs_person)
+        self.assertFalse(rules_for("taobao").reply_needs_person)
+
+    def test_it_falls_back_to_other_for_unknown_platforms(self):
+        self.assertEqual(rules_for("pinduoduo"), rules_for("other"))

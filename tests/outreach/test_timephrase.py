@@ -1,0 +1,69 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.test import SimpleTestCase
+
+from outreach.timephrase import TimePhraseError, parse_time_phrase
+
+SH = ZoneInfo("Asia/Shanghai")
+# Wednesday 2026-11-25, 10:00 in Shanghai.
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=SH)
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=SH)
+
+
+class TimePhraseTestCase(SimpleTestCase):
+    def parse(self, phrase: str, now: datetime = NOW) -> datetime:
+        return parse_time_phrase(phrase, now=now, tz=SH)
+
+    def assertRefused(self, phrase: str, code: str, now: datetime = NOW) -> None:
+        with self.assertRaises(TimePhraseError) as ctx:
+            self.parse(phrase, now)
+        self.assertEqual(ctx.exception.code, code, phrase)
+
+    def test_it_parses_tonight_with_a_clock_time(self):
+        self.assertEqual(self.parse("今晚 20:15"), at(2026, 11, 25, 20, 15))
+        self.assertEqual(self.parse("今晚8点15"), at(2026, 11, 25, 20, 15))
+        self.assertEqual(self.parse("今晚8点半"), at(2026, 11, 25, 20, 30))
+
+    def test_it_parses_tomorrow_morning_and_afternoon(self):
+        self.assertEqual(self.parse("明早 11:30"), at(2026, 11, 26, 11, 30))
+        self.assertEqual(self.parse("明天下午3点"), at(2026, 11, 26, 15, 0))
+        self.assertEqual(self.parse("明天下午三点一刻"), at(2026, 11, 26, 15, 15))
+
+    def test_it_parses_weekdays(self):
+        self.assertEqual(self.parse("周六 10:00"), at(2026, 11, 28, 10, 0))
+        self.assertEqual(self.parse("星期三 15:00"), at(2026, 11, 25, 15, 0))
+        self.assertEqual(self.parse("下周一 9:30"), at(2026, 11, 30, 9, 30))
+        self.assertEqual(self.parse("下周三 9:30"), at(2026, 12, 2, 9, 30))
+
+    def test_it_parses_datetime_local_input_in_the_shops_time_zone(self):
+        self.assertEqual(self.parse("2026-11-27T18:05"), at(2026, 11, 27, 18, 5))
+        self.assertEqual(self.parse("2026-11-27 18:05"), at(2026, 11, 27, 18, 5))
+
+    def test_it_parses_a_bare_clock_time_as_today(self):
+        self.assertEqual(self.parse("16:40"), at(2026, 11, 25, 16, 40))
+
+    def test_it_refuses_vague_phrases(self):
+        for phrase in ("明天", "下午", "晚点", "一会儿", "有空", "今晚", "明天下午", "周六"):
+            self.assertRefused(phrase, "vague")
+
+    def test_it_explains_how_to_fix_a_vague_phrase(self):
+        with self.assertRaises(TimePhraseError) as ctx:
+            self.parse("晚点")
+        self.assertIn("20:15", str(ctx.exception.message))
+
+    def test_it_refuses_past_times(self):
+        self.assertRefused("今天 9:00", "past")
+        self.assertRefused("08:00", "past")
+        self.assertRefused("2026-11-24T18:00", "past")
+
+    def test_it_refuses_impossible_times(self):
+        self.assertRefused("明天 25:00", "invalid")
+
+    def test_it_reads_the_phrase_in_the_given_time_zone(self):
+        berlin = ZoneInfo("Europe/Berlin")
+        result = parse_time_phrase("明早 11:30", now=NOW, tz=berlin)
+        self.assertEqual(result, datetime(2026, 11, 26, 11, 30, tzinfo=berlin))
