@@ -42,9 +42,9 @@ def _dispatch_conf() -> dict:
     return settings.OUTREACH_DISPATCH
 
 
-def _event(review: Review, event_kind: str, message: str, *, actor=None, **data) -> ReviewEvent:
+def _event(review: Review, event_kind: str, text: str, *, actor=None, **data) -> ReviewEvent:
     return ReviewEvent.objects.create(
-        review=review, kind=event_kind, actor=actor, message=message[:500], data=data
+        review=review, kind=event_kind, actor=actor, message=text[:500], data=data
     )
 
 

@@ -1,0 +1,170 @@
+import io
+from contextlib import redirect_stdout
+
+from django.test import override_settings
+
+from outreach import services
+from outreach.models import Channel, Kind, Message, MessageState
+from reviews.models import EventKind
+
+from ..base import BaseTestCase
+from .fake_sms import FakeSmsProvider
+
+OUTBOX = "outreach.backends.outbox.OutboxBackend"
+CONSOLE = "outreach.backends.console.ConsoleBackend"
+SMS = "outreach.backends.sms.SmsHttpBackend"
+
+
+def sms_settings(url: str, **extra) -> dict:
+    conf = {"URL": url, "API_KEY": "k", "TIMEOUT": 0.5, "RETRIES": 2, "BACKOFF": 0.01}
+    conf.update(extra)
+    return conf
+
+
+class DeliveryTestCase(BaseTestCase):
+    def setUp(self):
+        self.review = self.make_review(self.shop)
+        self.message = Message.objects.create(
+            shop=self.shop,
+            review=self.review,
+            buyer=self.review.buyer,
+            kind=Kind.REMINDER_SMS,
+            channel=Channel.SMS,
+            to="13812345678",
+            body="您好",
+            idempotency_key="key-1",
+        )
+
+    def deliver(self) -> Message:
+        services.message_deliver(message_id=self.message.id)
+        self.message.refresh_from_db()
+        return self.message
+
+    @override_settings(OUTREACH_MESSAGE_BACKEND=OUTBOX)
+    def test_it_keeps_messages_in_the_database_outbox_by_default(self):
+        message = self.deliver()
+        self.assertEqual(message.state, MessageState.SENT)
+        self.assertEqual(message.provider_id, f"outbox-{message.id}")
+        self.assertIsNotNone(message.sent_at)
+
+    @override_settings(OUTREACH_MESSAGE_BACKEND=CONSOLE)
+    def test_it_prints_messages_with_the_console_backend(self):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            self.deliver()
+        self.assertIn("13812345678", out.getvalue())
+
+    def test_it_sends_a_message_at_most_once(self):
+        with (
+            FakeSmsProvider() as provider,
+            override_settings(
+                OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings(provider.url)
+            ),
+        ):
+            self.assertTrue(services.message_deliver(message_id=self.message.id))
+            self.assertFalse(services.message_deliver(message_id=self.message.id))
+        self.assertEqual(len(provider.requests), 1)
+        self.message.refresh_from_db()
+        self.assertEqual(self.message.provider_id, "sms-1")
+        self.assertEqual(self.message.attempts, 1)
+
+    def test_it_sends_the_idempotency_key_to_the_provider(self):
+        with (
+            FakeSmsProvider() as provider,
+            override_settings(
+                OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings(provider.url)
+            ),
+        ):
+            self.deliver()
+        self.assertEqual(provider.requests[0]["headers"]["Idempotency-Key"], "key-1")
+        self.assertEqual(provider.requests[0]["body"]["to"], "13812345678")
+
+    def test_it_retries_server_errors_with_backoff(self):
+        with (
+            FakeSmsProvider([(503, 0), (500, 0)]) as provider,
+            override_settings(
+                OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings(provider.url)
+            ),
+        ):
+            message = self.deliver()
+        self.assertEqual(len(provider.requests), 3)
+        self.assertEqual(message.state, MessageState.SENT)
+
+    def test_it_retries_timeouts(self):
+        with (
+            FakeSmsProvider([(200, 1.0)]) as provider,
+            override_settings(
+                OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings(provider.url, TIMEOUT=0.2)
+            ),
+        ):
+            message = self.deliver()
+        self.assertEqual(message.state, MessageState.SENT)
+        self.assertEqual(len(provider.requests), 2)
+
+    def test_it_records_a_failure_on_the_message_and_the_review_timeline(self):
+        with (
+            FakeSmsProvider([(500, 0)] * 3) as provider,
+            override_settings(
+                OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings(provider.url)
+            ),
+        ):
+            message = self.deliver()
+        self.assertEqual(message.state, MessageState.FAILED)
+        self.assertIn("HTTP 500", message.last_error)
+        event = self.review.events.filter(kind=EventKind.MESSAGE).latest("id")
+        self.assertIn("failed", event.message)
+        self.assertEqual(event.data["message"], message.id)
+
+    def test_it_does_not_retry_a_refusal(self):
+        with (
+            FakeSmsProvider([(400, 0)]) as provider,
+            override_settings(
+                OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings(provider.url)
+            ),
+        ):
+            message = self.deliver()
+        self.assertEqual(len(provider.requests), 1)
+        self.assertEqual(message.state, MessageState.FAILED)
+
+    def test_it_records_an_unreachable_provider(self):
+        with override_settings(
+            OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings("http://127.0.0.1:9/send")
+        ):
+            message = self.deliver()
+        self.assertEqual(message.state, MessageState.FAILED)
+        self.assertIn("gave up", message.last_error)
+
+    @override_settings(OUTREACH_MESSAGE_BACKEND=OUTBOX)
+    def test_it_does_not_send_to_a_buyer_who_asked_not_to_be_contacted(self):
+        self.review.buyer.do_not_contact_at = self.review.reviewed_at
+        self.review.buyer.save()
+        message = self.deliver()
+        self.assertEqual(message.state, MessageState.FAILED)
+
+    @override_settings(OUTREACH_MESSAGE_BACKEND=OUTBOX)
+    def test_it_fails_messages_stuck_mid_send_instead_of_sending_twice(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        Message.objects.filter(id=self.message.id).update(
+            state=MessageState.SENDING, claimed_at=timezone.now() - timedelta(hours=1)
+        )
+        services.message_sweep()
+        self.message.refresh_from_db()
+        self.assertEqual(self.message.state, MessageState.FAILED)
+        self.assertIn("outcome unknown", self.message.last_error)
+
+    def test_it_re_enqueues_messages_whose_enqueue_was_lost(self):
+        from datetime import timedelta
+        from unittest import mock
+
+        from django.utils import timezone
+
+        Message.objects.filter(id=self.message.id).update(
+            enqueued_at=timezone.now() - timedelta(hours=1)
+        )
+        with mock.patch("outreach.tasks.deliver_message_task.apply_async") as deliver:
+            self.assertEqual(services.message_sweep(), 1)
+            self.assertEqual(services.message_sweep(), 0)  # not again while its lease runs
+        deliver.assert_called_once_with((self.message.id,), retry=False)

@@ -1,0 +1,260 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.utils import timezone
+
+from outreach import services
+from outreach.guardrails import GuardrailError
+from outreach.models import (
+    Channel,
+    Kind,
+    Message,
+    MessageState,
+    Outcome,
+    PlannedContact,
+    PlanState,
+)
+from reviews.models import AuditLog, EventKind, Status
+
+from ..base import BaseTestCase
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=SH)
+
+
+@time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
+class AgreementTestCase(BaseTestCase):
+    def setUp(self):
+        self.shop.revision_link_template = "https://rate.example/edit?order={order_id}"
+        self.shop.save()
+        self.review = self.make_review(self.shop, assigned_to=self.agent)
+        services.review_plan(review=self.review)
+
+    def agree(self, when=None):
+        return services.review_record_agreement(
+            review=self.review, agent=self.agent, when=when or at(2026, 11, 25, 20, 15)
+        )
+
+    def test_it_sends_the_revision_instructions_at_once_with_the_link(self):
+        self.agree()
+        message = Message.objects.get(review=self.review, kind=Kind.REVISION_INSTRUCTIONS)
+        self.assertEqual(message.channel, Channel.SMS)
+        self.assertEqual(message.to, "13812345678")
+        self.assertIn(f"https://rate.example/edit?order={self.review.order_id}", message.body)
+        self.assertEqual(message.state, MessageState.QUEUED)
+
+    def test_it_plans_the_followup_at_the_agreed_minute_for_the_agent(self):
+        followup = self.agree()
+        self.assertEqual(followup.kind, Kind.REVISE_FOLLOWUP)
+        self.assertEqual(followup.due_at, at(2026, 11, 25, 20, 15))
+        self.assertEqual(followup.deadline_at, at(2026, 11, 25, 20, 30))
+        self.assertEqual(followup.assigned_to, self.agent)
+
+    def test_it_plans_a_reminder_message_not_a_call_after_the_grace_period(self):
+        self.agree(at(2026, 11, 25, 15, 0))
+        reminder = self.review.planned_contacts.get(kind=Kind.REMINDER_SMS)
+        self.assertNotEqual(reminder.channel, Channel.PHONE)
+        self.assertEqual(reminder.due_at, at(2026, 11, 25, 17, 0))
+
+    def test_it_keeps_the_reminder_out_of_quiet_hours(self):
+        self.agree()  # 20:15 + 2 h = 22:15, quiet
+        reminder = self.review.planned_contacts.get(kind=Kind.REMINDER_SMS)
+        self.assertEqual(reminder.due_at, at(2026, 11, 26, 9, 0))
+
+    def test_it_marks_the_review_agreed_and_cancels_the_first_call(self):
+        self.agree()
+        self.review.refresh_from_db()
+        self.assertEqual(self.review.status, Status.AGREED)
+        self.assertEqual(
+            self.review.planned_contacts.get(kind=Kind.FIRST_CALL).state, PlanState.CANCELLED
+        )
+        self.assertTrue(self.review.events.filter(kind=EventKind.STATUS).exists())
+
+    def test_it_refuses_an_agreed_time_in_quiet_hours(self):
+        with self.assertRaises(GuardrailError) as ctx:
+            self.agree(at(2026, 11, 25, 23, 0))
+        self.assertEqual(ctx.exception.code, "quiet_hours")
+
+    def test_it_refuses_a_past_agreed_time(self):
+        with self.assertRaises(GuardrailError):
+            self.agree(at(2026, 11, 25, 9, 0))
+
+    def test_it_cancels_everything_pending_when_the_review_is_revised(self):
+        self.agree()
+        services.review_mark_revised(review=self.review, user=self.agent)
+        self.assertFalse(self.review.planned_contacts.pending().exists())
+        self.review.refresh_from_db()
+        self.assertEqual(self.review.status, Status.REVISED)
+
+
+@time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
+class DoNotContactTestCase(BaseTestCase):
+    def test_it_cancels_everything_for_the_buyer_across_reviews_and_records_who(self):
+        first = self.make_review(self.shop)
+        second = self.make_review(self.shop, buyer=first.buyer)
+        services.review_plan(review=first)
+        services.review_plan(review=second)
+        services.review_record_agreement(
+            review=first, agent=self.agent, when=at(2026, 11, 25, 20, 0)
+        )
+        services.buyer_set_do_not_contact(buyer=first.buyer, user=self.agent)
+
+        self.assertFalse(PlannedContact.objects.filter(buyer=first.buyer).pending().exists())
+        self.assertFalse(
+            Message.objects.filter(buyer=first.buyer, state=MessageState.QUEUED).exists()
+        )
+        first.buyer.refresh_from_db()
+        self.assertEqual(first.buyer.do_not_contact_by, self.agent)
+        self.assertEqual(first.buyer.do_not_contact_at, timezone.now())
+        self.assertTrue(AuditLog.objects.filter(action="buyer_do_not_contact").exists())
+
+    def test_it_refuses_new_messages_and_plans_for_the_buyer(self):
+        review = self.make_review(self.shop)
+        services.buyer_set_do_not_contact(buyer=review.buyer, user=self.agent)
+        with self.assertRaises(GuardrailError):
+            services.message_send(review=review, agent=self.agent, channel=Channel.IM, body="您好")
+        other = self.make_review(self.shop, buyer=review.buyer)
+        self.assertEqual(services.review_plan(review=other), [])
+
+    def test_it_is_what_asking_not_to_be_contacted_on_the_phone_does(self):
+        review = self.make_review(self.shop)
+        services.review_plan(review=review)
+        services.contact_log(
+            review=review, agent=self.agent, channel=Channel.PHONE, outcome=Outcome.DO_NOT_CONTACT
+        )
+        review.buyer.refresh_from_db()
+        self.assertIsNotNone(review.buyer.do_not_contact_at)
+        self.assertFalse(review.planned_contacts.pending().exists())
+
+
+@time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
+class ContactLogTestCase(BaseTestCase):
+    def setUp(self):
+        self.review = self.make_review(self.shop, assigned_to=self.agent)
+        services.review_plan(review=self.review)
+
+    def log(self, outcome, **kwargs):
+        kwargs.setdefault("channel", Channel.PHONE)
+        return services.contact_log(review=self.review, agent=self.agent, outcome=outcome, **kwargs)
+
+    def test_it_starts_the_persistence_schedule_when_nobody_answers(self):
+        self.log(Outcome.NO_ANSWER)
+        step = self.review.planned_contacts.get(kind=Kind.PERSISTENCE)
+        self.assertEqual(step.channel, Channel.IM)
+        self.assertEqual(step.due_at, at(2026, 11, 25, 13, 0))
+        self.review.refresh_from_db()
+        self.assertEqual(self.review.status, Status.CONTACTING)
+
+    def test_it_rotates_channels_over_a_week_then_plans_the_reply(self):
+        channels = []
+        for _ in range(5):
+            self.log(Outcome.NO_ANSWER)
+            last = self.review.planned_contacts.filter(kind=Kind.PERSISTENCE).latest("id")
+            channels.append(last.channel)
+        self.assertEqual(channels, ["im", "phone", "sms", "platform", "phone"])
+        self.log(Outcome.NO_ANSWER)
+        self.review.refresh_from_db()
+        self.assertEqual(self.review.status, Status.UNREACHABLE)
+        reply = self.review.planned_contacts.get(kind=Kind.REPLY_TASK)
+        self.assertEqual(reply.due_at, timezone.now())
+
+    def test_it_plans_the_public_reply_when_the_buyer_declines(self):
+        self.log(Outcome.DECLINED)
+        self.review.refresh_from_db()
+        self.assertEqual(self.review.status, Status.DECLINED)
+        reply = self.review.planned_contacts.get(kind=Kind.REPLY_TASK, state=PlanState.PLANNED)
+        self.assertEqual(reply.due_at, timezone.now())
+        self.assertFalse(
+            self.review.planned_contacts.pending().exclude(kind=Kind.REPLY_TASK).exists()
+        )
+
+    def test_it_asks_for_an_explanatory_followup_review_on_tmall_when_solved(self):
+        from reviews.models import Platform, Shop
+
+        tmall = Shop.objects.create(name="T", slug="tm", platform=Platform.TMALL)
+        self.review = self.make_review(tmall)
+        self.log(Outcome.SOLVED, resolution="resend_part")
+        message = Message.objects.get(review=self.review)
+        self.assertEqual(message.kind, Kind.EXPLANATORY_FOLLOWUP)
+
+    def test_it_refuses_compensation_on_suspected_extortion_without_a_lead(self):
+        self.review.flags = ["extortion_suspected"]
+        self.review.save()
+        with self.assertRaises(GuardrailError):
+            self.log(Outcome.REACHED, resolution="partial_refund")
+        self.log(Outcome.REACHED, resolution="partial_refund", approved_by=self.lead)
+
+    def test_it_records_every_attempt_on_the_timeline(self):
+        attempt = self.log(Outcome.REACHED, note="买家说尺码偏小")
+        event = self.review.events.get(kind=EventKind.CONTACT)
+        self.assertEqual(event.data["attempt"], attempt.id)
+        self.assertEqual(event.actor, self.agent)
+
+    def test_it_refuses_free_text_messages_that_trade_for_a_review(self):
+        with self.assertRaises(GuardrailError) as ctx:
+            services.message_send(
+                review=self.review, agent=self.agent, channel=Channel.IM, body="改好评就退款"
+            )
+        self.assertEqual(ctx.exception.code, "compliance")
+        self.assertFalse(Message.objects.exists())
+
+    def test_it_holds_free_text_messages_until_quiet_hours_end(self):
+        with time_machine.travel(at(2026, 11, 25, 22, 0), tick=False):
+            result = services.message_send(
+                review=self.review, agent=self.agent, channel=Channel.IM, body="您好，配件已寄出"
+            )
+        self.assertIsInstance(result, PlannedContact)
+        self.assertEqual(result.due_at, at(2026, 11, 26, 9, 0))
+
+
+class MissedSlotTestCase(BaseTestCase):
+    def setUp(self):
+        self.review = self.make_review(self.shop, assigned_to=self.agent)
+        with time_machine.travel(at(2026, 11, 25, 10, 0), tick=False):
+            self.followup = services.review_record_agreement(
+                review=self.review, agent=self.agent, when=at(2026, 11, 25, 20, 15)
+            )
+        # The scheduler fired it at 20:15.
+        PlannedContact.objects.filter(id=self.followup.id).update(
+            state=PlanState.DUE, fired_at=at(2026, 11, 25, 20, 15)
+        )
+
+    def test_it_shows_the_due_followup_to_the_agent(self):
+        self.assertEqual(list(PlannedContact.objects.due_for(self.agent)), [self.followup])
+        self.assertEqual(PlannedContact.objects.due_for(self.lead).count(), 0)
+
+    def test_it_escalates_a_followup_with_nothing_logged_after_15_minutes(self):
+        services.plannedcontact_escalate_missed(now=at(2026, 11, 25, 20, 29))
+        self.followup.refresh_from_db()
+        self.assertEqual(self.followup.state, PlanState.DUE)
+        services.plannedcontact_escalate_missed(now=at(2026, 11, 25, 20, 31))
+        self.followup.refresh_from_db()
+        self.assertEqual(self.followup.state, PlanState.MISSED)
+        self.assertTrue(self.review.events.filter(kind=EventKind.ESCALATED).exists())
+        self.assertEqual(list(PlannedContact.objects.escalated_for(self.lead)), [self.followup])
+        self.assertEqual(PlannedContact.objects.escalated_for(self.agent).count(), 0)
+
+    def test_it_does_not_escalate_when_the_agent_logged_the_contact(self):
+        with time_machine.travel(at(2026, 11, 25, 20, 20), tick=False):
+            services.contact_log(
+                review=self.review, agent=self.agent, channel=Channel.IM, outcome=Outcome.REACHED
+            )
+        services.plannedcontact_escalate_missed(now=at(2026, 11, 25, 20, 31))
+        self.followup.refresh_from_db()
+        self.assertEqual(self.followup.state, PlanState.DONE)
+
+    def test_it_reassigns_a_missed_followup_in_one_action(self):
+        services.plannedcontact_escalate_missed(now=at(2026, 11, 25, 20, 31))
+        other = self.make_user("bob", self.shop, "agent")
+        with time_machine.travel(at(2026, 11, 25, 20, 35), tick=False):
+            services.plannedcontact_reassign(planned_contact=self.followup, to=other, by=self.lead)
+        self.followup.refresh_from_db()
+        self.assertEqual(self.followup.state, PlanState.DUE)
+        self.assertEqual(list(PlannedContact.objects.due_for(other)), [self.followup])
+        self.assertEqual(self.followup.deadline_at, at(2026, 11, 25, 20, 50))
+        self.assertTrue(self.review.events.filter(kind=EventKind.ASSIGNED).exists())
+        self.assertEqual(PlannedContact.objects.escalated_for(self.lead).count(), 0)
