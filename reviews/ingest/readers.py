@@ -54,9 +54,27 @@ def detect_encoding(sample: bytes) -> str:
         except UnicodeDecodeError:
             continue
         return encoding
+    # Neither decodes cleanly: take the one with fewer bad bytes if they are rare (the rows
+    # holding them are rejected one by one); otherwise the encoding is beyond recovery.
+    best = min(
+        ("utf-8", "gb18030"),
+        key=lambda enc: (
+            codecs.getincrementaldecoder(enc)(errors="replace")
+            .decode(sample, final=False)
+            .count("\ufffd")
+        ),
+    )
+    bad = (
+        codecs.getincrementaldecoder(best)(errors="replace")
+        .decode(sample, final=False)
+        .count("\ufffd")
+    )
+    if bad <= max(2, len(sample) // 1000):
+        return best
     raise UnreadableFile(
         _(
-            "The file's text encoding could not be recognised (UTF-8, UTF-8 with BOM and GBK/GB18030 are supported)."
+            "The file's text encoding could not be recognised (UTF-8, UTF-8 with BOM and "
+            "GBK/GB18030 are supported)."
         )
     )
 

@@ -589,3 +589,17 @@ class _Writer:
         if stale:
             Buyer.objects.bulk_update(stale, ["phone", "timezone"], batch_size=CHUNK)
         return {nick: buyer.pk for nick, buyer in found.items()}
+
+
+def shop_webhook_secret_rotate(*, shop: Shop, actor, ip: str | None = None) -> str:
+    """A new webhook secret; the old one stops working at once. Audited."""
+    from ..models import AuditLog, new_webhook_secret
+
+    secret = new_webhook_secret()
+    with transaction.atomic():
+        Shop.objects.filter(pk=shop.pk).update(webhook_secret=secret)
+        AuditLog.objects.create(
+            actor=actor, shop=shop, action="webhook_secret_rotated", target=shop.slug, ip=ip
+        )
+    shop.webhook_secret = secret
+    return secret
