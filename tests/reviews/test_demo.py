@@ -1,0 +1,248 @@
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from io import StringIO
+from types import SimpleNamespace
+from unittest import mock
+
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import SimpleTestCase, TestCase, override_settings
+from django.urls import reverse
+
+from reviews import classifier
+from reviews.demo import generate_reviews, positive_texts, to_traditional
+from reviews.models import (
+    OPEN_STATUSES,
+    SUBCAUSES_BY_CAUSE,
+    Buyer,
+    Cause,
+    EventKind,
+    Membership,
+    Rating,
+    Review,
+    ReviewEvent,
+    Role,
+    Severity,
+    Shop,
+    Source,
+    Status,
+)
+
+NOW = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)
+TRADITIONAL_ONLY = re.compile("[這個質貨買發壞說們來沒給還]")
+
+
+class GeneratorTestCase(SimpleTestCase):
+    """The generator is pure Python: no database needed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.reviews = list(generate_reviews(300, seed=11, now=NOW))
+
+    def test_it_is_deterministic_per_seed(self):
+        again = list(generate_reviews(300, seed=11, now=NOW))
+        self.assertEqual(again, self.reviews)
+        other = list(generate_reviews(300, seed=12, now=NOW))
+        self.assertNotEqual([r.text for r in other], [r.text for r in self.reviews])
+
+    def test_it_keeps_ids_and_texts_when_only_now_changes(self):
+        later = list(generate_reviews(50, seed=11, now=NOW + timedelta(days=3)))
+        self.assertEqual(
+            [(r.platform_review_id, r.text) for r in later],
+            [(r.platform_review_id, r.text) for r in self.reviews[:50]],
+        )
+
+    def test_it_covers_every_cause_and_both_severities(self):
+        self.assertEqual({r.truth.cause for r in self.reviews}, set(Cause.values))
+        self.assertEqual({r.truth.severity for r in self.reviews}, set(Severity.values))
+
+    def test_it_covers_every_subcause_in_a_thousand(self):
+        reviews = generate_reviews(1000, seed=11, now=NOW)
+        self.assertEqual(
+            {r.truth.subcause for r in reviews},
+            {s for subs in SUBCAUSES_BY_CAUSE.values() for s in subs},
+        )
+
+    def test_it_produces_valid_choices(self):
+        for r in self.reviews:
+            self.assertIn(r.rating, (Rating.NEGATIVE, Rating.NEUTRAL))
+            self.assertIn(r.truth.subcause, SUBCAUSES_BY_CAUSE[r.truth.cause])
+            self.assertIsInstance(r.amount, Decimal)
+            self.assertGreater(r.amount, 0)
+            self.assertTrue(r.text)
+            self.assertNotIn("{", r.text + r.followup_text)
+            self.assertRegex(r.phone, r"^1[3-9]\d{9}$")
+            self.assertTrue(r.nick)
+            self.assertNotIn("*", r.nick)
+            self.assertLessEqual(len(r.product_name), 255)
+        ratings = [r.rating for r in self.reviews]
+        self.assertGreater(ratings.count(Rating.NEGATIVE), ratings.count(Rating.NEUTRAL))
+        self.assertEqual(len({r.platform_review_id for r in self.reviews}), 300)
+
+    def test_it_dates_everything_in_aware_utc_and_in_order(self):
+        for r in self.reviews:
+            self.assertEqual(r.reviewed_at.utcoffset(), timedelta(0))
+            self.assertLess(r.reviewed_at, NOW)
+            self.assertLess(r.shipped_at, r.reviewed_at)
+            if r.delivered_at:
+                self.assertLess(r.shipped_at, r.delivered_at)
+                self.assertLess(r.delivered_at, r.reviewed_at)
+            if r.followup_at:
+                self.assertTrue(r.followup_text)
+                self.assertTrue(r.reviewed_at <= r.followup_at <= NOW)
+
+    def test_it_spans_minutes_to_over_six_months(self):
+        ages = [NOW - r.reviewed_at for r in self.reviews]
+        self.assertLess(min(ages), timedelta(hours=1))
+        self.assertTrue(any(timedelta(days=31) < a < timedelta(days=180) for a in ages))
+        self.assertGreater(max(ages), timedelta(days=183))
+        self.assertLessEqual(max(ages), timedelta(days=245))
+
+    def test_it_has_the_texture_of_real_reviews(self):
+        texts = [r.text for r in self.reviews]
+        self.assertTrue(any(TRADITIONAL_ONLY.search(t) for t in texts))
+        self.assertTrue(any("但是" in t or "就是" in t or "可惜" in t for t in texts))
+        self.assertTrue(any(r.followup_text for r in self.reviews))
+        self.assertTrue(any(w in t for t in texts for w in ("投诉", "315", "维权", "假货", "骗子")))
+        self.assertTrue(any(r.amount > 1000 for r in self.reviews))
+        self.assertTrue(any(r.amount < 100 for r in self.reviews))
+        self.assertGreaterEqual(len({r.category for r in self.reviews}), 9)
+        self.assertGreaterEqual(len({r.courier for r in self.reviews}), 8)
+        self.assertTrue(all(r.tracking_no for r in self.reviews))
+        self.assertTrue(positive_texts)
+
+    def test_it_writes_traditional_characters(self):
+        self.assertEqual(
+            to_traditional("头发很干，这个质量太差，后来退货了"),
+            "頭髮很乾，這個質量太差，後來退貨了",
+        )
+
+
+def fake_classify(text, *, amount=None, high_value_threshold=None, **kwargs):
+    """A stand-in with the classifier's interface, so these tests do not depend on its rules."""
+    high_value = amount is not None and amount >= high_value_threshold
+    return SimpleNamespace(
+        cause=Cause.LOGISTICS,
+        subcause="courier_speed",
+        severity=Severity.SERIOUS if "！" in text else Severity.MINOR,
+        confidence=0.3 if len(text) < 12 else 0.9,
+        flags=["high_value"] if high_value else [],
+        evidence=[text[:4]],
+        model_version="fake-1",
+    )
+
+
+@mock.patch.object(classifier, "classify", fake_classify)
+class SeedDemoTestCase(TestCase):
+    def seed(self, *args: str) -> str:
+        out = StringIO()
+        call_command("seed_demo", *args, stdout=out)
+        return out.getvalue()
+
+    def counts(self) -> tuple[int, ...]:
+        return tuple(
+            model.objects.count() for model in (Shop, User, Membership, Buyer, Review, ReviewEvent)
+        )
+
+    def test_it_creates_the_demo_shop_people_and_reviews(self):
+        output = self.seed()
+        shop = Shop.objects.get(slug="demo")
+        self.assertEqual(shop.name, "演示旗舰店")
+        self.assertIn("{order_id}", shop.revision_link_template)
+        roles = dict(Membership.objects.filter(shop=shop).values_list("user__username", "role"))
+        self.assertEqual(roles, {"agent": Role.AGENT, "lead": Role.LEAD, "manager": Role.MANAGER})
+        self.assertFalse(User.objects.filter(username="admin").exists())
+
+        reviews = Review.objects.filter(shop=shop)
+        self.assertEqual(reviews.count(), 300)
+        self.assertFalse(reviews.exclude(source=Source.DEMO).exists())
+        self.assertFalse(reviews.filter(rating=Rating.POSITIVE).exists())
+        self.assertFalse(reviews.filter(classified_at=None).exists())
+        self.assertEqual(
+            set(reviews.values_list("status", flat=True)), set(OPEN_STATUSES) | {Status.REVISED}
+        )
+        assigned = reviews.filter(assigned_to__username="agent").count()
+        self.assertTrue(120 < assigned < 240, assigned)
+        self.assertTrue(reviews.filter(assigned_to=None).exists())
+        self.assertEqual(
+            ReviewEvent.objects.filter(review__shop=shop, kind=EventKind.IMPORTED).count(), 300
+        )
+        for text in (
+            "http://127.0.0.1:8000/",
+            "agent",
+            "lead",
+            "manager",
+            "reviewdesk",
+            "密码",
+            "password",
+        ):
+            self.assertIn(text, output)
+
+    def test_it_stores_the_classification(self):
+        self.seed("--reviews", "40")
+        for review in Review.objects.all():
+            self.assertEqual(review.model_version, "fake-1")
+            self.assertEqual(review.severity, "serious" if "！" in review.text else "minor")
+            self.assertEqual(review.needs_triage, len(review.text) < 12)
+            self.assertEqual(review.flags, ["high_value"] if review.amount >= 500 else [])
+            self.assertEqual(review.evidence, [review.text[:4]])
+            self.assertIsNotNone(review.classified_at)
+
+    def test_it_is_idempotent(self):
+        self.seed()
+        before = self.counts()
+        self.seed()
+        self.assertEqual(self.counts(), before)
+
+    def test_it_takes_a_number_of_reviews(self):
+        self.seed("--reviews", "50")
+        self.assertEqual(Review.objects.count(), 50)
+        self.seed("--reviews", "50")
+        self.assertEqual(Review.objects.count(), 50)
+
+    @override_settings(DEMO_PASSWORD="s3cret-demo")
+    def test_it_lets_the_people_log_in_with_the_demo_password(self):
+        self.seed("--reviews", "10")
+        for username in ("agent", "lead", "manager"):
+            self.assertTrue(self.client.login(username=username, password="s3cret-demo"), username)
+        self.assertFalse(self.client.login(username="agent", password="reviewdesk"))
+
+    def test_it_creates_a_superuser_only_when_asked(self):
+        self.seed("--reviews", "5", "--admin")
+        admin = User.objects.get(username="admin")
+        self.assertTrue(admin.is_superuser and admin.is_staff)
+        self.assertTrue(self.client.login(username="admin", password="reviewdesk"))
+
+    def test_it_fills_the_agents_queue(self):
+        self.seed()
+        self.assertTrue(self.client.login(username="agent", password="reviewdesk"))
+        response = self.client.get(reverse("queue"))
+        self.assertEqual(response.status_code, 200)
+        agent = User.objects.get(username="agent")
+        mine = Review.objects.filter(assigned_to=agent).open()
+        shown = response.context["reviews"]
+        self.assertTrue(shown)
+        self.assertTrue({r.pk for r in shown} <= set(mine.values_list("pk", flat=True)))
+        self.assertContains(response, shown[0].buyer.nick)
+
+    def test_it_hands_new_reviews_to_the_outreach_planner(self):
+        self.seed("--reviews", "60")
+        new = Review.objects.filter(status=Status.NEW)
+        self.assertTrue(new.exists())
+        self.assertFalse(new.filter(handoff_pending_at=None).exists())
+        self.assertFalse(
+            Review.objects.exclude(status=Status.NEW).exclude(handoff_pending_at=None).exists()
+        )
+
+
+class SeedDemoWithTheRealClassifierTestCase(TestCase):
+    def test_it_classifies_with_the_project_classifier(self):
+        call_command("seed_demo", "--reviews", "30", stdout=StringIO())
+        threshold = getattr(classifier, "TRIAGE_THRESHOLD", 0.55)
+        for review in Review.objects.all():
+            self.assertIn(review.subcause, SUBCAUSES_BY_CAUSE[review.cause])
+            self.assertIn(review.severity, Severity.values)
+            self.assertEqual(review.needs_triage, review.confidence < threshold)
+            self.assertTrue(review.model_version)
