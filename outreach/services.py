@@ -658,15 +658,18 @@ def plannedcontact_dispatch_due(*, now: datetime | None = None) -> int:
                 id__in=[row[0] for row in rows], state=PlanState.PLANNED
             ).update(state=PlanState.CLAIMED, claimed_at=now_tick, attempts=F("attempts") + 1)
         claimed_total += len(rows)
-        # One task per batch of items due in the same second.
+        # One task per batch of items due in the same second; its ETA is the latest due_at
+        # of the batch, so nothing fires early.
         chunks: list[tuple[datetime, list[int]]] = []
-        for second, group in groupby(rows, key=lambda row: row[1].replace(microsecond=0)):
-            ids = [row[0] for row in group]
-            chunks += [(second, ids[i : i + batch]) for i in range(0, len(ids), batch)]
-        for n, (second, ids) in enumerate(chunks):
+        for _second, group in groupby(rows, key=lambda row: row[1].replace(microsecond=0)):
+            group_rows = list(group)
+            for i in range(0, len(group_rows), batch):
+                part = group_rows[i : i + batch]
+                chunks.append((part[-1][1], [row[0] for row in part]))
+        for n, (eta, ids) in enumerate(chunks):
             try:
                 fire_planned_task.apply_async(
-                    (ids,), eta=second if second > now_tick else None, retry=False
+                    (ids,), eta=eta if eta > now_tick else None, retry=False
                 )
             except Exception:
                 logger.exception("broker unavailable; un-claiming %s items", len(rows))

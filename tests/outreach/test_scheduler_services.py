@@ -1,0 +1,259 @@
+"""The scheduler against the real services: PostgreSQL, a redis-server and Celery workers the
+test starts itself (issue 5, "The scheduler").  Run with DATABASE_URL set to PostgreSQL."""
+
+import os
+import signal
+import time
+from datetime import time as clock
+from datetime import timedelta
+from pathlib import Path
+from unittest import skipUnless
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import TransactionTestCase
+from django.utils import timezone
+
+from outreach.models import (
+    Channel,
+    Kind,
+    Message,
+    MessageState,
+    PlannedContact,
+    PlanState,
+    Playbook,
+)
+from outreach.services import review_mark_revised
+from reviews.models import Buyer, Platform, Rating, Review, Shop
+
+from .fake_sms import FakeSmsProvider
+from .harness import Processes, RedisServer, wait_for
+
+SMS = "outreach.backends.sms.SmsHttpBackend"
+SLOW = "tests.outreach.slow_backend.SlowLoggingBackend"
+
+
+@pytest.mark.services
+@skipUnless(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
+class SchedulerServicesTestCase(TransactionTestCase):
+    def setUp(self):
+        self.redis = RedisServer()
+        self.redis.start()
+        self.addCleanup(self.redis.stop)
+        self.shop = Shop.objects.create(name="Alpha", slug="alpha", platform=Platform.TAOBAO)
+        # Whatever the hour the suite runs at: no quiet hours for this shop (they have their
+        # own unit tests), so nothing here is moved to tomorrow morning.
+        Playbook.objects.create(
+            shop=self.shop,
+            quiet_start=clock(0),
+            quiet_end=clock(0),
+            work_start=clock(0),
+            work_end=clock(0),
+        )
+        self.agent = User.objects.create_user("alice")
+        self.buyer = Buyer.objects.create(shop=self.shop, nick="buyer", phone="13812345678")
+        self.review = Review.objects.create(
+            shop=self.shop,
+            buyer=self.buyer,
+            external_key="r1",
+            rating=Rating.NEGATIVE,
+            reviewed_at=timezone.now() - timedelta(hours=1),
+            assigned_to=self.agent,
+        )
+
+    def start(self, **env) -> Processes:
+        processes = Processes(self.redis, **env)
+        self.addCleanup(processes.stop_all)
+        self.processes = processes
+        return processes
+
+    def plan(self, n: int, due_in: float, kind=Kind.REVISE_FOLLOWUP, channel=Channel.IM):
+        due = timezone.now() + timedelta(seconds=due_in)
+        return PlannedContact.objects.bulk_create(
+            PlannedContact(
+                shop=self.shop,
+                review=self.review,
+                buyer=self.buyer,
+                kind=kind,
+                channel=channel,
+                due_at=due,
+                assigned_to=self.agent,
+                body="您好，提醒一下" if kind != Kind.REVISE_FOLLOWUP else "",
+            )
+            for _ in range(n)
+        )
+
+    def fired(self, items) -> list[PlannedContact]:
+        return list(
+            PlannedContact.objects.filter(id__in=[i.id for i in items], fired_at__isnull=False)
+        )
+
+    def wait_fired(self, items, timeout: float) -> list[PlannedContact]:
+        try:
+            return wait_for(
+                lambda: len(self.fired(items)) == len(items) and self.fired(items),
+                timeout,
+                message=f"{len(items)} items to fire",
+            )
+        except AssertionError:
+            print(self.processes.logs())
+            raise
+
+    def fire_events(self, item) -> int:
+        return sum(
+            1
+            for e in self.review.events.all()
+            if e.data.get("planned_contact") == item.id and e.data.get("fired")
+        )
+
+    def test_it_fires_on_time(self):
+        with FakeSmsProvider() as provider:
+            procs = self.start(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS_URL=provider.url)
+            procs.dispatcher()
+            procs.worker("w1")
+            followups = self.plan(3, due_in=3)
+            reminder = self.plan(1, due_in=3, kind=Kind.REMINDER_SMS, channel=Channel.SMS)
+            for item in self.wait_fired(followups + reminder, timeout=15):
+                lateness = (item.fired_at - item.due_at).total_seconds()
+                self.assertLess(lateness, 2.0)
+                self.assertGreaterEqual(lateness, -0.05)  # never early
+            wait_for(
+                lambda: Message.objects.filter(state=MessageState.SENT).count() == 1,
+                10,
+                message="the reminder to be sent",
+            )
+        self.assertEqual(len(provider.requests), 1)
+        self.assertEqual(PlannedContact.objects.filter(state=PlanState.DUE).count(), 3)
+
+    def test_it_fires_once_when_a_worker_is_killed_mid_task(self):
+        send_log = Path(self.processes_dir()) / "sends.log"
+        procs = self.start(
+            OUTREACH_MESSAGE_BACKEND=SLOW,
+            OUTREACH_TEST_SEND_LOG=str(send_log),
+            OUTREACH_TEST_SEND_SECONDS="30",
+            OUTREACH_TEST_VISIBILITY_TIMEOUT="4",
+        )
+        procs.dispatcher()
+        worker = procs.worker("w1")
+        # A message whose delivery is killed mid-send, and a follow-up held (ETA) by the
+        # worker that is killed.
+        [message_item] = self.plan(1, due_in=1, kind=Kind.REMINDER_SMS, channel=Channel.SMS)
+        starts = wait_for(
+            lambda: send_log.exists() and send_log.read_text().split("\n")[0],
+            15,
+            message="the send to start",
+        )
+        [followup] = self.plan(1, due_in=5)
+        wait_for(
+            lambda: PlannedContact.objects.get(id=followup.id).state == PlanState.CLAIMED,
+            10,
+            message="the follow-up to be claimed",
+        )
+        os.kill(int(starts.split()[2]), signal.SIGKILL)  # the pool child, mid-send
+        procs.kill(worker)  # …and then the whole worker, with the follow-up in its memory
+        procs.worker("w2")
+
+        self.wait_fired([followup], timeout=20)
+        message = wait_for(
+            lambda: Message.objects.filter(state=MessageState.FAILED).first(),
+            20,
+            message="the stuck message to be failed by the reaper",
+        )
+        time.sleep(5)  # let any redelivered copy (visibility timeout 4 s) run
+        self.assertEqual(self.fire_events(followup), 1)
+        self.assertIn("outcome unknown", message.last_error)
+        self.assertEqual(Message.objects.count(), 1)
+        lines = send_log.read_text().splitlines()
+        self.assertEqual(len([line for line in lines if line.startswith("start")]), 1, lines)
+        message_item.refresh_from_db()
+        self.assertEqual(message_item.state, PlanState.DONE)
+
+    def processes_dir(self) -> str:
+        import tempfile
+
+        return tempfile.mkdtemp(prefix="outreach-sends-")
+
+    def test_it_fires_once_when_workers_and_dispatchers_race(self):
+        with FakeSmsProvider() as provider:
+            procs = self.start(
+                OUTREACH_MESSAGE_BACKEND=SMS,
+                OUTREACH_SMS_URL=provider.url,
+                OUTREACH_TEST_VISIBILITY_TIMEOUT="3",
+            )
+            procs.dispatcher("d1", interval=0.1)
+            procs.dispatcher("d2", interval=0.1)
+            procs.worker("w1", concurrency=2, wait=False)
+            procs.worker("w2", concurrency=2)
+            followups = self.plan(100, due_in=3)
+            messages = self.plan(20, due_in=3, kind=Kind.REMINDER_SMS, channel=Channel.SMS)
+            self.wait_fired(followups + messages, timeout=25)
+            # Duplicate every task on top (what a broker redelivery would do).
+            from config.celery import app
+            from outreach.tasks import deliver_message_task, fire_planned_task
+
+            with app.connection_for_write(self.redis.url) as conn:
+                fire_planned_task.apply_async(
+                    ([i.id for i in followups + messages],), connection=conn
+                )
+                for message_id in Message.objects.values_list("id", flat=True):
+                    deliver_message_task.apply_async((message_id,), connection=conn)
+            wait_for(
+                lambda: Message.objects.filter(state=MessageState.SENT).count() == 20,
+                20,
+                message="20 messages to be sent",
+            )
+            time.sleep(4)
+        for item in followups:
+            self.assertEqual(self.fire_events(item), 1)
+        self.assertEqual(Message.objects.count(), 20)
+        self.assertEqual(len(provider.requests), 20)
+        keys = [r["headers"]["Idempotency-Key"] for r in provider.requests]
+        self.assertEqual(len(set(keys)), 20)
+
+    def test_it_fires_after_redis_comes_back(self):
+        with FakeSmsProvider() as provider:
+            procs = self.start(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS_URL=provider.url)
+            procs.dispatcher()
+            procs.worker("w1")
+            self.redis.stop()
+            # Planned while Redis is down, and due while it is down.
+            followups = self.plan(2, due_in=1)
+            reminder = self.plan(1, due_in=1, kind=Kind.REMINDER_SMS, channel=Channel.SMS)
+            time.sleep(3)
+            self.assertEqual(self.fired(followups + reminder), [])
+            self.redis.start()
+            self.wait_fired(followups + reminder, timeout=40)
+            wait_for(
+                lambda: Message.objects.filter(state=MessageState.SENT).count() == 1,
+                20,
+                message="the reminder to be sent",
+            )
+        for item in followups:
+            self.assertEqual(self.fire_events(item), 1)
+        self.assertEqual(len(provider.requests), 1)
+
+    def test_it_never_fires_cancelled_items(self):
+        with FakeSmsProvider() as provider:
+            procs = self.start(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS_URL=provider.url)
+            procs.dispatcher()
+            procs.worker("w1")
+            early = self.plan(2, due_in=3) + self.plan(
+                1, due_in=3, kind=Kind.REMINDER_SMS, channel=Channel.SMS
+            )
+            PlannedContact.objects.filter(id__in=[i.id for i in early]).update(
+                state=PlanState.CANCELLED
+            )
+            # Cancelled after the dispatcher claimed it, while its task waits for the ETA.
+            [late] = self.plan(1, due_in=6, kind=Kind.REMINDER_SMS, channel=Channel.SMS)
+            wait_for(
+                lambda: PlannedContact.objects.get(id=late.id).state == PlanState.CLAIMED,
+                10,
+                message="the dispatcher to claim it",
+            )
+            review_mark_revised(review=self.review, user=self.agent)
+            time.sleep(6)
+        self.assertEqual(self.fired(early + [late]), [])
+        self.assertEqual(Message.objects.count(), 0)
+        self.assertEqual(provider.requests, [])
+        self.assertEqual(PlannedContact.objects.exclude(state=PlanState.CANCELLED).count(), 0)
