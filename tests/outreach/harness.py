@@ -1,6 +1,7 @@
 """Real services for the scheduler tests: a redis-server, Celery workers and the dispatcher,
 each a subprocess the test starts and stops (the machine's own Redis is left alone)."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -145,10 +146,8 @@ class Processes:
     def kill(self, process: subprocess.Popen) -> None:
         """SIGKILL a whole worker: the main process and its pool children."""
         if process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             process.wait(10)
 
     def logs(self) -> str:
