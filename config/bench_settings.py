@@ -7,3 +7,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from .settings import *  # noqa: E402,F403
+from .settings import STORAGES  # noqa: E402
+
+# No collectstatic before a benchmark: plain storage (the manifest lookup is a dict read).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

@@ -1,0 +1,128 @@
+"""Helpers shared by benchmarks: bulk demo data in the benchmark database, timing."""
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+
+from reviews.demo import generate_reviews
+from reviews.models import Buyer, Membership, Platform, Review, Role, Shop, Source, Status
+
+BENCH_PASSWORD = "bench-password"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def summary_ms(samples: list[float]) -> dict[str, float]:
+    return {
+        "p50": round(statistics.median(samples), 2),
+        "p95": round(percentile(samples, 95), 2),
+        "p99": round(percentile(samples, 99), 2),
+    }
+
+
+def bench_shop(
+    slug: str, n_reviews: int, *, agents: int = 10, seed: int = 7
+) -> tuple[Shop, list[User]]:
+    """A shop with `n_reviews` generated reviews spread over `agents` agents (made once).
+
+    Statuses follow a working shop: about a third open, the rest finished; most open work is
+    assigned, some waits unassigned.
+    """
+    shop, _ = Shop.objects.get_or_create(
+        slug=slug, defaults={"name": f"Bench {slug}", "platform": Platform.TAOBAO}
+    )
+    users = []
+    for i in range(agents):
+        user, created = User.objects.get_or_create(username=f"{slug}-agent{i}")
+        if created:
+            user.set_password(BENCH_PASSWORD)
+            user.save()
+        Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": Role.AGENT})
+        users.append(user)
+    have = Review.objects.filter(shop=shop).count()
+    if have >= n_reviews:
+        return shop, users
+    rnd = random.Random(seed)
+    statuses = (
+        [Status.NEW] * 20
+        + [Status.CONTACTING] * 8
+        + [Status.AGREED] * 3
+        + [Status.DECLINED] * 2
+        + [Status.UNREACHABLE] * 2
+        + [Status.REVISED] * 25
+        + [Status.REPLIED] * 20
+        + [Status.CLOSED] * 20
+    )
+    batch: list[Review] = []
+    buyers: dict[str, Buyer] = {b.nick: b for b in Buyer.objects.filter(shop=shop)}
+    for i, demo in enumerate(generate_reviews(n_reviews, seed=seed)):
+        if i < have:
+            continue
+        buyer = buyers.get(demo.nick)
+        if buyer is None:
+            buyer = buyers[demo.nick] = Buyer(shop=shop, nick=demo.nick, phone=demo.phone)
+        status = rnd.choice(statuses)
+        batch.append(
+            Review(
+                shop=shop,
+                buyer=buyer,
+                external_key=f"bench-{demo.platform_review_id}",
+                platform_review_id=demo.platform_review_id,
+                order_id=demo.order_id,
+                product_name=demo.product_name,
+                sku=demo.sku,
+                amount=demo.amount or Decimal("0"),
+                rating=demo.rating,
+                text=demo.text,
+                followup_text=demo.followup_text,
+                reviewed_at=demo.reviewed_at,
+                courier=demo.courier,
+                tracking_no=demo.tracking_no,
+                shipped_at=demo.shipped_at,
+                delivered_at=demo.delivered_at,
+                source=Source.DEMO,
+                status=status,
+                cause=demo.truth.cause,
+                subcause=demo.truth.subcause,
+                severity=demo.truth.severity,
+                confidence=round(0.4 + rnd.random() * 0.6, 3),
+                needs_triage=rnd.random() < 0.05,
+                assigned_to=users[i % len(users)] if rnd.random() < 0.9 else None,
+            )
+        )
+        if len(batch) >= 5000:
+            _flush(batch, buyers)
+            batch = []
+    if batch:
+        _flush(batch, buyers)
+    # Fresh statistics and visibility map, as autovacuum keeps them on a live database.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return shop, users
+
+
+def _flush(batch: list[Review], buyers: dict[str, Buyer]) -> None:
+    with transaction.atomic():
+        new_buyers = [b for b in {r.buyer.nick: r.buyer for r in batch}.values() if b.pk is None]
+        Buyer.objects.bulk_create(new_buyers, batch_size=2000)
+        for review in batch:
+            review.buyer_id = review.buyer.pk
+        Review.objects.bulk_create(batch, batch_size=2000)
