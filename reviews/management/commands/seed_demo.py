@@ -131,8 +131,11 @@ def _admin(password: str) -> None:
 def _reviews(shop: Shop, *, agent, n: int, seed: int) -> int:
     now = timezone.now()
     demo = list(generate_reviews(n, seed=seed, now=now))
+    # By key, whatever their source: the demo shop may also hold imported reviews.
     existing = set(
-        Review.objects.filter(shop=shop, source=Source.DEMO).values_list("external_key", flat=True)
+        Review.objects.filter(
+            shop=shop, external_key__in=[d.platform_review_id for d in demo]
+        ).values_list("external_key", flat=True)
     )
     demo = [d for d in demo if d.platform_review_id not in existing]
     if not demo:
@@ -200,8 +203,11 @@ def _reviews(shop: Shop, *, agent, n: int, seed: int) -> int:
         )
     created = Review.objects.bulk_create(rows, batch_size=500)
     if any(review.pk is None for review in created):  # databases that return no ids
+        keys = [review.external_key for review in created]
         ids = dict(
-            Review.objects.filter(shop=shop, source=Source.DEMO).values_list("external_key", "id")
+            Review.objects.filter(shop=shop, external_key__in=keys).values_list(
+                "external_key", "id"
+            )
         )
         for review in created:
             review.pk = ids[review.external_key]
