@@ -1,8 +1,26 @@
 """Writes. Every state change of a review goes through a function here and leaves an event."""
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import AuditLog, Buyer, EventKind, Heartbeat, Review, ReviewEvent
+from . import classifier
+from .models import (
+    SUBCAUSES_BY_CAUSE,
+    AuditLog,
+    Buyer,
+    Cause,
+    ClassifierModel,
+    Correction,
+    EventKind,
+    Heartbeat,
+    Review,
+    ReviewEvent,
+    Severity,
+    Shop,
+)
 
 
 def heartbeat_record(*, name: str) -> None:
@@ -39,3 +57,177 @@ def buyer_reveal_phone(*, review: Review, user, ip: str | None) -> str:
         message="phone revealed",
     )
     return buyer.phone
+
+
+# Classification (issue 4) --------------------------------------------------------------------
+
+# A shop's model is retrained once it has at least this many corrections not yet in a model.
+RETRAIN_MIN_CORRECTIONS = 5
+# The corrected texts a shop model remembers verbatim (see classifier.MEMORY_SIMILARITY).
+CORRECTION_MEMORY = 500
+
+
+def review_classify(*, review: Review) -> "classifier.Classification":
+    """Classify a review and store the result with its model version (and leave an event)."""
+    text = review.text if not review.followup_text else f"{review.text}。{review.followup_text}"
+    result = classifier.classify(
+        text,
+        amount=review.amount,
+        high_value_threshold=review.shop.high_value_threshold,
+        shop_id=review.shop_id,
+    )
+    review.cause = result.cause
+    review.subcause = result.subcause
+    review.severity = result.severity
+    review.confidence = result.confidence
+    review.flags = list(result.flags)
+    review.evidence = list(result.evidence)
+    review.model_version = result.model_version
+    review.needs_triage = result.needs_triage
+    review.classified_at = timezone.now()
+    review.save(
+        update_fields=[
+            "cause",
+            "subcause",
+            "severity",
+            "confidence",
+            "flags",
+            "evidence",
+            "model_version",
+            "needs_triage",
+            "classified_at",
+            "updated_at",
+        ]
+    )
+    ReviewEvent.objects.create(
+        review=review,
+        kind=EventKind.CLASSIFIED,
+        data={**result.as_json(), "model_version": result.model_version},
+    )
+    return result
+
+
+def review_correct(*, review: Review, user, cause: str, subcause: str, severity: str) -> Correction:
+    """An agent's one-click correction: kept with who and when, it feeds the next training."""
+    if cause not in Cause.values:
+        raise ValidationError(_("Unknown cause %(cause)s."), params={"cause": cause})
+    if subcause not in SUBCAUSES_BY_CAUSE[cause]:
+        raise ValidationError(
+            _("Sub-cause %(subcause)s does not belong to cause %(cause)s."),
+            params={"subcause": subcause, "cause": cause},
+        )
+    if severity not in Severity.values:
+        raise ValidationError(_("Unknown severity %(severity)s."), params={"severity": severity})
+    previous = {
+        "cause": review.cause,
+        "subcause": review.subcause,
+        "severity": review.severity,
+        "confidence": review.confidence,
+        "model_version": review.model_version,
+    }
+    text = review.text if not review.followup_text else f"{review.text}。{review.followup_text}"
+    with transaction.atomic():
+        correction = Correction.objects.create(
+            review=review,
+            shop=review.shop,
+            user=user,
+            text=text,
+            cause=cause,
+            subcause=subcause,
+            severity=severity,
+            previous=previous,
+        )
+        Review.objects.filter(pk=review.pk).update(
+            cause=cause,
+            subcause=subcause,
+            severity=severity,
+            confidence=1.0,
+            needs_triage=False,
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+        ReviewEvent.objects.create(
+            review=review,
+            kind=EventKind.CORRECTED,
+            actor=user,
+            data={"cause": cause, "subcause": subcause, "severity": severity, "previous": previous},
+        )
+        audit_record(
+            actor=user,
+            action="classification_corrected",
+            shop=review.shop,
+            target=f"review:{review.pk}",
+            previous=previous,
+            cause=cause,
+            subcause=subcause,
+            severity=severity,
+        )
+    review.refresh_from_db()
+    return correction
+
+
+def classifier_retrain(*, shop: Shop) -> ClassifierModel | None:
+    """Train this shop's model on the shipped examples plus all its agents' corrections, once
+    at least RETRAIN_MIN_CORRECTIONS of them are new; make it the shop's active model."""
+    from .classifier import learned, store
+    from .classifier import tokens_of as tokens
+
+    if Correction.objects.filter(shop=shop, trained_into="").count() < RETRAIN_MIN_CORRECTIONS:
+        return None
+    corrections = list(Correction.objects.filter(shop=shop).order_by("id"))
+    new_ids = [c.pk for c in corrections if not c.trained_into]
+    base = classifier.load_training()
+    examples = base + [
+        learned.Example(c.text, c.cause, c.subcause, c.severity) for c in corrections
+    ]
+    weights = [1.0] * len(base) + [learned.CORRECTION_WEIGHT] * len(corrections)
+    version = f"shop{shop.pk}-{timezone.now():%Y%m%d%H%M%S%f}"[:40]
+    model = learned.train(examples, version=version, tokenize=tokens, weights=weights)
+    model.memory = [
+        (learned.content_words(tokens(c.text)), (c.cause, c.subcause, c.severity, c.text[:30]))
+        for c in corrections[-CORRECTION_MEMORY:]
+    ]
+    # How the previous model did on these corrections, and how the new one fits them.
+    before = classifier.base_model()
+    metrics = {
+        "corrections_cause_accuracy_before": sum(
+            max(before.predict(tokens(c.text))[0].items(), key=lambda kv: kv[1])[0] == c.cause
+            for c in corrections
+        )
+        / len(corrections),
+        "base_version": before.version,
+    }
+    with transaction.atomic():
+        # One retrain per shop at a time: the second waits here, then replaces the first.
+        Shop.objects.select_for_update().filter(pk=shop.pk).first()
+        ClassifierModel.objects.filter(shop=shop, is_active=True).update(is_active=False)
+        stored = ClassifierModel.objects.create(
+            shop=shop,
+            version=version,
+            artifact=model.to_bytes(),
+            n_examples=len(examples),
+            n_corrections=len(corrections),
+            metrics=metrics,
+            is_active=True,
+        )
+        Correction.objects.filter(pk__in=new_ids).update(trained_into=version)
+    # This process sees the new model at once; the others within store.CACHE_SECONDS.
+    store.forget(shop.pk)
+    return stored
+
+
+def classifier_retrain_due() -> list[str]:
+    """Retrain every shop with enough new corrections (beat: retrain_classifiers_task)."""
+    shop_ids = (
+        Correction.objects.filter(trained_into="")
+        .values("shop_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=RETRAIN_MIN_CORRECTIONS)
+        .values_list("shop_id", flat=True)
+    )
+    versions = []
+    for shop in Shop.objects.filter(pk__in=list(shop_ids)):
+        stored = classifier_retrain(shop=shop)
+        if stored is not None:
+            versions.append(stored.version)
+    return versions

@@ -33,3 +33,9 @@ def handoff_sweep_task() -> None:
     from .ingest.handoff import handoff_sweep
 
     handoff_sweep()
+
+
+@shared_task(name="reviews.tasks.retrain_classifiers_task")
+def retrain_classifiers_task() -> list[str]:
+    """Beat, hourly: retrain the cause classifier of every shop with enough new corrections."""
+    return services.classifier_retrain_due()

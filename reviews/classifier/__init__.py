@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import learned, normalize, rules, segment
-from .lexicon import CAUSES, DEFAULT_SUBCAUSE, PUNCT, SUBCAUSES_BY_CAUSE
+from .lexicon import CAUSES, DEFAULT_SUBCAUSE, SUBCAUSES_BY_CAUSE
 
 # Below this a classification goes to the "needs triage" lane instead of being trusted.
 TRIAGE_THRESHOLD = 0.55
@@ -29,9 +29,13 @@ MODEL_VERSION = "placeholder-0"  # replaced by the base model's version on first
 # Blend: log P_model(cause) + RULE_WEIGHT × rule score + prior. The prior says what GUIDE.md
 # says: when product and delivery weigh the same, it is the product (and most negative
 # reviews are about the product), so product_service starts a little ahead.
+MODEL_WEIGHT = 0.7
 RULE_WEIGHT = 1.0
 SUB_RULE_WEIGHT = 1.2
 CAUSE_PRIOR = {"logistics": -0.3, "product_service": 0.4, "buyer_side": 0.0}
+# GUIDE.md: "If both the product and the delivery are criticised with equal weight, prefer
+# product_service": when the rules see both, the product gets this much more.
+BOTH_BLAMED_BONUS = 0.8
 # Severity: logit P_model(serious) + SEVERITY_RULE_WEIGHT × (rule severity − SEVERITY_PIVOT).
 SEVERITY_RULE_WEIGHT = 0.8
 SEVERITY_PIVOT = 1.5
@@ -93,7 +97,9 @@ def base_model() -> learned.LinearModel:
     if _base_model is None:
         with _base_lock:
             if _base_model is None:
-                data = TRAINING_TSV.read_bytes() + Path(learned.__file__).read_bytes()
+                data = b"".join(
+                    p.read_bytes() for p in (TRAINING_TSV, segment.USERDICT, Path(learned.__file__))
+                )
                 version = "base-" + hashlib.sha1(data).hexdigest()[:10]
                 _base_model = learned.train(load_training(), version=version, tokenize=tokens_of)
     return _base_model
@@ -110,10 +116,6 @@ def model_for_shop(shop_id: int | None) -> learned.LinearModel:
 # Classification -------------------------------------------------------------------------------
 
 
-def _content(tokens: list[str]) -> frozenset[str]:
-    return frozenset(t for t in tokens if t not in PUNCT and not t.isspace())
-
-
 def classify_tokens(
     tokens: list[str], model: learned.LinearModel, *, exclamations: int = 0
 ) -> Classification:
@@ -122,7 +124,7 @@ def classify_tokens(
     flags = list(rule.flags)
 
     if model.memory:
-        content = _content(tokens)
+        content = learned.content_words(tokens)
         best, best_sim = None, 0.0
         for words, labels in model.memory:
             union = len(content | words)
@@ -138,16 +140,24 @@ def classify_tokens(
     p_cause, sub_logp, p_serious = model.predict(tokens)
     rule_causes = rule.cause_scores()
     logits = {
-        c: math.log(max(p_cause[c], 1e-9)) + RULE_WEIGHT * rule_causes[c] + CAUSE_PRIOR[c]
+        c: MODEL_WEIGHT * math.log(max(p_cause[c], 1e-9))
+        + RULE_WEIGHT * rule_causes[c]
+        + CAUSE_PRIOR[c]
         for c in CAUSES
     }
+    if rule_causes["logistics"] >= 1.0 and rule_causes["product_service"] >= 1.0:
+        logits["product_service"] += BOTH_BLAMED_BONUS
     top = max(logits.values())
     exps = {c: math.exp(v - top) for c, v in logits.items()}
     total = sum(exps.values())
     cause = max(CAUSES, key=logits.__getitem__)
     confidence = exps[cause] / total
 
-    if not rule.scores and len(_content(tokens)) <= 2 and p_cause[cause] < 0.6:
+    if (
+        max(rule.scores.values(), default=0.0) < 1.0
+        and len(learned.content_words(tokens)) <= 2
+        and p_cause[cause] < 0.6
+    ):
         # GUIDE.md: "垃圾", "差评" alone — nothing a support agent could tell from.
         return Classification("unclear", "unclear", "minor", 0.2, flags, [], model.version)
 
@@ -216,6 +226,4 @@ def classify_many(texts: Iterable[str], *, shop_id: int | None = None) -> list[C
     """Many reviews of one shop: the model is looked up once."""
     model = model_for_shop(shop_id)
     cut, norm, loud = segment.cut, normalize.normalize, normalize.exclamations
-    return [
-        classify_tokens(cut(norm(t or "")), model, exclamations=loud(t or "")) for t in texts
-    ]
+    return [classify_tokens(cut(norm(t or "")), model, exclamations=loud(t or "")) for t in texts]

@@ -55,18 +55,20 @@ SUBJECTS: dict[str, str] = {}
 for _w in _words(
     "快递 物流 快递员 快递小哥 小哥 送货员 配送员 快递公司 顺丰 中通 圆通 韵达 申通 极兔 百世 汇通 "
     "天天快递 宅急送 德邦 京东物流 京东快递 京东配送 EMS ems 邮政 邮局 派送 配送 送货 送货上门 "
-    "运输 物流信息 驿站 菜鸟驿站 快递柜 丰巢 到货 送到 送来 送过来 投递 运费"
+    "运输 物流信息 驿站 菜鸟驿站 快递柜 丰巢 到货 送到 送来 送过来 投递 送达 送货方 收货 次日达 当日达 隔日达 限时达 211 送货时间"
 ):
     SUBJECTS[_w] = "logi"
-for _w in _words("客服 售后 卖家 商家 店家 掌柜 服务态度 服务 客户服务 售后服务 售前 在线客服 店主 老板"):
+for _w in _words(
+    "客服 售后 卖家 商家 店家 掌柜 服务态度 服务 客户服务 售后服务 售前 在线客服 店主 老板"
+):
     SUBJECTS[_w] = "cs"
 for _w in _words("发货 出货 备货 下单 付款"):
     SUBJECTS[_w] = "ship"
 for _w in _words("价格 价钱 价位 售价 性价比 价 钱"):
     SUBJECTS[_w] = "price"
 for _w in _words(
-    "内容 情节 故事 作者 文笔 写 写得 文字 剧情 观点 道理 书中 这本书 理论 语言 插图 主角 小说 "
-    "风格 款式 样式 颜色 口味 味道 香味 设计 外观 版型 颜值"
+    "内容 情节 故事 作者 文笔 写 写得 讲 讲得 描写 分析 案例 章节 序 文字 剧情 观点 道理 书中 这本书 理论 语言 插图 主角 小说 "
+    "风格 款式 样式 颜色 设计 外观 版型 颜值"
 ):
     SUBJECTS[_w] = "taste"
 for _w in _words(
@@ -101,12 +103,14 @@ for _w in _words(
 # Durations make a delivery or shipping complaint even without 慢.
 DURATIONS = frozenset(
     _words(
-        "几天 好几天 两天 三天 四天 五天 六天 七天 八天 十天 一周 一个星期 两周 两个星期 一星期 "
+        "天才 半个 几天 好几天 两天 三天 四天 五天 六天 七天 八天 十天 一周 一个星期 两周 两个星期 一星期 "
         "半个月 一个月 多天 十几天 好久 很久 这么久 那么久 半天"
     )
 )
 # Arrival verbs: 等了一周才到 is transit, 一周才发货 is the seller.
-ARRIVAL = frozenset(_words("到 到货 送到 收到 送来 送 寄到 才到 才收到 才送到 等 等了"))
+ARRIVAL = frozenset(
+    _words("到 到货 送到 收到 送来 送 寄到 才到 才收到 才送到 等 等了 收货 送达 到手 天才")
+)
 
 # Direct cues: a token that alone points at a sub-cause, with its weight.
 CUES: dict[str, tuple[str, float]] = {}
@@ -157,7 +161,11 @@ _cue(
     "客服 售后 不理人 不回复 爱理不理 踢皮球 推脱 推卸 退货 退换 换货 退款 不给退 不给换 "
     "不退 不换 拒绝退货 霸王条款 服务态度",
 )
-_cue("price", 1.4, "贵 太贵 偏贵 不值 不值得 不划算 性价比 保价 价保 不给保价 差价 返现 优惠券 活动")
+_cue(
+    "price",
+    1.4,
+    "贵 太贵 偏贵 不值 不值得 不划算 性价比 保价 价保 不给保价 返现 优惠券 满减 价格保护",
+)
 _cue(
     "quality",
     1.0,
@@ -171,13 +179,18 @@ _cue("product_service_other", 1.0, "京东 包装 简陋 发票抬头 安装 安
 _cue(
     "dislike_or_expectation",
     1.6,
+    "本以为 原以为 没什么帮助 没有帮助 帮助不大 用处不大 没必要 没什么用 不好喝 难喝 低幼 幼稚 "
     "不喜欢 不适合 不太适合 不合适 没意思 无聊 乏味 枯燥 看不下去 看不懂 读不懂 没兴趣 不感兴趣 "
-    "想象 期望 期待 预期 想像 没想象 不实用 不习惯 个人 个人觉得 不好看 难看 丑 土 老气 口味 "
-    "不合口味 不对胃口 不推荐 说教 空洞 废话 鸡汤 浅显 肤浅 水分 凑字数 啰嗦 平淡 不合身",
+    "想象 期望 期待 预期 想像 没想象 不实用 不习惯 个人觉得 不好看 难看 丑 土 老气 "
+    "不合口味 不对胃口 说教 空洞 废话 鸡汤 浅显 肤浅 水分 凑字数 啰嗦 平淡 不合身",
 )
-_cue("ordered_wrong", 2.6, "拍错 买错 选错 下错 我自己 自己选 自己的原因 弄错 搞错 没看清 看错")
+_cue("ordered_wrong", 2.6, "拍错 买错 选错 下错 我自己 自己选 自己的原因 没看清 看错 误买")
+_cue("wrong_or_missing_item", 1.5, "搞错 弄错")
+_cue("dislike_or_expectation", 0.8, "以为")
 _cue("misoperation", 3.0, "点错 误点 手滑 评错 好评点成 本想给好评 误操作 不小心点")
-_cue("price_regret", 2.2, "降价 买完就降 刚买就降 一买就降 便宜了 掉价 跌价")
+_cue(
+    "price_regret", 2.2, "降价 降 做活动 活动价 就便宜 买完就降 刚买就降 一买就降 便宜了 掉价 跌价"
+)
 _cue("malicious", 3.0, "差评师 职业差评师 勒索 给钱 赔钱 同行 改好评 好评返现 加钱 删差评")
 _cue("buyer_side_other", 1.5, "不想要了 不需要 用不上 改变主意 反悔 家人不喜欢")
 
@@ -193,13 +206,17 @@ for _w, _weight in (
 ):
     for _w2 in _words(_w):
         SERIOUS[_w2] = max(_weight, SERIOUS.get(_w2, 0.0))
-MILD = frozenset(_words("有点 有些 稍微 略 略微 一点 一点点 还行 还可以 凑合 小 希望 建议 总体 其他 其它"))
+MILD = frozenset(
+    _words("有点 有些 稍微 略 略微 一点 一点点 还行 还可以 凑合 小 希望 建议 总体 其他 其它")
+)
 
 # Flags ------------------------------------------------------------------------------------
 COMPLAINT_THREAT = frozenset(
     _words("投诉 维权 315 12315 消协 工商 工商局 举报 曝光 起诉 律师 报警 法院 媒体 申诉 仲裁")
 )
-EXTORTION = frozenset(_words("差评师 职业差评师 勒索 给钱 赔钱 加钱 删差评 改好评 否则 不然 封口费 好评返现"))
+EXTORTION = frozenset(
+    _words("差评师 职业差评师 勒索 给钱 赔钱 加钱 删差评 改好评 否则 不然 封口费 好评返现")
+)
 # An extortion phrase needs a money word with it, or it is just a buyer asking for a refund.
 EXTORTION_STRONG = frozenset(_words("差评师 职业差评师 勒索 封口费 删差评"))
 MONEY = frozenset(_words("钱 给钱 赔钱 加钱 红包 转账 块 元 补偿 返现 赔偿"))

@@ -59,7 +59,7 @@ def to_half_width(text: str) -> str:
 
 
 def strip_emoji(text: str) -> str:
-    return _EMOJI.sub(" ", text)
+    return _EMOJI.sub("", text)
 
 
 def collapse_punctuation(text: str) -> str:

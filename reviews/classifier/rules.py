@@ -30,13 +30,74 @@ from .lexicon import (
 # Weights of a clause by position.
 CONTRAST_AFTER = 1.7  # the clause introduced by 但是/可是/不过/就是/只是
 CONTRAST_BEFORE = 0.5  # the clauses it overrides
-FIRST_CLAUSE_BONUS = 0.25
+FIRST_CLAUSE_BONUS = 0.1
 # Words between a negator and what it negates: 不是很好, 不太满意, 并不是质量问题.
-_NEGATION_GAP = frozenset(["是", "太", "很", "算", "那么", "怎么", "会", "够", "大", "十分", "非常"])
+_NEGATION_GAP = frozenset(
+    [
+        "是",
+        "太",
+        "很",
+        "算",
+        "那么",
+        "怎么",
+        "会",
+        "够",
+        "大",
+        "十分",
+        "非常",
+        "给",
+        "给我",
+        "我",
+        "都",
+        "能",
+        "有",
+    ]
+)
 _NEGATORS = NEGATORS | {"不太", "不怎么", "不够", "不算太"}
-_PRICE_HIGH = frozenset(["高", "太高", "偏高", "贵", "太贵", "偏贵", "不值", "不值得", "虚高", "不便宜"])
+_PRICE_HIGH = frozenset(
+    ["高", "太高", "偏高", "贵", "太贵", "偏贵", "不值", "不值得", "虚高", "不便宜"]
+)
+_NUMBERS = frozenset("一二两三四五六七八九十几半")
+_DAY_UNITS = frozenset(["天", "天才", "日", "周", "星期", "个星期", "个月", "月", "礼拜", "个礼拜"])
+_ARRIVAL_NEGATED = frozenset(["收到", "到货", "送到", "送过来", "送来", "到", "收货", "送达"])
+_MISSING_THINGS = frozenset(["赠品", "发票", "配件", "礼品", "说明书", "充电器", "耳机", "数据线"])
+_PRICE_PROMISE = frozenset(
+    [
+        "保价",
+        "价保",
+        "价格保护",
+        "退差价",
+        "差价",
+        "不给退",
+        "不退",
+        "承诺",
+        "不肯",
+        "退钱",
+        "不支持",
+    ]
+)
 _SHIP_VERBS = frozenset(["发货", "出货", "备货", "发出", "发"])
-_BOOK_TASTE = frozenset(["内容", "情节", "故事", "作者", "文笔", "写", "写得", "文字", "剧情", "观点", "道理", "理论", "语言", "主角", "小说", "书中", "这本书"])
+_BOOK_TASTE = frozenset(
+    [
+        "内容",
+        "情节",
+        "故事",
+        "作者",
+        "文笔",
+        "写",
+        "写得",
+        "文字",
+        "剧情",
+        "观点",
+        "道理",
+        "理论",
+        "语言",
+        "主角",
+        "小说",
+        "书中",
+        "这本书",
+    ]
+)
 
 
 @dataclass
@@ -67,7 +128,7 @@ def split_clauses(tokens: list[str]) -> list[tuple[list[str], bool]]:
     current: list[str] = []
     contrast = False
     for tok in tokens:
-        if tok in PUNCT or tok.isspace():
+        if tok in PUNCT:
             if current:
                 clauses.append((current, contrast))
             current, contrast = [], False
@@ -76,7 +137,8 @@ def split_clauses(tokens: list[str]) -> list[tuple[list[str], bool]]:
                 clauses.append((current, contrast))
             current, contrast = [], True
         else:
-            current.append(tok)
+            if not tok.isspace():
+                current.append(tok)
     if current:
         clauses.append((current, contrast))
     return clauses
@@ -107,20 +169,26 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
 
     severity = 0.0
     token_set = set(tokens)
+    text_has_logi = any(SUBJECTS.get(t) == "logi" for t in token_set)
     for (toks, _contrast), weight in zip(clauses, weights, strict=True):
         subjects: set[str] = set()
         preds: set[str] = set()
         has_duration = has_arrival = has_ship_verb = has_book = has_price_high = False
+        not_received = logi_negated = False
         cues: list[tuple[str, float, str]] = []
         for j, tok in enumerate(toks):
             subj = SUBJECTS.get(tok)
             if subj is not None:
                 subjects.add(subj)
+                if subj == "logi" and _negated(toks, j):
+                    logi_negated = True
                 if tok in _BOOK_TASTE:
                     has_book = True
             pred = PREDICATES.get(tok)
             if pred is not None:
                 if _negated(toks, j):
+                    if tok == "喜欢":
+                        cues.append(("dislike_or_expectation", 1.8, "不喜欢"))
                     # 不快 → slow; 不好/不满意 → bad; 不慢/不差 → fine; 不是态度问题 → nothing.
                     if pred == "good":
                         pred = "slow" if tok in ("快", "及时") else "bad"
@@ -133,8 +201,15 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             cue = CUES.get(tok)
             if cue is not None and not _negated(toks, j):
                 cues.append((cue[0], cue[1], tok))
-            if tok in DURATIONS:
+            if (
+                tok in DURATIONS
+                or tok in _DAY_UNITS
+                and j >= 1
+                and (toks[j - 1].isdigit() or toks[j - 1][-1] in _NUMBERS)
+            ):
                 has_duration = True
+            if tok in _ARRIVAL_NEGATED and _negated(toks, j):
+                not_received = True
             if tok in ARRIVAL:
                 has_arrival = True
             if tok in _SHIP_VERBS:
@@ -159,6 +234,16 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             elif "bad" in preds:
                 result.add("courier_speed", 1.2 * weight, clause)
                 result.add("logistics_other", 0.6 * weight, clause)
+        if not_received:
+            missing = _MISSING_THINGS & token_set or any(
+                c[0] == "wrong_or_missing_item" for c in cues
+            )
+            if missing:
+                result.add("wrong_or_missing_item", 2.0 * weight, clause)
+            elif has_duration or "logi" in subjects:
+                result.add("courier_speed", 2.5 * weight, clause)
+            else:
+                result.add("lost_or_misdelivered", 2.2 * weight, clause)
         if "cs" in subjects and complaint and "logi" not in subjects:
             result.add("customer_service", 2.5 * weight, clause)
         if (has_ship_verb or "ship" in subjects) and ("slow" in preds or has_duration):
@@ -166,6 +251,18 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 result.add("shipping_delay", 2.6 * weight, clause)
         elif not subjects and "slow" in preds and (has_arrival or has_duration):
             result.add("courier_speed", 1.6 * weight, clause)
+        elif (
+            has_duration
+            and has_arrival
+            and "good" not in preds
+            and "logi" not in subjects
+            and (text_has_logi or "才" in toks or "天才" in toks or "下单" in toks)
+        ):
+            # 8天才收到, 从下单到收货隔了20天, 不是次日达么？为什么送了4天
+            result.add("courier_speed", 2.0 * weight, clause)
+        if "logi" in subjects and logi_negated and not complaint:
+            # 不给我送货了, 没送货上门
+            result.add("lost_or_misdelivered", 2.0 * weight, clause)
         if "price" in subjects and (has_price_high or "bad" in preds):
             result.add("price", 2.0 * weight, clause)
         if "taste" in subjects and ("bad" in preds or "attitude" in preds):
@@ -176,6 +273,15 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             result.add("quality", 0.5 * weight, clause)
         for sub, cue_weight, tok in cues:
             result.add(sub, cue_weight * weight, tok)
+
+    # 降价 alone is the buyer's regret; with a broken price-protection promise it is the
+    # seller's (GUIDE.md: "price dropped after they bought (regret only, no promise broken)").
+    if "price_regret" in result.scores and token_set & _PRICE_PROMISE:
+        result.add(
+            "price",
+            result.scores.pop("price_regret") + 0.5,
+            "、".join(result.evidence.pop("price_regret")),
+        )
 
     # Flags (DESIGN.md: suspected bad-reviewer/extortion, threat of complaint, high value).
     threat = token_set & COMPLAINT_THREAT

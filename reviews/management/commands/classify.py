@@ -15,6 +15,7 @@ BATCH = 500
 
 class Command(BaseCommand):
     help = "Classify reviews read one per line from stdin; print one JSON object per line."
+    stealth_options = ("stdin",)  # call_command(..., stdin=StringIO(...)) in tests
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--shop", type=int, default=None, help="use this shop's model (id)")

@@ -82,12 +82,24 @@ class Command(BaseCommand):
         for g in report["labels"]:
             cells = "".join(f"{report['confusion'][(g, p)]:>12}" for p in report["labels"])
             out(f"{g:18}{cells}")
-        sub = [(r["subcause"], res.subcause) for r, res in zip(rows, results, strict=True) if r["subcause"]]
-        sev = [(r["severity"], res.severity) for r, res in zip(rows, results, strict=True) if r["severity"]]
+        sub = [
+            (r["subcause"], res.subcause)
+            for r, res in zip(rows, results, strict=True)
+            if r["subcause"]
+        ]
+        sev = [
+            (r["severity"], res.severity)
+            for r, res in zip(rows, results, strict=True)
+            if r["severity"]
+        ]
         if sub:
-            out(f"sub-cause accuracy {sum(g == p for g, p in sub) / len(sub):.3f} ({len(sub)} rows)")
+            out(
+                f"sub-cause accuracy {sum(g == p for g, p in sub) / len(sub):.3f} ({len(sub)} rows)"
+            )
         if sev:
-            out(f"severity accuracy  {sum(g == p for g, p in sev) / len(sev):.3f} ({len(sev)} rows)")
+            out(
+                f"severity accuracy  {sum(g == p for g, p in sev) / len(sev):.3f} ({len(sev)} rows)"
+            )
         triage = sum(res.needs_triage for res in results)
         out(f"needs triage       {triage / len(results):.3f}")
         if options["errors"]:
