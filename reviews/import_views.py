@@ -90,16 +90,14 @@ def _store_upload(shop_slug: str, upload) -> str:
 def imports(request: HttpRequest) -> HttpResponse:
     shops = shops_for(request, *IMPORT_ROLES)
     form = UploadForm(shops=shops)
-    status = 200
+    status, refused = 200, ""
     if request.method == "POST":
         # Refuse an oversized upload from its declared length, before reading it.
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         if declared > _limit_bytes() + 1024 * 1024:
-            form.add_error(
-                None,
-                _("The file is larger than the upload limit of %(limit)s MB.")
-                % {"limit": settings.IMPORT_MAX_UPLOAD_MB},
-            )
+            refused = _("The file is larger than the upload limit of %(limit)s MB.") % {
+                "limit": settings.IMPORT_MAX_UPLOAD_MB
+            }
             status = 413
         else:
             form = UploadForm(request.POST, request.FILES, shops=shops)
@@ -116,7 +114,12 @@ def imports(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reviews/import_upload.html",
-        {"form": form, "batches": batches, "limit_mb": settings.IMPORT_MAX_UPLOAD_MB},
+        {
+            "form": form,
+            "refused": refused,
+            "batches": batches,
+            "limit_mb": settings.IMPORT_MAX_UPLOAD_MB,
+        },
         status=status,
     )
 

@@ -8,6 +8,7 @@ mark in one transaction, so a redelivered or duplicated task finds nothing left 
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -25,16 +26,29 @@ SWEEP_LIMIT = 20_000
 STUCK_AFTER = timedelta(minutes=35)
 
 
+# After a failed send, skip sending for a while: with the broker down, each attempt costs
+# seconds of connection retries, and a 100-chunk import must not pay that 100 times. The rows
+# stay pending; the sweep enqueues them when the broker is back.
+BROKER_BACKOFF_S = 30.0
+_broker_down_until = 0.0
+
+
 def _send(task, args: tuple) -> bool:
-    try:
-        # retry=False: with the broker down, fail at once rather than stall the import;
-        # the outbox row is the retry.
-        task.apply_async(args, retry=False)
-    except Exception:
-        logger.warning(
-            "could not enqueue %s%s; the sweep will retry", task.name, args[:1], exc_info=True
-        )
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
         return False
+    try:
+        # One quick connection attempt and retry=False: with the broker down, fail in a
+        # fraction of a second (the pooled default retries for ~6 s) rather than stall the
+        # import; the outbox row is the retry.
+        with task.app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+            task.apply_async(args, connection=conn, retry=False)
+    except Exception:
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_S
+        logger.warning("could not enqueue %s; the sweep will retry", task.name, exc_info=True)
+        return False
+    _broker_down_until = 0.0
     return True
 
 
@@ -58,23 +72,27 @@ def enqueue_import(batch_id: int) -> None:
 
 def reviews_hand_off(*, review_ids: list[int]) -> int:
     """Hand each still-pending review to the planner and clear its mark, atomically."""
-    from outreach.services import review_plan
+    from outreach import services as outreach
 
     done = 0
     with transaction.atomic():
         # SKIP LOCKED: a concurrent copy of this task (redelivery) skips rows this one holds.
-        reviews = (
+        reviews = list(
             Review.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(id__in=review_ids, handoff_pending_at__isnull=False)
             .select_related("shop", "buyer")
             .order_by("id")
         )
+        handed = []
         for review in reviews:
-            review_plan(review=review)
-            done += 1
-        Review.objects.filter(
-            id__in=[r.pk for r in reviews], handoff_pending_at__isnull=False
-        ).update(handoff_pending_at=None)
+            try:
+                with transaction.atomic():  # one review's failure must not block the others
+                    outreach.review_plan(review=review)
+            except Exception:
+                logger.exception("planning review %s failed; it stays pending", review.pk)
+                continue
+            handed.append(review.pk)
+        done = Review.objects.filter(id__in=handed).update(handoff_pending_at=None)
     return done
 
 

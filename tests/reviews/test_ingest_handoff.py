@@ -1,0 +1,211 @@
+"""The hand-off to the outreach planner: the outbox row, the task, the sweep — and a real
+Redis outage (a redis-server this test starts and stops itself on a free port)."""
+
+import base64
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+from datetime import timedelta
+from unittest import mock
+
+import time_machine
+from django.utils import timezone
+
+from config.celery import app
+from reviews.ingest import handoff
+from reviews.ingest.service import items_import
+from reviews.models import ImportBatch, ImportSource, Review
+
+from ..base import BaseTestCase
+from .ingest_support import FakeClassifierMixin
+
+
+def items(n: int = 2) -> list[dict]:
+    return [
+        {
+            "review_id": f"H{i}",
+            "order_id": f"O{i}",
+            "buyer_nick": f"b{i}",
+            "rating": "差评",
+            "text": "质量太差",
+            "reviewed_at": "2024-11-12 10:00",
+        }
+        for i in range(n)
+    ]
+
+
+class HandoffTestCase(FakeClassifierMixin, BaseTestCase):
+    def test_new_reviews_are_pending_and_enqueued_on_commit(self):
+        with (
+            mock.patch.object(handoff, "enqueue") as enqueue,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            items_import(shop=self.shop, items=items(2))
+        ids = sorted(Review.objects.values_list("id", flat=True))
+        enqueue.assert_called_once_with(ids)
+        self.assertEqual(Review.objects.filter(handoff_pending_at__isnull=False).count(), 2)
+
+    def test_the_task_hands_each_review_over_once_and_clears_the_mark(self):
+        items_import(shop=self.shop, items=items(3))
+        ids = list(Review.objects.values_list("id", flat=True))
+        with mock.patch("outreach.services.review_plan") as plan:
+            self.assertEqual(handoff.reviews_hand_off(review_ids=ids), 3)
+            self.assertEqual(handoff.reviews_hand_off(review_ids=ids), 0)  # a redelivered task
+        self.assertEqual(plan.call_count, 3)
+        self.assertFalse(Review.objects.filter(handoff_pending_at__isnull=False).exists())
+
+    def test_one_failing_review_does_not_block_the_others(self):
+        items_import(shop=self.shop, items=items(2))
+        first, second = Review.objects.order_by("id")
+
+        def plan(*, review):
+            if review.pk == first.pk:
+                raise RuntimeError("planner bug")
+
+        with mock.patch("outreach.services.review_plan", side_effect=plan):
+            handoff.reviews_hand_off(review_ids=[first.pk, second.pk])
+        first.refresh_from_db()
+        second.refresh_from_db()
+        self.assertIsNotNone(first.handoff_pending_at)
+        self.assertIsNone(second.handoff_pending_at)
+
+    def test_the_sweep_re_enqueues_reviews_pending_for_over_a_minute(self):
+        items_import(shop=self.shop, items=items(2))
+        with (
+            mock.patch.object(handoff, "enqueue") as enqueue,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            self.assertEqual(handoff.handoff_sweep()["reviews"], 0)  # too fresh
+            later = timezone.now() + timedelta(minutes=2)
+            self.assertEqual(handoff.handoff_sweep(now=later)["reviews"], 2)
+            self.assertEqual(handoff.handoff_sweep(now=later + timedelta(seconds=5))["reviews"], 0)
+        self.assertEqual(enqueue.call_count, 1)
+
+    def test_the_sweep_re_enqueues_uploads_whose_task_never_arrived(self):
+        batch = ImportBatch.objects.create(
+            shop=self.shop, source=ImportSource.FILE, platform="taobao", path="imports/a.csv"
+        )
+        with (
+            mock.patch.object(handoff, "enqueue_import") as enqueue,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            handoff.handoff_sweep(now=timezone.now() + timedelta(minutes=2))
+        enqueue.assert_called_once_with(batch.pk)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@unittest.skipUnless(shutil.which("redis-server"), "needs redis-server")
+class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
+    """Reviews imported while Redis is down are stored and pending; once Redis is back, the
+    sweep enqueues them and the hand-off happens (the queued message is consumed and run)."""
+
+    def setUp(self):
+        super().setUp()
+        handoff._broker_down_until = 0.0
+        self.addCleanup(setattr, handoff, "_broker_down_until", 0.0)
+        self.port = _free_port()
+        self.dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+        self.proc = None
+        self.addCleanup(self.stop_redis)
+        saved = (app.conf.broker_url, app.conf.broker_transport_options)
+        app.conf.broker_url = f"redis://127.0.0.1:{self.port}/0"
+        app.conf.broker_transport_options = {"visibility_timeout": 3600}
+        self.reset_pools()
+
+        def restore():
+            app.conf.broker_url, app.conf.broker_transport_options = saved
+            self.reset_pools()
+
+        self.addCleanup(restore)
+
+    @staticmethod
+    def reset_pools() -> None:
+        # The app (and kombu, globally) cache broker connections per URL: drop them when the
+        # broker URL changes. Through the outage itself the process keeps its pools, as a
+        # real web or worker process would.
+        from kombu import pools
+
+        pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    def start_redis(self) -> None:
+        import redis
+
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                if client.ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop_redis(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def test_the_hand_off_survives_a_redis_outage(self):
+        import redis
+
+        self.start_redis()
+        self.stop_redis()  # Redis goes down
+
+        started = time.monotonic()
+        with self.captureOnCommitCallbacks(execute=True):
+            batch, results = items_import(shop=self.shop, items=items(3))
+        self.assertLess(time.monotonic() - started, 3)  # the enqueue failed fast
+        self.assertEqual(batch.created, 3)  # the reviews are stored...
+        self.assertEqual(
+            Review.objects.filter(handoff_pending_at__isnull=False).count(), 3
+        )  # ...pending
+
+        self.start_redis()  # Redis is back
+        handoff._broker_down_until = 0.0  # (the sweep runs after the back-off in real life)
+        client = redis.Redis(port=self.port)
+        self.assertEqual(client.llen("default"), 0)  # nothing was enqueued during the outage
+        with (
+            time_machine.travel(timezone.now() + timedelta(minutes=2)),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            self.assertEqual(handoff.handoff_sweep()["reviews"], 3)
+
+        # Consume the queued message as a worker would, and run the task it names.
+        raw = client.rpop("default")
+        self.assertIsNotNone(raw)
+        message = json.loads(raw)
+        self.assertEqual(message["headers"]["task"], "reviews.tasks.handoff_task")
+        args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        with mock.patch("outreach.services.review_plan") as plan:
+            app.tasks[message["headers"]["task"]].apply(args=args, kwargs=kwargs).get()
+        self.assertEqual(plan.call_count, 3)
+        self.assertFalse(Review.objects.filter(handoff_pending_at__isnull=False).exists())

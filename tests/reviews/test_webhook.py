@@ -1,0 +1,239 @@
+"""The review webhook over HTTP: signatures, staleness, replays, batches and their limits."""
+
+import json
+import time
+
+import time_machine
+from django.urls import reverse
+
+from reviews.api import sign
+from reviews.models import AuditLog, EventKind, ImportBatch, Review, Shop, Status
+
+from ..base import BaseTestCase
+from .ingest_support import FakeClassifierMixin
+
+
+def review(n: int = 1, **fields) -> dict:
+    item = {
+        "review_id": f"W{n}",
+        "order_id": f"O{n}",
+        "buyer_nick": f"buyer{n}",
+        "rating": "差评",
+        "text": "快递太慢了，一个星期才到",
+        "reviewed_at": "2024-11-12T10:31:07+08:00",
+        "amount": "¥89.00",
+    }
+    item.update(fields)
+    return item
+
+
+class WebhookTestCase(FakeClassifierMixin, BaseTestCase):
+    def post(
+        self,
+        payload,
+        *,
+        shop: Shop | None = None,
+        slug: str | None = None,
+        secret=None,
+        timestamp=None,
+        body=None,
+    ):
+        shop = shop or self.shop
+        body = body if body is not None else json.dumps(payload, ensure_ascii=False).encode()
+        timestamp = str(int(time.time()) if timestamp is None else timestamp)
+        signature = sign(secret or shop.webhook_secret, timestamp, body)
+        return self.client.post(
+            reverse("api_shop_reviews", args=[slug or shop.slug]),
+            data=body,
+            content_type="application/json",
+            headers={"X-ReviewDesk-Timestamp": timestamp, "X-ReviewDesk-Signature": signature},
+        )
+
+    def test_it_stores_one_signed_review(self):
+        response = self.post(review())
+        self.assertEqual(response.status_code, 200, response.content)
+        data = response.json()
+        self.assertEqual(data["counts"]["created"], 1)
+        self.assertEqual(data["results"][0]["status"], "created")
+        stored = Review.objects.get(pk=data["results"][0]["review_id"])
+        self.assertEqual(
+            (stored.shop, stored.source, stored.key_kind), (self.shop, "webhook", "review_id")
+        )
+        self.assertIsNotNone(stored.handoff_pending_at)
+        self.assertEqual(ImportBatch.objects.get().source, "webhook")
+
+    def test_it_refuses_a_bad_or_missing_signature(self):
+        response = self.post(review(), secret="not-the-secret")
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.json()["error"], "bad_signature")
+        response = self.client.post(
+            reverse("api_shop_reviews", args=["alpha"]), data=b"{}", content_type="application/json"
+        )
+        self.assertEqual(
+            (response.status_code, response.json()["error"]), (401, "missing_signature")
+        )
+        self.assertFalse(Review.objects.exists())
+
+    def test_it_refuses_a_body_changed_after_signing(self):
+        body = json.dumps(review()).encode()
+        timestamp = str(int(time.time()))
+        response = self.client.post(
+            reverse("api_shop_reviews", args=["alpha"]),
+            data=body.replace(b"W1", b"W2"),
+            content_type="application/json",
+            headers={
+                "X-ReviewDesk-Timestamp": timestamp,
+                "X-ReviewDesk-Signature": sign(self.shop.webhook_secret, timestamp, body),
+            },
+        )
+        self.assertEqual(response.status_code, 401)
+
+    def test_it_refuses_a_stale_timestamp_either_way(self):
+        now = int(time.time())
+        for skew in (-301, 301):
+            response = self.post(review(), timestamp=now + skew)
+            self.assertEqual(
+                (response.status_code, response.json()["error"]), (401, "stale_timestamp")
+            )
+        self.assertEqual(self.post(review(), timestamp=now - 290).status_code, 200)
+
+    def test_a_captured_request_replayed_later_is_refused(self):
+        body = json.dumps(review()).encode()
+        with time_machine.travel("2026-01-01 10:00:00+00:00", tick=False):
+            timestamp = str(int(time.time()))
+            headers = {
+                "X-ReviewDesk-Timestamp": timestamp,
+                "X-ReviewDesk-Signature": sign(self.shop.webhook_secret, timestamp, body),
+            }
+            url = reverse("api_shop_reviews", args=["alpha"])
+            self.assertEqual(
+                self.client.post(
+                    url, body, content_type="application/json", headers=headers
+                ).status_code,
+                200,
+            )
+            # Replayed within the window: accepted, and idempotent.
+            replay = self.client.post(url, body, content_type="application/json", headers=headers)
+            self.assertEqual(replay.json()["results"][0]["status"], "unchanged")
+        with time_machine.travel("2026-01-01 10:06:00+00:00", tick=False):
+            late = self.client.post(url, body, content_type="application/json", headers=headers)
+            self.assertEqual(late.status_code, 401)
+        self.assertEqual(Review.objects.count(), 1)
+
+    def test_it_refuses_another_shops_signature_and_unknown_shops(self):
+        response = self.post(review(), slug="bravo")  # signed with alpha's secret
+        self.assertEqual((response.status_code, response.json()["error"]), (401, "bad_signature"))
+        self.assertEqual(self.post(review(), slug="nope").status_code, 404)
+        self.assertFalse(Review.objects.exists())
+
+    def test_it_stores_the_valid_items_of_a_batch_and_rejects_the_malformed_with_index_and_reason(
+        self,
+    ):
+        items = [
+            review(1),
+            review(2, rating="超级好"),
+            "not an object",
+            review(4, text=""),
+            review(5, rating="好评"),
+        ]
+        response = self.post({"reviews": items})
+        self.assertEqual(response.status_code, 200)
+        results = response.json()["results"]
+        self.assertEqual([r["index"] for r in results], [0, 1, 2, 3, 4])
+        self.assertEqual(
+            [r["status"] for r in results],
+            ["created", "rejected", "rejected", "rejected", "positive"],
+        )
+        self.assertEqual(results[1]["errors"][0]["field"], "rating")
+        self.assertIn("超级好", results[1]["errors"][0]["reason"])
+        self.assertEqual(results[3]["errors"][0]["field"], "text")
+        self.assertEqual(Review.objects.count(), 1)
+        batch = ImportBatch.objects.get()
+        self.assertEqual((batch.created, batch.positive, batch.rejected), (1, 1, 3))
+        self.assertEqual(sorted(batch.errors.values_list("row", flat=True)), [1, 2, 3])
+
+    def test_it_limits_a_batch_to_500_items(self):
+        response = self.post({"reviews": [review(i) for i in range(501)]})
+        self.assertEqual((response.status_code, response.json()["error"]), (413, "too_many_items"))
+        self.assertFalse(Review.objects.exists())
+        response = self.post({"reviews": [review(i) for i in range(500)]})
+        self.assertEqual(response.json()["counts"]["created"], 500)
+
+    def test_it_refuses_what_is_not_json(self):
+        response = self.post(None, body=b"rating=bad")
+        self.assertEqual((response.status_code, response.json()["error"]), (400, "invalid_json"))
+        response = self.post([review()])
+        self.assertEqual(response.status_code, 400)
+
+    def test_it_updates_a_changed_review_and_marks_a_positive_one_revised(self):
+        self.post(review(1))
+        Review.objects.update(handoff_pending_at=None)
+        changed = self.post(review(1, followup_text="追评：客服一直没回复"))
+        self.assertEqual(changed.json()["results"][0]["status"], "updated")
+        stored = Review.objects.get()
+        self.assertTrue(stored.events.filter(kind=EventKind.UPDATED).exists())
+        self.assertIsNotNone(stored.handoff_pending_at)
+        revised = self.post(review(1, rating=5))
+        self.assertEqual(revised.json()["results"][0]["status"], "revised")
+        stored.refresh_from_db()
+        self.assertEqual(stored.status, Status.REVISED)
+
+    def test_it_is_exempt_from_csrf_but_only_takes_posts(self):
+        from django.test import Client
+
+        client = Client(enforce_csrf_checks=True)
+        body = json.dumps(review()).encode()
+        timestamp = str(int(time.time()))
+        response = client.post(
+            reverse("api_shop_reviews", args=["alpha"]),
+            body,
+            content_type="application/json",
+            headers={
+                "X-ReviewDesk-Timestamp": timestamp,
+                "X-ReviewDesk-Signature": sign(self.shop.webhook_secret, timestamp, body),
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            self.client.get(reverse("api_shop_reviews", args=["alpha"])).status_code, 405
+        )
+
+    def test_it_serves_its_openapi_document(self):
+        doc = self.client.get(reverse("api_openapi")).json()
+        self.assertEqual(doc["openapi"], "3.1.0")
+        operation = doc["paths"]["/api/shops/{slug}/reviews"]["post"]
+        self.assertEqual(
+            {p["name"] for p in operation["parameters"]},
+            {"slug", "X-ReviewDesk-Timestamp", "X-ReviewDesk-Signature"},
+        )
+        self.assertIn("401", operation["responses"])
+        self.assertIn("Review", doc["components"]["schemas"])
+
+
+class WebhookSecretTestCase(BaseTestCase):
+    def test_a_manager_sees_and_rotates_the_secret(self):
+        self.login(self.manager)
+        page = self.client.get(reverse("shop_webhook", args=["alpha"]))
+        self.assertContains(page, self.shop.webhook_secret)
+        old = self.shop.webhook_secret
+        response = self.client.post(reverse("shop_webhook_rotate", args=["alpha"]))
+        self.assertRedirects(response, reverse("shop_webhook", args=["alpha"]))
+        self.shop.refresh_from_db()
+        self.assertNotEqual(self.shop.webhook_secret, old)
+        log = AuditLog.objects.get(action="webhook_secret_rotated")
+        self.assertEqual((log.actor, log.shop), (self.manager, self.shop))
+
+    def test_others_cannot_see_or_rotate_it(self):
+        for user in (self.agent, self.lead, self.outsider):
+            self.login(user)
+            self.assertEqual(
+                self.client.get(reverse("shop_webhook", args=["alpha"])).status_code, 404
+            )
+            self.assertEqual(
+                self.client.post(reverse("shop_webhook_rotate", args=["alpha"])).status_code, 404
+            )
+        self.login(self.manager)
+        self.assertEqual(
+            self.client.get(reverse("shop_webhook_rotate", args=["alpha"])).status_code, 405
+        )
+        self.assertFalse(AuditLog.objects.filter(action="webhook_secret_rotated").exists())
