@@ -695,7 +695,7 @@ def plannedcontact_fire(*, ids: list[int]) -> list[int]:
         rows = list(
             PlannedContact.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(id__in=ids, state=PlanState.CLAIMED)
-            .select_related("review", "review__shop", "buyer", "shop")
+            .select_related("review", "review__shop", "buyer", "buyer__shop", "shop")
         )
         if not rows:
             return fired
