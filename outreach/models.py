@@ -96,6 +96,9 @@ class Playbook(models.Model):
         _("persistence schedule"), default=default_persistence_schedule
     )
     templates = models.JSONField(_("message templates"), default=dict, blank=True)
+    # Seed 000 四.2: the six-month invitation links to new products or a promotion, never to
+    # the old review.
+    promotion_link = models.CharField(_("promotion link"), max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PlaybookQuerySet.as_manager()

@@ -205,7 +205,7 @@ def review_plan(*, review: Review) -> list[PlannedContact]:
     if age > timedelta(days=playbook.invitation_only_days):
         # Seed 000 四.2: after six months talk only about the future, by IM/SMS — no call,
         # no mention of the review.
-        body = _render(playbook.template("invitation"), review, buyer, _revision_shop_link(review))
+        body = _render(playbook.template("invitation"), review, buyer, playbook.promotion_link)
         guardrails.check_compliance(body)
         if guardrails.mentions_review(body):
             raise GuardrailError("mentions_review", "the invitation must not mention the review")
@@ -266,11 +266,6 @@ def _update_reply_deadline(*, review: Review, now) -> None:
         _cancel_pending(pending, reason="public reply no longer possible", now=now)
     elif deadline is not None:
         pending.exclude(deadline_at=deadline).update(deadline_at=deadline)
-
-
-def _revision_shop_link(review: Review) -> str:
-    # The invitation carries the shop's link, not a revision link: no review talk.
-    return ""
 
 
 def _plan_reply_task(*, review: Review, playbook: Playbook, rules, now) -> PlannedContact | None:
@@ -367,23 +362,38 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
 
     _review_set_status(review, Status.AGREED, actor=agent, now=now)
     _cancel_pending(
-        review.planned_contacts.exclude(kind=Kind.REPLY_TASK),
+        review.planned_contacts.exclude(kind__in=[Kind.REPLY_TASK, Kind.REVISION_INSTRUCTIONS]),
         reason="buyer agreed to revise",
         actor=agent,
         now=now,
     )
-    body = _render(
-        playbook.template("revision_instructions"), review, review.buyer, _revision_link(review)
+    # Moving an agreed time (or a double submit) must not send the instructions twice.
+    already_sent = (
+        review.messages.filter(
+            kind=Kind.REVISION_INSTRUCTIONS, created_at__gte=now - timedelta(days=1)
+        )
+        .exclude(state=MessageState.FAILED)
+        .exists()
+        or review.planned_contacts.filter(
+            kind=Kind.REVISION_INSTRUCTIONS, state__in=OPEN_PLAN_STATES
+        ).exists()
     )
-    _message_now_or_later(
-        review=review,
-        kind=Kind.REVISION_INSTRUCTIONS,
-        channel=_message_channel(review.buyer),
-        body=body,
-        playbook=playbook,
-        now=now,
-        actor=agent,
-    )
+    if not already_sent:
+        body = _render(
+            playbook.template("revision_instructions"),
+            review,
+            review.buyer,
+            _revision_link(review),
+        )
+        _message_now_or_later(
+            review=review,
+            kind=Kind.REVISION_INSTRUCTIONS,
+            channel=_message_channel(review.buyer),
+            body=body,
+            playbook=playbook,
+            now=now,
+            actor=agent,
+        )
     followup = _plan(
         review=review,
         kind=Kind.REVISE_FOLLOWUP,
@@ -828,12 +838,32 @@ def message_deliver(*, message_id: int) -> bool:
     )
     if claimed != 1:
         return False
-    message = Message.objects.select_related("buyer", "review").get(id=message_id)
+    message = Message.objects.select_related("buyer__shop", "review", "shop").get(id=message_id)
     if message.buyer.do_not_contact_at is not None:
         return _message_failed(message, "buyer asked not to be contacted")
     problem = guardrails.compliance_problem(message.body)
     if problem:
         return _message_failed(message, problem)
+    playbook = Playbook.objects.for_shop(message.shop)
+    buyer_tz = message.buyer.tz
+    if guardrails.is_quiet(now, playbook=playbook, buyer_tz=buyer_tz):
+        # Delivery delayed into quiet hours (a broker outage, a long queue): hold it.  The
+        # sweep picks it up once enqueued_at + lease has passed, i.e. after quiet hours.
+        later = guardrails.next_allowed(
+            now, playbook=playbook, buyer_tz=buyer_tz, shop_tz=message.shop.tz, call=False
+        )
+        Message.objects.filter(id=message.id, state=MessageState.SENDING).update(
+            state=MessageState.QUEUED, enqueued_at=later
+        )
+        if message.review:
+            _event(
+                message.review,
+                EventKind.MESSAGE,
+                "message held until quiet hours end",
+                message=message.id,
+                until=later.isoformat(),
+            )
+        return False
     try:
         provider_id = get_backend().send(message)
     except DeliveryError as exc:

@@ -1,6 +1,9 @@
 import io
 from contextlib import redirect_stdout
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+import time_machine
 from django.test import override_settings
 
 from outreach import services
@@ -21,6 +24,10 @@ def sms_settings(url: str, **extra) -> dict:
     return conf
 
 
+SH = ZoneInfo("Asia/Shanghai")
+
+
+@time_machine.travel(datetime(2026, 11, 25, 10, 0, tzinfo=SH))
 class DeliveryTestCase(BaseTestCase):
     def setUp(self):
         self.review = self.make_review(self.shop)
@@ -168,3 +175,11 @@ class DeliveryTestCase(BaseTestCase):
             self.assertEqual(services.message_sweep(), 1)
             self.assertEqual(services.message_sweep(), 0)  # not again while its lease runs
         deliver.assert_called_once_with((self.message.id,), retry=False)
+
+    @override_settings(OUTREACH_MESSAGE_BACKEND=OUTBOX)
+    def test_it_holds_a_message_whose_delivery_comes_in_quiet_hours(self):
+        with time_machine.travel(datetime(2026, 11, 25, 23, 0, tzinfo=SH), tick=False):
+            message = self.deliver()
+        self.assertEqual(message.state, MessageState.QUEUED)
+        self.assertEqual(message.enqueued_at, datetime(2026, 11, 26, 9, 0, tzinfo=SH))
+        self.assertIsNone(message.sent_at)

@@ -73,6 +73,14 @@ class PlannerTestCase(BaseTestCase):
         self.assertNotIn("评", invitation.body)
 
     @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
+    def test_it_links_the_invitation_to_the_shops_promotion(self):
+        from outreach.models import Playbook
+
+        Playbook.objects.create(shop=self.shop, promotion_link="https://shop.example/new")
+        plans = self.plan(reviewed_at=at(2026, 4, 1, 10, 0))
+        self.assertIn("https://shop.example/new", plans[0].body)
+
+    @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
     def test_it_aims_at_solving_on_tmall_where_reviews_cannot_be_revised(self):
         tmall = Shop.objects.create(name="T", slug="t", platform=Platform.TMALL)
         plans = self.plan(shop=tmall)

@@ -74,6 +74,13 @@ class AgreementTestCase(BaseTestCase):
         )
         self.assertTrue(self.review.events.filter(kind=EventKind.STATUS).exists())
 
+    def test_it_sends_the_instructions_once_when_the_agreed_time_moves(self):
+        self.agree()
+        self.agree(at(2026, 11, 25, 21, 0))
+        self.assertEqual(Message.objects.filter(kind=Kind.REVISION_INSTRUCTIONS).count(), 1)
+        followups = self.review.planned_contacts.filter(kind=Kind.REVISE_FOLLOWUP)
+        self.assertEqual([f.due_at for f in followups.pending()], [at(2026, 11, 25, 21, 0)])
+
     def test_it_refuses_an_agreed_time_in_quiet_hours(self):
         with self.assertRaises(GuardrailError) as ctx:
             self.agree(at(2026, 11, 25, 23, 0))
