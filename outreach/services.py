@@ -179,8 +179,19 @@ def _message_channel(buyer: Buyer) -> str:
 def review_plan(*, review: Review) -> list[PlannedContact]:
     """Plan a new review's outreach from its shop's playbook and platform (issue 5).
 
-    Idempotent: a review that already has a plan is left alone.
+    Idempotent: a review that already has a plan is left alone.  Called inside ingestion's
+    hand-off transaction, so a refused template (a lead's edit that breaks a guardrail) is
+    recorded on the timeline instead of failing the whole hand-off batch.
     """
+    try:
+        with transaction.atomic():
+            return _review_plan(review)
+    except GuardrailError as exc:
+        _event(review, EventKind.NOTE, f"outreach not planned: {exc.message}", code=exc.code)
+        return []
+
+
+def _review_plan(review: Review) -> list[PlannedContact]:
     now = timezone.now()
     if review.status in (Status.REVISED, Status.CLOSED, Status.REPLIED):
         _cancel_pending(review.planned_contacts.all(), reason=f"review {review.status}", now=now)

@@ -202,3 +202,13 @@ class PlannerTestCase(BaseTestCase):
         Playbook.objects.filter(shop=self.shop).update(cooling_off_hours=2)
         call = self.first(self.plan(severity="serious"), Kind.FIRST_CALL)
         self.assertEqual(call.due_at, at(2026, 11, 25, 12, 0))
+
+    @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
+    def test_it_records_instead_of_failing_when_a_template_breaks_a_guardrail(self):
+        from outreach.models import Playbook
+
+        Playbook.objects.create(shop=self.shop, templates={"invitation": "好评返现，欢迎回来"})
+        self.assertEqual(self.plan(reviewed_at=at(2026, 4, 1, 10, 0)), [])
+        self.assertFalse(self.review.planned_contacts.exists())
+        note = self.review.events.get(kind=EventKind.NOTE)
+        self.assertEqual(note.data["code"], "compliance")
