@@ -126,15 +126,27 @@ def content_words(tokens: Sequence[str]) -> frozenset[str]:
     return frozenset(t for t in tokens if t not in PUNCT and not t.isspace() and t not in STOPWORDS)
 
 
+_NEGATORS = frozenset(
+    ["不", "没", "没有", "不是", "并不是", "并非", "无", "别", "不太", "不够", "不算"]
+)
+
+
 def features(tokens: Sequence[str]) -> list[str]:
-    """Unigrams (minus function words) and adjacent bigrams of the non-punctuation tokens
-    (不是+质量问题 is not 质量问题)."""
-    words = [t for t in tokens if t not in PUNCT and not t.isspace()]
-    feats = [w for w in words if w not in STOPWORDS and not w.isdigit()]
-    prev = "^"
-    for w in words:
-        feats.append(prev + "_" + w)
-        prev = w
+    """Unigrams (minus function words and punctuation), and a word after a negator as
+    "不_word" (不是+质量问题 is not 质量问题). Unigrams only otherwise: bigrams cost a string
+    per token and bought nothing on the dev set."""
+    feats = []
+    negate = False
+    for t in tokens:
+        if t in _NEGATORS:
+            negate = True
+            feats.append(t)
+        elif t in PUNCT or t in STOPWORDS or t.isspace():
+            if t in PUNCT:
+                negate = False
+        else:
+            feats.append("不_" + t if negate else t)
+            negate = False
     return feats
 
 
@@ -146,38 +158,40 @@ class LinearModel:
     bias: np.ndarray
     # Agents' corrections: (content words, (cause, sub-cause, severity, excerpt)).
     memory: list[tuple[frozenset[str], tuple[str, str, str, str]]] = field(default_factory=list)
+    _margins: list[list[float]] | None = field(default=None, repr=False, compare=False)
 
     def top_words(self, tokens: Sequence[str], cause: str, n: int = 3) -> list[str]:
         """The tokens that pushed the model most towards `cause` (evidence when no rule fired)."""
+        if self._margins is None:
+            # How much more each word says `cause` than the average cause: computed once.
+            w = self.weights[:, :3]
+            self._margins = (w - w.mean(axis=1, keepdims=True)).tolist()
         col = CAUSES.index(cause)
+        vocab, margins = self.vocab, self._margins
         scored = []
         for tok in dict.fromkeys(tokens):
-            row = self.vocab.get(tok)
-            if row is not None:
-                w = self.weights[row, col] - self.weights[row, :3].mean()
-                if w > 0.2:
-                    scored.append((w, tok))
+            row = vocab.get(tok)
+            if row is not None and margins[row][col] > 0.2:
+                scored.append((margins[row][col], tok))
         return [tok for _w, tok in sorted(scored, reverse=True)[:n]]
 
     def logits(self, tokens: Sequence[str]) -> np.ndarray:
         vocab = self.vocab
-        rows = {vocab[f] for f in features(tokens) if f in vocab}
+        rows = list({vocab[f] for f in features(tokens) if f in vocab})
         if not rows:
             return self.bias
-        return self.weights[list(rows)].sum(axis=0) + self.bias
+        return self.weights.take(rows, axis=0).sum(axis=0) + self.bias
 
     def predict(self, tokens: Sequence[str]) -> tuple[dict[str, float], dict[str, float], float]:
-        """(cause → probability, sub-cause → log-probability, P(serious))."""
+        """(cause → probability, sub-cause → logit, P(serious))."""
         z = self.logits(tokens).tolist()
         cause_z = z[:3]
         top = max(cause_z)
         exps = [math.exp(v - top) for v in cause_z]
         total = sum(exps)
         causes = {c: e / total for c, e in zip(CAUSES, exps, strict=True)}
-        sub_z = z[3 : 3 + len(SUBCAUSES)]
-        top = max(sub_z)
-        log_total = top + math.log(sum(math.exp(v - top) for v in sub_z))
-        subs = {s: v - log_total for s, v in zip(SUBCAUSES, sub_z, strict=True)}
+        # Sub-causes are only ever compared with each other: logits, no normalisation.
+        subs = dict(zip(SUBCAUSES, z[3 : 3 + len(SUBCAUSES)], strict=True))
         serious = 1.0 / (1.0 + math.exp(-z[-1]))
         return causes, subs, serious
 
