@@ -437,6 +437,9 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
 def review_mark_revised(*, review: Review, user=None) -> None:
     _review_set_status(review, Status.REVISED, actor=user)
     _cancel_pending(review.planned_contacts.all(), reason="review revised", actor=user)
+    review.messages.filter(state=MessageState.QUEUED).update(
+        state=MessageState.FAILED, last_error="not sent: the review was revised"
+    )
 
 
 @transaction.atomic
@@ -626,14 +629,21 @@ def _plan_next_persistence(*, review: Review, playbook: Playbook, now, actor=Non
 def plannedcontact_reassign(*, planned_contact: PlannedContact, to, by) -> PlannedContact:
     """The lead's one action on a missed slot: give it to someone else, due now."""
     now = timezone.now()
+    if not Membership.objects.filter(user=to, shop_id=planned_contact.shop_id).exists():
+        raise GuardrailError("not_member", "the new assignee does not work for this shop")
     playbook = Playbook.objects.for_shop(planned_contact.shop)
-    PlannedContact.objects.filter(id=planned_contact.id, state__in=OPEN_PLAN_STATES).update(
-        assigned_to=to,
-        state=PlanState.DUE,
-        fired_at=planned_contact.fired_at or now,
-        deadline_at=now + timedelta(minutes=playbook.missed_after_minutes),
-        escalated_at=None,
-    )
+    planned_contact.refresh_from_db(fields=["state"])
+    pending = PlannedContact.objects.filter(id=planned_contact.id, state__in=OPEN_PLAN_STATES)
+    if planned_contact.state in (PlanState.DUE, PlanState.MISSED):
+        # A due or missed slot: the new agent has it now, with a fresh grace period.
+        pending.update(
+            assigned_to=to,
+            state=PlanState.DUE,
+            deadline_at=now + timedelta(minutes=playbook.missed_after_minutes),
+            escalated_at=None,
+        )
+    else:
+        pending.update(assigned_to=to)  # still in the future: only the owner changes
     planned_contact.refresh_from_db()
     _event(
         planned_contact.review,
@@ -852,6 +862,8 @@ def message_deliver(*, message_id: int) -> bool:
     message = Message.objects.select_related("buyer__shop", "review", "shop").get(id=message_id)
     if message.buyer.do_not_contact_at is not None:
         return _message_failed(message, "buyer asked not to be contacted")
+    if message.review and message.review.status in (Status.REVISED, Status.CLOSED):
+        return _message_failed(message, f"not sent: the review is {message.review.status}")
     problem = guardrails.compliance_problem(message.body)
     if problem:
         return _message_failed(message, problem)

@@ -183,3 +183,11 @@ class DeliveryTestCase(BaseTestCase):
         self.assertEqual(message.state, MessageState.QUEUED)
         self.assertEqual(message.enqueued_at, datetime(2026, 11, 26, 9, 0, tzinfo=SH))
         self.assertIsNone(message.sent_at)
+
+    @override_settings(OUTREACH_MESSAGE_BACKEND=OUTBOX)
+    def test_it_does_not_send_once_the_review_is_revised(self):
+        services.review_mark_revised(review=self.review)
+        self.message.refresh_from_db()
+        self.assertEqual(self.message.state, MessageState.FAILED)
+        Message.objects.filter(id=self.message.id).update(state=MessageState.QUEUED)
+        self.assertEqual(self.deliver().state, MessageState.FAILED)

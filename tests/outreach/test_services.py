@@ -265,3 +265,17 @@ class MissedSlotTestCase(BaseTestCase):
         self.assertEqual(self.followup.deadline_at, at(2026, 11, 25, 20, 50))
         self.assertTrue(self.review.events.filter(kind=EventKind.ASSIGNED).exists())
         self.assertEqual(PlannedContact.objects.escalated_for(self.lead).count(), 0)
+
+    def test_it_only_changes_the_owner_of_a_future_item(self):
+        other = self.make_user("carol", self.shop, "agent")
+        reminder = self.review.planned_contacts.get(kind=Kind.REMINDER_SMS)
+        services.plannedcontact_reassign(planned_contact=reminder, to=other, by=self.lead)
+        reminder.refresh_from_db()
+        self.assertEqual(reminder.state, PlanState.PLANNED)
+        self.assertEqual(reminder.assigned_to, other)
+
+    def test_it_refuses_to_reassign_to_someone_outside_the_shop(self):
+        with self.assertRaises(GuardrailError):
+            services.plannedcontact_reassign(
+                planned_contact=self.followup, to=self.outsider, by=self.lead
+            )
