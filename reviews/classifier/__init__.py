@@ -38,7 +38,7 @@ CAUSE_PRIOR = {"logistics": -0.3, "product_service": 0.4, "buyer_side": 0.0}
 BOTH_BLAMED_BONUS = 0.8
 # Severity: logit P_model(serious) + SEVERITY_RULE_WEIGHT × (rule severity − SEVERITY_PIVOT).
 SEVERITY_RULE_WEIGHT = 0.8
-SEVERITY_PIVOT = 1.5
+SEVERITY_PIVOT = 1.0
 # Corrections memory: a review this similar to a corrected one gets the agent's labels.
 MEMORY_SIMILARITY = 0.6
 MAX_EVIDENCE = 5
@@ -170,8 +170,9 @@ def classify_tokens(
 
     p = min(max(p_serious, 1e-6), 1 - 1e-6)
     sev_z = math.log(p / (1 - p)) + SEVERITY_RULE_WEIGHT * (rule.severity - SEVERITY_PIVOT)
-    if "complaint_threat" in flags or "extortion_suspected" in flags:
-        sev_z = max(sev_z, 1.0)  # GUIDE.md: threats to complain are serious by definition
+    if rule.fake or "complaint_threat" in flags or "extortion_suspected" in flags:
+        # GUIDE.md: accusations of fakes and threats to complain are serious by definition.
+        sev_z = max(sev_z, 1.0)
     severity = "serious" if sev_z > 0 else "minor"
 
     evidence: list[str] = []

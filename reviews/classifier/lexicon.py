@@ -96,7 +96,7 @@ for _w in _words(
     PREDICATES[_w] = "attitude"
 for _w in _words(
     "快 很快 挺快 超快 蛮快 神速 及时 给力 不错 很好 挺好 好 满意 还行 还可以 可以 还好 不慢 到位 "
-    "喜欢 满分 好评 完美 赞 棒 新鲜 正品 清楚 好用 周到 热情 耐心"
+    "喜欢 实用 帮助 有用 精彩 有趣 吸引人 满分 好评 完美 赞 棒 新鲜 正品 原装 正版 全新 清楚 好用 周到 热情 耐心"
 ):
     PREDICATES[_w] = "good"
 
@@ -143,24 +143,42 @@ _cue(
 _cue(
     "not_as_described",
     2.0,
-    "假货 假的 假 冒牌 山寨 仿冒 高仿 盗版 翻新 翻新机 二手 二手货 用过 用过的 不是正品 非正品 "
-    "描述不符 与描述不符 和描述不符 图片不符 货不对板 以次充好 色差 不一样 不符 实物 实物图 "
-    "宣传 虚假 虚假宣传 欺骗 骗人 骗子 忽悠 缩水 分量 克数 斤两 不足 偏小 偏大 夸大 水货 三无 "
-    "过期 生产日期 日期",
+    "用过 描述不符 与描述不符 和描述不符 图片不符 货不对板 以次充好 色差 不一样 不符 实物 实物图 "
+    "宣传 虚假 虚假宣传 欺骗 骗人 骗子 忽悠 缩水 分量 克数 斤两 不足 偏小 偏大 夸大 过期 生产日期 日期",
 )
+# A fake is the gravest misdescription, and outweighs the symptoms that made the buyer suspect it.
+FAKE = frozenset(
+    _words(
+        "假货 假的 假 冒牌 山寨 仿冒 高仿 盗版 翻新 翻新机 二手 二手货 用过的 不是正品 非正品 水货 三无 假冒 伪劣 真假"
+    )
+)
+_cue("not_as_described", 3.0, " ".join(FAKE))
+# What the listing claimed: 说是修身, 号称70毫米, 没说的那么好.
+CLAIMS = "说是 号称 介绍 宣称 标称 说的 写的 标的 页面 详情 怀疑 说好的 图片 图上 描述"
+_cue("not_as_described", 1.2, CLAIMS)
+# 不是介绍的70毫米, 没说的那么好: negating a claim is the complaint, not its absence.
+NEGATION_PROOF = frozenset(_words(CLAIMS)) | frozenset(_words("不一样 不符"))
 _cue(
     "wrong_or_missing_item",
     2.3,
-    "漏发 错发 发错 少发 漏寄 寄错 少了 少一个 少一件 少个 缺少 缺 没有发票 发票 赠品 配件 "
-    "数据线 充电器 耳机 说明书 耳线 没给 没送 少件 不全 数量 件数 发成",
+    "漏发 错发 发错 少发 漏寄 寄错 少了 少一个 少一件 少个 缺少 缺 没有发票 没给 没送 少件 不全 发成",
+)
+# Accessories and gifts are a missing-item complaint only when said to be absent (see rules).
+ACCESSORIES = frozenset(
+    _words(
+        "发票 赠品 配件 数据线 充电器 耳机 说明书 耳线 礼品 保护套 贴膜 钢化膜 膜 充电线 保修卡 礼物"
+    )
 )
 _cue("shipping_delay", 2.2, "发货慢 不发货 没发货 缺货 没货 延迟发货 迟迟不发货 催发货 预售 断货")
 _cue(
     "customer_service",
     2.0,
-    "客服 售后 不理人 不回复 爱理不理 踢皮球 推脱 推卸 退货 退换 换货 退款 不给退 不给换 "
-    "不退 不换 拒绝退货 霸王条款 服务态度",
+    "不理人 不回复 爱理不理 踢皮球 推脱 推卸 不给退 不给换 不退 不换 拒绝退货 霸王条款 服务态度",
 )
+# Asking for a refund is what a buyer with a bad item does; refusing one is the service's fault.
+_cue("customer_service", 0.4, "退货 退换 换货 退款")
+# Naming the service is not yet blaming it (找售后 is what a buyer with a broken item does).
+_cue("customer_service", 1.0, "客服 售后")
 _cue(
     "price",
     1.4,
@@ -168,14 +186,14 @@ _cue(
 )
 _cue(
     "quality",
-    1.0,
+    1.3,
     "质量问题 质量差 质量太差 做工差 做工粗糙 粗糙 起球 掉色 褪色 掉毛 开线 脱线 开胶 线头 "
     "死机 黑屏 花屏 卡 很卡 卡顿 重启 发热 发烫 烫 漏水 漏电 噪音 异响 不好用 没效果 没用 无效 "
     "不新鲜 不甜 酸 苦 涩 烂 坏 坏了 坏果 烂果 发霉 霉 变质 臭 异味 难闻 刺鼻 缩水 变形 头皮屑 "
     "头痒 痒 掉发 脱发 过敏 干涩 毛躁 不出水 不加热 不热 水温 耗电 续航 待机 信号 缺页 印刷 "
     "模糊 错字 纸张 纸质 薄 透 硬 毛病 故障 返厂 问题 失灵 不灵 不能用 用不了 开不了机 坏掉",
 )
-_cue("product_service_other", 1.0, "京东 包装 简陋 发票抬头 安装 安装费 上门安装")
+_cue("product_service_other", 1.0, "包装 简陋 发票抬头 安装 安装费 上门安装")
 _cue(
     "dislike_or_expectation",
     1.6,
@@ -202,7 +220,12 @@ for _w, _weight in (
     ("垃圾 恶心 气死 愤怒 无语 坑 屁 滚 他妈 妈的 尼玛 傻 傻逼 shit 恶劣 丢人 恶心死", 1.2),
     ("再也不 再也 永远 绝不 拉黑 千万别 千万不要 别买 不要买 大家 劝 慎买 慎重", 1.0),
     ("过敏 中毒 拉肚子 腹泻 生病 医院 毒 危险 安全 爆炸 漏电 起火 着火 烫伤 受伤 伤", 2.0),
-    ("退款 退货 赔偿 赔 假 差评师 勒索", 0.8),
+    ("退款 退货 赔偿 赔 差评师 勒索", 0.8),
+    ("假 假的 不是正品 翻新 翻新机 二手 盗版 山寨 冒牌 假冒 伪劣 真假", 2.0),
+    (
+        "最差 最失败 最烂 最不满意 最垃圾 彻底 一星 一颗星 一分 差评差评 火 火大 气愤 生气 窝火 坑人",
+        1.5,
+    ),
 ):
     for _w2 in _words(_w):
         SERIOUS[_w2] = max(_weight, SERIOUS.get(_w2, 0.0))

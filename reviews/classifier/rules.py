@@ -10,6 +10,7 @@ GUIDE.md "the one the buyer stresses most (usually the first or the angriest)").
 from dataclasses import dataclass, field
 
 from .lexicon import (
+    ACCESSORIES,
     ARRIVAL,
     CAUSE_OF,
     COMPLAINT_THREAT,
@@ -18,8 +19,10 @@ from .lexicon import (
     DURATIONS,
     EXTORTION,
     EXTORTION_STRONG,
+    FAKE,
     MILD,
     MONEY,
+    NEGATION_PROOF,
     NEGATORS,
     PREDICATES,
     PUNCT,
@@ -75,6 +78,15 @@ _PRICE_PROMISE = frozenset(
         "退钱",
         "不支持",
     ]
+)
+_TASTE_GOOD = frozenset(["喜欢", "实用", "帮助", "有用", "好看", "精彩", "有趣", "吸引人"])
+_CONTENT_CONVERTIBLE = frozenset(["not_as_described", "quality"])
+_PHYSICAL = frozenset(
+    ["纸张", "纸质", "印刷", "装订", "缺页", "错字", "盗版", "模糊", "破", "破损", "字迹"]
+)
+_GENUINE = frozenset(["正品", "原装", "正版", "全新"])
+_ABSENT = frozenset(
+    ["没有", "没", "无", "不见", "缺", "少", "少了", "缺少", "连", "都没有", "也没有", "什么"]
 )
 _SHIP_VERBS = frozenset(["发货", "出货", "备货", "发出", "发"])
 _BOOK_TASTE = frozenset(
@@ -144,6 +156,7 @@ class RuleResult:
     severity_evidence: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     flag_evidence: list[str] = field(default_factory=list)
+    fake: bool = False  # the buyer says or suspects it is a fake (serious, GUIDE.md)
 
     def cause_scores(self) -> dict[str, float]:
         out = {"logistics": 0.0, "product_service": 0.0, "buyer_side": 0.0}
@@ -184,6 +197,11 @@ def _negated(toks: list[str], j: int) -> bool:
     if j >= 1 and toks[j - 1] in _NEGATORS:
         return True
     return j >= 2 and toks[j - 2] in _NEGATORS and toks[j - 1] in _NEGATION_GAP
+
+
+def is_accessory_clause(toks: list[str]) -> bool:
+    """没有耳机, 赠品没收到, 连个贴膜都没有: an accessory said to be absent."""
+    return not ACCESSORIES.isdisjoint(toks) and not _ABSENT.isdisjoint(toks)
 
 
 def _clause_text(toks: list[str]) -> str:
@@ -238,8 +256,11 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                     has_book = True
             if pred is not None:
                 if _negated(toks, j):
-                    if tok == "喜欢":
-                        cues.append(("dislike_or_expectation", 1.8, "不喜欢"))
+                    if tok in _TASTE_GOOD:  # 不喜欢, 不太实用, 没有帮助
+                        cues.append(("dislike_or_expectation", 1.8, "不" + tok))
+                    elif tok in _GENUINE:  # 不是正品, 不像真的
+                        cues.append(("not_as_described", 3.0, "不是" + tok))
+                        result.fake = True
                     # 不快 → slow; 不好/不满意 → bad; 不慢/不差 → fine; 不是态度问题 → nothing.
                     if pred == "good":
                         pred = "slow" if tok in ("快", "及时") else "bad"
@@ -249,8 +270,10 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                         pred = None
                 if pred is not None:
                     preds.add(pred)
-            if cue is not None and not _negated(toks, j):
+            if cue is not None and (tok in NEGATION_PROOF or not _negated(toks, j)):
                 cues.append((cue[0], cue[1], tok))
+                if tok in FAKE:
+                    result.fake = True
             if (
                 is_duration
                 or is_unit
@@ -272,6 +295,9 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                     result.severity_evidence.append(tok)
             elif is_mild:
                 severity -= 0.3
+
+        if is_accessory_clause(toks):
+            cues.append(("wrong_or_missing_item", 2.3, _clause_text(toks)))
 
         clause = _clause_text(toks)
         complaint = preds & {"slow", "bad", "attitude"}
@@ -316,6 +342,18 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             result.add("price", 2.0 * weight, clause)
         if "taste" in subjects and ("bad" in preds or "attitude" in preds):
             result.add("dislike_or_expectation", (2.0 if has_book else 1.0) * weight, clause)
+        elif has_book and not _NEGATORS.isdisjoint(toks):
+            # 没有深入的分析, 内容没什么新意: what a book lacks is the reader's taste.
+            result.add("dislike_or_expectation", 1.5 * weight, clause)
+        if has_book:
+            # GUIDE.md: a book's content not to the buyer's taste is buyer_side, even when put
+            # as 与书名不符 or 质量差; paper, print and binding stay the product's.
+            cues = [
+                ("dislike_or_expectation", w, t)
+                if sub in _CONTENT_CONVERTIBLE and t not in _PHYSICAL
+                else (sub, w, t)
+                for sub, w, t in cues
+            ]
         if "product" in subjects and complaint and "logi" not in subjects:
             result.add("quality", 1.4 * weight, clause)
         elif not subjects and "bad" in preds:
