@@ -20,6 +20,7 @@ from .lexicon import CAUSES, PUNCT, SUBCAUSES_BY_CAUSE
 SUBCAUSES = tuple(s for c in CAUSES for s in SUBCAUSES_BY_CAUSE[c])
 # Corrections are the shop's own ground truth: they count this many times a shipped example.
 CORRECTION_WEIGHT = 4.0
+CAUSE_BALANCED = False
 
 
 @dataclass(frozen=True)
@@ -259,9 +260,9 @@ def train(
     W = np.zeros((len(vocab), n_out))
     b = np.zeros(n_out)
 
-    def fit(labels: list[str], classes: Sequence[str], mask: np.ndarray):
+    def fit(labels: list[str], classes: Sequence[str], mask: np.ndarray, balanced: bool = True):
         y = np.array([classes.index(lab) for lab, m in zip(labels, mask, strict=True) if m])
-        clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+        clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced" if balanced else None)
         clf.fit(X[mask], y, sample_weight=sample_weight[mask])
         return clf
 
@@ -279,7 +280,9 @@ def train(
             b[offset + cls_idx] = clf.intercept_[k]
 
     known = np.array([e.cause in CAUSES for e in examples])
-    put_multiclass(fit([e.cause for e in examples], CAUSES, known), 3, 0)
+    # Cause: the shipped set's own proportions (mostly product, as real reviews are), not
+    # balanced classes, which made every generic word lean towards the rarer causes.
+    put_multiclass(fit([e.cause for e in examples], CAUSES, known, balanced=CAUSE_BALANCED), 3, 0)
     put_multiclass(fit([e.subcause for e in examples], SUBCAUSES, known), len(SUBCAUSES), 3)
     severity = [e.severity for e in examples]
     if len(set(severity)) == 2:

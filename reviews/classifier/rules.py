@@ -62,7 +62,10 @@ _PRICE_HIGH = frozenset(
 )
 _NUMBERS = frozenset("一二两三四五六七八九十几半")
 _DAY_UNITS = frozenset(["天", "天才", "日", "周", "星期", "个星期", "个月", "月", "礼拜", "个礼拜"])
-_ARRIVAL_NEGATED = frozenset(["收到", "到货", "送到", "送过来", "送来", "到", "收货", "送达"])
+_NOT_RECEIVED = frozenset(["没收到", "未收到", "收不到", "没到", "还没到"])
+_ARRIVAL_NEGATED = _NOT_RECEIVED | frozenset(
+    ["收到", "到货", "送到", "送过来", "送来", "到", "收货", "送达"]
+)
 _MISSING_THINGS = frozenset(["赠品", "发票", "配件", "礼品", "说明书", "充电器", "耳机", "数据线"])
 _PRICE_PROMISE = frozenset(
     [
@@ -281,7 +284,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 and (toks[j - 1].isdigit() or toks[j - 1][-1] in _NUMBERS)
             ):
                 has_duration = True
-            if is_arr_neg and _negated(toks, j):
+            if is_arr_neg and (tok in _NOT_RECEIVED or _negated(toks, j)):
                 not_received = True
             if is_arrival:
                 has_arrival = True
