@@ -62,6 +62,8 @@ _PRICE_HIGH = frozenset(
 )
 _NUMBERS = frozenset("一二两三四五六七八九十几半")
 _DAY_UNITS = frozenset(["天", "天才", "日", "周", "星期", "个星期", "个月", "月", "礼拜", "个礼拜"])
+_ON_TIME = frozenset(["时间", "按时", "准时", "及时", "约定", "预约", "预定", "承诺"])
+_CARRIED = frozenset(["logi", "cs"])
 _NOT_RECEIVED = frozenset(["没收到", "未收到", "收不到", "没到", "还没到"])
 _ARRIVAL_NEGATED = _NOT_RECEIVED | frozenset(
     ["收到", "到货", "送到", "送过来", "送来", "到", "收货", "送达"]
@@ -180,7 +182,7 @@ def split_clauses(tokens: list[str]) -> list[tuple[list[str], bool]]:
     current: list[str] = []
     contrast = False
     for tok in tokens:
-        if tok in PUNCT:
+        if tok in PUNCT and not tok.isspace():  # buyers put spaces inside a clause too
             if current:
                 clauses.append((current, contrast))
             current, contrast = [], False
@@ -227,6 +229,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
     severity = 0.0
     token_set = set(tokens)
     text_has_logi = not token_set.isdisjoint(_LOGI_WORDS)
+    carried: set[str] = set()
     for (toks, _contrast), weight in zip(clauses, weights, strict=True):
         subjects: set[str] = set()
         preds: set[str] = set()
@@ -304,6 +307,18 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
 
         clause = _clause_text(toks)
         complaint = preds & {"slow", "bad", "attitude"}
+        # Chinese drops the subject it has just named: 快递很不给力，态度也不好 → the courier's
+        # attitude. A clause without a subject of its own talks about the previous one's.
+        if subjects:
+            carried = subjects & _CARRIED
+        elif complaint and carried:
+            subjects = set(carried)
+        if "logi" in subjects:
+            # 送货服务态度差: the service of whoever delivers is the courier's.
+            cues = [
+                ("courier_attitude", w, t) if sub == "customer_service" else (sub, w, t)
+                for sub, w, t in cues
+            ]
         if "logi" in subjects:
             if "slow" in preds or (has_duration and has_arrival and "good" not in preds):
                 result.add("courier_speed", 2.5 * weight, clause)
@@ -337,6 +352,9 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             and (text_has_logi or "才" in toks or "天才" in toks or "下单" in toks)
         ):
             # 8天才收到, 从下单到收货隔了20天, 不是次日达么？为什么送了4天
+            result.add("courier_speed", 2.0 * weight, clause)
+        if "logi" in subjects and not _ON_TIME.isdisjoint(toks) and not _NEGATORS.isdisjoint(toks):
+            # 没有按照预定的时间送达, 不能按时送货
             result.add("courier_speed", 2.0 * weight, clause)
         if "logi" in subjects and logi_negated and not complaint:
             # 不给我送货了, 没送货上门
