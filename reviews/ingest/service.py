@@ -11,7 +11,7 @@ from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +34,7 @@ from ..models import (
     Source,
     Status,
 )
-from . import handoff
+from . import copy, handoff
 from .headers import REQUIRED, HeaderMap, accepted_names, map_headers, unknown_header_message
 from .readers import Sheet, UnreadableFile, open_sheet
 from .records import Record, Rejection, build_record, record_from_cells
@@ -189,6 +189,9 @@ def import_batch_run(*, batch_id: int) -> ImportBatch | None:
         )
         for chunk in _chunks((p for p in parsed if p is not None), CHUNK):
             writer.write(chunk)
+            # With DEBUG on, Django keeps every query's SQL (a 1,000-row insert is ~1 MB of
+            # text): forget them per chunk so memory stays bounded whatever the file size.
+            reset_queries()
     except Exception as exc:
         logger.exception("import batch %s failed", batch.id)
         _finish(batch, ImportStatus.FAILED, _("The import stopped: %(error)s") % {"error": exc})
@@ -282,12 +285,17 @@ def _finish(
     batch.refresh_from_db()
 
 
+def _classification_text(text: str, followup_text: str) -> str:
+    return f"{text}\n{followup_text}" if followup_text else text
+
+
 def _classify(review: Review, shop: Shop, now: datetime) -> None:
-    text = review.text
-    if review.followup_text:
-        text = f"{text}\n{review.followup_text}"
+    """Classify the review's words (with its 追评) and store the result on it."""
     result = classifier.classify(
-        text, amount=review.amount, high_value_threshold=shop.high_value_threshold, shop_id=shop.id
+        _classification_text(review.text, review.followup_text),
+        amount=review.amount,
+        high_value_threshold=shop.high_value_threshold,
+        shop_id=shop.id,
     )
     review.cause = result.cause
     review.subcause = result.subcause
@@ -410,7 +418,7 @@ class _Writer:
             review.buyer_id = buyers.get(record.buyer_nick)
             _classify(review, shop, now)
             review.handoff_pending_at = now
-        created = Review.objects.bulk_create([rev for _rec, rev in new_reviews], batch_size=CHUNK)
+        created = copy.insert(Review, [rev for _rec, rev in new_reviews])
         events = [
             ReviewEvent(
                 review=review,
@@ -494,7 +502,7 @@ class _Writer:
             update_fields.update({"handoff_pending_at", "updated_at"})
             Review.objects.bulk_update(to_update, sorted(update_fields), batch_size=CHUNK)
 
-        ReviewEvent.objects.bulk_create(events, batch_size=CHUNK)
+        copy.insert(ReviewEvent, events)
         ImportRowError.objects.bulk_create(errors, batch_size=CHUNK)
         if new_positive:
             PositiveReview.objects.bulk_create(
@@ -562,33 +570,39 @@ class _Writer:
         if not wanted:
             return {}
         shop = self.shop
-        found = {b.nick: b for b in Buyer.objects.filter(shop=shop, nick__in=wanted)}
+        ids: dict[str, int] = {}
+        stale = []
+        for pk, nick, phone, tz in Buyer.objects.filter(
+            shop=shop, nick__in=list(wanted)
+        ).values_list("id", "nick", "phone", "timezone"):
+            ids[nick] = pk
+            record = wanted[nick]
+            if (record.buyer_phone and record.buyer_phone != phone) or (
+                record.buyer_timezone and record.buyer_timezone != tz
+            ):
+                stale.append(
+                    Buyer(
+                        id=pk,
+                        phone=record.buyer_phone or phone,
+                        timezone=record.buyer_timezone or tz,
+                    )
+                )
         missing = [
             Buyer(shop=shop, nick=nick, phone=r.buyer_phone, timezone=r.buyer_timezone)
             for nick, r in wanted.items()
-            if nick not in found
+            if nick not in ids
         ]
         if missing:
             # ignore_conflicts: a concurrent import may insert the same buyer.
             Buyer.objects.bulk_create(missing, batch_size=CHUNK, ignore_conflicts=True)
-            found.update(
-                {
-                    b.nick: b
-                    for b in Buyer.objects.filter(shop=shop, nick__in=[b.nick for b in missing])
-                }
+            ids.update(
+                Buyer.objects.filter(shop=shop, nick__in=[b.nick for b in missing]).values_list(
+                    "nick", "id"
+                )
             )
-        stale = []
-        for nick, buyer in found.items():
-            record = wanted[nick]
-            if (record.buyer_phone and record.buyer_phone != buyer.phone) or (
-                record.buyer_timezone and record.buyer_timezone != buyer.timezone
-            ):
-                buyer.phone = record.buyer_phone or buyer.phone
-                buyer.timezone = record.buyer_timezone or buyer.timezone
-                stale.append(buyer)
         if stale:
             Buyer.objects.bulk_update(stale, ["phone", "timezone"], batch_size=CHUNK)
-        return {nick: buyer.pk for nick, buyer in found.items()}
+        return ids
 
 
 def shop_webhook_secret_rotate(*, shop: Shop, actor, ip: str | None = None) -> str:
