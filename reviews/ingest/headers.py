@@ -8,6 +8,8 @@ JSON items use the same names.
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 # field -> accepted header names (the first one is the generic name). Taobao/Tmall (千牛
 # 评价管理 exports), JD (京麦 商品评价 exports) and eBay (Feedback / Seller Hub reports)
 # call the same column differently; matching ignores case, spaces, "_" and "-".
@@ -296,4 +298,9 @@ def map_headers(headers: list[str]) -> HeaderMap:
 def unknown_header_message(header: str) -> str:
     """Names the column and every accepted name, so the user can rename it."""
     accepted = "; ".join(f"{field}: {accepted_names(field)}" for field in ALIASES)
-    return f"Column “{header}” is not recognised and was ignored. Accepted columns — {accepted}"
+    return _(
+        "Column “%(header)s” is not recognised and was ignored. Accepted columns — %(accepted)s"
+    ) % {
+        "header": header,
+        "accepted": accepted,
+    }
