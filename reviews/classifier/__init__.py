@@ -154,7 +154,8 @@ def classify_tokens(
     confidence = exps[cause] / total
 
     if (
-        max(rule.scores.values(), default=0.0) < 1.0
+        len(tokens) <= 8
+        and max(rule.scores.values(), default=0.0) < 1.0
         and len(learned.content_words(tokens)) <= 2
         and p_cause[cause] < 0.6
     ):

@@ -122,9 +122,12 @@ STOPWORDS = frozenset(
 )
 
 
+_SKIP = PUNCT | STOPWORDS | {" "}
+
+
 def content_words(tokens: Sequence[str]) -> frozenset[str]:
     """The words that say something, for comparing two reviews (the corrections memory)."""
-    return frozenset(t for t in tokens if t not in PUNCT and not t.isspace() and t not in STOPWORDS)
+    return frozenset(t for t in tokens if t not in _SKIP)
 
 
 _NEGATORS = frozenset(
@@ -142,7 +145,7 @@ def features(tokens: Sequence[str]) -> list[str]:
         if t in _NEGATORS:
             negate = True
             feats.append(t)
-        elif t in PUNCT or t in STOPWORDS or t.isspace():
+        elif t in _SKIP:
             if t in PUNCT:
                 negate = False
         else:
@@ -170,7 +173,7 @@ class LinearModel:
         col = CAUSES.index(cause)
         vocab, margins = self.vocab, self._margins
         scored = []
-        for tok in dict.fromkeys(tokens):
+        for tok in dict.fromkeys(tokens[:80]):
             row = vocab.get(tok)
             if row is not None and margins[row][col] > 0.2:
                 scored.append((margins[row][col], tok))

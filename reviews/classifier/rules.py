@@ -176,23 +176,26 @@ class RuleResult:
             ev.append(clause)
 
 
+# Clause boundaries in one lookup: 1 = punctuation, 2 = a contrast word.
+_BOUNDARY = {**dict.fromkeys(CONTRAST, 2), **{p: 1 for p in PUNCT if not p.isspace()}}
+
+
 def split_clauses(tokens: list[str]) -> list[tuple[list[str], bool]]:
-    """[(clause tokens, starts with a contrast word)], punctuation dropped."""
+    """[(clause tokens, starts with a contrast word)], punctuation and spaces dropped (the
+    tokens come from normalised text, where any run of whitespace is one " ")."""
     clauses: list[tuple[list[str], bool]] = []
     current: list[str] = []
     contrast = False
+    boundary = _BOUNDARY.get
     for tok in tokens:
-        if tok in PUNCT and not tok.isspace():  # buyers put spaces inside a clause too
-            if current:
-                clauses.append((current, contrast))
-            current, contrast = [], False
-        elif tok in CONTRAST:
-            if current:
-                clauses.append((current, contrast))
-            current, contrast = [], True
-        else:
-            if not tok.isspace():
+        kind = boundary(tok)
+        if kind is None:
+            if tok != " ":  # buyers put spaces inside a clause too
                 current.append(tok)
+            continue
+        if current:
+            clauses.append((current, contrast))
+        current, contrast = [], kind == 2
     if current:
         clauses.append((current, contrast))
     return clauses
