@@ -164,3 +164,15 @@ def workload(shops: QuerySet) -> list[dict]:
         )
         .order_by("shop__name", "user__username")
     )
+
+
+def review_claim_version(*, review: Review, expected_version: int | None) -> None:
+    """Take the review's optimistic lock for one action: the version the user saw must still
+    be current. Of two agents acting at once, exactly one passes; the other gets StaleReview."""
+    if expected_version is None:
+        return
+    changed = Review.objects.filter(pk=review.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if changed != 1:
+        raise StaleReview

@@ -23,7 +23,17 @@ from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from .models import OPEN_STATUSES, Cause, Rating, Review, Severity, Shop, Status, SubCause
+from .models import (
+    OPEN_STATUSES,
+    SUBCAUSES_BY_CAUSE,
+    Cause,
+    Rating,
+    Review,
+    Severity,
+    Shop,
+    Status,
+    SubCause,
+)
 
 PAGE_SIZE = 25
 
@@ -220,6 +230,24 @@ def queue_page(user, shops: QuerySet, query: QueueQuery) -> tuple[list[Review], 
         review.group = buyer_group(review)
     next_cursor = encode_cursor(keys[PAGE_SIZE - 1]) if len(keys) > PAGE_SIZE else None
     return page, next_cursor
+
+
+def _subcause_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    labels = dict(SubCause.choices)
+    return [
+        (Cause(cause).label, [(sub, labels[sub]) for sub in subs])
+        for cause, subs in SUBCAUSES_BY_CAUSE.items()
+    ]
+
+
+def review_page_context(review: Review) -> dict:
+    """What every render of the review page shows besides the outreach panel."""
+    return {
+        "review": review,
+        "events": review.events.select_related("actor"),
+        "subcause_groups": _subcause_groups(),
+        "severities": Severity.choices,
+    }
 
 
 __all__ = ["BUYER_GROUPS", "LANES", "PAGE_SIZE", "QueueQuery", "Shop", "lane_counts", "queue_page"]

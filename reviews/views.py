@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from outreach.work import review_work_context
+
 from . import assignment, services
 from .access import get_review_for_user, shops_for
 from .models import (
@@ -77,28 +79,12 @@ def _client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def _subcause_groups() -> list[tuple[str, list[tuple[str, str]]]]:
-    labels = dict(SubCause.choices)
-    return [
-        (Cause(cause).label, [(sub, labels[sub]) for sub in subs])
-        for cause, subs in SUBCAUSES_BY_CAUSE.items()
-    ]
-
-
-def _review_context(review: Review, **extra) -> dict:
-    return {
-        "review": review,
-        "events": review.events.select_related("actor"),
-        "subcause_groups": _subcause_groups(),
-        "severities": Severity.choices,
-        **extra,
-    }
-
-
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_review_for_user(request, pk)
-    return render(request, "reviews/review_detail.html", _review_context(review))
+    return render(
+        request, "reviews/review_detail.html", review_work_context(review, user=request.user)
+    )
 
 
 @login_required
@@ -121,12 +107,17 @@ def review_correct(request: HttpRequest, pk: int) -> HttpResponse:
     severity = request.POST.get("severity", review.severity)
     cause = next((c for c, subs in SUBCAUSES_BY_CAUSE.items() if subcause in subs), None)
     if cause is None or severity not in Severity.values:
-        return HttpResponseBadRequest(_("Choose a sub-cause and a severity from the lists."))
+        context = review_work_context(
+            review,
+            user=request.user,
+            correction_error=_("Choose a sub-cause and a severity from the lists."),
+        )
+        return render(request, "reviews/review_detail.html#classification", context, status=400)
     services.review_correct(
         review=review, user=request.user, cause=cause, subcause=subcause, severity=severity
     )
     review.refresh_from_db()
-    context = _review_context(review, corrected=True)
+    context = review_work_context(review, user=request.user, corrected=True)
     if request.htmx:
         return render(request, "reviews/review_detail.html#classification", context)
     return redirect("review_detail", pk=review.pk)

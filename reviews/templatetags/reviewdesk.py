@@ -20,3 +20,66 @@ FLAG_LABELS = {
 @register.filter
 def flag_label(flag: str) -> str:
     return str(FLAG_LABELS.get(flag, flag))
+
+
+_NOTES = {
+    "buyer asked not to be contacted": _("the buyer asked not to be contacted"),
+    "public reply no longer possible on this platform": _(
+        "a public reply is no longer possible on this platform"
+    ),
+    "no outreach: buyer unknown or asked not to be contacted": _(
+        "no outreach: buyer unknown or asked not to be contacted"
+    ),
+}
+
+
+@register.filter
+def event_text(event) -> str:
+    """A timeline line in the reader's language, built from the event's data where it has some
+    (the stored message is a fallback for people reading the database)."""
+    from django.utils import timezone
+
+    from outreach.models import Channel, Kind, Outcome, Resolution
+    from reviews.models import EventKind, Status
+
+    data = event.data or {}
+    kind = event.kind
+    if kind == EventKind.STATUS and "new" in data:
+        return f"{_label(Status, data.get('old'))} → {_label(Status, data['new'])}"
+    if kind == EventKind.FOLLOWUP and "kind" in data:
+        what = _label(Kind, data["kind"])
+        if data.get("fired"):
+            return str(_("%(what)s is due") % {"what": what})
+        if "reason" in data:
+            return str(_("%(what)s cancelled") % {"what": what})
+        if due := data.get("due_at"):
+            from django.utils.dateparse import parse_datetime
+
+            when = parse_datetime(due)
+            if when is not None:
+                local = timezone.localtime(when, event.review.shop.tz)
+                return str(
+                    _("%(what)s planned for %(when)s")
+                    % {"what": what, "when": f"{local:%m-%d %H:%M}"}
+                )
+        return str(what)
+    if kind == EventKind.MESSAGE and "kind" in data:
+        return str(_("%(what)s queued") % {"what": _label(Kind, data["kind"])})
+    if kind == EventKind.CONTACT and "outcome" in data:
+        channel = event.message.split(":", 1)[0]
+        text = f"{_label(Channel, channel)}：{_label(Outcome, data['outcome'])}"
+        if data.get("resolution"):
+            text += f"（{_label(Resolution, data['resolution'])}）"
+        return text
+    if data.get("phone_revealed"):
+        return str(_("revealed the phone number"))
+    if event.message in _NOTES:
+        return str(_NOTES[event.message])
+    return event.message
+
+
+def _label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value or "—")
