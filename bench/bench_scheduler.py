@@ -40,7 +40,7 @@ if not hasattr(settings, "OUTREACH_DISPATCH"):
     settings.OUTREACH_DISPATCH = {
         "LOOKAHEAD_SECONDS": 10,
         "CLAIM_LEASE_SECONDS": 60,
-        "BATCH_SIZE": 200,
+        "BATCH_SIZE": 500,
     }
 
 

@@ -10,6 +10,7 @@ import logging
 import time as monotonic_time
 from datetime import datetime, timedelta
 from itertools import groupby
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -723,39 +724,70 @@ def plannedcontact_fire(*, ids: list[int]) -> list[int]:
     now = timezone.now()
     fired: list[int] = []
     with transaction.atomic():
+        # Plain tuples, not model instances: 10,000 follow-ups falling due in the same
+        # minute are decided here, and building five models per row was the bulk of the
+        # cost (bench_scheduler).  Anything off the common path is loaded in full below.
         rows = list(
             PlannedContact.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(id__in=ids, state=PlanState.CLAIMED)
-            .select_related("review", "review__shop", "buyer", "buyer__shop", "shop")
+            .values_list(
+                *("id", "kind", "channel", "shop_id", "review_id", "review__status"),
+                *("buyer_id", "buyer__do_not_contact_at", "buyer__timezone", "shop__timezone"),
+            )
         )
         if not rows:
             return fired
         playbooks: dict[int, Playbook] = {}
         due_ids: list[int] = []
         events: list[ReviewEvent] = []
-        for planned in rows:
-            playbook = playbooks.get(planned.shop_id) or Playbook.objects.for_shop(planned.shop)
-            playbooks[planned.shop_id] = playbook
-            outcome = _fire_one(planned, playbook=playbook, now=now)
-            if outcome == "due":
-                due_ids.append(planned.id)
-                events.append(
-                    ReviewEvent(
-                        review=planned.review,
-                        kind=EventKind.FOLLOWUP,
-                        message=f"{planned.kind} due",
-                        data={"planned_contact": planned.id, "kind": planned.kind, "fired": True},
+        others: list[int] = []
+        for pid, kind, channel, shop_id, review_id, status, buyer_id, dnc, buyer_tz, tz in rows:
+            if shop_id not in playbooks:
+                playbooks[shop_id] = Playbook.objects.get_or_create(shop_id=shop_id)[0]
+            common = (
+                (channel == Channel.PHONE or kind in AGENT_KINDS)
+                and buyer_id is not None
+                and dnc is None
+                and status not in (Status.REVISED, Status.CLOSED)
+                and (
+                    kind == Kind.REPLY_TASK
+                    or not guardrails.is_quiet(
+                        now, playbook=playbooks[shop_id], buyer_tz=ZoneInfo(buyer_tz or tz)
                     )
                 )
-            if outcome in ("due", "sent"):
+            )
+            if not common:
+                others.append(pid)
+                continue
+            due_ids.append(pid)
+            events.append(_fired_event(review_id, pid, kind))
+        for planned in PlannedContact.objects.filter(id__in=others).select_related(
+            "review", "buyer", "shop"
+        ):
+            # Rows locked above: cancelled, moved out of quiet hours, or sent as a message.
+            outcome = _fire_one(planned, playbook=playbooks[planned.shop_id], now=now)
+            if outcome == "sent":
                 fired.append(planned.id)
+            elif outcome == "due":  # e.g. a care call, which a revised review does not stop
+                due_ids.append(planned.id)
+                events.append(_fired_event(planned.review_id, planned.id, planned.kind))
         if due_ids:
             updated = PlannedContact.objects.filter(id__in=due_ids, state=PlanState.CLAIMED).update(
-                state=PlanState.DUE, fired_at=now
+                state=PlanState.DUE, fired_at=timezone.now()
             )
             assert updated == len(due_ids), "rows locked above cannot change under us"
             ReviewEvent.objects.bulk_create(events)
+            fired += due_ids
     return fired
+
+
+def _fired_event(review_id: int, planned_id: int, kind: str) -> ReviewEvent:
+    return ReviewEvent(
+        review_id=review_id,
+        kind=EventKind.FOLLOWUP,
+        message=f"{kind} due",
+        data={"planned_contact": planned_id, "kind": kind, "fired": True},
+    )
 
 
 def _fire_one(planned: PlannedContact, *, playbook: Playbook, now) -> str:

@@ -55,7 +55,8 @@ class DispatcherTestCase(BaseTestCase):
 
     def test_it_batches_items_due_in_the_same_second(self):
         items = [self.item(NOW) for _ in range(450)]
-        with mock.patch(FIRE) as fire:
+        conf = {"LOOKAHEAD_SECONDS": 10, "CLAIM_LEASE_SECONDS": 60, "BATCH_SIZE": 200}
+        with mock.patch(FIRE) as fire, self.settings(OUTREACH_DISPATCH=conf):
             services.plannedcontact_dispatch_due()
         batches = [call.args[0][0] for call in fire.call_args_list]
         self.assertEqual([len(b) for b in batches], [200, 200, 50])
@@ -142,6 +143,21 @@ class FireTestCase(BaseTestCase):
         item.refresh_from_db()
         self.assertEqual(item.state, PlanState.CANCELLED)
         self.assertFalse(Message.objects.exists())
+
+    def test_it_still_makes_a_care_call_due_when_the_review_was_revised(self):
+        item = self.claimed(kind=Kind.CARE_CALL, channel=Channel.PHONE)
+        self.review.status = Status.REVISED
+        self.review.save()
+        self.assertEqual(services.plannedcontact_fire(ids=[item.id]), [item.id])
+        item.refresh_from_db()
+        self.assertEqual(item.state, PlanState.DUE)
+
+    def test_it_fires_a_mixed_batch(self):
+        followup = self.claimed()
+        message = self.claimed(kind=Kind.REMINDER_SMS, channel=Channel.SMS, body="您好")
+        fired = services.plannedcontact_fire(ids=[followup.id, message.id])
+        self.assertEqual(sorted(fired), sorted([followup.id, message.id]))
+        self.assertEqual(Message.objects.count(), 1)
 
     def test_it_cancels_at_fire_time_when_the_buyer_asked_not_to_be_contacted(self):
         item = self.claimed()
