@@ -30,6 +30,11 @@ MODEL_VERSION = "placeholder-0"  # replaced by the base model's version on first
 # says: when product and delivery weigh the same, it is the product (and most negative
 # reviews are about the product), so product_service starts a little ahead.
 MODEL_WEIGHT = 0.7
+# "Rules decide when they fire confidently; the model otherwise": once one cause's rule score
+# reaches this, the model only breaks ties (its weight drops to CONFIDENT_MODEL_WEIGHT). The
+# shipped training set is a few hundred examples: the model is sure of itself far too often.
+CONFIDENT_RULE = 2.0
+CONFIDENT_MODEL_WEIGHT = 0.3
 RULE_WEIGHT = 1.0
 SUB_RULE_WEIGHT = 1.2
 CAUSE_PRIOR = {"logistics": -0.3, "product_service": 0.4, "buyer_side": 0.0}
@@ -139,8 +144,11 @@ def classify_tokens(
 
     p_cause, sub_logp, p_serious = model.predict(tokens)
     rule_causes = rule.cause_scores()
+    model_weight = (
+        CONFIDENT_MODEL_WEIGHT if max(rule_causes.values()) >= CONFIDENT_RULE else MODEL_WEIGHT
+    )
     logits = {
-        c: MODEL_WEIGHT * math.log(max(p_cause[c], 1e-9))
+        c: model_weight * math.log(max(p_cause[c], 1e-9))
         + RULE_WEIGHT * rule_causes[c]
         + CAUSE_PRIOR[c]
         for c in CAUSES

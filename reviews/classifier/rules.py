@@ -62,6 +62,7 @@ _PRICE_HIGH = frozenset(
 )
 _NUMBERS = frozenset("一二两三四五六七八九十几半")
 _DAY_UNITS = frozenset(["天", "天才", "日", "周", "星期", "个星期", "个月", "月", "礼拜", "个礼拜"])
+_DELIVER_VERBS = frozenset(["送货", "派送", "配送", "送货上门", "投递", "送", "送上门", "上门"])
 _ON_TIME = frozenset(["时间", "按时", "准时", "及时", "约定", "预约", "预定", "承诺"])
 _CARRIED = frozenset(["logi", "cs"])
 _NOT_RECEIVED = frozenset(["没收到", "未收到", "收不到", "没到", "还没到"])
@@ -259,7 +260,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             ) = entry
             if subj is not None:
                 subjects.add(subj)
-                if subj == "logi" and _negated(toks, j):
+                if tok in _DELIVER_VERBS and _negated(toks, j):
                     logi_negated = True
                 if is_book:
                     has_book = True
@@ -342,7 +343,9 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 result.add("lost_or_misdelivered", 2.2 * weight, clause)
         if "cs" in subjects and complaint and "logi" not in subjects:
             result.add("customer_service", 2.5 * weight, clause)
-        if (has_ship_verb or "ship" in subjects) and ("slow" in preds or has_duration):
+        # 下单三天才发货 is the seller; 从下单到收货隔了20天 (no 发货, an arrival) is transit.
+        seller_ship = has_ship_verb or ("ship" in subjects and not has_arrival)
+        if seller_ship and ("slow" in preds or has_duration):
             if "good" not in preds:
                 result.add("shipping_delay", 2.6 * weight, clause)
         elif not subjects and "slow" in preds and (has_arrival or has_duration):
