@@ -47,6 +47,17 @@ class DispatcherTestCase(BaseTestCase):
         self.assertEqual(soon.state, PlanState.CLAIMED)
         self.assertEqual(later.state, PlanState.PLANNED)
 
+    def test_it_leaves_items_planned_days_ahead_in_the_database_until_they_fall_due(self):
+        # No long Celery ETA (Redis would redeliver it after visibility_timeout): the row
+        # waits, and the dispatcher hands it out seconds before its minute.
+        item = self.item(NOW + timedelta(days=3))
+        with mock.patch(FIRE) as fire:
+            services.plannedcontact_dispatch_due()
+            fire.assert_not_called()
+            with time_machine.travel(item.due_at - timedelta(seconds=4), tick=False):
+                services.plannedcontact_dispatch_due()
+        self.assertEqual(fire.call_args.kwargs["eta"], item.due_at)
+
     def test_it_never_dispatches_cancelled_items(self):
         self.item(NOW - timedelta(minutes=1), state=PlanState.CANCELLED)
         with mock.patch(FIRE) as fire:
