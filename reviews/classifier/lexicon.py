@@ -66,6 +66,13 @@ for _w in _words("发货 出货 备货 下单 付款"):
     SUBJECTS[_w] = "ship"
 for _w in _words("价格 价钱 价位 售价 性价比 价 钱"):
     SUBJECTS[_w] = "price"
+# What a book says (not what it is printed on): complaints about it are the reader's taste.
+BOOK_WORDS = frozenset(
+    _words(
+        "内容 情节 故事 作者 文笔 写 写得 讲 讲得 描写 分析 案例 章节 序 文字 剧情 观点 道理 书中 "
+        "这本书 理论 语言 主角 小说 知识 实用性 可读性 深度 内涵 思想"
+    )
+)
 for _w in _words(
     "内容 情节 故事 作者 文笔 写 写得 讲 讲得 描写 分析 案例 章节 序 文字 剧情 观点 道理 书中 这本书 理论 语言 插图 主角 小说 "
     "风格 款式 样式 颜色 设计 外观 版型 颜值"
@@ -90,13 +97,13 @@ for _w in _words(
 ):
     PREDICATES[_w] = "bad"
 for _w in _words(
-    "态度 态度恶劣 态度差 态度不好 凶 骂 骂人 不耐烦 爱理不理 不理 不理人 不回复 不回 敷衍 推卸 "
+    "扔 乱扔 扔在 摔 态度 态度恶劣 态度差 态度不好 凶 骂 骂人 不耐烦 爱理不理 不理 不理人 不回复 不回 敷衍 推卸 "
     "推脱 踢皮球 冷淡 蛮横 嚣张 傲慢 不搭理 没人理 没人管 不管 不处理 拒绝 刁难"
 ):
     PREDICATES[_w] = "attitude"
 for _w in _words(
     "快 很快 挺快 超快 蛮快 神速 及时 给力 不错 很好 挺好 好 满意 还行 还可以 可以 还好 不慢 到位 "
-    "喜欢 实用 帮助 有用 精彩 有趣 吸引人 满分 好评 完美 赞 棒 新鲜 正品 原装 正版 全新 清楚 好用 周到 热情 耐心"
+    "必要 喜欢 实用 帮助 有用 精彩 有趣 吸引人 满分 好评 完美 赞 棒 新鲜 正品 原装 正版 全新 清楚 好用 周到 热情 耐心"
 ):
     PREDICATES[_w] = "good"
 
@@ -125,7 +132,7 @@ _cue("courier_speed", 1.2, "龟速 物流慢 快递慢 送货慢 到货慢 配�
 _cue(
     "courier_attitude",
     1.5,
-    "快递员态度 送货员态度 扔 乱扔 扔在 打电话不接 不送上楼 不上楼",
+    "快递员态度 送货员态度 打电话不接 不送上楼 不上楼",
 )
 _cue(
     "lost_or_misdelivered",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from .lexicon import (
     ACCESSORIES,
     ARRIVAL,
+    BOOK_WORDS,
     CAUSE_OF,
     COMPLAINT_THREAT,
     CONTRAST,
@@ -85,7 +86,7 @@ _PRICE_PROMISE = frozenset(
         "不支持",
     ]
 )
-_TASTE_GOOD = frozenset(["喜欢", "实用", "帮助", "有用", "好看", "精彩", "有趣", "吸引人"])
+_TASTE_GOOD = frozenset(["必要", "喜欢", "实用", "帮助", "有用", "好看", "精彩", "有趣", "吸引人"])
 _CONTENT_CONVERTIBLE = frozenset(["not_as_described", "quality"])
 _PHYSICAL = frozenset(
     ["纸张", "纸质", "印刷", "装订", "缺页", "错字", "盗版", "模糊", "破", "破损", "字迹"]
@@ -95,27 +96,7 @@ _ABSENT = frozenset(
     ["没有", "没", "无", "不见", "缺", "少", "少了", "缺少", "连", "都没有", "也没有", "什么"]
 )
 _SHIP_VERBS = frozenset(["发货", "出货", "备货", "发出", "发"])
-_BOOK_TASTE = frozenset(
-    [
-        "内容",
-        "情节",
-        "故事",
-        "作者",
-        "文笔",
-        "写",
-        "写得",
-        "文字",
-        "剧情",
-        "观点",
-        "道理",
-        "理论",
-        "语言",
-        "主角",
-        "小说",
-        "书中",
-        "这本书",
-    ]
-)
+_BOOK_TASTE = BOOK_WORDS
 
 
 # One lookup per token: (subject, predicate, cue, serious weight, duration, arrival, ship verb,
@@ -258,14 +239,18 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 is_arr_neg,
                 is_book,
             ) = entry
+            if is_book:
+                has_book = True
             if subj is not None:
                 subjects.add(subj)
                 if tok in _DELIVER_VERBS and _negated(toks, j):
                     logi_negated = True
-                if is_book:
-                    has_book = True
             if pred is not None:
-                if _negated(toks, j):
+                if tok in _TASTE_GOOD and not _NEGATORS.isdisjoint(toks[max(0, j - 4) : j]):
+                    # 并没有什么大帮助, 没太多精彩的: a looser reach for what a reader misses.
+                    cues.append(("dislike_or_expectation", 1.8, "不" + tok))
+                    pred = None
+                elif _negated(toks, j):
                     if tok in _TASTE_GOOD:  # 不喜欢, 不太实用, 没有帮助
                         cues.append(("dislike_or_expectation", 1.8, "不" + tok))
                     elif tok in _GENUINE:  # 不是正品, 不像真的
