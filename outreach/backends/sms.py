@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from . import BaseBackend, DeliveryError
 
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 class SmsHttpBackend(BaseBackend):
     def __init__(self) -> None:
         conf = settings.OUTREACH_SMS
+        if not conf["URL"]:
+            raise ImproperlyConfigured("OUTREACH_SMS['URL'] must be set to use the SMS backend.")
         self.url = conf["URL"]
         self.api_key = conf["API_KEY"]
         self.timeout = float(conf["TIMEOUT"])

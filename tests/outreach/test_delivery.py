@@ -191,3 +191,14 @@ class DeliveryTestCase(BaseTestCase):
         self.assertEqual(self.message.state, MessageState.FAILED)
         Message.objects.filter(id=self.message.id).update(state=MessageState.QUEUED)
         self.assertEqual(self.deliver().state, MessageState.FAILED)
+
+    def test_it_refuses_to_start_the_sms_backend_without_a_provider_url(self):
+        from django.core.exceptions import ImproperlyConfigured
+
+        from outreach.backends import get_backend
+
+        with (
+            override_settings(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings("")),
+            self.assertRaises(ImproperlyConfigured),
+        ):
+            get_backend()
