@@ -3,6 +3,8 @@ in one transaction with bulk queries (bulk_create ≈ 18k rows/s vs save() ≈ 2
 machine — DESIGN.md's field notes)."""
 
 import logging
+import queue
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -11,7 +13,7 @@ from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
-from django.db import reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +44,8 @@ from .records import Record, Rejection, build_record, record_from_cells
 logger = logging.getLogger(__name__)
 
 CHUNK = 1000
+# From this many rows on, parsing/classifying and writing overlap in two threads.
+PIPELINE_MIN_ROWS = 5000
 
 # Outcomes of one record (the webhook returns them per item).
 CREATED, UPDATED, UNCHANGED, POSITIVE, REVISED, REJECTED = (
@@ -187,11 +191,15 @@ def import_batch_run(*, batch_id: int) -> ImportBatch | None:
             record_from_cells(number, cells, header, tz, month_first=month_first)
             for number, cells in sheet.rows
         )
-        for chunk in _chunks((p for p in parsed if p is not None), CHUNK):
-            writer.write(chunk)
-            # With DEBUG on, Django keeps every query's SQL (a 1,000-row insert is ~1 MB of
-            # text): forget them per chunk so memory stays bounded whatever the file size.
-            reset_queries()
+        chunks = _chunks((p for p in parsed if p is not None), CHUNK)
+        if sheet.estimated_rows >= PIPELINE_MIN_ROWS:
+            _write_pipelined(chunks, writer)
+        else:
+            for chunk in chunks:
+                writer.write(chunk)
+                # With DEBUG on, Django keeps every query's SQL (a 1,000-row insert is ~1 MB
+                # of text): forget them per chunk so memory stays bounded.
+                reset_queries()
     except Exception as exc:
         logger.exception("import batch %s failed", batch.id)
         _finish(batch, ImportStatus.FAILED, _("The import stopped: %(error)s") % {"error": exc})
@@ -262,6 +270,46 @@ def batch_summary(batch: ImportBatch) -> str:
 # --- internals ----------------------------------------------------------------------------
 
 
+def _write_pipelined(chunks: Iterator[list], writer: "_Writer") -> None:
+    """Big files in two stages: this thread parses, reads and classifies chunk N+1 while a
+    second thread writes chunk N. The writer mostly waits on PostgreSQL (deferred foreign-key
+    checks at commit, COPY), and psycopg2 releases the GIL meanwhile, so classification — the
+    CPU-heavy part — overlaps those waits. Each thread has its own database connection; at
+    most two prepared chunks wait in the queue, so memory stays bounded.
+
+    A review inserted by someone else (a webhook) between a chunk's read and its write makes
+    that chunk's insert fail on the unique key, as it would in the sequential path."""
+    pending: queue.Queue = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+
+    def write_stage() -> None:
+        try:
+            while (plan := pending.get()) is not None:
+                with transaction.atomic():
+                    writer.apply(plan)
+                reset_queries()
+        except BaseException as exc:
+            failure.append(exc)
+            while pending.get() is not None:  # keep draining: the producer must never block
+                pass
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=write_stage, name="import-writer", daemon=True)
+    thread.start()
+    try:
+        for chunk in chunks:
+            if failure:
+                break
+            pending.put(writer.prepare(chunk))
+            reset_queries()
+    finally:
+        pending.put(None)
+        thread.join()
+    if failure:
+        raise failure[0]
+
+
 def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
     iterator = iter(iterable)
     while chunk := list(islice(iterator, size)):
@@ -316,6 +364,20 @@ def _jsonable(value) -> object:
     return str(value)
 
 
+@dataclass
+class _Plan:
+    """One chunk, decided: what to create, update, mark revised, count — and the results."""
+
+    now: datetime
+    results: dict[int, ItemResult] = field(default_factory=dict)
+    errors: list[ImportRowError] = field(default_factory=list)
+    new_reviews: list[tuple[Record, Review]] = field(default_factory=list)
+    changed: list[tuple[Record, Review, dict]] = field(default_factory=list)
+    revised: list[tuple[Record, Review, dict]] = field(default_factory=list)
+    new_positive: list[PositiveReview] = field(default_factory=list)
+    drop_positive: list[str] = field(default_factory=list)
+
+
 class _Writer:
     """Writes chunks of records for one batch; each chunk is one transaction."""
 
@@ -327,22 +389,21 @@ class _Writer:
 
     def write(self, parsed: list[Record | Rejection]) -> list[ItemResult]:
         with transaction.atomic():
-            results = self._write(parsed)
-        return results
+            return self.apply(self.prepare(parsed))
 
-    def _write(self, parsed: list[Record | Rejection]) -> list[ItemResult]:
+    def prepare(self, parsed: list[Record | Rejection]) -> _Plan:
+        """Decide what each record does and classify what needs it (reads only)."""
         shop, now = self.shop, timezone.now()
-        results: dict[int, ItemResult] = {}
-        errors: list[ImportRowError] = []
+        plan = _Plan(now=now)
         records: dict[str, Record] = {}
         for item in parsed:
             if isinstance(item, Rejection):
-                results[item.number] = ItemResult(
+                plan.results[item.number] = ItemResult(
                     item.number,
                     REJECTED,
                     errors=[{"field": c, "reason": r} for c, r in item.errors],
                 )
-                errors += [
+                plan.errors += [
                     ImportRowError(
                         batch=self.batch,
                         row=item.number,
@@ -358,7 +419,7 @@ class _Writer:
             if earlier is not None:
                 # The same review twice in one chunk: the later row wins, as it would across
                 # chunks; the earlier one is accounted for as unchanged.
-                results[earlier.number] = ItemResult(earlier.number, UNCHANGED, earlier.key)
+                plan.results[earlier.number] = ItemResult(earlier.number, UNCHANGED, earlier.key)
             records[item.key] = item
 
         keys = list(records)
@@ -370,17 +431,11 @@ class _Writer:
                 "external_key", flat=True
             )
         )
-
-        new_reviews: list[tuple[Record, Review]] = []
-        changed: list[tuple[Record, Review, dict]] = []
-        revised: list[tuple[Record, Review]] = []
-        new_positive: list[PositiveReview] = []
-        drop_positive: list[str] = []
         for key, record in records.items():
             review = existing.get(key)
             if record.rating == Rating.POSITIVE:
                 if key not in positive_keys:
-                    new_positive.append(
+                    plan.new_positive.append(
                         PositiveReview(
                             shop=shop,
                             external_key=key,
@@ -388,37 +443,46 @@ class _Writer:
                         )
                     )
                 if review is not None and review.rating != Rating.POSITIVE:
-                    revised.append((record, review))
+                    plan.revised.append((record, review, self._diff(record, review)))
                 elif review is None and key not in positive_keys:
-                    results[record.number] = ItemResult(record.number, POSITIVE, key)
+                    plan.results[record.number] = ItemResult(record.number, POSITIVE, key)
                 else:
-                    results[record.number] = ItemResult(
+                    plan.results[record.number] = ItemResult(
                         record.number, UNCHANGED, key, getattr(review, "pk", None)
                     )
                 continue
             if review is None:
                 if key in positive_keys:
-                    drop_positive.append(key)  # a positive review turned negative (rare)
-                new_reviews.append((record, self._new_review(record)))
+                    plan.drop_positive.append(key)  # a positive review turned negative (rare)
+                review = self._new_review(record)
+                _classify(review, shop, now)
+                plan.new_reviews.append((record, review))
                 continue
             diff = self._diff(record, review)
-            if diff:
-                changed.append((record, review, diff))
-            else:
-                results[record.number] = ItemResult(record.number, UNCHANGED, key, review.pk)
+            if not diff:
+                plan.results[record.number] = ItemResult(record.number, UNCHANGED, key, review.pk)
+                continue
+            for name, (_old, new) in diff.items():
+                setattr(review, name, new)
+            if RECLASSIFY_ON & diff.keys():
+                _classify(review, shop, now)
+            plan.changed.append((record, review, diff))
+        return plan
 
+    def apply(self, plan: _Plan) -> list[ItemResult]:
+        """Write a prepared chunk: call inside a transaction."""
+        shop, now, results = self.shop, plan.now, plan.results
         buyers = self._buyers(
-            [rec for rec, _rev in new_reviews]
-            + [rec for rec, _rev, _d in changed]
-            + [rec for rec, _rev in revised]
+            [rec for rec, _rev in plan.new_reviews]
+            + [rec for rec, _rev, _d in plan.changed]
+            + [rec for rec, _rev, _d in plan.revised]
         )
 
         # New neutral/negative reviews: classified, stored, on their timeline, handed off.
-        for record, review in new_reviews:
+        for record, review in plan.new_reviews:
             review.buyer_id = buyers.get(record.buyer_nick)
-            _classify(review, shop, now)
             review.handoff_pending_at = now
-        created = copy.insert(Review, [rev for _rec, rev in new_reviews])
+        created = copy.insert(Review, [rev for _rec, rev in plan.new_reviews])
         events = [
             ReviewEvent(
                 review=review,
@@ -437,18 +501,16 @@ class _Writer:
             )
             for review in created
         ]
-        for (record, _r), review in zip(new_reviews, created, strict=True):
+        for (record, _r), review in zip(plan.new_reviews, created, strict=True):
             results[record.number] = ItemResult(record.number, CREATED, record.key, review.pk)
 
-        # Changed: update, record what changed, re-classify when the words changed.
+        # Changed: updated (prepare applied the diff and re-classified when the words
+        # changed), with what changed on the timeline.
         update_fields = set()
         to_update = []
-        for record, review, diff in changed:
-            for name, (_old, new) in diff.items():
-                setattr(review, name, new)
+        for record, review, diff in plan.changed:
             update_fields.update(diff)
             if RECLASSIFY_ON & diff.keys():
-                _classify(review, shop, now)
                 update_fields.update(CLASSIFICATION_FIELDS)
             if record.buyer_nick and review.buyer_id is None:
                 review.buyer_id = buyers.get(record.buyer_nick)
@@ -470,8 +532,7 @@ class _Writer:
             results[record.number] = ItemResult(record.number, UPDATED, record.key, review.pk)
 
         # Came back positive: the best outcome there is (DESIGN.md, "The life of a review").
-        for record, review in revised:
-            diff = self._diff(record, review)
+        for record, review, diff in plan.revised:
             for name, (_old, new) in diff.items():
                 setattr(review, name, new)
             update_fields.update(diff)
@@ -503,13 +564,13 @@ class _Writer:
             Review.objects.bulk_update(to_update, sorted(update_fields), batch_size=CHUNK)
 
         copy.insert(ReviewEvent, events)
-        ImportRowError.objects.bulk_create(errors, batch_size=CHUNK)
-        if new_positive:
+        ImportRowError.objects.bulk_create(plan.errors, batch_size=CHUNK)
+        if plan.new_positive:
             PositiveReview.objects.bulk_create(
-                new_positive, batch_size=CHUNK, ignore_conflicts=True
+                plan.new_positive, batch_size=CHUNK, ignore_conflicts=True
             )
-        if drop_positive:
-            PositiveReview.objects.filter(shop=shop, external_key__in=drop_positive).delete()
+        if plan.drop_positive:
+            PositiveReview.objects.filter(shop=shop, external_key__in=plan.drop_positive).delete()
 
         counts = Counter(r.status for r in results.values())
         ImportBatch.objects.filter(id=self.batch.id).update(
@@ -522,7 +583,8 @@ class _Writer:
             rejected=F("rejected") + counts[REJECTED],
             updated_at=now,
         )
-        pending = [rev.pk for _rec, rev in new_reviews] + [rev.pk for _rec, rev, _d in changed]
+        pending = [rev.pk for _rec, rev in plan.new_reviews]
+        pending += [rev.pk for _rec, rev, _d in plan.changed]
         if pending:
             handoff.enqueue_on_commit(pending)
         return sorted(results.values(), key=lambda r: r.index)

@@ -7,10 +7,12 @@ import shutil
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 from django.core.management import CommandError, call_command
-from django.test import override_settings
+from django.test import TransactionTestCase, override_settings
 
+from reviews.ingest import service
 from reviews.ingest.service import batch_create, import_batch_run
 from reviews.models import (
     Buyer,
@@ -20,6 +22,7 @@ from reviews.models import (
     ImportStatus,
     PositiveReview,
     Review,
+    Shop,
     Status,
 )
 
@@ -316,3 +319,46 @@ class RealClassifierTestCase(ImportTestCase):
         )
         self.assertEqual((review.cause, review.subcause), (expected.cause, expected.subcause))
         self.assertIsNotNone(review.classified_at)
+
+
+class PipelinedImportTestCase(FakeClassifierMixin, TransactionTestCase):
+    """Big files run in two threads (each with its own connection): same outcome."""
+
+    def setUp(self):
+        super().setUp()
+        self.shop = Shop.objects.create(name="Alpha", slug="alpha", platform="taobao")
+
+    def test_it_imports_the_same_in_two_stages(self):
+        with (
+            mock.patch.object(service, "PIPELINE_MIN_ROWS", 0),
+            mock.patch.object(service, "CHUNK", 7),
+        ):
+            batch = service.batch_create(
+                shop=self.shop, source=ImportSource.COMMAND, path=str(FIXTURES / "broken_rows.csv")
+            )
+            batch = service.import_batch_run(batch_id=batch.pk)
+            self.assertEqual(
+                (batch.status, batch.processed_rows, batch.rejected), (ImportStatus.DONE, 40, 4)
+            )
+            self.assertEqual(batch.created + batch.positive, 36)
+            self.assertEqual(Review.objects.count(), batch.created)
+            again = service.batch_create(
+                shop=self.shop, source=ImportSource.COMMAND, path=str(FIXTURES / "broken_rows.csv")
+            )
+            again = service.import_batch_run(batch_id=again.pk)
+            self.assertEqual((again.created, again.unchanged, again.rejected), (0, 36, 4))
+
+    def test_a_failing_write_fails_the_batch_without_hanging(self):
+        with (
+            mock.patch.object(service, "PIPELINE_MIN_ROWS", 0),
+            mock.patch.object(service, "CHUNK", 3),
+            mock.patch.object(service._Writer, "apply", side_effect=RuntimeError("disk full")),
+        ):
+            batch = service.batch_create(
+                shop=self.shop, source=ImportSource.COMMAND, path=str(FIXTURES / "broken_rows.csv")
+            )
+            with self.assertRaises(RuntimeError):
+                service.import_batch_run(batch_id=batch.pk)
+        batch.refresh_from_db()
+        self.assertEqual(batch.status, ImportStatus.FAILED)
+        self.assertIn("disk full", batch.message)
