@@ -63,6 +63,9 @@ _PRICE_HIGH = frozenset(
 )
 _NUMBERS = frozenset("一二两三四五六七八九十几半")
 _DAY_UNITS = frozenset(["天", "天才", "日", "周", "星期", "个星期", "个月", "月", "礼拜", "个礼拜"])
+_CONCEDED = frozenset(
+    ["不说了", "就不说了", "不说", "算了", "就算了", "也就算了", "先不说", "不提"]
+)
 _DELIVER_VERBS = frozenset(["送货", "派送", "配送", "送货上门", "投递", "送", "送上门", "上门"])
 _ON_TIME = frozenset(["时间", "按时", "准时", "及时", "约定", "预约", "预定", "承诺"])
 _CARRIED = frozenset(["logi", "cs"])
@@ -210,6 +213,10 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             weights[i] = CONTRAST_AFTER
     if clauses:
         weights[0] += FIRST_CLAUSE_BONUS
+    for i, (toks, _contrast) in enumerate(clauses):
+        if not _CONCEDED.isdisjoint(toks):
+            # 物流慢就不说了，… / 慢也就算了，…: the buyer waves this one aside for what follows.
+            weights[i] *= CONTRAST_BEFORE
 
     severity = 0.0
     token_set = set(tokens)
