@@ -37,10 +37,11 @@ CONFIDENT_RULE = 2.0
 CONFIDENT_MODEL_WEIGHT = 0.3
 RULE_WEIGHT = 1.0
 SUB_RULE_WEIGHT = 1.2
-CAUSE_PRIOR = {"logistics": -0.3, "product_service": 0.4, "buyer_side": 0.0}
+CAUSE_PRIOR = {"logistics": 0.0, "product_service": 0.4, "buyer_side": 0.0}
 # GUIDE.md: "If both the product and the delivery are criticised with equal weight, prefer
 # product_service": when the rules see both, the product gets this much more.
 BOTH_BLAMED_BONUS = 0.8
+BOTH_BLAMED_RATIO = 0.75  # "equal weight": the product's rule score within 25% of delivery's
 # Severity: logit P_model(serious) + SEVERITY_RULE_WEIGHT × (rule severity − SEVERITY_PIVOT).
 SEVERITY_RULE_WEIGHT = 0.8
 SEVERITY_PIVOT = 1.0
@@ -153,7 +154,9 @@ def classify_tokens(
         + CAUSE_PRIOR[c]
         for c in CAUSES
     }
-    if rule_causes["logistics"] >= 1.0 and rule_causes["product_service"] >= 1.0:
+    if rule_causes["logistics"] >= 1.0 and rule_causes["product_service"] >= max(
+        1.0, BOTH_BLAMED_RATIO * rule_causes["logistics"]
+    ):
         logits["product_service"] += BOTH_BLAMED_BONUS
     top = max(logits.values())
     exps = {c: math.exp(v - top) for c, v in logits.items()}

@@ -63,6 +63,23 @@ _PRICE_HIGH = frozenset(
 )
 _NUMBERS = frozenset("一二两三四五六七八九十几半")
 _DAY_UNITS = frozenset(["天", "天才", "日", "周", "星期", "个星期", "个月", "月", "礼拜", "个礼拜"])
+_DEVICE_SPEED = frozenset(
+    [
+        "运行",
+        "开机",
+        "反应",
+        "网",
+        "网络",
+        "充电",
+        "处理",
+        "读取",
+        "传输",
+        "下载",
+        "上网",
+        "打开",
+        "启动",
+    ]
+)
 _CONCEDED = frozenset(
     ["不说了", "就不说了", "不说", "算了", "就算了", "也就算了", "先不说", "不提"]
 )
@@ -187,9 +204,14 @@ def split_clauses(tokens: list[str]) -> list[tuple[list[str], bool]]:
 
 
 def _negated(toks: list[str], j: int) -> bool:
+    """A negator right before toks[j], or before one or two filler words (不是很好, 不给我送货)."""
     if j >= 1 and toks[j - 1] in _NEGATORS:
         return True
-    return j >= 2 and toks[j - 2] in _NEGATORS and toks[j - 1] in _NEGATION_GAP
+    if j >= 2 and toks[j - 1] in _NEGATION_GAP:
+        if toks[j - 2] in _NEGATORS:
+            return True
+        return j >= 3 and toks[j - 2] in _NEGATION_GAP and toks[j - 3] in _NEGATORS
+    return False
 
 
 def is_accessory_clause(toks: list[str]) -> bool:
@@ -221,6 +243,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
     severity = 0.0
     token_set = set(tokens)
     text_has_logi = not token_set.isdisjoint(_LOGI_WORDS)
+    text_has_arrival = not token_set.isdisjoint(ARRIVAL)
     carried: set[str] = set()
     for (toks, _contrast), weight in zip(clauses, weights, strict=True):
         subjects: set[str] = set()
@@ -351,6 +374,11 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
         ):
             # 8天才收到, 从下单到收货隔了20天, 不是次日达么？为什么送了4天
             result.add("courier_speed", 2.0 * weight, clause)
+        if "速度" in toks and text_has_arrival and not subjects:
+            k = toks.index("速度")
+            if k == 0 or toks[k - 1] not in _DEVICE_SPEED:
+                # 收到货的时候都穿外套了，这速度…: the speed of a delivery, not of a device.
+                result.add("courier_speed", 1.6 * weight, clause)
         if "logi" in subjects and not _ON_TIME.isdisjoint(toks) and not _NEGATORS.isdisjoint(toks):
             # 没有按照预定的时间送达, 不能按时送货
             result.add("courier_speed", 2.0 * weight, clause)
