@@ -154,8 +154,13 @@ def classify_tokens(
         + CAUSE_PRIOR[c]
         for c in CAUSES
     }
-    if rule_causes["logistics"] >= 1.0 and rule_causes["product_service"] >= max(
-        1.0, BOTH_BLAMED_RATIO * rule_causes["logistics"]
+    if (
+        rule_causes["logistics"] >= 1.0
+        and rule_causes["product_service"] >= 1.0
+        and (
+            rule_causes["product_service"] >= BOTH_BLAMED_RATIO * rule_causes["logistics"]
+            or rule.complaint_clauses("product_service") >= rule.complaint_clauses("logistics")
+        )
     ):
         logits["product_service"] += BOTH_BLAMED_BONUS
     top = max(logits.values())

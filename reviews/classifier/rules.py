@@ -171,6 +171,18 @@ class RuleResult:
             out[CAUSE_OF[sub]] += score
         return out
 
+    def complaint_clauses(self, cause: str) -> int:
+        """In how many clauses the buyer complains about `cause` (GUIDE.md's "equal weight")."""
+        return len(
+            {
+                c
+                for sub, ev in self.evidence.items()
+                if CAUSE_OF[sub] == cause
+                for c in ev
+                if len(c) > 2
+            }
+        )
+
     def add(self, sub: str, score: float, clause: str) -> None:
         self.scores[sub] = self.scores.get(sub, 0.0) + score
         ev = self.evidence.setdefault(sub, [])
