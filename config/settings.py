@@ -201,10 +201,30 @@ CELERY_TASK_ROUTES = {
     "reviews.tasks.import_*": {"queue": "imports"},
 }
 CELERY_BEAT_SCHEDULE: dict = {
-    # Beat runs a handful of fixed periodic jobs, never one entry per outreach item.
+    # Beat runs a handful of fixed periodic jobs, never one entry per outreach item: the
+    # schedule itself lives in PostgreSQL (outreach.PlannedContact) and the tick claims it.
     "heartbeat": {"task": "reviews.tasks.heartbeat_task", "schedule": 60.0},
+    # Frees stuck claims, dispatches due items, escalates missed slots, sweeps the outbox.
+    "outreach-tick": {
+        "task": "outreach.tasks.tick_task",
+        "schedule": 5.0,
+        "options": {"expires": 5.0},
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Outreach: how messages leave (like EMAIL_BACKEND), the SMS provider, the dispatcher.
+OUTREACH_MESSAGE_BACKEND = env_str(
+    "OUTREACH_MESSAGE_BACKEND", "outreach.backends.outbox.OutboxBackend"
+)
+OUTREACH_SMS = {
+    "URL": env_str("OUTREACH_SMS_URL", ""),
+    "API_KEY": env_str("OUTREACH_SMS_API_KEY", ""),
+    "TIMEOUT": env_int("OUTREACH_SMS_TIMEOUT", 5),
+    "RETRIES": env_int("OUTREACH_SMS_RETRIES", 2),
+    "BACKOFF": 0.5,
+}
+OUTREACH_DISPATCH = {"LOOKAHEAD_SECONDS": 10, "CLAIM_LEASE_SECONDS": 60, "BATCH_SIZE": 500}
 
 LOGGING = {
     "version": 1,
