@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .access import get_shop_for_user, shops_for
 from .ingest.readers import UnreadableFile
 from .ingest.service import batch_create, batch_enqueue, inspect_file, shop_webhook_secret_rotate
-from .models import ImportBatch, ImportSource, Platform, Role
+from .models import ImportBatch, ImportSource, Platform, Role, Shop
 
 IMPORT_ROLES = (Role.LEAD, Role.MANAGER)
 ERRORS_SHOWN = 100
@@ -118,6 +118,7 @@ def imports(request: HttpRequest) -> HttpResponse:
             "form": form,
             "refused": refused,
             "batches": batches,
+            "webhook_shops": Shop.objects.for_user(request.user, Role.MANAGER),
             "limit_mb": settings.IMPORT_MAX_UPLOAD_MB,
         },
         status=status,

@@ -52,6 +52,8 @@ class UploadTestCase(ImportViewsTestCase):
             self.assertContains(
                 self.client.get(reverse("imports")), 'enctype="multipart/form-data"'
             )
+        page = self.client.get(reverse("imports"))  # as the manager: the webhook's page is linked
+        self.assertContains(page, reverse("shop_webhook", args=["alpha"]))
         self.login(self.agent)
         self.assertEqual(self.client.get(reverse("imports")).status_code, 403)
         self.assertEqual(self.upload("a.csv", b"x").status_code, 403)
