@@ -7,6 +7,7 @@ The database is the scheduler's source of truth: a PlannedContact row per planne
 from datetime import time
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -330,6 +331,7 @@ class Outcome(models.TextChoices):
     DECLINED = "declined", _("Declined")
     NO_ANSWER = "no_answer", _("No answer")
     DO_NOT_CONTACT = "do_not_contact", _("Asked not to be contacted")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
 
 
 class Resolution(models.TextChoices):
@@ -340,6 +342,8 @@ class Resolution(models.TextChoices):
     RETURN_PAID = "return_paid", _("Return, shipping paid")
     FULL_REFUND = "full_refund", _("Full refund")
     GIFT = "gift", _("Gift or coupon")
+    RED_PACKET = "red_packet", _("Red packet")
+    FREE_SHIPPING = "free_shipping", _("Free shipping next order")
 
 
 # Resolutions that hand the buyer money or goods: on an extortion-flagged review they need a
@@ -350,6 +354,8 @@ COMPENSATIONS = {
     Resolution.GIFT,
     Resolution.RESEND_PART,
     Resolution.RETURN_PAID,
+    Resolution.RED_PACKET,
+    Resolution.FREE_SHIPPING,
 }
 
 
@@ -363,6 +369,12 @@ class ContactAttempt(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     resolution = models.CharField(
         max_length=16, choices=Resolution.choices, blank=True, default=Resolution.NONE
+    )
+    refund_percent = models.PositiveSmallIntegerField(
+        _("partial refund %"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

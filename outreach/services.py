@@ -33,6 +33,7 @@ from .models import (
     PlannedContact,
     PlanState,
     Playbook,
+    Resolution,
 )
 
 logger = logging.getLogger(__name__)
@@ -484,6 +485,7 @@ def contact_log(
     outcome: str,
     note: str = "",
     resolution: str = "",
+    refund_percent: int | None = None,
     approved_by=None,
 ) -> ContactAttempt:
     """Record a contact attempt and plan the next step of the playbook."""
@@ -498,6 +500,7 @@ def contact_log(
         channel=channel,
         outcome=outcome,
         resolution=resolution,
+        refund_percent=refund_percent if resolution == Resolution.PARTIAL_REFUND else None,
         approved_by=approved_by,
         note=note,
         created_at=now,
@@ -522,7 +525,7 @@ def contact_log(
         _review_set_status(review, Status.CONTACTING, actor=agent, now=now)
 
     playbook = Playbook.objects.for_shop(review.shop)
-    if outcome == Outcome.NO_ANSWER:
+    if outcome in (Outcome.NO_ANSWER, Outcome.WRONG_NUMBER):
         _plan_next_persistence(review=review, playbook=playbook, now=now, actor=agent)
     elif outcome == Outcome.DECLINED:
         _review_set_status(review, Status.DECLINED, actor=agent, now=now)
@@ -593,6 +596,10 @@ def _plan_reply_now(*, review: Review, playbook: Playbook, now, actor=None) -> N
     )
 
 
+def _phone_is_wrong(buyer: Buyer) -> bool:
+    return ContactAttempt.objects.filter(buyer=buyer, outcome=Outcome.WRONG_NUMBER).exists()
+
+
 def _plan_next_persistence(*, review: Review, playbook: Playbook, now, actor=None) -> None:
     """Seed 000 一.2, 三: several tries over about a week, rotating channels; then a public
     reply.  Stops as soon as the buyer asks not to be contacted."""
@@ -610,6 +617,8 @@ def _plan_next_persistence(*, review: Review, playbook: Playbook, now, actor=Non
         return
     previous = schedule[step - 1]["after_hours"] if step else 0
     channel = schedule[step]["channel"]
+    if channel == Channel.PHONE and _phone_is_wrong(review.buyer):
+        channel = Channel.IM  # a wrong number: keep trying, but where the buyer can be reached
     due = now + timedelta(hours=schedule[step]["after_hours"] - previous)
     call = channel == Channel.PHONE
     due = guardrails.fit_caps_and_hours(due, buyer=review.buyer, playbook=playbook, call=call)

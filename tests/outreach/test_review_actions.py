@@ -1,0 +1,128 @@
+"""The agent's actions on the review page, over HTTP with the htmx header (issue 6)."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.urls import reverse
+
+from outreach.models import ContactAttempt, Kind, Message, PlannedContact, PlanState
+from reviews.models import Status
+
+from ..base import BaseTestCase
+
+SH = ZoneInfo("Asia/Shanghai")
+HTMX = {"HX-Request": "true", "HX-Target": "review-work"}
+
+
+@time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=SH), tick=False)
+class ReviewActionsTestCase(BaseTestCase):
+    def setUp(self):
+        self.review = self.make_review(
+            self.shop, assigned_to=self.agent, reviewed_at=datetime(2026, 11, 20, 8, 0, tzinfo=SH)
+        )
+        self.login(self.agent)
+
+    def contact(self, **data):
+        data.setdefault("version", self.review.version)
+        data.setdefault("channel", "phone")
+        return self.client.post(
+            reverse("review_contact", args=[self.review.pk]), data, headers=HTMX
+        )
+
+    def test_it_logs_a_call_in_two_clicks_and_plans_the_next_try(self):
+        response = self.contact(outcome="no_answer")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'id="review-work"')
+        self.assertNotContains(response, "<html")
+        attempt = ContactAttempt.objects.get()
+        self.assertEqual(
+            (attempt.agent, attempt.channel, attempt.outcome), (self.agent, "phone", "no_answer")
+        )
+        self.review.refresh_from_db()
+        self.assertEqual(self.review.status, Status.CONTACTING)
+        self.assertTrue(
+            PlannedContact.objects.filter(
+                review=self.review, kind=Kind.PERSISTENCE, state=PlanState.PLANNED
+            ).exists()
+        )
+
+    def test_agreed_at_tonight_2015_sends_instructions_and_plans_the_follow_up_at_that_minute(self):
+        response = self.contact(outcome="agreed", agreed_at="今晚 20:15")
+        self.assertEqual(response.status_code, 200)
+        self.review.refresh_from_db()
+        self.assertEqual(self.review.status, Status.AGREED)
+        followup = PlannedContact.objects.get(review=self.review, kind=Kind.REVISE_FOLLOWUP)
+        self.assertEqual(followup.due_at, datetime(2026, 11, 20, 20, 15, tzinfo=SH))
+        self.assertEqual(followup.assigned_to, self.agent)
+        instructions = Message.objects.get(review=self.review, kind=Kind.REVISION_INSTRUCTIONS)
+        self.assertIn("修改评价", instructions.body)
+
+    def test_it_refuses_a_vague_time_and_saves_nothing(self):
+        response = self.contact(outcome="agreed", agreed_at="明天下午")
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "今晚 20:15", status_code=400)  # the hint names a clock time
+        self.assertContains(response, 'value="明天下午"', status_code=400)  # what was typed stays
+        self.assertFalse(ContactAttempt.objects.exists())
+
+    def test_only_one_of_two_agents_acting_at_once_wins(self):
+        seen = self.review.version
+        self.assertEqual(self.contact(outcome="no_answer", version=seen).status_code, 200)
+        response = self.contact(outcome="declined", version=seen)
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, "刚刚更新", status_code=409)
+        self.assertEqual(ContactAttempt.objects.count(), 1)
+        self.review.refresh_from_db()
+        self.assertEqual(self.review.status, Status.CONTACTING)
+
+    def test_do_not_contact_cancels_everything_pending(self):
+        self.contact(outcome="no_answer")
+        self.assertTrue(
+            PlannedContact.objects.filter(review=self.review, state=PlanState.PLANNED).exists()
+        )
+        response = self.client.post(
+            reverse("review_do_not_contact", args=[self.review.pk]), headers=HTMX
+        )
+        self.assertEqual(response.status_code, 200)
+        self.review.buyer.refresh_from_db()
+        self.assertIsNotNone(self.review.buyer.do_not_contact_at)
+        self.assertEqual(self.review.buyer.do_not_contact_by, self.agent)
+        self.assertFalse(
+            PlannedContact.objects.filter(review=self.review, state=PlanState.PLANNED).exists()
+        )
+
+    def test_it_refuses_a_message_trading_compensation_for_a_review(self):
+        url = reverse("review_message", args=[self.review.pk])
+        response = self.client.post(
+            url, {"channel": "sms", "body": "您改好评我们就给您返现20元"}, headers=HTMX
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(Message.objects.filter(review=self.review).exists())
+
+    def test_a_wrong_number_keeps_trying_on_other_channels(self):
+        self.contact(outcome="wrong_number")
+        for _ in range(4):
+            PlannedContact.objects.filter(review=self.review, kind=Kind.PERSISTENCE).update(
+                state=PlanState.DONE
+            )
+            self.review.refresh_from_db()
+            self.contact(outcome="no_answer", channel="im")
+        channels = set(
+            PlannedContact.objects.filter(review=self.review, kind=Kind.PERSISTENCE).values_list(
+                "channel", flat=True
+            )
+        )
+        self.assertNotIn("phone", channels)
+
+    def test_it_keeps_the_partial_refund_percent(self):
+        self.contact(outcome="solved", resolution="partial_refund", refund_percent="30")
+        self.assertEqual(ContactAttempt.objects.get().refund_percent, 30)
+
+    def test_the_navigation_counts_follow_ups_due_now(self):
+        self.contact(outcome="agreed", agreed_at="今晚 20:15")
+        PlannedContact.objects.filter(kind=Kind.REVISE_FOLLOWUP).update(
+            state=PlanState.DUE, fired_at=datetime(2026, 11, 20, 20, 15, tzinfo=SH)
+        )
+        response = self.client.get(reverse("due_count"), headers={"HX-Request": "true"})
+        self.assertContains(response, '<span class="pill"')
+        self.assertContains(response, ">1<")
