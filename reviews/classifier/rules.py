@@ -7,6 +7,7 @@ stands (the clause after 但是/就是 weighs more, the first clause a little mo
 GUIDE.md "the one the buyer stresses most (usually the first or the angriest)").
 """
 
+import re
 from dataclasses import dataclass, field
 
 from .lexicon import (
@@ -79,6 +80,9 @@ _DEVICE_SPEED = frozenset(
         "打开",
         "启动",
     ]
+)
+_SENT_OTHER = re.compile(
+    r"(我要的|我买的|我拍的|我订的|买的是|要的是|拍的是|订的是).{0,12}(发|给我|送|寄)"
 )
 _CONCEDED = frozenset(
     ["不说了", "就不说了", "不说", "算了", "就算了", "也就算了", "先不说", "不提"]
@@ -338,6 +342,9 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
 
         clause = _clause_text(toks)
         complaint = preds & {"slow", "bad", "attitude"}
+        if "的" in clause and _SENT_OTHER.search(clause):
+            # 我要的M号给我弄个L号, 买的夏天的却送的是冬天的: not what was ordered.
+            result.add("wrong_or_missing_item", 2.2 * weight, clause)
         # Chinese drops the subject it has just named: 快递很不给力，态度也不好 → the courier's
         # attitude. A clause without a subject of its own talks about the previous one's.
         if subjects:
