@@ -13,6 +13,7 @@ from datetime import timedelta
 from unittest import mock
 
 import time_machine
+from django.test import override_settings
 from django.utils import timezone
 
 from config.celery import app
@@ -22,6 +23,8 @@ from reviews.models import ImportBatch, ImportSource, Review
 
 from ..base import BaseTestCase
 from .ingest_support import FakeClassifierMixin
+
+ENGLISH = override_settings(LANGUAGE_CODE="en")  # messages are asserted in English
 
 
 def items(n: int = 2) -> list[dict]:
@@ -38,6 +41,7 @@ def items(n: int = 2) -> list[dict]:
     ]
 
 
+@ENGLISH
 class HandoffTestCase(FakeClassifierMixin, BaseTestCase):
     def test_new_reviews_are_pending_and_enqueued_on_commit(self):
         with (
@@ -104,6 +108,7 @@ def _free_port() -> int:
 
 
 @unittest.skipUnless(shutil.which("redis-server"), "needs redis-server")
+@ENGLISH
 class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
     """Reviews imported while Redis is down are stored and pending; once Redis is back, the
     sweep enqueues them and the hand-off happens (the queued message is consumed and run)."""

@@ -29,9 +29,12 @@ from reviews.models import (
 from ..base import BaseTestCase
 from .ingest_support import FakeClassifierMixin
 
+ENGLISH = override_settings(LANGUAGE_CODE="en")  # messages are asserted in English
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
 
 
+@ENGLISH
 class ImportTestCase(FakeClassifierMixin, BaseTestCase):
     def setUp(self):
         super().setUp()
@@ -58,6 +61,7 @@ class ImportTestCase(FakeClassifierMixin, BaseTestCase):
         return path
 
 
+@ENGLISH
 class PlatformExportsTestCase(ImportTestCase):
     def test_it_imports_each_platforms_export_in_both_encodings(self):
         expected = {  # file stem -> (created, positive, key kind)
@@ -163,6 +167,7 @@ class PlatformExportsTestCase(ImportTestCase):
         self.assertEqual(review.reviewed_at.astimezone(self.shop.tz).hour, 9)
 
 
+@ENGLISH
 class ReimportTestCase(ImportTestCase):
     HEADER = ["评价ID", "订单编号", "买家昵称", "评价等级", "评价内容", "追评内容", "评价时间"]
 
@@ -221,6 +226,7 @@ class ReimportTestCase(ImportTestCase):
         self.assertEqual(Review.objects.get().followup_text, "还是不行")
 
 
+@ENGLISH
 class BrokenRowsTestCase(ImportTestCase):
     def test_it_imports_every_valid_row_and_reports_every_broken_one(self):
         batch = self.run_import(FIXTURES / "broken_rows.csv")
@@ -250,6 +256,7 @@ class BrokenRowsTestCase(ImportTestCase):
 
 
 @override_settings(LANGUAGE_CODE="en")
+@ENGLISH
 class CommandTestCase(ImportTestCase):
     def test_it_prints_the_summary_and_exits_zero_with_rejected_rows(self):
         out = io.StringIO()
@@ -297,6 +304,7 @@ class CommandTestCase(ImportTestCase):
         self.assertEqual(proc.returncode, 1, proc.stderr)
 
 
+@ENGLISH
 class RealClassifierTestCase(ImportTestCase):
     """End to end with the project's classifier (no stand-in)."""
 
@@ -321,6 +329,7 @@ class RealClassifierTestCase(ImportTestCase):
         self.assertIsNotNone(review.classified_at)
 
 
+@ENGLISH
 class PipelinedImportTestCase(FakeClassifierMixin, TransactionTestCase):
     """Big files run in two threads (each with its own connection): same outcome."""
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from unittest import mock
 
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, override_settings
 
 from reviews.ingest import readers
 from reviews.ingest.headers import map_headers, unknown_header_message
@@ -21,6 +21,10 @@ from reviews.ingest.values import parse_amount, parse_datetime, parse_rating
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
+ENGLISH = override_settings(LANGUAGE_CODE="en")
+
+
+@ENGLISH
 class HeadersTestCase(SimpleTestCase):
     def test_it_maps_the_platforms_names_for_the_same_column(self):
         for names in (
@@ -86,6 +90,7 @@ class HeadersTestCase(SimpleTestCase):
         self.assertIn("订单号", message)
 
 
+@ENGLISH
 class ValuesTestCase(SimpleTestCase):
     def test_it_reads_ratings_in_every_form(self):
         cases = {
@@ -136,6 +141,7 @@ class ValuesTestCase(SimpleTestCase):
                 parse_amount(bad)
 
 
+@ENGLISH
 class RecordsTestCase(SimpleTestCase):
     def build(self, **items):
         base = {
@@ -168,6 +174,7 @@ class RecordsTestCase(SimpleTestCase):
         )
 
 
+@ENGLISH
 class ReadersTestCase(SimpleTestCase):
     def setUp(self):
         self.dir = Path(tempfile.mkdtemp())

@@ -4,6 +4,7 @@ import json
 import time
 
 import time_machine
+from django.test import override_settings
 from django.urls import reverse
 
 from reviews.api import sign
@@ -11,6 +12,8 @@ from reviews.models import AuditLog, EventKind, ImportBatch, Review, Shop, Statu
 
 from ..base import BaseTestCase
 from .ingest_support import FakeClassifierMixin
+
+ENGLISH = override_settings(LANGUAGE_CODE="en")  # messages are asserted in English
 
 
 def review(n: int = 1, **fields) -> dict:
@@ -27,6 +30,7 @@ def review(n: int = 1, **fields) -> dict:
     return item
 
 
+@ENGLISH
 class WebhookTestCase(FakeClassifierMixin, BaseTestCase):
     def post(
         self,
@@ -210,6 +214,7 @@ class WebhookTestCase(FakeClassifierMixin, BaseTestCase):
         self.assertIn("Review", doc["components"]["schemas"])
 
 
+@ENGLISH
 class WebhookSecretTestCase(BaseTestCase):
     def test_a_manager_sees_and_rotates_the_secret(self):
         self.login(self.manager)
