@@ -392,3 +392,56 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()}: {self.get_outcome_display()}"
+
+
+class ReplyState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Sent back")
+    POSTED = "posted", _("Posted")
+
+
+class ReplyQuerySet(models.QuerySet):
+    def awaiting_approval(self, shops) -> "ReplyQuerySet":
+        return self.filter(shop__in=shops, state=ReplyState.PENDING).order_by("submitted_at")
+
+
+class Reply(models.Model):
+    """The public reply (评价解释) to a review that stays: drafted by an agent, approved by a
+    lead, posted by a person on the platform (seed 000 四.5)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="reply")
+    text = models.TextField(_("reply"))
+    situation = models.CharField(max_length=20, blank=True)
+    state = models.CharField(max_length=10, choices=ReplyState.choices, default=ReplyState.DRAFT)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_note = models.CharField(max_length=500, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReplyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("public reply")
+        verbose_name_plural = _("public replies")
+        indexes = [
+            # The lead's board: replies awaiting approval in my shops, oldest first.
+            models.Index(
+                fields=["shop", "submitted_at"], condition=Q(state="pending"), name="reply_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_id}: {self.get_state_display()}"

@@ -10,5 +10,12 @@ urlpatterns = [
         views.review_do_not_contact,
         name="review_do_not_contact",
     ),
+    path("reviews/<int:pk>/reply/", views.review_reply, name="review_reply"),
+    path(
+        "reviews/<int:pk>/reply/suggest/", views.review_reply_suggest, name="review_reply_suggest"
+    ),
+    path("replies/<int:pk>/decide/", views.reply_decide, name="reply_decide"),
+    path("replies/<int:pk>/posted/", views.reply_posted, name="reply_posted"),
+    path("replies/<int:pk>/export.txt", views.reply_export, name="reply_export"),
     path("due-count/", views.due_count, name="due_count"),
 ]

@@ -28,6 +28,15 @@ def _batch(t) -> dict:
     return {"pk": ImportBatch.objects.create(shop=t.shop, source="file", platform="taobao").pk}
 
 
+def _reply(t) -> dict:
+    from outreach.models import Reply
+
+    review = t.make_review(t.shop)
+    return {
+        "pk": Reply.objects.create(shop=t.shop, review=review, text="抱歉", state="approved").pk
+    }
+
+
 # URL name -> (kwargs builder for an object of `self.shop`, roles of alpha allowed to GET it).
 # Roles: "agent", "lead", "manager". A role not listed must get 403 or 404.
 SCOPED = {
@@ -51,6 +60,14 @@ SCOPED = {
         {"agent", "lead", "manager"},
     ),
     "due_count": (None, {"agent", "lead", "manager"}),
+    "review_reply": (lambda t: {"pk": t.make_review(t.shop).pk}, {"agent", "lead", "manager"}),
+    "review_reply_suggest": (
+        lambda t: {"pk": t.make_review(t.shop).pk},
+        {"agent", "lead", "manager"},
+    ),
+    "reply_decide": (_reply, {"lead"}),
+    "reply_posted": (_reply, {"agent", "lead", "manager"}),
+    "reply_export": (_reply, {"agent", "lead", "manager"}),
     "imports": (None, {"lead", "manager"}),
     "import_batch": (_batch, {"lead", "manager"}),
     "import_batch_errors": (_batch, {"lead", "manager"}),

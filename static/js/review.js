@@ -20,3 +20,27 @@
     }
   });
 })();
+
+// Live character count against the platform's limit, and copy-to-clipboard of the approved reply.
+(function () {
+  "use strict";
+  document.addEventListener("input", function (event) {
+    var area = event.target.closest("[data-count-target]");
+    if (!area) { return; }
+    var out = document.querySelector(area.dataset.countTarget);
+    if (!out) { return; }
+    out.textContent = area.value.trim().length;
+    var max = parseInt(area.dataset.countMax, 10);
+    out.classList.toggle("error", !isNaN(max) && area.value.trim().length > max);
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) { return; }
+    var source = document.querySelector(button.dataset.copy);
+    if (source && navigator.clipboard) {
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        button.classList.add("done");
+      });
+    }
+  });
+})();
