@@ -219,13 +219,17 @@ _cue(
 )
 _cue("ordered_wrong", 2.6, "拍错 买错 选错 下错 我自己 自己选 自己的原因 没看清 看错 误买")
 _cue("wrong_or_missing_item", 1.5, "搞错 弄错")
-_cue("dislike_or_expectation", 0.8, "以为")
+_cue("dislike_or_expectation", 1.4, "以为")
 _cue("misoperation", 3.0, "点错 误点 手滑 评错 好评点成 本想给好评 误操作 不小心点")
 _cue(
     "price_regret", 2.2, "降价 降 做活动 活动价 就便宜 买完就降 刚买就降 一买就降 便宜了 掉价 跌价"
 )
 _cue("malicious", 3.0, "差评师 职业差评师 勒索 给钱 赔钱 同行 改好评 好评返现 加钱 删差评")
-_cue("buyer_side_other", 1.5, "不想要了 不需要 用不上 改变主意 反悔 家人不喜欢")
+_cue(
+    "buyer_side_other",
+    1.5,
+    "不想要了 不需要 用不上 改变主意 反悔 家人不喜欢 不熟悉 不会用 不懂 没时间 自己装 自己弄 送人了",
+)
 
 # Severity ---------------------------------------------------------------------------------
 SERIOUS: dict[str, float] = {}
