@@ -295,7 +295,9 @@ def train(
 
     def fit(labels: list[str], classes: Sequence[str], mask: np.ndarray, balanced: bool = True):
         y = np.array([classes.index(lab) for lab, m in zip(labels, mask, strict=True) if m])
-        clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced" if balanced else None)
+        clf = LogisticRegression(
+            C=C, max_iter=1000, tol=1e-3, class_weight="balanced" if balanced else None
+        )
         clf.fit(X[mask], y, sample_weight=sample_weight[mask])
         return clf
 

@@ -21,9 +21,7 @@ from reviews.classifier import (
 
 class NormalizeTestCase(SimpleTestCase):
     def test_it_converts_traditional_to_simplified(self):
-        self.assertEqual(
-            normalize.normalize("質量太差，快遞員態度惡劣"), "质量太差,快递员态度恶劣"
-        )
+        self.assertEqual(normalize.normalize("質量太差，快遞員態度惡劣"), "质量太差,快递员态度恶劣")
 
     def test_it_leaves_simplified_text_alone(self):
         text = "物流很快，但是质量太差"
