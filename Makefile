@@ -52,7 +52,7 @@ messages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=bench
 	msgcat --use-first locale/parts/*.po locale/zh_Hans/LC_MESSAGES/django.po -o var/messages-combined.po
 	msgmerge --quiet --no-fuzzy-matching var/messages-combined.po locale/zh_Hans/LC_MESSAGES/django.po \
-		| msgattrib --no-obsolete -o locale/zh_Hans/LC_MESSAGES/django.po
+		| msgattrib --no-obsolete --clear-fuzzy --empty -o locale/zh_Hans/LC_MESSAGES/django.po
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:

@@ -1,9 +1,11 @@
 """Reads for the review page's work panel: what is planned, what's next, which deadline applies."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from reviews.assignment import shift_covers
 from reviews.models import Membership, Review, Role, Severity
 from reviews.selectors import review_page_context
 
@@ -15,7 +17,9 @@ from .models import (
     ContactAttempt,
     Outcome,
     PlannedContact,
+    PlanState,
     Reply,
+    ReplyState,
     Resolution,
 )
 
@@ -102,4 +106,51 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
         "cooling_off": review.severity == Severity.SERIOUS,
         "now": now,
         **extra,
+    }
+
+
+def board_outreach_context(shop, *, now: datetime | None = None) -> dict:
+    """The lead's board, outreach side: missed slots, items at risk, replies to approve, and
+    each agent's due-today and overdue counts — in a fixed number of queries."""
+    now = now or timezone.now()
+    tz = shop.tz
+    local = now.astimezone(tz)
+    day_end = local.replace(hour=23, minute=59, second=59)
+    agent_items = PlannedContact.objects.filter(shop=shop, state__in=OPEN_PLAN_STATES).filter(
+        Q(kind__in=AGENT_KINDS) | Q(channel=Channel.PHONE)
+    )
+    members = {
+        m.user_id: m for m in Membership.objects.filter(shop=shop, role__in=[Role.AGENT, Role.LEAD])
+    }
+    soon = list(
+        agent_items.filter(state=PlanState.PLANNED, due_at__lte=now + timedelta(hours=1))
+        .select_related("review__buyer", "assigned_to")
+        .order_by("due_at")[:100]
+    )
+    # At risk: due within the hour and nobody on duty whose shift covers it will have it.
+    at_risk = [
+        p
+        for p in soon
+        if p.assigned_to_id is None
+        or p.assigned_to_id not in members
+        or not members[p.assigned_to_id].on_duty
+        or not shift_covers(members[p.assigned_to_id], p.due_at, tz)
+    ]
+    per_agent = agent_items.values("assigned_to").annotate(
+        due_today=Count("id", filter=Q(due_at__lte=day_end)),
+        overdue=Count("id", filter=Q(state__in=[PlanState.DUE, PlanState.MISSED], due_at__lt=now)),
+    )
+    return {
+        "missed": list(
+            PlannedContact.objects.filter(shop=shop, state=PlanState.MISSED)
+            .select_related("review__buyer", "assigned_to")
+            .order_by("escalated_at")[:50]
+        ),
+        "at_risk": at_risk,
+        "pending_replies": list(
+            Reply.objects.filter(shop=shop, state=ReplyState.PENDING)
+            .select_related("review__buyer", "drafted_by")
+            .order_by("submitted_at")[:50]
+        ),
+        "due_by_agent": {row["assigned_to"]: row for row in per_agent},
     }

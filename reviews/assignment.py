@@ -5,11 +5,12 @@ board, or two leads at once, cannot silently overwrite each other — exactly on
 """
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from itertools import cycle
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from .models import OPEN_STATUSES, EventKind, Membership, Review, ReviewEvent, Role, Shop
@@ -74,15 +75,23 @@ def reviews_bulk_assign(*, reviews: QuerySet, assignee: User, by: User) -> int:
 
 
 def agent_load(shop: Shop, agents: Iterable[User]) -> dict[int, int]:
-    """Open reviews per agent in `shop` (planned follow-ups are added by the outreach app)."""
+    """Open reviews plus scheduled follow-ups per agent in `shop`: a 20:15 call is work too."""
+    from outreach.models import OPEN_PLAN_STATES, PlannedContact
+
     ids = [a.pk for a in agents]
-    rows = (
+    load = dict.fromkeys(ids, 0)
+    reviews = (
         Review.objects.filter(shop=shop, assigned_to__in=ids, status__in=OPEN_STATUSES)
         .values("assigned_to")
         .annotate(n=Count("id"))
     )
-    load = dict.fromkeys(ids, 0)
-    load.update({row["assigned_to"]: row["n"] for row in rows})
+    planned = (
+        PlannedContact.objects.filter(shop=shop, assigned_to__in=ids, state__in=OPEN_PLAN_STATES)
+        .values("assigned_to")
+        .annotate(n=Count("id"))
+    )
+    for row in [*reviews, *planned]:
+        load[row["assigned_to"]] += row["n"]
     return load
 
 
@@ -113,22 +122,48 @@ def reviews_auto_assign(
     load = agent_load(shop, [m.user for m in members])
     capacity = {m.user_id: m.capacity for m in members}
     turn = cycle(members)
+    pending = list(pending.order_by("reviewed_at", "id").select_related("shop"))
+    next_due = _next_agent_due([r.pk for r in pending])
     assigned = 0
-    for review in pending.order_by("reviewed_at", "id").select_related("shop"):
-        room = {m.user_id: capacity[m.user_id] - load[m.user_id] for m in members}
-        if max(room.values()) <= 0:
-            break
+    for review in pending:
+        # A follow-up fixed at 20:15 goes only to someone whose shift covers 20:15.
+        due = next_due.get(review.pk)
+        fit = [m for m in members if due is None or shift_covers(m, due, shop.tz)]
+        room = {m.user_id: capacity[m.user_id] - load[m.user_id] for m in fit}
+        if not fit or max(room.values()) <= 0:
+            continue
         if strategy == "round_robin":
             for _ in range(len(members)):
                 member = next(turn)
-                if room[member.user_id] > 0:
+                if room.get(member.user_id, 0) > 0:
                     break
         else:
-            member = max(members, key=lambda m: (room[m.user_id], -m.user_id))
+            member = max(fit, key=lambda m: (room[m.user_id], -m.user_id))
         review_assign(review=review, assignee=member.user, by=by)
         load[member.user_id] += 1
         assigned += 1
     return assigned
+
+
+def _next_agent_due(review_ids: list[int]) -> dict[int, datetime]:
+    from outreach.models import OPEN_PLAN_STATES, PlannedContact
+
+    rows = (
+        PlannedContact.objects.filter(
+            review_id__in=review_ids, state__in=OPEN_PLAN_STATES, channel="phone"
+        )
+        .values("review_id")
+        .annotate(first=Min("due_at"))
+    )
+    return {row["review_id"]: row["first"] for row in rows}
+
+
+def shift_covers(member: Membership, moment: datetime, tz) -> bool:
+    if member.shift_start is None or member.shift_end is None:
+        return True
+    t = moment.astimezone(tz).time()
+    start, end = member.shift_start, member.shift_end
+    return start <= t < end if start <= end else (t >= start or t < end)
 
 
 def agent_reassign_all(

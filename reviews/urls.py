@@ -12,13 +12,20 @@ urlpatterns = [
     path("board/assign/", views.board_assign, name="board_assign"),
     path("board/auto-assign/", views.board_auto_assign, name="board_auto_assign"),
     path("board/reassign/", views.board_reassign, name="board_reassign"),
+    path("board/reassign-followup/", views.board_reassign_followup, name="board_reassign_followup"),
     path("reports/", views.reports, name="reports"),
     # Ingestion (issue 3).
     path("imports/", import_views.imports, name="imports"),
     path("imports/<int:pk>/", import_views.import_batch, name="import_batch"),
-    path("imports/<int:pk>/errors.csv", import_views.import_batch_errors, name="import_batch_errors"),
+    path(
+        "imports/<int:pk>/errors.csv", import_views.import_batch_errors, name="import_batch_errors"
+    ),
     path("shops/<slug:slug>/webhook/", import_views.shop_webhook, name="shop_webhook"),
-    path("shops/<slug:slug>/webhook/rotate/", import_views.shop_webhook_rotate, name="shop_webhook_rotate"),
+    path(
+        "shops/<slug:slug>/webhook/rotate/",
+        import_views.shop_webhook_rotate,
+        name="shop_webhook_rotate",
+    ),
     path("api/shops/<slug:slug>/reviews", api.shop_reviews, name="api_shop_reviews"),
     path("api/openapi.json", api.openapi, name="api_openapi"),
 ]

@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from outreach.work import review_work_context
+from outreach import services as outreach_services
+from outreach.models import PlannedContact
+from outreach.work import board_outreach_context, review_work_context
 
 from . import assignment, services
 from .access import get_review_for_user, shops_for
@@ -156,6 +158,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "tiles": tiles,
             "unassigned": unassigned,
             "workload": assignment.workload(Shop.objects.filter(pk=shop.pk)),
+            **board_outreach_context(shop),
             "agents": assignment.on_duty_agents(shop),
             "all_agents": Membership.objects.filter(shop=shop, role=Role.AGENT).select_related(
                 "user"
@@ -201,6 +204,21 @@ def board_auto_assign(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(_("Unknown strategy."))
     n = assignment.reviews_auto_assign(shop=shop, by=request.user, strategy=strategy)
     messages.success(request, _("%(n)d reviews assigned automatically.") % {"n": n})
+    return redirect(f"{reverse('board')}?shop={shop.slug}")
+
+
+@login_required
+@require_POST
+def board_reassign_followup(request: HttpRequest) -> HttpResponse:
+    """A missed slot goes to another agent in one action (the escalation's answer)."""
+    shop = _board_shop(request)
+    planned = get_object_or_404(PlannedContact, shop=shop, pk=request.POST.get("planned", "0") or 0)
+    agent = _shop_agent(shop, request.POST.get("agent", ""))
+    outreach_services.plannedcontact_reassign(planned_contact=planned, to=agent, by=request.user)
+    messages.success(
+        request,
+        _("Follow-up given to %(agent)s.") % {"agent": agent.get_full_name() or agent.username},
+    )
     return redirect(f"{reverse('board')}?shop={shop.slug}")
 
 

@@ -46,6 +46,7 @@ SCOPED = {
     "board_assign": (None, {"lead"}),
     "board_auto_assign": (None, {"lead"}),
     "board_reassign": (None, {"lead"}),
+    "board_reassign_followup": (None, {"lead"}),
     "reports": (None, {"manager"}),
     "review_detail": (lambda t: {"pk": t.make_review(t.shop).pk}, {"agent", "lead", "manager"}),
     "review_reveal_phone": (

@@ -108,3 +108,136 @@ class BoardTestCase(BaseTestCase):
         self.assertEqual(
             self.client.post(reverse("board_auto_assign"), {"shop": "alpha"}).status_code, 403
         )
+
+
+class BoardOutreachTestCase(BaseTestCase):
+    """The board's outreach side: missed slots, items at risk, approvals, due counts, shifts."""
+
+    def setUp(self):
+        from datetime import time, timedelta
+
+        from django.utils import timezone
+
+        self.now = timezone.now()
+        self.bob = self.make_user("bob", self.shop, Role.AGENT)
+        self.timedelta, self.time = timedelta, time
+        self.login(self.lead)
+
+    def planned(self, review, **fields):
+        from outreach.models import PlannedContact
+
+        fields.setdefault("kind", "revise_followup")
+        fields.setdefault("channel", "phone")
+        fields.setdefault("due_at", self.now)
+        return PlannedContact.objects.create(
+            shop=self.shop, review=review, buyer=review.buyer, **fields
+        )
+
+    def test_it_surfaces_a_missed_follow_up_and_reassigns_it_in_one_action(self):
+        review = self.make_review(self.shop, assigned_to=self.agent)
+        missed = self.planned(
+            review, state="missed", assigned_to=self.agent, fired_at=self.now, escalated_at=self.now
+        )
+        response = self.client.get(reverse("board"))
+        self.assertEqual([p.pk for p in response.context["missed"]], [missed.pk])
+        self.client.post(
+            reverse("board_reassign_followup"),
+            {"shop": "alpha", "planned": missed.pk, "agent": self.bob.pk},
+        )
+        missed.refresh_from_db()
+        self.assertEqual((missed.assigned_to, missed.state), (self.bob, "due"))
+        self.assertTrue(
+            ReviewEvent.objects.filter(review=review, kind="assigned", actor=self.lead).exists()
+        )
+
+    def test_an_item_due_within_the_hour_of_an_agent_off_duty_is_at_risk(self):
+        review = self.make_review(self.shop, assigned_to=self.agent)
+        soon = self.planned(
+            review, assigned_to=self.agent, due_at=self.now + self.timedelta(minutes=30)
+        )
+        self.planned(
+            self.make_review(self.shop),
+            assigned_to=self.bob,
+            due_at=self.now + self.timedelta(minutes=30),
+        )
+        self.planned(
+            self.make_review(self.shop),
+            assigned_to=self.agent,
+            due_at=self.now + self.timedelta(hours=3),
+        )
+        Membership.objects.filter(user=self.agent).update(on_duty=False)
+        response = self.client.get(reverse("board"))
+        self.assertEqual([p.pk for p in response.context["at_risk"]], [soon.pk])
+
+    def test_it_lists_replies_awaiting_approval_and_approves_from_the_board(self):
+        from outreach.models import Reply
+
+        reply = Reply.objects.create(
+            shop=self.shop,
+            review=self.make_review(self.shop),
+            text="亲，抱歉",
+            state="pending",
+            drafted_by=self.agent,
+        )
+        self.assertContains(self.client.get(reverse("board")), "亲，抱歉")
+        response = self.client.post(
+            reverse("reply_decide", args=[reply.pk]), {"decision": "approve", "next": "board"}
+        )
+        self.assertRedirects(response, reverse("board") + "?shop=alpha")
+        reply.refresh_from_db()
+        self.assertEqual(reply.state, "approved")
+
+    def test_it_counts_each_agents_due_today_and_overdue(self):
+        review = self.make_review(self.shop, assigned_to=self.agent)
+        self.planned(
+            review,
+            assigned_to=self.agent,
+            state="due",
+            fired_at=self.now,
+            due_at=self.now - self.timedelta(hours=1),
+        )
+        self.planned(review, assigned_to=self.agent, due_at=self.now + self.timedelta(minutes=1))
+        due = self.client.get(reverse("board")).context["due_by_agent"][self.agent.pk]
+        self.assertEqual((due["due_today"], due["overdue"]), (2, 1))
+
+    def test_the_board_runs_a_fixed_number_of_queries(self):
+        self.make_review(self.shop, assigned_to=None)
+        with self.assertNumQueries(16) as first:
+            self.client.get(reverse("board"))
+        for _ in range(20):
+            review = self.make_review(self.shop, assigned_to=None)
+            self.planned(
+                review,
+                state="missed",
+                assigned_to=self.agent,
+                fired_at=self.now,
+                escalated_at=self.now,
+            )
+        with self.assertNumQueries(len(first.captured_queries)):
+            self.client.get(reverse("board"))
+
+    def test_auto_assignment_counts_scheduled_follow_ups_and_honours_shifts(self):
+        Membership.objects.filter(user=self.agent).update(
+            capacity=2, shift_start=self.time(9), shift_end=self.time(18)
+        )
+        Membership.objects.filter(user=self.bob).update(
+            capacity=5, shift_start=self.time(14), shift_end=self.time(23)
+        )
+        busy = self.make_review(self.shop, assigned_to=None)
+        self.planned(busy, assigned_to=self.agent, due_at=self.now + self.timedelta(days=1))
+        self.planned(busy, assigned_to=self.agent, due_at=self.now + self.timedelta(days=2))
+        # A follow-up fixed at 20:15 shop time: only bob's shift covers it.
+        from datetime import datetime
+
+        evening = datetime.combine(
+            self.now.astimezone(self.shop.tz).date(), self.time(20, 15), tzinfo=self.shop.tz
+        )
+        late = self.make_review(self.shop, assigned_to=None)
+        self.planned(late, due_at=evening)
+        Review = type(late)
+        Review.objects.filter(pk=busy.pk).update(status="closed")
+        from reviews.assignment import reviews_auto_assign
+
+        reviews_auto_assign(shop=self.shop, by=self.lead)
+        late.refresh_from_db()
+        self.assertEqual(late.assigned_to, self.bob)
