@@ -208,7 +208,8 @@ _cue(
     "头痒 痒 掉发 脱发 过敏 干涩 毛躁 不出水 不加热 不热 水温 耗电 续航 待机 信号 缺页 印刷 "
     "模糊 错字 纸张 纸质 薄 透 硬 毛病 故障 返厂 问题 失灵 不灵 不能用 用不了 开不了机 坏掉",
 )
-_cue("product_service_other", 1.0, "包装 简陋 发票抬头 安装 安装费 上门安装")
+_cue("damaged", 1.0, "包装 简陋")
+_cue("product_service_other", 1.0, "发票抬头 安装 安装费 上门安装")
 _cue(
     "dislike_or_expectation",
     1.6,

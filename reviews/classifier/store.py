@@ -6,12 +6,14 @@ reviews a minute); the artifact itself is loaded only when the version differs. 
 service calls `forget()` on commit so the process that trained sees its model at once.
 """
 
+import logging
 import threading
 import time
 
 from .learned import LinearModel
 
 CACHE_SECONDS = 60.0
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _cache: dict[int, tuple[float, LinearModel | None]] = {}
@@ -40,7 +42,12 @@ def shop_model(shop_id: int) -> LinearModel | None:
             .values_list("artifact", flat=True)
             .first()
         )
-        model = LinearModel.from_bytes(artifact) if artifact is not None else None
+        try:
+            model = LinearModel.from_bytes(artifact) if artifact is not None else None
+        except (ValueError, KeyError, OSError):
+            # A broken artifact must not stop ingestion: classify with the base model instead.
+            log.exception("classifier model %s of shop %s cannot be loaded", version, shop_id)
+            model = None
     with _lock:
         _cache[shop_id] = (now, model)
     return model

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 
 from reviews import services
-from reviews.classifier import base_model, classify
+from reviews.classifier import base_model, classify, store
 from reviews.models import AuditLog, ClassifierModel, Correction, EventKind
 from reviews.tasks import retrain_classifiers_task
 
@@ -137,3 +137,12 @@ class RetrainTestCase(BaseTestCase):
         self.assertNotEqual(first.version, second.version)
         self.assertEqual(ClassifierModel.objects.get(shop=self.shop, is_active=True), second)
         self.assertEqual(second.n_corrections, 10)
+
+    def test_a_broken_model_falls_back_to_the_base_model(self):
+        ClassifierModel.objects.create(
+            shop=self.shop, version="shop-broken", artifact=b"not a model"
+        )
+        store.forget(self.shop.pk)
+        with self.assertLogs("reviews.classifier.store", "ERROR"):
+            result = classify(self.NEXT, shop_id=self.shop.pk)
+        self.assertEqual(result.model_version, base_model().version)
