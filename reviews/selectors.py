@@ -3,23 +3,26 @@
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
     Case,
+    DateTimeField,
     DecimalField,
     Exists,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -118,16 +121,29 @@ class QueueQuery:
         return {k: v for k, v in values.items() if v and not (k == "lane" and v == "mine")}
 
 
-# The queue's order: serious first, then the larger order, then the oldest review. (When
-# planned follow-ups carry due times, "overdue, then due soonest" goes in front.)
+# The queue's order: overdue first, then due soonest (the next follow-up an agent owes the
+# review), then serious before minor, the larger order, the older review. Reviews with
+# nothing planned sort after every due time.
 SEVERITY_RANK = Case(
     When(severity=Severity.SERIOUS, then=Value(0)), default=Value(1), output_field=IntegerField()
 )
-ORDER = ("sev_rank", "-amount_sort", "reviewed_at", "id")
+NOTHING_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+ORDER = ("due_sort", "sev_rank", "-amount_sort", "reviewed_at", "id")
+KEY_FIELDS = ("due_sort", "sev_rank", "amount_sort", "reviewed_at", "id")
+
+
+def _next_due():
+    from outreach.models import AGENT_KINDS, OPEN_PLAN_STATES, PlannedContact
+
+    items = PlannedContact.objects.filter(review=OuterRef("pk"), state__in=OPEN_PLAN_STATES).filter(
+        Q(kind__in=AGENT_KINDS) | Q(channel="phone")
+    )
+    return Subquery(items.order_by("due_at").values("due_at")[:1])
 
 
 def _sort_keys(qs: QuerySet) -> QuerySet:
     return qs.annotate(
+        due_sort=Coalesce(_next_due(), Value(NOTHING_DUE), output_field=DateTimeField()),
         sev_rank=SEVERITY_RANK,
         amount_sort=Coalesce(
             "amount",
@@ -148,19 +164,19 @@ def _with_repeat_flag(qs: QuerySet) -> QuerySet:
 
 
 def encode_cursor(key: tuple) -> str:
-    sev, amount, reviewed_at, pk = key
-    raw = json.dumps([sev, str(amount), reviewed_at.isoformat(), pk])
+    due, sev, amount, reviewed_at, pk = key
+    raw = json.dumps([due.isoformat(), sev, str(amount), reviewed_at.isoformat(), pk])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[int, Decimal, datetime, int] | None:
+def _decode_cursor(cursor: str) -> tuple[datetime, int, Decimal, datetime, int] | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        sev, amount, reviewed, pk = json.loads(base64.urlsafe_b64decode(padded))
-        when = parse_datetime(reviewed)
-        if when is None:
+        due, sev, amount, reviewed, pk = json.loads(base64.urlsafe_b64decode(padded))
+        due_at, when = parse_datetime(due), parse_datetime(reviewed)
+        if due_at is None or when is None:
             return None
-        return int(sev), Decimal(amount), when, int(pk)
+        return due_at, int(sev), Decimal(amount), when, int(pk)
     except (ValueError, TypeError, ArithmeticError):
         return None
 
@@ -170,12 +186,13 @@ def _after(qs: QuerySet, cursor: str) -> QuerySet:
     decoded = _decode_cursor(cursor)
     if decoded is None:
         return qs
-    sev, amount, reviewed, pk = decoded
+    due, sev, amount, reviewed, pk = decoded
     return qs.filter(
-        Q(sev_rank__gt=sev)
-        | Q(sev_rank=sev, amount_sort__lt=amount)
-        | Q(sev_rank=sev, amount_sort=amount, reviewed_at__gt=reviewed)
-        | Q(sev_rank=sev, amount_sort=amount, reviewed_at=reviewed, id__gt=pk)
+        Q(due_sort__gt=due)
+        | Q(due_sort=due, sev_rank__gt=sev)
+        | Q(due_sort=due, sev_rank=sev, amount_sort__lt=amount)
+        | Q(due_sort=due, sev_rank=sev, amount_sort=amount, reviewed_at__gt=reviewed)
+        | Q(due_sort=due, sev_rank=sev, amount_sort=amount, reviewed_at=reviewed, id__gt=pk)
     )
 
 
@@ -221,13 +238,18 @@ def queue_page(user, shops: QuerySet, query: QueueQuery) -> tuple[list[Review], 
     qs = _sort_keys(qs).order_by(*ORDER)
     if query.after:
         qs = _after(qs, query.after)
-    keys = list(qs.values_list("sev_rank", "amount_sort", "reviewed_at", "id")[: PAGE_SIZE + 1])
-    page_ids = [key[3] for key in keys[:PAGE_SIZE]]
+    keys = list(qs.values_list(*KEY_FIELDS)[: PAGE_SIZE + 1])
+    page_ids = [key[-1] for key in keys[:PAGE_SIZE]]
+    due_by_id = {key[-1]: key[0] for key in keys[:PAGE_SIZE]}
     rows = _with_repeat_flag(Review.objects.filter(id__in=page_ids)).select_related("shop", "buyer")
     by_id = {review.id: review for review in rows}
     page = [by_id[pk] for pk in page_ids if pk in by_id]
+    now = timezone.now()
     for review in page:
         review.group = buyer_group(review)
+        due = due_by_id[review.pk]
+        review.next_due = None if due == NOTHING_DUE else due
+        review.overdue = review.next_due is not None and review.next_due < now
     next_cursor = encode_cursor(keys[PAGE_SIZE - 1]) if len(keys) > PAGE_SIZE else None
     return page, next_cursor
 

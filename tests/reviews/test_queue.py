@@ -148,3 +148,39 @@ class QueueTestCase(BaseTestCase):
             self.make_review(self.shop, assigned_to=self.agent, severity=Severity.SERIOUS)
         response = self.get(severity="serious")
         self.assertContains(response, "severity=serious&amp;after=")
+
+
+class QueueDueOrderTestCase(BaseTestCase):
+    def test_it_puts_overdue_first_then_due_soonest(self):
+        from outreach.models import PlannedContact
+
+        now = timezone.now()
+        self.login(self.agent)
+        serious_nothing_due = self.make_review(
+            self.shop, assigned_to=self.agent, severity=Severity.SERIOUS
+        )
+        later = self.make_review(self.shop, assigned_to=self.agent)
+        overdue = self.make_review(self.shop, assigned_to=self.agent)
+        soon = self.make_review(self.shop, assigned_to=self.agent)
+        for review, due, state in (
+            (later, now + timedelta(hours=5), "planned"),
+            (overdue, now - timedelta(minutes=20), "due"),
+            (soon, now + timedelta(minutes=10), "planned"),
+        ):
+            PlannedContact.objects.create(
+                shop=self.shop,
+                review=review,
+                buyer=review.buyer,
+                kind="revise_followup",
+                channel="phone",
+                due_at=due,
+                state=state,
+                fired_at=now if state == "due" else None,
+                assigned_to=self.agent,
+            )
+        response = self.client.get(reverse("queue"))
+        self.assertEqual(
+            [r.pk for r in response.context["reviews"]],
+            [overdue.pk, soon.pk, later.pk, serious_nothing_due.pk],
+        )
+        self.assertContains(response, "已逾期", count=1)
