@@ -5,7 +5,7 @@ machine — DESIGN.md's field notes)."""
 import logging
 import queue
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -284,24 +284,38 @@ def _write_pipelined(chunks: Iterator[list], writer: "_Writer") -> None:
 
     def write_stage() -> None:
         try:
-            while (plan := pending.get()) is not None:
-                with transaction.atomic():
-                    writer.apply(plan)
-                reset_queries()
-        except BaseException as exc:
-            failure.append(exc)
-            while pending.get() is not None:  # keep draining: the producer must never block
-                pass
+            while True:
+                plan = pending.get()
+                try:
+                    if plan is None:
+                        return
+                    if not failure:
+                        with transaction.atomic():
+                            writer.apply(plan)
+                        reset_queries()
+                except BaseException as exc:
+                    failure.append(exc)  # the rest is drained unwritten; the batch fails
+                finally:
+                    pending.task_done()
         finally:
             connection.close()
 
     thread = threading.Thread(target=write_stage, name="import-writer", daemon=True)
     thread.start()
+    # Keys of the chunks that may not be written yet (two queued + one being written): a
+    # review repeated within that distance must see the earlier row stored, as it would in
+    # the sequential path, so the reader waits for the writer to catch up (rare).
+    unwritten: deque[set] = deque(maxlen=3)
     try:
         for chunk in chunks:
             if failure:
                 break
+            keys = {r.key for r in chunk if isinstance(r, Record)}
+            if any(keys & earlier for earlier in unwritten):
+                pending.join()
+                unwritten.clear()
             pending.put(writer.prepare(chunk))
+            unwritten.append(keys)
             reset_queries()
     finally:
         pending.put(None)

@@ -371,3 +371,26 @@ class PipelinedImportTestCase(FakeClassifierMixin, TransactionTestCase):
         batch.refresh_from_db()
         self.assertEqual(batch.status, ImportStatus.FAILED)
         self.assertIn("disk full", batch.message)
+
+    def test_a_review_repeated_a_chunk_later_updates_the_first(self):
+        header = ["评价ID", "订单编号", "评价等级", "评价内容", "追评内容", "评价时间"]
+        rows = [header] + [
+            [f"R{i}", f"O{i}", "差评", "质量差", "", "2024-11-12 10:00"] for i in range(6)
+        ]
+        rows.append(["R1", "O1", "差评", "质量差", "追评：还是不行", "2024-11-12 10:00"])
+        path = Path(tempfile.mkdtemp()) / "repeat.csv"
+        path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+        with (
+            mock.patch.object(service, "PIPELINE_MIN_ROWS", 0),
+            mock.patch.object(service, "CHUNK", 2),
+        ):
+            batch = service.batch_create(
+                shop=self.shop, source=ImportSource.COMMAND, path=str(path)
+            )
+            batch = service.import_batch_run(batch_id=batch.pk)
+        self.assertEqual(
+            (batch.status, batch.created, batch.updated), (ImportStatus.DONE, 6, 1), batch.message
+        )
+        self.assertEqual(
+            Review.objects.get(platform_review_id="R1").followup_text, "追评：还是不行"
+        )
