@@ -4,13 +4,24 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 
 from reviews.demo import generate_reviews
-from reviews.models import Buyer, Membership, Platform, Review, Role, Shop, Source, Status
+from reviews.models import (
+    OPEN_STATUSES,
+    Buyer,
+    Membership,
+    Platform,
+    Review,
+    Role,
+    Shop,
+    Source,
+    Status,
+)
 
 BENCH_PASSWORD = "bench-password"
 
@@ -59,6 +70,7 @@ def bench_shop(
         users.append(user)
     have = Review.objects.filter(shop=shop).count()
     if have >= n_reviews:
+        _plan_open_reviews(shop)
         return shop, users
     rnd = random.Random(seed)
     statuses = (
@@ -113,6 +125,7 @@ def bench_shop(
             batch = []
     if batch:
         _flush(batch, buyers)
+    _plan_open_reviews(shop)
     # Fresh statistics and visibility map, as autovacuum keeps them on a live database.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
@@ -126,3 +139,38 @@ def _flush(batch: list[Review], buyers: dict[str, Buyer]) -> None:
         for review in batch:
             review.buyer_id = review.buyer.pk
         Review.objects.bulk_create(batch, batch_size=2000)
+
+
+def _plan_open_reviews(shop: Shop, *, seed: int = 11) -> None:
+    """One planned follow-up per open assigned review, some already overdue (made once)."""
+    from django.utils import timezone
+
+    from outreach.models import PlannedContact
+
+    if PlannedContact.objects.filter(shop=shop).exists():
+        return
+    rnd = random.Random(seed)
+    now = timezone.now()
+    rows = []
+    open_reviews = Review.objects.filter(shop=shop, status__in=OPEN_STATUSES).exclude(
+        assigned_to=None
+    )
+    for review_id, buyer_id, agent_id in open_reviews.values_list(
+        "id", "buyer_id", "assigned_to_id"
+    ).iterator():
+        due = now + timedelta(minutes=rnd.randint(-180, 3 * 24 * 60))
+        past = due <= now
+        rows.append(
+            PlannedContact(
+                shop=shop,
+                review_id=review_id,
+                buyer_id=buyer_id,
+                assigned_to_id=agent_id,
+                kind=rnd.choice(["first_call", "revise_followup", "persistence"]),
+                channel="phone",
+                due_at=due,
+                state="due" if past else "planned",
+                fired_at=due if past else None,
+            )
+        )
+    PlannedContact.objects.bulk_create(rows, batch_size=5000)
