@@ -187,7 +187,9 @@ class RuleResult:
             }
         )
 
-    def add(self, sub: str, score: float, clause: str) -> None:
+    def add(self, sub: str, score: float, clause: str | list[str]) -> None:
+        if isinstance(clause, list):
+            clause = _clause_text(clause)
         self.scores[sub] = self.scores.get(sub, 0.0) + score
         ev = self.evidence.setdefault(sub, [])
         if clause not in ev:
@@ -339,12 +341,16 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
 
         if is_accessory_clause(toks):
             cues.append(("wrong_or_missing_item", 2.3, _clause_text(toks)))
+        if "的" in toks:
+            joined = "".join(toks)
+            if _SENT_OTHER.search(joined):
+                # 我要的M号给我弄个L号, 买的夏天的却送的是冬天的: not what was ordered.
+                result.add("wrong_or_missing_item", 2.2 * weight, _clause_text(toks))
+        if not (subjects or preds or cues or has_duration or not_received or "速度" in toks):
+            continue  # nothing in this clause speaks of a complaint (the bench: most clauses)
 
-        clause = _clause_text(toks)
+        clause = toks  # turned into text only if it becomes evidence (RuleResult.add)
         complaint = preds & {"slow", "bad", "attitude"}
-        if "的" in clause and _SENT_OTHER.search(clause):
-            # 我要的M号给我弄个L号, 买的夏天的却送的是冬天的: not what was ordered.
-            result.add("wrong_or_missing_item", 2.2 * weight, clause)
         # Chinese drops the subject it has just named: 快递很不给力，态度也不好 → the courier's
         # attitude. A clause without a subject of its own talks about the previous one's.
         if subjects:
