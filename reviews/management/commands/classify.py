@@ -22,6 +22,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         stdin = options.get("stdin") or sys.stdin
+        if stdin is sys.stdin:
+            # Reviews are UTF-8 whatever the terminal's locale says; a stray byte must not
+            # end a run of thousands of lines.
+            sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+            sys.stdout.reconfigure(encoding="utf-8")
         batch: list[str] = []
         for line in stdin:
             batch.append(line.rstrip("\r\n"))
