@@ -69,7 +69,7 @@ CORRECTION_MEMORY = 500
 
 def review_classify(*, review: Review) -> "classifier.Classification":
     """Classify a review and store the result with its model version (and leave an event)."""
-    text = review.text if not review.followup_text else f"{review.text}。{review.followup_text}"
+    text = f"{review.text}\n{review.followup_text}" if review.followup_text else review.text
     result = classifier.classify(
         text,
         amount=review.amount,
@@ -125,7 +125,7 @@ def review_correct(*, review: Review, user, cause: str, subcause: str, severity:
         "confidence": review.confidence,
         "model_version": review.model_version,
     }
-    text = review.text if not review.followup_text else f"{review.text}。{review.followup_text}"
+    text = f"{review.text}\n{review.followup_text}" if review.followup_text else review.text
     with transaction.atomic():
         correction = Correction.objects.create(
             review=review,

@@ -24,6 +24,7 @@ _EMOJI = re.compile(
 # before this (see `exclamations`) so severity still sees it.
 _REPEATED_PUNCT = re.compile(r"([!?！？。，,.~～…、;；\-_=*`'\"])\1+")
 _SPACES = re.compile(r"\s+")
+_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 
 _converter_lock = threading.Lock()
 _converter: opencc.OpenCC | None = None
@@ -72,6 +73,9 @@ def exclamations(text: str) -> int:
 
 
 def normalize(text: str) -> str:
+    if "\n" in text or "\r" in text:
+        # A line break ends a clause (a review and its 追评 are joined by one).
+        text = _NEWLINES.sub("。", text.strip())
     text = to_half_width(text)
     text = to_simplified(text)
     text = strip_emoji(text)
