@@ -34,7 +34,9 @@ class NormalizeTestCase(SimpleTestCase):
         self.assertEqual(normalize.normalize("太差了！！！！😡😡。。。"), "太差了!。")
 
     def test_it_ends_a_clause_at_a_line_break(self):
-        self.assertEqual(normalize.normalize("物流很快\n  追评：质量太差\r\n"), "物流很快。追评:质量太差")
+        self.assertEqual(
+            normalize.normalize("物流很快\n  追评：质量太差\r\n"), "物流很快。追评:质量太差"
+        )
 
     def test_it_counts_shouting_before_taming_it(self):
         self.assertEqual(normalize.exclamations("太差了！！！?"), 4)
