@@ -90,3 +90,39 @@ def insert(model: type[models.Model], objs: list[models.Model]) -> list[models.M
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+def insert_values(
+    model: type[models.Model],
+    fields: list[str],
+    rows: list[tuple],
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
+    """Rows given as tuples of `fields` (attnames), without model instances: on PostgreSQL one
+    multi-row INSERT (psycopg2's execute_values), elsewhere bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
+        model.objects.bulk_create(objs, batch_size=BATCH, ignore_conflicts=ignore_conflicts)
+        return
+    from psycopg2.extras import execute_values
+
+    meta = model._meta
+    quote = connection.ops.quote_name
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+    json_at = [i for i, name in enumerate(fields) if isinstance(by_attname[name], models.JSONField)]
+    if json_at:
+        rows = [
+            tuple(
+                json.dumps(v, ensure_ascii=False) if i in json_at else v for i, v in enumerate(row)
+            )
+            for row in rows
+        ]
+    columns = ", ".join(quote(by_attname[name].column) for name in fields)
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES %s"
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    with connection.cursor() as cursor:
+        execute_values(cursor.cursor, sql, rows, page_size=BATCH)

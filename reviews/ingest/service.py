@@ -370,6 +370,11 @@ def _classify(review: Review, shop: Shop, now: datetime) -> None:
     review.classified_at = now
 
 
+def _event_row(now: datetime, *, review: Review, kind: str, message: str, data: dict) -> tuple:
+    """A timeline event as a row for copy.insert_values (review_id, kind, message, data, at)."""
+    return (review.pk, kind, message[:500], data, now)
+
+
 def _jsonable(value) -> object:
     if value is None or isinstance(value, str | int | float | bool | dict | list):
         return value[:200] if isinstance(value, str) else value
@@ -388,7 +393,7 @@ class _Plan:
     new_reviews: list[tuple[Record, Review]] = field(default_factory=list)
     changed: list[tuple[Record, Review, dict]] = field(default_factory=list)
     revised: list[tuple[Record, Review, dict]] = field(default_factory=list)
-    new_positive: list[PositiveReview] = field(default_factory=list)
+    new_positive: list[tuple] = field(default_factory=list)  # (shop_id, key, day, created_at)
     drop_positive: list[str] = field(default_factory=list)
 
 
@@ -450,11 +455,7 @@ class _Writer:
             if record.rating == Rating.POSITIVE:
                 if key not in positive_keys:
                     plan.new_positive.append(
-                        PositiveReview(
-                            shop=shop,
-                            external_key=key,
-                            day=record.reviewed_at.astimezone(shop.tz).date(),
-                        )
+                        (shop.pk, key, record.reviewed_at.astimezone(shop.tz).date(), now)
                     )
                 if review is not None and review.rating != Rating.POSITIVE:
                     plan.revised.append((record, review, self._diff(record, review)))
@@ -498,7 +499,8 @@ class _Writer:
             review.handoff_pending_at = now
         created = copy.insert(Review, [rev for _rec, rev in plan.new_reviews])
         events = [
-            ReviewEvent(
+            _event_row(
+                now,
                 review=review,
                 kind=EventKind.IMPORTED,
                 message=_("Imported (batch #%(id)s)") % {"id": self.batch.pk},
@@ -533,7 +535,8 @@ class _Writer:
             review.updated_at = now
             to_update.append(review)
             events.append(
-                ReviewEvent(
+                _event_row(
+                    now,
                     review=review,
                     kind=EventKind.UPDATED,
                     message=_("Changed: %(fields)s") % {"fields": ", ".join(sorted(diff))},
@@ -559,7 +562,8 @@ class _Writer:
             review.updated_at = now
             to_update.append(review)
             events.append(
-                ReviewEvent(
+                _event_row(
+                    now,
                     review=review,
                     kind=EventKind.STATUS,
                     message=_("Revised to positive by the buyer (seen in batch #%(id)s)")
@@ -577,12 +581,16 @@ class _Writer:
             update_fields.update({"handoff_pending_at", "updated_at"})
             Review.objects.bulk_update(to_update, sorted(update_fields), batch_size=CHUNK)
 
-        copy.insert(ReviewEvent, events)
+        copy.insert_values(
+            ReviewEvent, ["review_id", "kind", "message", "data", "created_at"], events
+        )
         ImportRowError.objects.bulk_create(plan.errors, batch_size=CHUNK)
-        if plan.new_positive:
-            PositiveReview.objects.bulk_create(
-                plan.new_positive, batch_size=CHUNK, ignore_conflicts=True
-            )
+        copy.insert_values(
+            PositiveReview,
+            ["shop_id", "external_key", "day", "created_at"],
+            plan.new_positive,
+            ignore_conflicts=True,
+        )
         if plan.drop_positive:
             PositiveReview.objects.filter(shop=shop, external_key__in=plan.drop_positive).delete()
 
