@@ -21,6 +21,7 @@ SUBCAUSES = tuple(s for c in CAUSES for s in SUBCAUSES_BY_CAUSE[c])
 # Corrections are the shop's own ground truth: they count this many times a shipped example.
 CORRECTION_WEIGHT = 4.0
 CAUSE_BALANCED = False
+SUBCAUSE_BALANCED = False
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,11 @@ def train(
     # Cause: the shipped set's own proportions (mostly product, as real reviews are), not
     # balanced classes, which made every generic word lean towards the rarer causes.
     put_multiclass(fit([e.cause for e in examples], CAUSES, known, balanced=CAUSE_BALANCED), 3, 0)
-    put_multiclass(fit([e.subcause for e in examples], SUBCAUSES, known), len(SUBCAUSES), 3)
+    put_multiclass(
+        fit([e.subcause for e in examples], SUBCAUSES, known, balanced=SUBCAUSE_BALANCED),
+        len(SUBCAUSES),
+        3,
+    )
     severity = [e.severity for e in examples]
     if len(set(severity)) == 2:
         clf = fit(severity, ("minor", "serious"), np.ones(len(examples), bool))
