@@ -151,7 +151,7 @@ _cue(
     "not_as_described",
     2.0,
     "用过 描述不符 与描述不符 和描述不符 图片不符 货不对板 以次充好 色差 不一样 不符 实物 实物图 "
-    "宣传 虚假 虚假宣传 欺骗 骗人 骗子 忽悠 缩水 分量 克数 斤两 不足 偏小 偏大 夸大 过期 生产日期 日期",
+    "宣传 虚假 虚假宣传 欺骗 骗人 骗子 忽悠 缩水 分量 克数 斤两 分量不足 偏小 偏大 夸大 过期 生产日期 日期",
 )
 # A fake is the gravest misdescription, and outweighs the symptoms that made the buyer suspect it.
 FAKE = frozenset(
