@@ -671,16 +671,22 @@ class _Writer:
                         timezone=record.buyer_timezone or tz,
                     )
                 )
+        now = timezone.now()
         missing = [
-            Buyer(shop=shop, nick=nick, phone=r.buyer_phone, timezone=r.buyer_timezone)
+            (shop.pk, nick, r.buyer_phone, r.buyer_timezone, now)
             for nick, r in wanted.items()
             if nick not in ids
         ]
         if missing:
             # ignore_conflicts: a concurrent import may insert the same buyer.
-            Buyer.objects.bulk_create(missing, batch_size=CHUNK, ignore_conflicts=True)
+            copy.insert_values(
+                Buyer,
+                ["shop_id", "nick", "phone", "timezone", "created_at"],
+                missing,
+                ignore_conflicts=True,
+            )
             ids.update(
-                Buyer.objects.filter(shop=shop, nick__in=[b.nick for b in missing]).values_list(
+                Buyer.objects.filter(shop=shop, nick__in=[row[1] for row in missing]).values_list(
                     "nick", "id"
                 )
             )
