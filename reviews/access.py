@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from .models import Review, Shop
+from .models import ImportBatch, Review, Shop
 
 
 def shops_for(request: HttpRequest, *roles: str):
@@ -24,8 +24,22 @@ def get_review_for_user(request: HttpRequest, pk: int, *roles: str) -> Review:
     )
 
 
+def get_import_batch_for_user(request: HttpRequest, pk: int, *roles: str) -> ImportBatch:
+    """The import batch if it belongs to one of the user's shops (with one of `roles`), else 404."""
+    return get_object_or_404(
+        ImportBatch.objects.for_user(request.user, *roles).select_related("shop", "created_by"),
+        pk=pk,
+    )
+
+
 def get_shop_for_user(request: HttpRequest, slug: str, *roles: str) -> Shop:
     return get_object_or_404(Shop.objects.for_user(request.user, *roles), slug=slug)
 
 
-__all__ = ["get_review_for_user", "get_shop_for_user", "login_required", "shops_for"]
+__all__ = [
+    "get_import_batch_for_user",
+    "get_review_for_user",
+    "get_shop_for_user",
+    "login_required",
+    "shops_for",
+]

@@ -12,14 +12,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .access import get_shop_for_user, shops_for
+from .access import get_import_batch_for_user, get_shop_for_user, shops_for
 from .ingest.readers import UnreadableFile
 from .ingest.service import batch_create, batch_enqueue, inspect_file, shop_webhook_secret_rotate
 from .models import ImportBatch, ImportSource, Platform, Role, Shop
@@ -61,16 +61,6 @@ class UploadForm(forms.Form):
         if Path(file.name).suffix.lower() not in (".csv", ".xlsx", ".txt"):
             raise forms.ValidationError(_("Only CSV and XLSX files can be imported."))
         return file
-
-
-def _get_batch_for_user(request: HttpRequest, pk: int) -> ImportBatch:
-    """The batch if it belongs to one of the user's shops (as lead or manager), else 404."""
-    return get_object_or_404(
-        ImportBatch.objects.for_user(request.user, *IMPORT_ROLES).select_related(
-            "shop", "created_by"
-        ),
-        pk=pk,
-    )
 
 
 def _store_upload(shop_slug: str, upload) -> str:
@@ -154,7 +144,7 @@ def _start_import(request: HttpRequest, form: UploadForm) -> HttpResponse | None
 @login_required
 @require_GET
 def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _get_batch_for_user(request, pk)
+    batch = get_import_batch_for_user(request, pk, *IMPORT_ROLES)
     context = {"batch": batch, "errors": batch.errors.all()[:ERRORS_SHOWN]}
     template = "reviews/import_batch.html"
     if request.htmx:
@@ -181,7 +171,7 @@ class _Echo:
 @login_required
 @require_GET
 def import_batch_errors(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    batch = _get_batch_for_user(request, pk)
+    batch = get_import_batch_for_user(request, pk, *IMPORT_ROLES)
     writer = csv.writer(_Echo())
 
     def rows() -> Iterator[str]:
