@@ -205,6 +205,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # schedule itself lives in PostgreSQL (outreach.PlannedContact) and the tick claims it.
     "heartbeat": {"task": "reviews.tasks.heartbeat_task", "schedule": 60.0},
     # Frees stuck claims, dispatches due items, escalates missed slots, sweeps the outbox.
+    # Per-shop classifier retraining when enough new corrections exist.
+    "retrain-classifiers": {"task": "reviews.tasks.retrain_classifiers_task", "schedule": 3600.0},
     "outreach-tick": {
         "task": "outreach.tasks.tick_task",
         "schedule": 5.0,

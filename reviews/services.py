@@ -54,7 +54,6 @@ def buyer_reveal_phone(*, review: Review, user, ip: str | None) -> str:
         kind=EventKind.NOTE,
         actor=user,
         data={"phone_revealed": True},
-        message="phone revealed",
     )
     return buyer.phone
 
