@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import ImportBatch, ImportStatus, Review
+from ..models import ImportBatch, ImportRowError, ImportStatus, Review
 
 logger = logging.getLogger(__name__)
 
@@ -109,19 +109,25 @@ def handoff_sweep(*, now=None) -> dict[str, int]:
             # Restart their clock so the next sweep does not enqueue them again at once.
             Review.objects.filter(id__in=ids).update(handoff_pending_at=now)
             enqueue_on_commit(ids)
-        ImportBatch.objects.filter(
-            status=ImportStatus.RUNNING, updated_at__lt=now - STUCK_AFTER
-        ).update(
-            status=ImportStatus.PENDING,
-            processed_rows=0,
-            created=0,
-            updated=0,
-            unchanged=0,
-            positive=0,
-            revised=0,
-            rejected=0,
-            updated_at=now,
+        stuck = list(
+            ImportBatch.objects.filter(
+                status=ImportStatus.RUNNING, updated_at__lt=now - STUCK_AFTER
+            ).values_list("id", flat=True)
         )
+        if stuck:
+            # Run again from the start (imports are idempotent): fresh counts and errors.
+            ImportRowError.objects.filter(batch_id__in=stuck).delete()
+            ImportBatch.objects.filter(id__in=stuck).update(
+                status=ImportStatus.PENDING,
+                processed_rows=0,
+                created=0,
+                updated=0,
+                unchanged=0,
+                positive=0,
+                revised=0,
+                rejected=0,
+                updated_at=now,
+            )
         batches = list(
             ImportBatch.objects.filter(
                 status=ImportStatus.PENDING, created_at__lt=now - SWEEP_AFTER
@@ -129,6 +135,7 @@ def handoff_sweep(*, now=None) -> dict[str, int]:
             .exclude(path="")
             .values_list("id", flat=True)[:100]
         )
+        batches += [batch_id for batch_id in stuck if batch_id not in batches]
         for batch_id in batches:
             transaction.on_commit(lambda b=batch_id: enqueue_import(b))
     return {"reviews": len(ids), "batches": len(batches)}

@@ -214,3 +214,25 @@ class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
             app.tasks[message["headers"]["task"]].apply(args=args, kwargs=kwargs).get()
         self.assertEqual(plan.call_count, 3)
         self.assertFalse(Review.objects.filter(handoff_pending_at__isnull=False).exists())
+
+    def test_the_sweep_restarts_an_import_whose_worker_died(self):
+        from reviews.models import ImportRowError
+
+        batch = ImportBatch.objects.create(
+            shop=self.shop, source=ImportSource.FILE, platform="taobao", path="imports/a.csv"
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status="running", processed_rows=500, rejected=1
+        )
+        ImportRowError.objects.create(batch=batch, row=3, reason="x")
+        with (
+            mock.patch.object(handoff, "enqueue_import") as enqueue,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            handoff.handoff_sweep(now=timezone.now() + timedelta(minutes=10))  # still alive
+            enqueue.assert_not_called()
+            handoff.handoff_sweep(now=timezone.now() + timedelta(minutes=40))
+        enqueue.assert_called_once_with(batch.pk)
+        batch.refresh_from_db()
+        self.assertEqual((batch.status, batch.processed_rows, batch.rejected), ("pending", 0, 0))
+        self.assertFalse(batch.errors.exists())
