@@ -29,6 +29,7 @@ def _render_work(
     review.refresh_from_db()
     context = review_work_context(review, user=request.user, **extra)
     if request.htmx:
+        context["oob"] = True
         return render(request, "reviews/review_detail.html#review-work", context, status=status)
     if status >= 400:
         return render(request, "reviews/review_detail.html", context, status=status)

@@ -15,6 +15,7 @@ from .models import (
     OPEN_PLAN_STATES,
     Channel,
     ContactAttempt,
+    Message,
     Outcome,
     PlannedContact,
     PlanState,
@@ -86,6 +87,7 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
         .select_related("agent")
         .order_by("-created_at")[:20]
     )
+    outbox = list(Message.objects.filter(review=review).order_by("-created_at")[:20])
     rules = platforms.rules_for(review.shop.platform)
     deadline = reply_deadline(review)
     now = timezone.now()
@@ -96,6 +98,7 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
         "pending": pending,
         "next_step": agent_items[0] if agent_items else (pending[0] if pending else None),
         "attempts": attempts,
+        "outbox": outbox,
         "channels": Channel.choices,
         "message_channels": [(c, label) for c, label in Channel.choices if c != Channel.PHONE],
         "outcomes": Outcome.choices,

@@ -126,3 +126,8 @@ class ReviewActionsTestCase(BaseTestCase):
         response = self.client.get(reverse("due_count"), headers={"HX-Request": "true"})
         self.assertContains(response, '<span class="pill"')
         self.assertContains(response, ">1<")
+
+    def test_an_htmx_action_also_refreshes_the_status_in_the_page_head(self):
+        response = self.contact(outcome="declined")
+        self.assertContains(response, '<span id="review-status" class="row" hx-swap-oob="true">')
+        self.assertContains(response, "拒绝")
