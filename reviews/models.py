@@ -58,7 +58,9 @@ class Shop(models.Model):
     high_value_threshold = models.DecimalField(
         _("high-value order threshold"), max_digits=10, decimal_places=2, default=Decimal("500")
     )
-    webhook_secret = models.CharField(_("webhook secret"), max_length=64, default=new_webhook_secret)
+    webhook_secret = models.CharField(
+        _("webhook secret"), max_length=64, default=new_webhook_secret
+    )
     revision_link_template = models.CharField(
         _("revision link template"),
         max_length=300,
@@ -206,13 +208,28 @@ class SubCause(models.TextChoices):
 
 # The taxonomy of DESIGN.md: each sub-cause belongs to exactly one cause.
 SUBCAUSES_BY_CAUSE: dict[str, tuple[str, ...]] = {
-    Cause.LOGISTICS: ("courier_speed", "courier_attitude", "lost_or_misdelivered", "logistics_other"),
+    Cause.LOGISTICS: (
+        "courier_speed",
+        "courier_attitude",
+        "lost_or_misdelivered",
+        "logistics_other",
+    ),
     Cause.PRODUCT_SERVICE: (
-        "quality", "damaged", "not_as_described", "wrong_or_missing_item", "shipping_delay",
-        "customer_service", "price", "product_service_other",
+        "quality",
+        "damaged",
+        "not_as_described",
+        "wrong_or_missing_item",
+        "shipping_delay",
+        "customer_service",
+        "price",
+        "product_service_other",
     ),
     Cause.BUYER_SIDE: (
-        "dislike_or_expectation", "ordered_wrong", "misoperation", "price_regret", "malicious",
+        "dislike_or_expectation",
+        "ordered_wrong",
+        "misoperation",
+        "price_regret",
+        "malicious",
         "buyer_side_other",
     ),
     Cause.UNCLEAR: ("unclear",),
@@ -257,7 +274,9 @@ class Review(models.Model):
     order_id = models.CharField(_("order id"), max_length=100, blank=True)
     product_name = models.CharField(_("product"), max_length=255, blank=True)
     sku = models.CharField(_("SKU"), max_length=100, blank=True)
-    amount = models.DecimalField(_("paid amount"), max_digits=12, decimal_places=2, null=True, blank=True)
+    amount = models.DecimalField(
+        _("paid amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     rating = models.CharField(_("rating"), max_length=10, choices=Rating.choices)
     text = models.TextField(_("review text"), blank=True)
     followup_text = models.TextField(_("follow-up review (追评)"), blank=True)
@@ -270,7 +289,9 @@ class Review(models.Model):
     dsr = models.JSONField(_("DSR scores"), default=dict, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.IMPORT)
 
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NEW
+    )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -282,7 +303,9 @@ class Review(models.Model):
     )
 
     # Classification (see reviews/classifier): the latest result, with its model version.
-    cause = models.CharField(_("cause"), max_length=16, choices=Cause.choices, default=Cause.UNCLEAR)
+    cause = models.CharField(
+        _("cause"), max_length=16, choices=Cause.choices, default=Cause.UNCLEAR
+    )
     subcause = models.CharField(
         _("sub-cause"), max_length=24, choices=SubCause.choices, default=SubCause.UNCLEAR
     )
@@ -411,7 +434,9 @@ class ClassifierModel(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["shop"], condition=models.Q(is_active=True), name="one_active_model_per_shop"
+                fields=["shop"],
+                condition=models.Q(is_active=True),
+                name="one_active_model_per_shop",
             )
         ]
 

@@ -21,7 +21,9 @@ class BaseTestCase(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         cls.shop = Shop.objects.create(name="Alpha 旗舰店", slug="alpha", platform=Platform.TAOBAO)
-        cls.other_shop = Shop.objects.create(name="Bravo 专营店", slug="bravo", platform=Platform.JD)
+        cls.other_shop = Shop.objects.create(
+            name="Bravo 专营店", slug="bravo", platform=Platform.JD
+        )
         cls.agent = cls.make_user("alice", cls.shop, Role.AGENT)
         cls.lead = cls.make_user("larry", cls.shop, Role.LEAD)
         cls.manager = cls.make_user("mona", cls.shop, Role.MANAGER)
@@ -38,9 +40,12 @@ class BaseTestCase(TestCase):
     @staticmethod
     def make_review(shop: Shop, **fields) -> Review:
         n = next(_seq)
-        buyer = fields.pop("buyer", None) or Buyer.objects.get_or_create(
-            shop=shop, nick=fields.pop("nick", f"buyer{n}"), defaults={"phone": "13812345678"}
-        )[0]
+        buyer = (
+            fields.pop("buyer", None)
+            or Buyer.objects.get_or_create(
+                shop=shop, nick=fields.pop("nick", f"buyer{n}"), defaults={"phone": "13812345678"}
+            )[0]
+        )
         defaults = {
             "external_key": f"r{n}",
             "order_id": f"2024{n:08d}",

@@ -39,7 +39,11 @@ class PagesTestCase(BaseTestCase):
         self.assertContains(response, "用户名和密码不匹配")
 
     def test_it_routes_each_role_home(self):
-        for user, target in ((self.agent, "queue"), (self.lead, "board"), (self.manager, "reports")):
+        for user, target in (
+            (self.agent, "queue"),
+            (self.lead, "board"),
+            (self.manager, "reports"),
+        ):
             self.login(user)
             self.assertRedirects(self.client.get(reverse("home")), reverse(target))
 
@@ -87,7 +91,9 @@ class PagesTestCase(BaseTestCase):
 
     @override_settings(DEBUG=False)
     def test_it_answers_the_health_check(self):
-        self.assertEqual(self.client.get("/healthz").json(), {"ok": True, "worker_seen_s_ago": None})
+        self.assertEqual(
+            self.client.get("/healthz").json(), {"ok": True, "worker_seen_s_ago": None}
+        )
 
     def test_it_masks_the_buyer_phone_on_the_review_page(self):
         review = self.make_review(self.shop, assigned_to=self.agent)
