@@ -104,7 +104,13 @@ def base_model() -> learned.LinearModel:
         with _base_lock:
             if _base_model is None:
                 data = b"".join(
-                    p.read_bytes() for p in (TRAINING_TSV, segment.USERDICT, Path(learned.__file__))
+                    p.read_bytes()
+                    for p in (
+                        TRAINING_TSV,
+                        segment.USERDICT,
+                        Path(learned.__file__),
+                        Path(segment.__file__).with_name("lexicon.py"),  # its phrases are tokens
+                    )
                 )
                 version = "base-" + hashlib.sha1(data).hexdigest()[:10]
                 _base_model = learned.train(load_training(), version=version, tokenize=tokens_of)

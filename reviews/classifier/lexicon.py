@@ -70,12 +70,13 @@ for _w in _words("价格 价钱 价位 售价 性价比 价 钱"):
 BOOK_WORDS = frozenset(
     _words(
         "内容 情节 故事 作者 文笔 写 写得 讲 讲得 描写 分析 案例 章节 序 文字 剧情 观点 道理 书中 "
-        "这本书 理论 语言 主角 小说 知识 实用性 可读性 深度 内涵 思想"
+        "这本书 理论 语言 主角 小说 知识 实用性 可读性 深度 内涵 思想 翻译 译文 译者 译本 结局 "
+        "题材 叙述 人物 写法"
     )
 )
 for _w in _words(
     "内容 情节 故事 作者 文笔 写 写得 讲 讲得 描写 分析 案例 章节 序 文字 剧情 观点 道理 书中 这本书 理论 语言 插图 主角 小说 "
-    "风格 款式 样式 颜色 设计 外观 版型 颜值"
+    "翻译 译文 译者 译本 结局 题材 叙述 写法 风格 款式 样式 颜色 设计 外观 版型 颜值"
 ):
     SUBJECTS[_w] = "taste"
 for _w in _words(
@@ -93,7 +94,7 @@ for _w in _words(
     PREDICATES[_w] = "slow"
 for _w in _words(
     "不给力 太垃圾 差 太差 很差 真差 极差 超差 好差 差劲 太差劲 糟糕 垃圾 烂 很烂 恶劣 不行 不好 不怎么样 一般 "
-    "很一般 一般般 不咋地 坑 坑人 坑爹 无语 失望 太烂 不靠谱 不负责 不负责任 不专业"
+    "很一般 一般般 不咋地 坑 坑人 坑爹 无语 失望 太烂 不靠谱 不负责 不负责任 不专业 生硬 拗口"
 ):
     PREDICATES[_w] = "bad"
 for _w in _words(
@@ -156,7 +157,8 @@ _cue(
 # A fake is the gravest misdescription, and outweighs the symptoms that made the buyer suspect it.
 FAKE = frozenset(
     _words(
-        "假货 假的 假 冒牌 山寨 仿冒 高仿 盗版 翻新 翻新机 二手 二手货 用过的 不是正品 非正品 水货 三无 假冒 伪劣 真假"
+        "假货 假的 假 冒牌 山寨 仿冒 高仿 盗版 翻新 翻新机 二手 二手货 用过的 不是正品 非正品 水货 三无 假冒 伪劣 真假 "
+        "歪货 仿品"
     )
 )
 _cue("not_as_described", 3.0, " ".join(FAKE))
@@ -166,13 +168,18 @@ _cue(
     "not_as_described",
     1.6,
     "尺码 号码 尺寸 码数 偏大 偏小 太大 太小 太紧 太长 太短 太肥 很小 个头 那么小 这么小 那么大 这么大 "
-    "大小 不标准 偏差 不修身",
+    "大小 不标准 偏差 不修身 码偏大 码偏小",
 )
 # What the listing claimed: 说是修身, 号称70毫米, 没说的那么好.
 CLAIMS = "说是 号称 介绍 宣称 标称 说的 写的 标的 页面 详情 怀疑 说好的 图片 图上 描述"
 _cue("not_as_described", 1.2, CLAIMS)
 # 不是介绍的70毫米, 没说的那么好: negating a claim is the complaint, not its absence.
 NEGATION_PROOF = frozenset(_words(CLAIMS)) | frozenset(_words("不一样 不符"))
+# What the buyer expected: 没有想象的好 / 不如预期 is the complaint itself, not its absence.
+EXPECTATION = frozenset(
+    _words("想象 想像 期望 期待 预期 预想 期望值 期待值 心理预期 本以为 原以为 以为 心目中")
+)
+NEGATION_PROOF |= EXPECTATION
 _cue(
     "wrong_or_missing_item",
     2.3,
@@ -216,8 +223,12 @@ _cue(
     "本以为 原以为 没什么帮助 没有帮助 帮助不大 用处不大 没必要 没什么用 不好喝 难喝 低幼 幼稚 "
     "不喜欢 不适合 不太适合 不合适 没意思 无聊 乏味 枯燥 看不下去 看不懂 读不懂 没兴趣 不感兴趣 "
     "想象 期望 期待 预期 想像 没想象 不实用 不习惯 个人觉得 不好看 难看 丑 土 老气 "
-    "不合口味 不对胃口 说教 空洞 废话 鸡汤 浅显 肤浅 水分 凑字数 啰嗦 平淡 不合身",
+    "不合口味 不对胃口 说教 空洞 废话 鸡汤 浅显 肤浅 水分 凑字数 啰嗦 平淡 不合身 "
+    "老套 俗套 拖沓 没劲 无趣 空话 套话 陈词滥调 晦涩 读不进去 看不进去 不感冒 喝不惯 吃不惯 "
+    "用不惯 不爱吃 不爱喝 不爱看 期望值 期待值 心理预期 预想 不是我想要的",
 )
+# A weight that falls short of the label is a misdescription (see rules for 不到五斤).
+_cue("not_as_described", 3.0, "缺斤少两 短斤少两 缺斤短两")
 _cue("ordered_wrong", 2.6, "拍错 买错 选错 下错 我自己 自己选 自己的原因 没看清 看错 误买")
 _cue("wrong_or_missing_item", 1.5, "搞错 弄错")
 _cue("dislike_or_expectation", 1.4, "以为")

@@ -15,10 +15,12 @@ from .lexicon import (
     ARRIVAL,
     BOOK_WORDS,
     CAUSE_OF,
+    CLAIMS,
     COMPLAINT_THREAT,
     CONTRAST,
     CUES,
     DURATIONS,
+    EXPECTATION,
     EXTORTION,
     EXTORTION_STRONG,
     FAKE,
@@ -58,7 +60,7 @@ _NEGATION_GAP = frozenset(
         "有",
     ]
 )
-_NEGATORS = NEGATORS | {"不太", "不怎么", "不够", "不算太"}
+_NEGATORS = NEGATORS | {"不太", "不怎么", "不够", "不算太", "不像"}
 _PRICE_HIGH = frozenset(
     ["高", "太高", "偏高", "贵", "太贵", "偏贵", "不值", "不值得", "虚高", "不便宜"]
 )
@@ -121,6 +123,67 @@ _ABSENT = frozenset(
 )
 _SHIP_VERBS = frozenset(["发货", "出货", "备货", "发出", "发"])
 _BOOK_TASTE = BOOK_WORDS
+# What the listing or the seller said: "different from what I imagined" is the buyer's own
+# expectation (GUIDE.md) unless the review also points at what the seller claimed.
+_LISTING = frozenset(CLAIMS.split()) | frozenset(
+    [
+        "宣传",
+        "虚假宣传",
+        "实物",
+        "实物图",
+        "卖家",
+        "店家",
+        "商家",
+        "详情页",
+        "广告",
+        "模特",
+        "买家秀",
+    ]
+)
+# 质量没问题, 东西本身没毛病, 也没坏, 不是质量问题: the buyer says nothing is wrong with it.
+_NO_DEFECT = frozenset(["问题", "毛病", "坏", "质量问题", "瑕疵", "缺点"])
+_NO_DEFECT_NEG = frozenset(["没", "没有", "没什么", "不是", "无", "挑不出", "没啥", "并非"])
+_PROMISE = frozenset(["保价", "价保", "价格保护", "返现", "优惠券", "满减", "承诺", "说好的"])
+# 不小心点了差评, 手抖评成中评: a rating the buyer did not mean.
+_SLIP = frozenset(["不小心", "手抖", "手滑", "误点", "点错", "评错", "误操作"])
+_RATING = frozenset(
+    ["差评", "中评", "好评", "星", "一星", "评", "评价", "点成", "评成", "打分", "分"]
+)
+# Clothing sizes: a size that does not fit its label is a misdescription (GUIDE.md).
+_SIZE_LABEL = frozenset(
+    ["码", "码数", "尺码", "号", "S", "M", "L", "XL", "XXL", "XS", "均码", "大码", "尺寸", "鞋码"]
+)
+_SIZE_OFF = frozenset(
+    [
+        "大",
+        "太大",
+        "很大",
+        "那么大",
+        "这么大",
+        "偏大",
+        "小",
+        "太小",
+        "很小",
+        "偏小",
+        "那么小",
+        "这么小",
+        "长",
+        "太长",
+        "短",
+        "太短",
+        "肥",
+        "太肥",
+        "紧",
+        "太紧",
+        "宽",
+        "窄",
+        "不准",
+    ]
+)
+_SENT_VERBS = frozenset(["发", "发成", "发的", "给我", "寄", "送", "寄来", "发来"])
+# 不到五斤, 称了只有430克: a weight short of the label.
+_WEIGH = frozenset(["不到", "不足", "称", "称了", "秤", "电子秤", "净重", "毛重", "只有"])
+_WEIGHT_UNITS = ("斤", "克", "公斤", "kg", "g", "两", "毫升", "ml")
 
 
 # One lookup per token: (subject, predicate, cue, serious weight, duration, arrival, ship verb,
@@ -154,6 +217,7 @@ _LEX = {
         | _DAY_UNITS
         | _ARRIVAL_NEGATED
         | _BOOK_TASTE
+        | {"真的"}
     )
 }
 _LOGI_WORDS = frozenset(w for w, s in SUBJECTS.items() if s == "logi")
@@ -242,6 +306,33 @@ def _clause_text(toks: list[str]) -> str:
     return text if len(text) <= 24 else text[:23] + "…"
 
 
+def _says_no_defect(tokens: list[str]) -> bool:
+    """质量没问题, 也没坏, 挑不出毛病, 不是质量问题."""
+    for j, tok in enumerate(tokens):
+        if tok in _NO_DEFECT and j >= 1:
+            if tokens[j - 1] in _NO_DEFECT_NEG:
+                return True
+            if (
+                j >= 2
+                and tokens[j - 1] in ("什么", "任何", "啥")
+                and tokens[j - 2] in _NO_DEFECT_NEG
+            ):
+                return True
+    return False
+
+
+def _short_weight(tokens: list[str]) -> str:
+    """不到五斤, 称了只有430克, 净重不足: a weight word within a few tokens of 称/不到/不足."""
+    for j, tok in enumerate(tokens):
+        if tok in _WEIGH:
+            for k in range(j + 1, min(j + 4, len(tokens))):
+                if tokens[k].endswith(_WEIGHT_UNITS) and (
+                    tokens[k][0].isdigit() or tokens[k][0] in _NUMBERS or len(tokens[k]) <= 2
+                ):
+                    return _clause_text(tokens[j : k + 1])
+    return ""
+
+
 def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
     result = RuleResult()
     clauses = split_clauses(tokens)
@@ -262,6 +353,8 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
     token_set = set(tokens)
     text_has_logi = not token_set.isdisjoint(_LOGI_WORDS)
     text_has_arrival = not token_set.isdisjoint(ARRIVAL)
+    text_has_size = not token_set.isdisjoint(_SIZE_LABEL)
+    text_has_listing = not token_set.isdisjoint(_LISTING)
     carried: set[str] = set()
     for (toks, _contrast), weight in zip(clauses, weights, strict=True):
         subjects: set[str] = set()
@@ -313,6 +406,10 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                         pred = None
                 if pred is not None:
                     preds.add(pred)
+            if tok == "真的" and j >= 1 and toks[j - 1] == "不像":
+                # 都不像真的: a suspected fake ("真的" alone is just "really").
+                cues.append(("not_as_described", 3.0, "不像真的"))
+                result.fake = True
             if cue is not None and (tok in NEGATION_PROOF or not _negated(toks, j)):
                 cues.append((cue[0], cue[1], tok))
                 if tok in FAKE:
@@ -346,7 +443,15 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             if _SENT_OTHER.search(joined):
                 # 我要的M号给我弄个L号, 买的夏天的却送的是冬天的: not what was ordered.
                 result.add("wrong_or_missing_item", 2.2 * weight, _clause_text(toks))
-        if not (subjects or preds or cues or has_duration or not_received or "速度" in toks):
+        size_off = (
+            text_has_size
+            and not _SIZE_LABEL.isdisjoint(toks)
+            and not _SIZE_OFF.isdisjoint(toks)
+            and _SENT_VERBS.isdisjoint(toks)
+        )
+        if not (
+            size_off or subjects or preds or cues or has_duration or not_received or "速度" in toks
+        ):
             continue  # nothing in this clause speaks of a complaint (the bench: most clauses)
 
         clause = toks  # turned into text only if it becomes evidence (RuleResult.add)
@@ -426,10 +531,21 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 else (sub, w, t)
                 for sub, w, t in cues
             ]
-        if "product" in subjects and complaint and "logi" not in subjects:
+        expectation = not text_has_listing and not EXPECTATION.isdisjoint(toks)
+        if expectation:
+            # 和想象的不一样, 没有期待的那么好: the buyer's own expectation, not a lie (GUIDE.md).
+            cues = [
+                ("dislike_or_expectation", w, t) if sub == "not_as_described" else (sub, w, t)
+                for sub, w, t in cues
+            ]
+        elif "product" in subjects and complaint and "logi" not in subjects:
             result.add("quality", 1.4 * weight, clause)
         elif not subjects and "bad" in preds:
             result.add("quality", 0.5 * weight, clause)
+        if size_off:
+            # M码那么大, 比尺码表短很多 (not 给我发的40码: a wrong item, above): the size label
+            # is the listing's, whatever the clause also says.
+            cues.append(("not_as_described", 2.0, _clause_text(toks)))
         for sub, cue_weight, tok in cues:
             result.add(sub, cue_weight * weight, tok)
 
@@ -441,6 +557,21 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             result.scores.pop("price_regret") + 0.5,
             "、".join(result.evidence.pop("price_regret")),
         )
+
+    if "price" in result.scores and token_set.isdisjoint(_PROMISE) and _says_no_defect(tokens):
+        # 性价比不高，但东西也没坏: not worth it to the buyer, with nothing wrong with it.
+        result.add(
+            "dislike_or_expectation",
+            result.scores.pop("price"),
+            "、".join(result.evidence.pop("price")),
+        )
+    if not token_set.isdisjoint(_SLIP) and not token_set.isdisjoint(_RATING):
+        slip = sorted(token_set & _SLIP)
+        result.add("misoperation", 3.0, "、".join(slip))
+    if not token_set.isdisjoint(_WEIGH):
+        short = _short_weight(tokens)
+        if short:
+            result.add("not_as_described", 2.5, short)
 
     # Flags (DESIGN.md: suspected bad-reviewer/extortion, threat of complaint, high value).
     threat = token_set & COMPLAINT_THREAT
