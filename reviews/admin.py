@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import AuditLog, Buyer, ClassifierModel, Correction, Membership, Review, Shop
+from .models import (
+    AuditLog,
+    Buyer,
+    ClassifierModel,
+    Correction,
+    ImportBatch,
+    ImportRowError,
+    Membership,
+    Review,
+    Shop,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -60,6 +70,40 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+class ImportRowErrorInline(admin.TabularInline):
+    model = ImportRowError
+    extra = 0
+    max_num = 0  # read-only: the error report of what was imported
+    fields = ["row", "column", "reason", "raw"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "shop",
+        "source",
+        "filename",
+        "status",
+        "created",
+        "updated",
+        "rejected",
+        "created_at",
+    ]
+    list_filter = ["shop", "source", "status"]
+    list_select_related = ["shop"]
+    inlines = [ImportRowErrorInline]
+
+    # Batches are written by imports only.
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_add_permission(self, request) -> bool:

@@ -196,3 +196,17 @@ class BatchPageTestCase(ImportViewsTestCase):
             rows[1], ["3", "评价内容", "The review text is missing.", '\'=HYPERLINK("http://x")']
         )
         self.assertEqual(rows[2], ["5", "'@SUM", "'-bad", "'\tcell"])
+
+
+class ImportAdminTestCase(ImportViewsTestCase):
+    def test_the_admin_shows_batches_read_only(self):
+        from django.contrib.auth.models import User
+
+        batch = self.batch_for(self.shop, status=ImportStatus.DONE)
+        ImportRowError.objects.create(batch=batch, row=3, column="评价内容", reason="missing")
+        self.client.force_login(User.objects.create_superuser("root", password="x"))
+        self.assertContains(
+            self.client.get(reverse("admin:reviews_importbatch_changelist")), "x.csv"
+        )
+        page = self.client.get(reverse("admin:reviews_importbatch_change", args=[batch.pk]))
+        self.assertContains(page, "missing")
