@@ -167,15 +167,16 @@ _NEGATORS = frozenset(
 
 
 def features(tokens: Sequence[str]) -> list[str]:
-    """Unigrams (minus function words and punctuation), and a word after a negator as
-    "不_word" (不是+质量问题 is not 质量问题). Unigrams only otherwise: bigrams cost a string
+    """Unigrams (minus function words, negators and punctuation), and a word after a negator
+    as "不_word" (不是+质量问题 is not 质量问题). Unigrams only otherwise: bigrams cost a string
     per token and bought nothing on the dev set."""
     feats = []
     negate = False
     for t in tokens:
         if t in _NEGATORS:
+            # Not a feature of its own: 不/没有 are in every kind of complaint, and a hand-written
+            # set teaches them whatever class used them most (没有想象的好 → buyer_side).
             negate = True
-            feats.append(t)
         elif t in _SKIP:
             if t in PUNCT:
                 negate = False

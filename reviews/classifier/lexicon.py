@@ -80,7 +80,7 @@ for _w in _words(
 ):
     SUBJECTS[_w] = "taste"
 for _w in _words(
-    "质量 做工 用料 面料 布料 材质 产品 东西 商品 宝贝 衣服 裤子 鞋 手机 电脑 平板 屏幕 电池 "
+    "质量 做工 用料 面料 布料 料子 材质 产品 东西 商品 宝贝 衣服 裤子 鞋 手机 电脑 平板 屏幕 电池 "
     "系统 性能 效果 功能 水果 苹果 橙子 奶 牛奶 洗发水 热水器 机器 书 纸张 纸质 印刷 装订 包装"
 ):
     SUBJECTS[_w] = "product"
@@ -94,7 +94,7 @@ for _w in _words(
     PREDICATES[_w] = "slow"
 for _w in _words(
     "不给力 太垃圾 差 太差 很差 真差 极差 超差 好差 差劲 太差劲 糟糕 垃圾 烂 很烂 恶劣 不行 不好 不怎么样 一般 "
-    "很一般 一般般 不咋地 坑 坑人 坑爹 无语 失望 太烂 不靠谱 不负责 不负责任 不专业 生硬 拗口"
+    "很一般 一般般 不咋地 坑 坑人 坑爹 无语 失望 太烂 不靠谱 不负责 不负责任 不专业 生硬 拗口 烂尾 很粗 太粗"
 ):
     PREDICATES[_w] = "bad"
 for _w in _words(
@@ -139,7 +139,7 @@ _cue(
     "lost_or_misdelivered",
     2.0,
     "丢件 丢失 弄丢 丢了 送错 冒签 代签 被签收 签收了 拒收 退回 送丢 "
-    "不送货 不派送 驿站 快递柜 丰巢 自提 自取",
+    "不送货 不派送 驿站 快递柜 丰巢 自提 自取 冒领 领走 被领走 拿错",
 )
 _cue("logistics_other", 1.2, "物流信息 不更新 验货 不让验货 运费 加钱 到付")
 _cue(
@@ -171,8 +171,10 @@ _cue(
     "大小 不标准 偏差 不修身 码偏大 码偏小",
 )
 # What the listing claimed: 说是修身, 号称70毫米, 没说的那么好.
-CLAIMS = "说是 号称 介绍 宣称 标称 说的 写的 标的 页面 详情 怀疑 说好的 图片 图上 描述"
+CLAIMS = "说是 号称 介绍 宣称 标称 说的 写的 标的 页面 详情 怀疑 说好的 图片 图上 描述 写着 标着"
 _cue("not_as_described", 1.2, CLAIMS)
+# The buyer quoting the listing (说是纯棉, 号称防水, 写着十斤): what follows is the gap.
+_cue("not_as_described", 2.0, "说是 号称 宣称 标称 写着 标着")
 # 不是介绍的70毫米, 没说的那么好: negating a claim is the complaint, not its absence.
 NEGATION_PROOF = frozenset(_words(CLAIMS)) | frozenset(_words("不一样 不符"))
 # What the buyer expected: 没有想象的好 / 不如预期 is the complaint itself, not its absence.
@@ -225,13 +227,17 @@ _cue(
     "想象 期望 期待 预期 想像 没想象 不实用 不习惯 个人觉得 不好看 难看 丑 土 老气 "
     "不合口味 不对胃口 说教 空洞 废话 鸡汤 浅显 肤浅 水分 凑字数 啰嗦 平淡 不合身 "
     "老套 俗套 拖沓 没劲 无趣 空话 套话 陈词滥调 晦涩 读不进去 看不进去 不感冒 喝不惯 吃不惯 "
-    "用不惯 不爱吃 不爱喝 不爱看 期望值 期待值 心理预期 预想 不是我想要的",
+    "用不惯 不爱吃 不爱喝 不爱看 期望值 期待值 心理预期 预想 不是我想要的 花哨 俗气",
 )
 # A weight that falls short of the label is a misdescription (see rules for 不到五斤).
 _cue("not_as_described", 3.0, "缺斤少两 短斤少两 缺斤短两")
-_cue("ordered_wrong", 2.6, "拍错 买错 选错 下错 我自己 自己选 自己的原因 没看清 看错 误买")
+_cue(
+    "ordered_wrong",
+    2.6,
+    "拍错 买错 选错 下错 我自己 自己选 自己的原因 没看清 看错 误买 选大 选小 买小 拍大 拍小",
+)
 _cue("wrong_or_missing_item", 1.5, "搞错 弄错")
-_cue("dislike_or_expectation", 1.4, "以为")
+_cue("dislike_or_expectation", 1.0, "以为")
 _cue("misoperation", 3.0, "点错 误点 手滑 评错 好评点成 本想给好评 误操作 不小心点")
 _cue(
     "price_regret", 2.2, "降价 降 做活动 活动价 就便宜 买完就降 刚买就降 一买就降 便宜了 掉价 跌价"
@@ -260,6 +266,8 @@ for _w, _weight in (
 ):
     for _w2 in _words(_w):
         SERIOUS[_w2] = max(_weight, SERIOUS.get(_w2, 0.0))
+# A verdict with nothing named (一般吧, 也就那样): taste, unless a defect is said (see rules).
+VAGUE = frozenset(_words("一般 一般般 很一般 不怎么样 不咋地 普通 普普通通 中规中矩 凑合 马马虎虎"))
 MILD = frozenset(
     _words("有点 有些 稍微 略 略微 一点 一点点 还行 还可以 凑合 小 希望 建议 总体 其他 其它")
 )

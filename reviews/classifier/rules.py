@@ -32,6 +32,7 @@ from .lexicon import (
     PUNCT,
     SERIOUS,
     SUBJECTS,
+    VAGUE,
 )
 
 # Weights of a clause by position.
@@ -142,7 +143,11 @@ _LISTING = frozenset(CLAIMS.split()) | frozenset(
 )
 # 质量没问题, 东西本身没毛病, 也没坏, 不是质量问题: the buyer says nothing is wrong with it.
 _NO_DEFECT = frozenset(["问题", "毛病", "坏", "质量问题", "瑕疵", "缺点"])
-_NO_DEFECT_NEG = frozenset(["没", "没有", "没什么", "不是", "无", "挑不出", "没啥", "并非"])
+_NO_DEFECT_NEG = frozenset(
+    ["没", "没有", "没什么", "不是", "无", "挑不出", "没啥", "并非", "说不上", "谈不上"]
+)
+_NO_DEFECT_GAP = frozenset(["什么", "任何", "啥", "有", "太大", "大", "质量"])
+_DEFECTS = frozenset(["quality", "damaged"])
 _PROMISE = frozenset(["保价", "价保", "价格保护", "返现", "优惠券", "满减", "承诺", "说好的"])
 # 不小心点了差评, 手抖评成中评: a rating the buyer did not mean.
 _SLIP = frozenset(["不小心", "手抖", "手滑", "误点", "点错", "评错", "误操作"])
@@ -309,15 +314,13 @@ def _clause_text(toks: list[str]) -> str:
 def _says_no_defect(tokens: list[str]) -> bool:
     """质量没问题, 也没坏, 挑不出毛病, 不是质量问题."""
     for j, tok in enumerate(tokens):
-        if tok in _NO_DEFECT and j >= 1:
-            if tokens[j - 1] in _NO_DEFECT_NEG:
-                return True
-            if (
-                j >= 2
-                and tokens[j - 1] in ("什么", "任何", "啥")
-                and tokens[j - 2] in _NO_DEFECT_NEG
-            ):
-                return True
+        if tok in _NO_DEFECT:
+            # 没问题, 没什么问题, 说不上有什么问题: a negator before up to two filler words.
+            for k in range(j - 1, max(j - 4, -1), -1):
+                if tokens[k] in _NO_DEFECT_NEG:
+                    return True
+                if tokens[k] not in _NO_DEFECT_GAP:
+                    break
     return False
 
 
@@ -445,6 +448,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 result.add("wrong_or_missing_item", 2.2 * weight, _clause_text(toks))
         size_off = (
             text_has_size
+            and not any(c[0] == "ordered_wrong" for c in cues)
             and not _SIZE_LABEL.isdisjoint(toks)
             and not _SIZE_OFF.isdisjoint(toks)
             and _SENT_VERBS.isdisjoint(toks)
@@ -531,7 +535,11 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 else (sub, w, t)
                 for sub, w, t in cues
             ]
-        expectation = not text_has_listing and not EXPECTATION.isdisjoint(toks)
+        expectation = (
+            not text_has_listing
+            and not EXPECTATION.isdisjoint(toks)
+            and not any(c[0] in _DEFECTS for c in cues)
+        )
         if expectation:
             # 和想象的不一样, 没有期待的那么好: the buyer's own expectation, not a lie (GUIDE.md).
             cues = [
@@ -541,7 +549,16 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
         elif "product" in subjects and complaint and "logi" not in subjects:
             result.add("quality", 1.4 * weight, clause)
         elif not subjects and "bad" in preds:
-            result.add("quality", 0.5 * weight, clause)
+            if (
+                VAGUE.isdisjoint(toks)
+                or len(toks) > 6
+                or cues
+                or any(PREDICATES.get(t) == "bad" and t not in VAGUE for t in toks)
+            ):
+                result.add("quality", 0.5 * weight, clause)
+            else:
+                # 一般吧, 感觉不怎么样: a verdict with nothing named is the buyer's taste.
+                result.add("dislike_or_expectation", 0.8 * weight, clause)
         if size_off:
             # M码那么大, 比尺码表短很多 (not 给我发的40码: a wrong item, above): the size label
             # is the listing's, whatever the clause also says.
