@@ -85,6 +85,7 @@ class QueueQuery:
     severity: str = ""
     status: str = ""
     group: str = ""
+    channel: str = ""
     q: str = ""
     after: str = ""
     errors: list[str] = field(default_factory=list)
@@ -99,6 +100,7 @@ class QueueQuery:
             "severity": Severity.values,
             "status": Status.values,
             "group": BUYER_GROUPS,
+            "channel": ("phone", "im", "sms", "platform"),
         }
         for name, choices in allowed.items():
             value = params.get(name, "")
@@ -115,7 +117,17 @@ class QueueQuery:
     def as_params(self, **overrides: str) -> dict[str, str]:
         values = {
             name: getattr(self, name)
-            for name in ("lane", "shop", "cause", "subcause", "severity", "status", "group", "q")
+            for name in (
+                "lane",
+                "shop",
+                "cause",
+                "subcause",
+                "severity",
+                "status",
+                "group",
+                "channel",
+                "q",
+            )
         }
         values.update(overrides)
         return {k: v for k, v in values.items() if v and not (k == "lane" and v == "mine")}
@@ -231,6 +243,14 @@ def queue_page(user, shops: QuerySet, query: QueueQuery) -> tuple[list[Review], 
             qs = qs.filter(**{name: value})
     if query.group:
         qs = qs.filter(BUYER_GROUPS[query.group][1])
+    if query.channel:
+        # Reviews whose outreach has something planned on that channel.
+        from outreach.models import OPEN_PLAN_STATES, PlannedContact
+
+        planned = PlannedContact.objects.filter(
+            review=OuterRef("pk"), state__in=OPEN_PLAN_STATES, channel=query.channel
+        )
+        qs = qs.filter(Exists(planned))
     if query.q:
         qs = qs.filter(
             Q(buyer__nick__icontains=query.q) | Q(order_id=query.q) | Q(text__icontains=query.q)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from outreach import services as outreach_services
-from outreach.models import PlannedContact
+from outreach.models import Channel, PlannedContact
 from outreach.work import board_outreach_context, review_work_context
 
 from . import assignment, services
@@ -53,6 +53,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/no_shop.html", status=403)
 
 
+CHANNELS = Channel.choices
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     shops = shops_for(request, Role.AGENT, Role.LEAD)
@@ -70,6 +73,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "subcauses": SubCause.choices,
         "severities": Severity.choices,
         "statuses": Status.choices,
+        "channels": CHANNELS,
     }
     template = "reviews/queue.html"
     if request.htmx and request.htmx.target == "queue-results":

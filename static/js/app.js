@@ -9,10 +9,40 @@
       ul.className = "messages";
       document.querySelector("main").prepend(ul);
       return ul;
-    })();
+    
+  // "?" opens the keyboard help on every page (the dialog lives in base.html).
+  function showHelp() {
+    var help = document.querySelector("[data-help]");
+    if (help && !help.open) { help.showModal(); }
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "?" || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (event.target.closest("input, textarea, select, [contenteditable]")) { return; }
+    showHelp();
+    event.preventDefault();
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-help-open]")) { showHelp(); }
+  });
+})();
     var li = document.createElement("li");
     li.className = "msg msg-error";
     li.textContent = (document.documentElement.lang.indexOf("zh") === 0 ? "请求失败（" : "Request failed (") + status + ")";
     box.appendChild(li);
+  });
+
+  // "?" opens the keyboard help on every page (the dialog lives in base.html).
+  function showHelp() {
+    var help = document.querySelector("[data-help]");
+    if (help && !help.open) { help.showModal(); }
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "?" || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (event.target.closest("input, textarea, select, [contenteditable]")) { return; }
+    showHelp();
+    event.preventDefault();
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-help-open]")) { showHelp(); }
   });
 })();

@@ -24,12 +24,6 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
-    var help = document.querySelector("[data-help]");
-    if (event.key === "?" ) {
-      if (help && !help.open) { help.showModal(); }
-      event.preventDefault();
-      return;
-    }
     if (typing(event.target)) { return; }
     if (event.key === "j") { select(index + 1); event.preventDefault(); }
     else if (event.key === "k") { select(index - 1); event.preventDefault(); }
@@ -42,11 +36,6 @@
     }
   });
 
-  document.addEventListener("click", function (event) {
-    var opener = event.target.closest("[data-help-open]");
-    var help = document.querySelector("[data-help]");
-    if (opener && help) { help.showModal(); }
-  });
 
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "queue-results" && index >= 0) { select(index); }

@@ -184,3 +184,20 @@ class QueueDueOrderTestCase(BaseTestCase):
             [overdue.pk, soon.pk, later.pk, serious_nothing_due.pk],
         )
         self.assertContains(response, "已逾期", count=1)
+
+    def test_it_filters_by_the_channel_of_what_is_planned(self):
+        from outreach.models import PlannedContact
+
+        self.login(self.agent)
+        by_sms = self.make_review(self.shop, assigned_to=self.agent)
+        self.make_review(self.shop, assigned_to=self.agent)
+        PlannedContact.objects.create(
+            shop=self.shop,
+            review=by_sms,
+            buyer=by_sms.buyer,
+            kind="reminder_sms",
+            channel="sms",
+            due_at=timezone.now(),
+        )
+        response = self.client.get(reverse("queue"), {"channel": "sms"})
+        self.assertEqual([r.pk for r in response.context["reviews"]], [by_sms.pk])
