@@ -5,6 +5,7 @@ The database is the scheduler's source of truth: a PlannedContact row per planne
 """
 
 from datetime import time
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -100,6 +101,13 @@ class Playbook(models.Model):
     # Seed 000 四.2: the six-month invitation links to new products or a promotion, never to
     # the old review.
     promotion_link = models.CharField(_("promotion link"), max_length=300, blank=True)
+    # Compensation worth more than this (yuan) waits for a team lead's approval.
+    compensation_approval_above = models.DecimalField(
+        _("compensation needing a lead's approval above (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("100"),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PlaybookQuerySet.as_manager()
@@ -359,6 +367,13 @@ COMPENSATIONS = {
 }
 
 
+class Approval(models.TextChoices):
+    NOT_NEEDED = "", _("Not needed")
+    PENDING = "pending", _("Awaiting a lead")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Refused")
+
+
 class ContactAttempt(models.Model):
     """What an agent did and what came of it: the record the caps count and replies cite."""
 
@@ -376,9 +391,20 @@ class ContactAttempt(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
+    compensation_amount = models.DecimalField(
+        _("compensation (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    approval = models.CharField(
+        _("approval"),
+        max_length=10,
+        choices=Approval.choices,
+        blank=True,
+        default=Approval.NOT_NEEDED,
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    approved_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -388,6 +414,10 @@ class ContactAttempt(models.Model):
         indexes = [
             # Caps: a buyer's calls of the day, across all the shop's reviews.
             models.Index(fields=["buyer", "created_at"], name="attempt_buyer_time"),
+            # The lead's board: compensation awaiting approval.
+            models.Index(
+                fields=["review"], condition=Q(approval="pending"), name="attempt_pending_approval"
+            ),
         ]
 
     def __str__(self) -> str:

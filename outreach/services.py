@@ -9,6 +9,7 @@ claim again before any side effect (see DESIGN.md "Engineering notes from the fi
 import logging
 import time as monotonic_time
 from datetime import datetime, timedelta
+from decimal import Decimal
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,9 @@ from . import guardrails, platforms
 from .guardrails import GuardrailError
 from .models import (
     AGENT_KINDS,
+    COMPENSATIONS,
     OPEN_PLAN_STATES,
+    Approval,
     Channel,
     ContactAttempt,
     Kind,
@@ -479,6 +482,46 @@ def _is_lead(shop):
     return check
 
 
+def _compensation_value(review: Review, resolution: str, percent, amount) -> Decimal | None:
+    """What the resolution is worth, in yuan: as entered, or from the order amount."""
+    if amount is not None:
+        return amount
+    if review.amount is None:
+        return None
+    if resolution == Resolution.PARTIAL_REFUND and percent:
+        return (review.amount * Decimal(percent) / 100).quantize(Decimal("0.01"))
+    if resolution in (Resolution.FULL_REFUND, Resolution.RETURN_PAID):
+        return review.amount
+    return None
+
+
+@transaction.atomic
+def compensation_decide(*, attempt: ContactAttempt, user, approve: bool) -> ContactAttempt:
+    """A lead grants or refuses compensation that waited for approval."""
+    if not _is_lead(attempt.review.shop)(user):
+        raise GuardrailError(
+            "not_lead", _("Only a team lead of this shop can approve compensation.")
+        )
+    state = Approval.APPROVED if approve else Approval.REJECTED
+    changed = ContactAttempt.objects.filter(pk=attempt.pk, approval=Approval.PENDING).update(
+        approval=state, approved_by=user, approved_at=timezone.now()
+    )
+    if changed != 1:
+        raise GuardrailError(
+            "not_pending", _("This compensation is no longer waiting for approval.")
+        )
+    attempt.refresh_from_db()
+    _event(attempt.review, EventKind.NOTE, f"compensation {state}", actor=user, approval=state)
+    AuditLog.objects.create(
+        actor=user,
+        shop=attempt.review.shop,
+        action=f"compensation_{state}",
+        target=f"attempt:{attempt.pk}",
+        data={"amount": str(attempt.compensation_amount or "")},
+    )
+    return attempt
+
+
 @transaction.atomic
 def contact_log(
     *,
@@ -489,13 +532,25 @@ def contact_log(
     note: str = "",
     resolution: str = "",
     refund_percent: int | None = None,
+    compensation_amount: Decimal | None = None,
     approved_by=None,
 ) -> ContactAttempt:
     """Record a contact attempt and plan the next step of the playbook."""
     now = timezone.now()
-    guardrails.check_compensation(
-        review, resolution=resolution, approved_by=approved_by, is_lead=_is_lead(review.shop)
-    )
+    playbook = Playbook.objects.for_shop(review.shop)
+    amount = _compensation_value(review, resolution, refund_percent, compensation_amount)
+    approval = Approval.NOT_NEEDED
+    if resolution in COMPENSATIONS:
+        # Extortion suspected, or worth more than the shop's threshold: a lead decides before
+        # anything is granted (seed 001). The call is recorded either way.
+        needs_lead = guardrails.is_extortion_suspected(review) or (
+            amount is not None and amount > playbook.compensation_approval_above
+        )
+        if approved_by is not None and _is_lead(review.shop)(approved_by):
+            approval = Approval.APPROVED
+        elif needs_lead:
+            approval = Approval.PENDING
+            approved_by = None
     attempt = ContactAttempt.objects.create(
         review=review,
         buyer=review.buyer,
@@ -504,7 +559,10 @@ def contact_log(
         outcome=outcome,
         resolution=resolution,
         refund_percent=refund_percent if resolution == Resolution.PARTIAL_REFUND else None,
-        approved_by=approved_by,
+        compensation_amount=amount,
+        approval=approval,
+        approved_by=approved_by if approval == Approval.APPROVED else None,
+        approved_at=now if approval == Approval.APPROVED else None,
         note=note,
         created_at=now,
     )
@@ -526,8 +584,11 @@ def contact_log(
         )
     if review.status == Status.NEW:
         _review_set_status(review, Status.CONTACTING, actor=agent, now=now)
+    if approval == Approval.PENDING:
+        _event(
+            review, EventKind.NOTE, "compensation awaits a lead", actor=agent, approval="pending"
+        )
 
-    playbook = Playbook.objects.for_shop(review.shop)
     if outcome in (Outcome.NO_ANSWER, Outcome.WRONG_NUMBER):
         _plan_next_persistence(review=review, playbook=playbook, now=now, actor=agent)
     elif outcome == Outcome.DECLINED:

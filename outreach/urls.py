@@ -17,5 +17,6 @@ urlpatterns = [
     path("replies/<int:pk>/decide/", views.reply_decide, name="reply_decide"),
     path("replies/<int:pk>/posted/", views.reply_posted, name="reply_posted"),
     path("replies/<int:pk>/export.txt", views.reply_export, name="reply_export"),
+    path("compensations/<int:pk>/decide/", views.compensation_decide, name="compensation_decide"),
     path("due-count/", views.due_count, name="due_count"),
 ]

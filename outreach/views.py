@@ -1,6 +1,8 @@
 """The agent's actions on a review page (issue 6): log a contact in two clicks, message the
 buyer, mark do-not-contact; and the due-follow-ups count in the navigation."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,7 +20,7 @@ from reviews.models import Review, Shop
 
 from . import replies, services
 from .guardrails import GuardrailError
-from .models import Channel, Outcome, PlannedContact, Reply, ReplyState, Resolution
+from .models import Channel, ContactAttempt, Outcome, PlannedContact, Reply, ReplyState, Resolution
 from .timephrase import TimePhraseError, parse_time_phrase
 from .work import review_work_context
 
@@ -78,6 +80,7 @@ def review_contact(request: HttpRequest, pk: int) -> HttpResponse:
                 note=request.POST.get("note", "").strip()[:2000],
                 resolution=resolution,
                 refund_percent=_percent(request.POST.get("refund_percent", "")),
+                compensation_amount=_yuan(request.POST.get("compensation_amount", "")),
             )
             if when is not None:
                 services.review_record_agreement(review=review, agent=request.user, when=when)
@@ -93,6 +96,14 @@ def review_contact(request: HttpRequest, pk: int) -> HttpResponse:
     except GuardrailError as exc:
         return _render_work(request, review, status=400, error=str(exc.message))
     return _render_work(request, review, saved=_("Saved. The next step is planned."))
+
+
+def _yuan(value: str) -> Decimal | None:
+    try:
+        amount = Decimal(value.strip().lstrip("¥"))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount.quantize(Decimal("0.01")) if amount > 0 and amount.is_finite() else None
 
 
 def _percent(value: str) -> int | None:
@@ -134,6 +145,29 @@ def review_do_not_contact(request: HttpRequest, pk: int) -> HttpResponse:
         review,
         saved=_("Recorded: do not contact. %(n)d planned items cancelled.") % {"n": n},
     )
+
+
+@login_required
+@require_POST
+def compensation_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    attempt = get_object_or_404(
+        ContactAttempt.objects.filter(
+            review__shop__in=Shop.objects.for_user(request.user)
+        ).select_related("review__shop"),
+        pk=pk,
+    )
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.compensation_decide(attempt=attempt, user=request.user, approve=approve)
+    except GuardrailError as exc:
+        if exc.code == "not_lead":
+            raise PermissionDenied(str(exc.message)) from None
+        messages.warning(request, str(exc.message))
+    else:
+        messages.success(
+            request, _("Compensation approved.") if approve else _("Compensation refused.")
+        )
+    return redirect(f"{reverse('board')}?shop={attempt.review.shop.slug}")
 
 
 @login_required

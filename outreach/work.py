@@ -150,6 +150,11 @@ def board_outreach_context(shop, *, now: datetime | None = None) -> dict:
             .order_by("escalated_at")[:50]
         ),
         "at_risk": at_risk,
+        "pending_compensations": list(
+            ContactAttempt.objects.filter(review__shop=shop, approval="pending")
+            .select_related("review__buyer", "agent")
+            .order_by("created_at")[:50]
+        ),
         "pending_replies": list(
             Reply.objects.filter(shop=shop, state=ReplyState.PENDING)
             .select_related("review__buyer", "drafted_by")

@@ -28,6 +28,22 @@ def _batch(t) -> dict:
     return {"pk": ImportBatch.objects.create(shop=t.shop, source="file", platform="taobao").pk}
 
 
+def _attempt(t) -> dict:
+    from outreach.models import ContactAttempt
+
+    review = t.make_review(t.shop)
+    attempt = ContactAttempt.objects.create(
+        review=review,
+        buyer=review.buyer,
+        agent=t.agent,
+        channel="phone",
+        outcome="solved",
+        resolution="full_refund",
+        approval="pending",
+    )
+    return {"pk": attempt.pk}
+
+
 def _reply(t) -> dict:
     from outreach.models import Reply
 
@@ -61,6 +77,7 @@ SCOPED = {
         {"agent", "lead", "manager"},
     ),
     "due_count": (None, {"agent", "lead", "manager"}),
+    "compensation_decide": (_attempt, {"lead"}),
     "review_reply": (lambda t: {"pk": t.make_review(t.shop).pk}, {"agent", "lead", "manager"}),
     "review_reply_suggest": (
         lambda t: {"pk": t.make_review(t.shop).pk},

@@ -33,6 +33,13 @@ _NOTES = {
 }
 
 
+_APPROVALS = {
+    "pending": _("compensation awaits a team lead's approval"),
+    "approved": _("compensation approved"),
+    "rejected": _("compensation refused"),
+}
+
+
 @register.filter
 def event_text(event) -> str:
     """A timeline line in the reader's language, built from the event's data where it has some
@@ -71,6 +78,8 @@ def event_text(event) -> str:
         if data.get("resolution"):
             text += f"（{_label(Resolution, data['resolution'])}）"
         return text
+    if approval := data.get("approval"):
+        return str(_APPROVALS.get(approval, approval))
     if data.get("phone_revealed"):
         return str(_("revealed the phone number"))
     if event.message in _NOTES:

@@ -188,12 +188,35 @@ class ContactLogTestCase(BaseTestCase):
         message = Message.objects.get(review=self.review)
         self.assertEqual(message.kind, Kind.EXPLANATORY_FOLLOWUP)
 
-    def test_it_refuses_compensation_on_suspected_extortion_without_a_lead(self):
+    def test_compensation_on_suspected_extortion_waits_for_a_lead(self):
         self.review.flags = ["extortion_suspected"]
         self.review.save()
+        held = self.log(Outcome.REACHED, resolution="partial_refund", refund_percent=10)
+        self.assertEqual(held.approval, "pending")
+        self.assertIsNone(held.approved_by)
+        granted = self.log(Outcome.REACHED, resolution="partial_refund", approved_by=self.lead)
+        self.assertEqual((granted.approval, granted.approved_by), ("approved", self.lead))
+        # An agent cannot approve it; a lead can, once.
         with self.assertRaises(GuardrailError):
-            self.log(Outcome.REACHED, resolution="partial_refund")
-        self.log(Outcome.REACHED, resolution="partial_refund", approved_by=self.lead)
+            services.compensation_decide(attempt=held, user=self.agent, approve=True)
+        services.compensation_decide(attempt=held, user=self.lead, approve=True)
+        held.refresh_from_db()
+        self.assertEqual(held.approval, "approved")
+        with self.assertRaises(GuardrailError):
+            services.compensation_decide(attempt=held, user=self.lead, approve=False)
+
+    def test_compensation_above_the_shops_threshold_waits_for_a_lead(self):
+        from decimal import Decimal
+
+        self.review.amount = Decimal("1000")
+        self.review.save()
+        small = self.log(Outcome.SOLVED, resolution="partial_refund", refund_percent=5)  # ¥50
+        big = self.log(Outcome.SOLVED, resolution="partial_refund", refund_percent=30)  # ¥300
+        packet = self.log(
+            Outcome.SOLVED, resolution="red_packet", compensation_amount=Decimal("20")
+        )
+        self.assertEqual([a.approval for a in (small, big, packet)], ["", "pending", ""])
+        self.assertEqual(big.compensation_amount, Decimal("300.00"))
 
     def test_it_records_every_attempt_on_the_timeline(self):
         attempt = self.log(Outcome.REACHED, note="买家说尺码偏小")

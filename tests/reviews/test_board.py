@@ -202,7 +202,7 @@ class BoardOutreachTestCase(BaseTestCase):
 
     def test_the_board_runs_a_fixed_number_of_queries(self):
         self.make_review(self.shop, assigned_to=None)
-        with self.assertNumQueries(16) as first:
+        with self.assertNumQueries(17) as first:
             self.client.get(reverse("board"))
         for _ in range(20):
             review = self.make_review(self.shop, assigned_to=None)
@@ -241,3 +241,39 @@ class BoardOutreachTestCase(BaseTestCase):
         reviews_auto_assign(shop=self.shop, by=self.lead)
         late.refresh_from_db()
         self.assertEqual(late.assigned_to, self.bob)
+
+    def test_a_lead_approves_compensation_from_the_board(self):
+        from outreach.models import ContactAttempt
+
+        review = self.make_review(self.shop, assigned_to=self.agent, flags=["extortion_suspected"])
+        held = ContactAttempt.objects.create(
+            review=review,
+            buyer=review.buyer,
+            agent=self.agent,
+            channel="phone",
+            outcome="solved",
+            resolution="red_packet",
+            compensation_amount=50,
+            approval="pending",
+        )
+        response = self.client.get(reverse("board"))
+        self.assertContains(response, "疑似勒索")
+        self.client.post(reverse("compensation_decide", args=[held.pk]), {"decision": "approve"})
+        held.refresh_from_db()
+        self.assertEqual((held.approval, held.approved_by), ("approved", self.lead))
+        self.login(self.agent)
+        other = ContactAttempt.objects.create(
+            review=review,
+            buyer=review.buyer,
+            agent=self.agent,
+            channel="phone",
+            outcome="solved",
+            resolution="red_packet",
+            approval="pending",
+        )
+        self.assertEqual(
+            self.client.post(
+                reverse("compensation_decide", args=[other.pk]), {"decision": "approve"}
+            ).status_code,
+            403,
+        )
