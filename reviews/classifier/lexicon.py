@@ -139,7 +139,7 @@ _cue(
     "lost_or_misdelivered",
     2.0,
     "丢件 丢失 弄丢 丢了 送错 冒签 代签 被签收 签收了 拒收 退回 送丢 "
-    "不送货 不派送 驿站 快递柜 丰巢 自提 自取 冒领 领走 被领走 拿错",
+    "不送货 不派送 驿站 快递柜 丰巢 自提 自取 冒领 领走 被领走 拿错 拿走 被人拿走",
 )
 _cue("logistics_other", 1.2, "物流信息 不更新 验货 不让验货 运费 加钱 到付")
 _cue(
@@ -197,7 +197,8 @@ _cue("shipping_delay", 2.2, "发货慢 不发货 没发货 缺货 没货 延迟�
 _cue(
     "customer_service",
     2.0,
-    "不理人 不回复 爱理不理 踢皮球 推脱 推卸 不给退 不给换 不退 不换 拒绝退货 霸王条款 服务态度",
+    "不理人 不回复 爱理不理 踢皮球 推脱 推卸 不给退 不给换 不退 不换 拒绝退货 霸王条款 服务态度 "
+    "没到账 未到账 还没到账 不到账 退款慢",
 )
 # Asking for a refund is what a buyer with a bad item does; refusing one is the service's fault.
 _cue("customer_service", 0.4, "退货 退换 换货 退款")
@@ -227,7 +228,8 @@ _cue(
     "想象 期望 期待 预期 想像 没想象 不实用 不习惯 个人觉得 不好看 难看 丑 土 老气 "
     "不合口味 不对胃口 说教 空洞 废话 鸡汤 浅显 肤浅 水分 凑字数 啰嗦 平淡 不合身 "
     "老套 俗套 拖沓 没劲 无趣 空话 套话 陈词滥调 晦涩 读不进去 看不进去 不感冒 喝不惯 吃不惯 "
-    "用不惯 不爱吃 不爱喝 不爱看 期望值 期待值 心理预期 预想 不是我想要的 花哨 俗气",
+    "用不惯 不爱吃 不爱喝 不爱看 期望值 期待值 心理预期 预想 不是我想要的 花哨 俗气 太花 太水 注水 "
+    "压抑 心情沉重 越看越",
 )
 # A weight that falls short of the label is a misdescription (see rules for 不到五斤).
 _cue("not_as_described", 3.0, "缺斤少两 短斤少两 缺斤短两")
@@ -240,13 +242,16 @@ _cue("wrong_or_missing_item", 1.5, "搞错 弄错")
 _cue("dislike_or_expectation", 1.0, "以为")
 _cue("misoperation", 3.0, "点错 误点 手滑 评错 好评点成 本想给好评 误操作 不小心点")
 _cue(
-    "price_regret", 2.2, "降价 降 做活动 活动价 就便宜 买完就降 刚买就降 一买就降 便宜了 掉价 跌价"
+    "price_regret",
+    2.2,
+    "降价 降 做活动 活动价 就便宜 买完就降 刚买就降 一买就降 便宜了 掉价 跌价 买贵了",
 )
 _cue("malicious", 3.0, "差评师 职业差评师 勒索 给钱 赔钱 同行 改好评 好评返现 加钱 删差评")
 _cue(
     "buyer_side_other",
     1.5,
-    "不想要了 不需要 用不上 改变主意 反悔 家人不喜欢 不熟悉 不会用 不懂 没时间 自己装 自己弄 送人了",
+    "不想要了 不需要 用不上 改变主意 反悔 家人不喜欢 不熟悉 不会用 不懂 没时间 自己装 自己弄 送人了 "
+    "还没用 还没用过 还没开始用 没用过 暂时 先评",
 )
 
 # Severity ---------------------------------------------------------------------------------
@@ -266,6 +271,14 @@ for _w, _weight in (
 ):
     for _w2 in _words(_w):
         SERIOUS[_w2] = max(_weight, SERIOUS.get(_w2, 0.0))
+# Features a buyer may have hoped for: "没有WiFi", "不支持NFC" with no claim that the listing
+# promised them is an expectation (GUIDE.md), not a defect.
+FEATURES = frozenset(
+    _words(
+        "WiFi wifi Wi-Fi WIFI 蓝牙 摄像头 前置摄像头 插卡 手机卡 电话卡 5G 4G 3G NFC nfc 指纹 光驱 "
+        "接口 耳机孔 内存卡 扩展 通话 打电话 GPS 导航 红外 遥控 定时 预约功能 自动 触屏 键盘灯"
+    )
+)
 # A verdict with nothing named (一般吧, 也就那样): taste, unless a defect is said (see rules).
 VAGUE = frozenset(_words("一般 一般般 很一般 不怎么样 不咋地 普通 普普通通 中规中矩 凑合 马马虎虎"))
 MILD = frozenset(
@@ -277,7 +290,9 @@ COMPLAINT_THREAT = frozenset(
     _words("投诉 维权 315 12315 消协 工商 工商局 举报 曝光 起诉 律师 报警 法院 媒体 申诉 仲裁")
 )
 EXTORTION = frozenset(
-    _words("差评师 职业差评师 勒索 给钱 赔钱 加钱 删差评 改好评 否则 不然 封口费 好评返现")
+    _words(
+        "差评师 职业差评师 勒索 给钱 赔钱 加钱 删差评 改好评 否则 不然 封口费 好评返现 删 不删 撤"
+    )
 )
 # An extortion phrase needs a money word with it, or it is just a buyer asking for a refund.
 EXTORTION_STRONG = frozenset(_words("差评师 职业差评师 勒索 封口费 删差评"))

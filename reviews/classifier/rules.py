@@ -24,6 +24,7 @@ from .lexicon import (
     EXTORTION,
     EXTORTION_STRONG,
     FAKE,
+    FEATURES,
     MILD,
     MONEY,
     NEGATION_PROOF,
@@ -85,7 +86,8 @@ _DEVICE_SPEED = frozenset(
     ]
 )
 _SENT_OTHER = re.compile(
-    r"(我要的|我买的|我拍的|我订的|买的是|要的是|拍的是|订的是).{0,12}(发|给我|送|寄)"
+    r"(我要的|我买的|我拍的|我订的|买的是|要的是|拍的是|订的是|点的是|选的是|下单的是)"
+    r".{0,12}(发|给我|送|寄)"
 )
 _CONCEDED = frozenset(
     ["不说了", "就不说了", "不说", "算了", "就算了", "也就算了", "先不说", "不提"]
@@ -148,6 +150,10 @@ _NO_DEFECT_NEG = frozenset(
 )
 _NO_DEFECT_GAP = frozenset(["什么", "任何", "啥", "有", "太大", "大", "质量"])
 _DEFECTS = frozenset(["quality", "damaged"])
+_LACKS = frozenset(["没有", "没", "不支持", "不带", "不能", "无", "不能插", "缺少"])
+_PROMISED = frozenset(["说好的", "说好", "承诺", "说了", "答应"])
+_GIFT_VERBS = frozenset(["送", "赠", "赠送", "送的"])
+_PAGES_MISSING = frozenset(["缺", "缺了", "少", "少了", "掉", "掉了", "没有"])
 _PROMISE = frozenset(["保价", "价保", "价格保护", "返现", "优惠券", "满减", "承诺", "说好的"])
 # 不小心点了差评, 手抖评成中评: a rating the buyer did not mean.
 _SLIP = frozenset(["不小心", "手抖", "手滑", "误点", "点错", "评错", "误操作"])
@@ -187,7 +193,9 @@ _SIZE_OFF = frozenset(
 )
 _SENT_VERBS = frozenset(["发", "发成", "发的", "给我", "寄", "送", "寄来", "发来"])
 # 不到五斤, 称了只有430克: a weight short of the label.
-_WEIGH = frozenset(["不到", "不足", "称", "称了", "秤", "电子秤", "净重", "毛重", "只有"])
+_WEIGH = frozenset(
+    ["不到", "不足", "称", "称了", "秤", "电子秤", "净重", "毛重", "只有", "少了", "差了", "少"]
+)
 _WEIGHT_UNITS = ("斤", "克", "公斤", "kg", "g", "两", "毫升", "ml")
 
 
@@ -356,8 +364,11 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
     token_set = set(tokens)
     text_has_logi = not token_set.isdisjoint(_LOGI_WORDS)
     text_has_arrival = not token_set.isdisjoint(ARRIVAL)
-    text_has_size = not token_set.isdisjoint(_SIZE_LABEL)
+    text_has_size = not token_set.isdisjoint(_SIZE_LABEL) and not (
+        "的" in token_set and _SENT_OTHER.search("".join(tokens))
+    )
     text_has_listing = not token_set.isdisjoint(_LISTING)
+    text_has_feature = not token_set.isdisjoint(FEATURES)
     carried: set[str] = set()
     for (toks, _contrast), weight in zip(clauses, weights, strict=True):
         subjects: set[str] = set()
@@ -439,6 +450,20 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             elif is_mild:
                 severity -= 0.3
 
+        if not _PROMISED.isdisjoint(toks) and not _GIFT_VERBS.isdisjoint(toks):
+            # 说好的送两个杯子, 承诺赠送: a promised gift is a missing item whatever it is.
+            cues.append(("wrong_or_missing_item", 2.3, _clause_text(toks)))
+        if "页" in toks and not _PAGES_MISSING.isdisjoint(toks):
+            # 缺了好几页, 少了两页: the book's binding, not a missing parcel item.
+            cues.append(("quality", 2.6, _clause_text(toks)))
+        if (
+            text_has_feature
+            and not text_has_listing
+            and not FEATURES.isdisjoint(toks)
+            and not _LACKS.isdisjoint(toks)
+        ):
+            # 没有WiFi, 不支持NFC, 不能插手机卡: a feature the buyer hoped for (GUIDE.md).
+            cues.append(("dislike_or_expectation", 1.6, _clause_text(toks)))
         if is_accessory_clause(toks):
             cues.append(("wrong_or_missing_item", 2.3, _clause_text(toks)))
         if "的" in toks:
