@@ -205,6 +205,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # schedule itself lives in PostgreSQL (outreach.PlannedContact) and the tick claims it.
     "heartbeat": {"task": "reviews.tasks.heartbeat_task", "schedule": 60.0},
     # Frees stuck claims, dispatches due items, escalates missed slots, sweeps the outbox.
+    # Re-enqueues missed hand-offs and uploads, restarts imports stuck mid-way.
+    "handoff-sweep": {"task": "reviews.tasks.handoff_sweep_task", "schedule": 60.0, "options": {"expires": 55.0}},
     # Per-shop classifier retraining when enough new corrections exist.
     "retrain-classifiers": {"task": "reviews.tasks.retrain_classifiers_task", "schedule": 3600.0},
     "outreach-tick": {

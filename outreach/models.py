@@ -250,6 +250,12 @@ class PlannedContact(models.Model):
             models.Index(fields=["assigned_to", "state", "due_at"], name="plannedcontact_agent"),
             # Caps and do-not-contact: a buyer's pending items, by day.
             models.Index(fields=["buyer", "due_at"], name="plannedcontact_buyer"),
+            # The queue's order: the next open item of each review (a per-row subquery).
+            models.Index(
+                fields=["review", "due_at"],
+                condition=Q(state__in=["planned", "claimed", "due", "missed"]),
+                name="plannedcontact_review_open",
+            ),
         ]
 
     def __str__(self) -> str:

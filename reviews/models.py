@@ -352,6 +352,20 @@ class Review(models.Model):
                 condition=models.Q(handoff_pending_at__isnull=False),
                 name="review_handoff_pending",
             ),
+            # The queue's "needs triage" lane and its count.
+            models.Index(
+                fields=["shop"],
+                condition=models.Q(needs_triage=True, status__in=OPEN_STATUSES),
+                name="review_triage_open",
+            ),
+            # The queue's "unassigned" lane and its count, and the lead's board.
+            models.Index(
+                fields=["shop", "reviewed_at"],
+                condition=models.Q(assigned_to__isnull=True, status__in=OPEN_STATUSES),
+                name="review_unassigned_open",
+            ),
+            # The repeat-complainant badge: a buyer's earlier reviews.
+            models.Index(fields=["buyer", "reviewed_at"], name="review_buyer_time"),
         ]
 
     def __str__(self) -> str:
@@ -416,6 +430,9 @@ class Correction(models.Model):
             models.Index(fields=["shop", "trained_into"], name="correction_shop_trained"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.review_id}: {self.cause}/{self.subcause}"
+
 
 class ClassifierModel(models.Model):
     """A trained model, stored in the database so every worker and web process loads it."""
@@ -440,6 +457,9 @@ class ClassifierModel(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return self.version
+
 
 class AuditLog(models.Model):
     """Append-only record of sensitive actions: who, what, when, from where."""
@@ -456,12 +476,18 @@ class AuditLog(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["shop", "created_at"], name="audit_shop_time")]
 
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
 
 class Heartbeat(models.Model):
     """Last time a background process proved it was alive (a worker ran beat's heartbeat)."""
 
     name = models.CharField(max_length=40, unique=True)
     seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
 class ImportSource(models.TextChoices):
