@@ -150,6 +150,7 @@ _NO_DEFECT_NEG = frozenset(
 )
 _NO_DEFECT_GAP = frozenset(["什么", "任何", "啥", "有", "太大", "大", "质量"])
 _DEFECTS = frozenset(["quality", "damaged"])
+_SENT_HEADS = frozenset(["要", "买", "拍", "订", "点", "选", "下单", "我要", "买的是"])
 _LACKS = frozenset(["没有", "没", "不支持", "不带", "不能", "无", "不能插", "缺少"])
 _PROMISED = frozenset(["说好的", "说好", "承诺", "说了", "答应"])
 _GIFT_VERBS = frozenset(["送", "赠", "赠送", "送的"])
@@ -453,7 +454,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
         if not _PROMISED.isdisjoint(toks) and not _GIFT_VERBS.isdisjoint(toks):
             # 说好的送两个杯子, 承诺赠送: a promised gift is a missing item whatever it is.
             cues.append(("wrong_or_missing_item", 2.3, _clause_text(toks)))
-        if "页" in toks and not _PAGES_MISSING.isdisjoint(toks):
+        if not _PAGES_MISSING.isdisjoint(toks) and any(t[-1] == "页" for t in toks):
             # 缺了好几页, 少了两页: the book's binding, not a missing parcel item.
             cues.append(("quality", 2.6, _clause_text(toks)))
         if (
@@ -578,12 +579,12 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 VAGUE.isdisjoint(toks)
                 or len(toks) > 6
                 or cues
-                or any(PREDICATES.get(t) == "bad" and t not in VAGUE for t in toks)
+                or any(PREDICATES.get(t) == "bad" and t not in VAGUE for t in tokens)
             ):
                 result.add("quality", 0.5 * weight, clause)
             else:
                 # 一般吧, 感觉不怎么样: a verdict with nothing named is the buyer's taste.
-                result.add("dislike_or_expectation", 0.8 * weight, clause)
+                result.add("dislike_or_expectation", 1.0 * weight, clause)
         if size_off:
             # M码那么大, 比尺码表短很多 (not 给我发的40码: a wrong item, above): the size label
             # is the listing's, whatever the clause also says.
@@ -600,6 +601,15 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             "、".join(result.evidence.pop("price_regret")),
         )
 
+    if (
+        "wrong_or_missing_item" not in result.scores
+        and not token_set.isdisjoint(_SENT_HEADS)
+        and "的" in token_set
+    ):
+        joined = "".join(tokens)
+        if _SENT_OTHER.search(joined):
+            # 点的是小号，寄来的是大号: what was ordered and what came, across a comma.
+            result.add("wrong_or_missing_item", 2.2, _clause_text(tokens))
     if "price" in result.scores and token_set.isdisjoint(_PROMISE) and _says_no_defect(tokens):
         # 性价比不高，但东西也没坏: not worth it to the buyer, with nothing wrong with it.
         result.add(
@@ -613,7 +623,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
     if not token_set.isdisjoint(_WEIGH):
         short = _short_weight(tokens)
         if short:
-            result.add("not_as_described", 2.5, short)
+            result.add("not_as_described", 3.0, short)
 
     # Flags (DESIGN.md: suspected bad-reviewer/extortion, threat of complaint, high value).
     threat = token_set & COMPLAINT_THREAT
@@ -621,7 +631,12 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
         result.flags.append("complaint_threat")
         result.flag_evidence.extend(sorted(threat))
     extortion = token_set & EXTORTION_STRONG
-    if not extortion and token_set & EXTORTION and token_set & MONEY and "差评" in "".join(tokens):
+    if (
+        not extortion
+        and token_set & EXTORTION
+        and (token_set & MONEY or any(t[-1] in "块元" and len(t) > 1 for t in token_set))
+        and "差评" in "".join(tokens)
+    ):
         extortion = token_set & EXTORTION
     if extortion:
         result.flags.append("extortion_suspected")
