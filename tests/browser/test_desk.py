@@ -71,6 +71,10 @@ def test_agent_logs_a_call_agreed_tonight_2015_and_the_follow_up_falls_due_then(
         expect(page.locator("#next-step")).to_contain_text("11-20 20:15")
         expect(page.locator("#outbox")).to_contain_text("修改评价")
         screenshot("review-agreed-1366")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+        screenshot("review-agreed-390")
 
     instructions = Message.objects.get(review=review, kind=Kind.REVISION_INSTRUCTIONS)
     assert "https://rate.example.com/" in instructions.body
@@ -96,7 +100,7 @@ def test_agent_logs_a_call_agreed_tonight_2015_and_the_follow_up_falls_due_then(
         expect(first_row).to_contain_text(review.buyer.nick)
 
 
-def test_lead_bulk_assigns(live_server, page, desk):
+def test_lead_bulk_assigns(live_server, page, screenshot, desk):
     shop, people = desk
     reviews = [
         BaseTestCase.make_review(shop, assigned_to=None, text=f"第{i}件有破损") for i in range(3)
@@ -109,6 +113,11 @@ def test_lead_bulk_assigns(live_server, page, desk):
     page.locator("#bulk-assign select[name=agent]").select_option(label="小王")
     page.get_by_role("button", name="分配", exact=True).click()
     expect(page.get_by_text("已将 2 条评价分配给 小王")).to_be_visible()
+    screenshot("board-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot("board-390")
     assert (
         Review.objects.filter(pk__in=[r.pk for r in reviews], assigned_to=people["agent"]).count()
         == 2
