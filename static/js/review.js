@@ -44,3 +44,17 @@
     }
   });
 })();
+
+// Back to the queue exactly as the agent left it (filters, lane, page): use the queue URL they
+// came from when there is one.
+(function () {
+  "use strict";
+  var back = document.querySelector("[data-back]");
+  if (!back || !document.referrer) { return; }
+  try {
+    var from = new URL(document.referrer);
+    if (from.origin === window.location.origin && from.pathname === new URL(back.href).pathname) {
+      back.href = from.pathname + from.search;
+    }
+  } catch (e) { /* an unparsable referrer: keep the plain link */ }
+})();
