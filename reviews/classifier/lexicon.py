@@ -158,7 +158,7 @@ _cue(
 FAKE = frozenset(
     _words(
         "假货 假的 假 冒牌 山寨 仿冒 高仿 盗版 翻新 翻新机 二手 二手货 用过的 不是正品 非正品 水货 三无 假冒 伪劣 真假 "
-        "歪货 仿品"
+        "歪货 仿品 假冒伪劣"
     )
 )
 _cue("not_as_described", 3.0, " ".join(FAKE))
@@ -185,7 +185,8 @@ NEGATION_PROOF |= EXPECTATION
 _cue(
     "wrong_or_missing_item",
     2.3,
-    "漏发 错发 发错 少发 漏寄 寄错 少了 少一个 少一件 少个 缺少 缺 没有发票 没给 没送 少件 不全 发成",
+    "漏发 错发 发错 少发 漏寄 寄错 少了 少一个 少一件 少个 缺少 缺 没有发票 没送 少件 不全 发成 "
+    "乱给 乱发",
 )
 # Accessories and gifts are a missing-item complaint only when said to be absent (see rules).
 ACCESSORIES = frozenset(
@@ -239,6 +240,7 @@ _cue(
     "拍错 买错 选错 下错 我自己 自己选 自己的原因 没看清 看错 误买 选大 选小 买小 拍大 拍小",
 )
 _cue("wrong_or_missing_item", 1.5, "搞错 弄错")
+_cue("wrong_or_missing_item", 1.0, "没给")  # 没给赠品, but also 没给我打电话
 _cue("dislike_or_expectation", 1.0, "以为")
 _cue("misoperation", 3.0, "点错 误点 手滑 评错 好评点成 本想给好评 误操作 不小心点")
 _cue(
@@ -251,7 +253,7 @@ _cue(
     "buyer_side_other",
     1.5,
     "不想要了 不需要 用不上 改变主意 反悔 家人不喜欢 不熟悉 不会用 不懂 没时间 自己装 自己弄 送人了 "
-    "还没用 还没用过 还没开始用 没用过 暂时 先评",
+    "还没用 还没用过 还没开始用 没用过 暂时 先评 用不到 用不着 多余",
 )
 
 # Severity ---------------------------------------------------------------------------------

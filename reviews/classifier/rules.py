@@ -86,7 +86,7 @@ _DEVICE_SPEED = frozenset(
     ]
 )
 _SENT_OTHER = re.compile(
-    r"(我要的|我买的|我拍的|我订的|买的是|要的是|拍的是|订的是|点的是|选的是|下单的是)"
+    r"(我要的|我买的|我拍的|我订的|买的是|要的是|拍的是|订的是|点的是|选的是|下单的是|要的|拍的)"
     r".{0,12}(发|给我|送|寄)"
 )
 _CONCEDED = frozenset(
@@ -150,6 +150,9 @@ _NO_DEFECT_NEG = frozenset(
 )
 _NO_DEFECT_GAP = frozenset(["什么", "任何", "啥", "有", "太大", "大", "质量"])
 _DEFECTS = frozenset(["quality", "damaged"])
+_KEEP_ON = frozenset(["一直", "天天", "继续", "永远", "都来", "每天"])
+_UNLESS = frozenset(["不然", "否则", "要么", "除非"])
+_CLAIM_WORDS = frozenset(CLAIMS.split()) - EXPECTATION
 _SENT_HEADS = frozenset(["要", "买", "拍", "订", "点", "选", "下单", "我要", "买的是"])
 _LACKS = frozenset(["没有", "没", "不支持", "不带", "不能", "无", "不能插", "缺少"])
 _PROMISED = frozenset(["说好的", "说好", "承诺", "说了", "答应"])
@@ -426,7 +429,11 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 cues.append(("not_as_described", 3.0, "不像真的"))
                 result.fake = True
             if cue is not None and (tok in NEGATION_PROOF or not _negated(toks, j)):
-                cues.append((cue[0], cue[1], tok))
+                if tok in _CLAIM_WORDS and _negated(toks, j):
+                    # 没有说的那么好, 不像描述的: the listing claimed more than came.
+                    cues.append(("not_as_described", 2.5, "不" + tok))
+                else:
+                    cues.append((cue[0], cue[1], tok))
                 if tok in FAKE:
                     result.fake = True
             if (
@@ -573,7 +580,11 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 for sub, w, t in cues
             ]
         elif "product" in subjects and complaint and "logi" not in subjects:
-            result.add("quality", 1.4 * weight, clause)
+            # 手机拍照一般般 says less than 屏幕太差: a lukewarm verdict is weak evidence.
+            vague = preds == {"bad"} and not any(
+                PREDICATES.get(t) == "bad" and t not in VAGUE for t in toks
+            )
+            result.add("quality", (0.7 if vague else 1.4) * weight, clause)
         elif not subjects and "bad" in preds:
             if (
                 VAGUE.isdisjoint(toks)
@@ -638,6 +649,14 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
         and "差评" in "".join(tokens)
     ):
         extortion = token_set & EXTORTION
+    if (
+        not extortion
+        and "差评" in token_set
+        and token_set & _KEEP_ON
+        and (token_set & _UNLESS or "不给" in token_set or {"不", "给"} <= token_set)
+    ):
+        # 不给我退运费，我就一直给差评: a bad review held over the seller as a threat.
+        extortion = token_set & (_KEEP_ON | _UNLESS | {"不给", "差评"})
     if extortion:
         result.flags.append("extortion_suspected")
         result.flag_evidence.extend(sorted(extortion))

@@ -150,3 +150,26 @@ class FeaturesTestCase(SimpleTestCase):
     def test_a_negator_is_no_feature_of_its_own(self):
         feats = learned.features(["没有", "蓝牙", "，", "不", "喜欢"])
         self.assertEqual(feats, ["不_蓝牙", "不_喜欢"])
+
+
+class RoundTwoLaterRulesTestCase(SimpleTestCase):
+    def test_denying_what_the_listing_said_is_a_misdescription(self):
+        result = analyse("没有广告里说的那么亮")
+        self.assertEqual(top(result, "product_service"), "not_as_described")
+
+    def test_a_lukewarm_verdict_on_the_product_is_weak(self):
+        lukewarm = analyse("音质一般般").scores.get("quality", 0.0)
+        bad = analyse("音质太差").scores.get("quality", 0.0)
+        self.assertLess(lukewarm, bad)
+
+    def test_a_bad_review_held_as_a_threat_is_extortion(self):
+        result = analyse("不给我包邮，我就天天给你差评")
+        self.assertIn("extortion_suspected", result.flags)
+        self.assertEqual(top(result), "malicious")
+
+    def test_a_bad_review_alone_is_no_threat(self):
+        self.assertNotIn("extortion_suspected", analyse("一直很喜欢这家，这次给差评").flags)
+
+    def test_no_longer_needed_is_the_buyer_s_own(self):
+        result = classify("朋友送了一个，这个用不着了")
+        self.assertEqual(result.cause, "buyer_side")
