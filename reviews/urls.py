@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, import_views, views
+from . import api, import_views, report_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,7 +13,8 @@ urlpatterns = [
     path("board/auto-assign/", views.board_auto_assign, name="board_auto_assign"),
     path("board/reassign/", views.board_reassign, name="board_reassign"),
     path("board/reassign-followup/", views.board_reassign_followup, name="board_reassign_followup"),
-    path("reports/", views.reports, name="reports"),
+    path("reports/", report_views.reports_page, name="reports"),
+    path("reports/reviews/", report_views.reports_reviews, name="reports_reviews"),
     # Ingestion (issue 3).
     path("imports/", import_views.imports, name="imports"),
     path("imports/<int:pk>/", import_views.import_batch, name="import_batch"),

@@ -239,11 +239,3 @@ def board_reassign(request: HttpRequest) -> HttpResponse:
     )
     return redirect(f"{reverse('board')}?shop={shop.slug}")
 
-
-@login_required
-def reports(request: HttpRequest) -> HttpResponse:
-    shops = shops_for(request, Role.MANAGER)
-    by_cause = (
-        Review.objects.filter(shop__in=shops).values("cause").annotate(n=Count("id")).order_by("-n")
-    )
-    return render(request, "reviews/reports.html", {"shops": shops, "by_cause": by_cause})
