@@ -250,9 +250,10 @@ class PlannedContact(models.Model):
             models.Index(fields=["assigned_to", "state", "due_at"], name="plannedcontact_agent"),
             # Caps and do-not-contact: a buyer's pending items, by day.
             models.Index(fields=["buyer", "due_at"], name="plannedcontact_buyer"),
-            # The queue's order: the next open item of each review (a per-row subquery).
+            # The queue's order: the next open agent item of each review (a per-row subquery);
+            # kind and channel are key columns so the probe never reads the table.
             models.Index(
-                fields=["review", "due_at"],
+                fields=["review", "due_at", "kind", "channel"],
                 condition=Q(state__in=["planned", "claimed", "due", "missed"]),
                 name="plannedcontact_review_open",
             ),

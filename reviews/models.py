@@ -340,8 +340,9 @@ class Review(models.Model):
             models.UniqueConstraint(fields=["shop", "external_key"], name="review_key_per_shop"),
         ]
         indexes = [
-            # The agent's queue: my open items of a shop.
-            models.Index(fields=["assigned_to", "status"], name="review_assignee_status"),
+            # The agent's queue and its lane counts: my items by status, in my shops. The shop
+            # is a key column so the counts are index-only scans.
+            models.Index(fields=["assigned_to", "status", "shop"], name="review_assignee_status"),
             # The lead's board and lane counts: open items per shop and status.
             models.Index(fields=["shop", "status"], name="review_shop_status"),
             # Reports by period.
