@@ -1,0 +1,111 @@
+"""Issue 7: the manager's reports page over many reviews (report_p95_ms, report_queries).
+
+BENCH_REPORT_REVIEWS sets the size (default 1,000,000, the issue's target; generating that
+many takes a while the first time, later runs reuse the shop). Requests go through Django's
+full stack, as a manager would open the page: the default 30 days, the 7 and 90 day presets,
+by week.
+"""
+
+import os
+import random
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from outreach.models import ContactAttempt
+from reviews.models import Membership, PositiveReview, Review, Role
+
+from .common import bench_shop, summary_ms, timed
+
+N_REVIEWS = int(os.environ.get("BENCH_REPORT_REVIEWS", "1000000"))
+RECENT_DAYS = 90  # contact attempts and positives are made for this many recent days
+
+
+def _contact_recent_reviews(shop, *, seed: int = 3) -> None:
+    """First (and sometimes second) contact attempts on most recent reviews (made once)."""
+    if ContactAttempt.objects.filter(review__shop=shop).exists():
+        return
+    rnd = random.Random(seed)
+    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    outcomes = ["reached", "agreed", "agreed", "solved", "declined", "no_answer"]
+    rows = []
+    recent = Review.objects.filter(shop=shop, reviewed_at__gte=since).exclude(buyer=None)
+    for review_id, buyer_id, agent_id, reviewed_at in recent.values_list(
+        "id", "buyer_id", "assigned_to_id", "reviewed_at"
+    ).iterator(chunk_size=5000):
+        if rnd.random() < 0.3:
+            continue
+        first = reviewed_at + timedelta(minutes=rnd.randint(5, 48 * 60))
+        for n in range(1 + (rnd.random() < 0.3)):
+            rows.append(
+                ContactAttempt(
+                    review_id=review_id,
+                    buyer_id=buyer_id,
+                    agent_id=agent_id,
+                    channel="phone",
+                    outcome=rnd.choice(outcomes),
+                    created_at=first + timedelta(hours=24 * n),
+                )
+            )
+        if len(rows) >= 5000:
+            ContactAttempt.objects.bulk_create(rows)
+            rows = []
+    ContactAttempt.objects.bulk_create(rows)
+
+
+def _count_positives(shop, n_reviews: int, *, seed: int = 5) -> None:
+    """About twice as many positives as neutral/negative reviews on recent days (made once)."""
+    if PositiveReview.objects.filter(shop=shop).exists():
+        return
+    rnd = random.Random(seed)
+    per_day = max(1, n_reviews * 2 // 240)
+    today = timezone.localdate()
+    rows = []
+    for back in range(RECENT_DAYS):
+        day = today - timedelta(days=back)
+        for i in range(rnd.randint(per_day // 2, per_day * 3 // 2)):
+            rows.append(PositiveReview(shop=shop, external_key=f"pos-{day}-{i}", day=day))
+            if len(rows) >= 5000:
+                PositiveReview.objects.bulk_create(rows)
+                rows = []
+    PositiveReview.objects.bulk_create(rows)
+
+
+def run() -> dict:
+    shop, _agents = bench_shop("bench-reports", N_REVIEWS)
+    _contact_recent_reviews(shop)
+    _count_positives(shop, N_REVIEWS)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    manager, _ = User.objects.get_or_create(username="bench-reports-manager")
+    Membership.objects.get_or_create(user=manager, shop=shop, defaults={"role": Role.MANAGER})
+
+    client = Client()
+    client.force_login(manager)
+    url = reverse("reports")
+    rnd = random.Random(1)
+    variants = [{}, {"preset": "7"}, {"preset": "30"}, {"preset": "90"}, {"grain": "week"}]
+    assert client.get(url).status_code == 200
+    samples = timed(lambda: client.get(url, rnd.choice(variants)), 60)
+    page = summary_ms(samples)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    return {
+        "report_p95_ms": {"value": page["p95"], "unit": "ms", "target": "< 300"},
+        "report_p50_ms": {"value": page["p50"], "unit": "ms", "target": None},
+        "report_queries": {
+            "value": len(ctx.captured_queries),
+            "unit": "queries",
+            "target": "fixed",
+        },
+        "report_bench_reviews": {
+            "value": Review.objects.filter(shop=shop).count(),
+            "unit": "reviews",
+            "target": 1000000,
+        },
+    }
