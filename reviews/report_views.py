@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -176,13 +177,18 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
         "subcause": ("subcauses", _("Resolution by sub-cause"), _("Sub-cause")),
         "severity": ("severities", _("Resolution by severity"), _("Severity")),
     }
+    drill = reverse("reports_reviews")
     for dim, (name, title, header) in breakdowns.items():
         rows = report.breakdowns[dim]
         if dim == "assigned_to":
             keys = [r["assigned_to__username"] or unassigned for r in rows]
+            values = [("agent", str(r["assigned_to"] or "none")) for r in rows]
         else:
             keys = [str(labels[dim].get(r[dim], r[dim])) for r in rows]
-        tables.append(_table(name, title, (header, "text"), RESOLUTION_COLUMNS, rows, keys))
+            values = [(dim, r[dim]) for r in rows]
+        table = _table(name, title, (header, "text"), RESOLUTION_COLUMNS, rows, keys)
+        table.links = [f"{drill}?{query.params(**{k: v})}" for k, v in values]
+        tables.append(table)
     tables.append(
         _table(
             "funnel_agents",
@@ -242,7 +248,6 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
         "courier": ("top_couriers", _("Top couriers"), _("Courier"), "courier"),
         "subcause": ("top_subcauses", _("Top sub-causes"), _("Sub-cause"), "subcause"),
     }
-    drill = reverse("reports_reviews")
     for dim, (name, title, header, param) in roots.items():
         table = Table(
             name=name,
@@ -378,6 +383,16 @@ DRILL_FILTERS = {
 }
 
 
+def _agent_names(agent: str | None) -> dict[str, str]:
+    if agent == "none":
+        return {"none": _("Unassigned")}
+    if not agent:
+        return {}
+    return {
+        str(pk): name for pk, name in User.objects.filter(pk=agent).values_list("pk", "username")
+    }
+
+
 def _encode_cursor(review: Review) -> str:
     raw = f"{review.reviewed_at.isoformat()}|{review.pk}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -405,6 +420,13 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
         if value := request.GET.get(param):
             filters[param] = value
             reviews = reviews.filter(**{column: value})
+    agent = request.GET.get("agent", "")
+    if agent == "none":
+        filters["agent"] = agent
+        reviews = reviews.filter(assigned_to=None)
+    elif agent.isdigit():
+        filters["agent"] = agent
+        reviews = reviews.filter(assigned_to_id=int(agent))
     after = _decode_cursor(request.GET.get("after", ""))
     if after:
         moment, pk = after
@@ -425,12 +447,14 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
         "cause": _("Cause"),
         "severity": _("Severity"),
         "status": _("Status"),
+        "agent": _("Agent"),
     }
     shown = {
         "subcause": dict(SubCause.choices),
         "cause": dict(Cause.choices),
         "severity": dict(Severity.choices),
         "status": dict(Status.choices),
+        "agent": _agent_names(filters.get("agent")),
     }
     return render(
         request,

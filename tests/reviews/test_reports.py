@@ -348,6 +348,20 @@ class ReportPageTestCase(ReportsDataMixin, BaseTestCase):
         expected = [self.r9, self.r8, self.r5, self.r2, self.r1]  # newest first
         self.assertEqual(seen, [r.pk for r in expected])
 
+    def test_it_drills_down_from_agents_causes_and_severities(self):
+        tables = self.get().context["tables"]
+        counts = {}
+        for name in ("agents", "causes", "subcauses", "severities"):
+            table = tables[name]
+            for row, link in zip(table.rows, table.links, strict=True):
+                page = self.client.get(link)
+                self.assertEqual(page.status_code, 200, link)
+                counts[(name, row[0])] = len(page.context["reviews"])
+                self.assertEqual(counts[(name, row[0])], row[1], link)  # as many as handled
+        self.assertEqual(counts[("agents", "alice")], 5)
+        self.assertEqual(counts[("agents", "未分配")], 3)
+        self.assertEqual(counts[("severities", "严重")], 2)
+
     def test_it_exports_csv_neutralised_and_audited(self):
         response = self.get(export="csv", table="top_products")
         self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
