@@ -223,6 +223,7 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
                 [_("Closed reviews"), speed["closed"]],
                 [_("Contact attempts on them"), speed["attempts"]],
                 [_("Attempts per resolution"), _opt(speed["attempts_per_resolution"])],
+                [_("Overdue follow-ups, now"), speed["overdue"]],
             ],
         )
     )

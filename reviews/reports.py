@@ -25,7 +25,8 @@ Counting rules, in one place so that tables, charts and exports agree:
   show in the resolution table, not here. Per agent means per assignee (`assigned_to`).
 - **Speed**: hours from the review to its first contact attempt, over the reviews of the
   range that have one (median and 90th percentile); attempts per resolution = contact
-  attempts on the closed reviews ÷ closed reviews.
+  attempts on the closed reviews ÷ closed reviews; overdue = follow-ups due or missed whose
+  time has passed, right now (whatever the range).
 - **Good-review rate** = positives ÷ (positives + neutral/negative reviews) of the same days,
   positives from the keys ingestion keeps (`PositiveReview.day`, already a shop-local day).
 - **Root causes**: neutral/negative reviews per product, courier or sub-cause in the range,
@@ -56,8 +57,9 @@ from django.db.models import (
     QuerySet,
 )
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
 
-from outreach.models import Outcome
+from outreach.models import Outcome, PlannedContact, PlanState
 from outreach.platforms import rules_for
 
 from .models import OPEN_STATUSES, PositiveReview, Review, Shop, Status
@@ -350,7 +352,14 @@ def speed(shops: list[Shop], rng: DateRange) -> dict:
         .filter(status__in=CLOSED_STATUSES)
         .aggregate(closed=Count("id", distinct=True), attempts=Count("contact_attempts"))
     )
+    # A snapshot, not a figure of the range: follow-ups owed right now (the board's definition).
+    overdue = PlannedContact.objects.filter(
+        shop_id__in=[s.pk for s in shops],
+        state__in=[PlanState.DUE, PlanState.MISSED],
+        due_at__lt=timezone.now(),
+    ).count()
     return {
+        "overdue": overdue,
         "contacted": figures["contacted"],
         "median_hours": _hours(figures["median"]),
         "p90_hours": _hours(figures["p90"]),

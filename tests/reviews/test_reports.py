@@ -225,6 +225,24 @@ class ReportFiguresTestCase(ReportsDataMixin, BaseTestCase):
         # Closed r1 (2 attempts), r2 (1), r5 (0), r6 (1), r8 (2): 6 attempts for 5.
         self.assertEqual(speed["attempts_per_resolution"], 1.2)
 
+    def test_it_counts_follow_ups_overdue_now(self):
+        from django.utils import timezone
+
+        from outreach.models import PlannedContact
+
+        now = timezone.now()
+        for review, state, due in (
+            (self.r3, "missed", now - timedelta(hours=2)),  # overdue
+            (self.r4, "due", now - timedelta(minutes=5)),  # overdue
+            (self.r7, "planned", now - timedelta(hours=1)),  # not fired yet
+            (self.r9, "due", now + timedelta(hours=1)),  # not yet due
+        ):
+            PlannedContact.objects.create(
+                shop=self.shop, review=review, kind="first_call", channel="phone",
+                due_at=due, state=state, fired_at=due,
+            )  # fmt: skip
+        self.assertEqual(self.report().speed["overdue"], 2)
+
     def test_it_computes_the_good_review_rate_from_ingestions_counts(self):
         rows = {r["period"].isoformat(): r for r in self.report().good_rate}
         self.assertEqual((rows["2026-03-01"]["positive"], rows["2026-03-01"]["negative"]), (8, 2))
