@@ -195,21 +195,22 @@ class LinearModel:
     bias: np.ndarray
     # Agents' corrections: (content words, (cause, sub-cause, severity, excerpt)).
     memory: list[tuple[frozenset[str], tuple[str, str, str, str]]] = field(default_factory=list)
-    _margins: list[list[float]] | None = field(default=None, repr=False, compare=False)
+    _margins: list[dict[str, float]] | None = field(default=None, repr=False, compare=False)
 
     def top_words(self, tokens: Sequence[str], cause: str, n: int = 3) -> list[str]:
         """The tokens that pushed the model most towards `cause` (evidence when no rule fired)."""
         if self._margins is None:
-            # How much more each word says `cause` than the average cause: computed once.
+            # How much more each word says a cause than the average cause, for the words where
+            # that is over 0.2 (cause → {word: margin}): computed once.
             w = self.weights[:, :3]
-            self._margins = (w - w.mean(axis=1, keepdims=True)).tolist()
-        col = CAUSES.index(cause)
-        vocab, margins = self.vocab, self._margins
-        scored = []
-        for tok in dict.fromkeys(tokens[:80]):
-            row = vocab.get(tok)
-            if row is not None and margins[row][col] > 0.2:
-                scored.append((margins[row][col], tok))
+            margins = (w - w.mean(axis=1, keepdims=True)).tolist()
+            words = sorted(self.vocab, key=self.vocab.__getitem__)
+            self._margins = [
+                {word: row[col] for word, row in zip(words, margins, strict=True) if row[col] > 0.2}
+                for col in range(3)
+            ]
+        strong = self._margins[CAUSES.index(cause)]
+        scored = [(strong[tok], tok) for tok in dict.fromkeys(tokens[:80]) if tok in strong]
         return [tok for _w, tok in sorted(scored, reverse=True)[:n]]
 
     def logits(self, tokens: Sequence[str]) -> np.ndarray:
