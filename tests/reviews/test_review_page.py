@@ -76,3 +76,50 @@ class ReviewPageTestCase(BaseTestCase):
         response = self.client.post(url, {"subcause": "aliens", "severity": "minor"})
         self.assertEqual(response.status_code, 400)
         self.assertFalse(Correction.objects.exists())
+
+    def test_it_runs_a_fixed_number_of_queries_whatever_the_review_holds(self):
+        from outreach.models import ContactAttempt, Message, PlannedContact
+
+        url = reverse("review_detail", args=[self.review.pk])
+        with self.assertNumQueries(11) as first:
+            self.client.get(url)
+        from django.utils import timezone
+
+        for i in range(15):
+            ContactAttempt.objects.create(
+                review=self.review,
+                buyer=self.review.buyer,
+                agent=self.agent,
+                channel="phone",
+                outcome="no_answer",
+            )
+            Message.objects.create(
+                shop=self.shop,
+                review=self.review,
+                buyer=self.review.buyer,
+                kind="persistence",
+                channel="sms",
+                to="138",
+                body="您好",
+                idempotency_key=f"k{i}",
+            )
+            PlannedContact.objects.create(
+                shop=self.shop,
+                review=self.review,
+                buyer=self.review.buyer,
+                kind="persistence",
+                channel="sms",
+                due_at=timezone.now(),
+                assigned_to=self.agent,
+            )
+            ReviewEvent.objects.create(
+                review=self.review, kind="note", actor=self.agent, message=f"note {i}"
+            )
+            ReviewEvent.objects.create(
+                review=self.review,
+                kind="followup",
+                data={"kind": "persistence", "due_at": timezone.now().isoformat()},
+            )
+        with self.assertNumQueries(len(first.captured_queries)):
+            response = self.client.get(url)
+        self.assertContains(response, "note 14")
