@@ -184,12 +184,12 @@ def classify_tokens(
         # GUIDE.md: "垃圾", "差评" alone — nothing a support agent could tell from.
         return Classification("unclear", "unclear", "minor", 0.2, flags, [], model.version)
 
-    subcause = max(
-        SUBCAUSES_BY_CAUSE[cause],
-        key=lambda s: sub_logp.get(s, -30.0) + SUB_RULE_WEIGHT * rule.scores.get(s, 0.0),
-    )
-    if subcause not in SUBCAUSES_BY_CAUSE[cause]:
-        subcause = DEFAULT_SUBCAUSE[cause]
+    rule_scores = rule.scores
+    subcause, best = DEFAULT_SUBCAUSE[cause], -math.inf
+    for s in SUBCAUSES_BY_CAUSE[cause]:  # a plain loop: max(key=lambda) costs a call per item
+        v = sub_logp.get(s, -30.0) + SUB_RULE_WEIGHT * rule_scores.get(s, 0.0)
+        if v > best:
+            subcause, best = s, v
 
     p = min(max(p_serious, 1e-6), 1 - 1e-6)
     sev_z = math.log(p / (1 - p)) + SEVERITY_RULE_WEIGHT * (rule.severity - SEVERITY_PIVOT)
@@ -199,13 +199,14 @@ def classify_tokens(
     severity = "serious" if sev_z > 0 else "minor"
 
     evidence: list[str] = []
-    for sub in [subcause] + sorted(
-        (s for s in rule.evidence if s != subcause and s in SUBCAUSES_BY_CAUSE[cause]),
-        key=lambda s: -rule.scores[s],
-    ):
-        for item in rule.evidence.get(sub, ()):
-            if item not in evidence:
-                evidence.append(item)
+    if rule.evidence:
+        for sub in [subcause] + sorted(
+            (s for s in rule.evidence if s != subcause and s in SUBCAUSES_BY_CAUSE[cause]),
+            key=lambda s: -rule_scores[s],
+        ):
+            for item in rule.evidence.get(sub, ()):
+                if item not in evidence:
+                    evidence.append(item)
     if not evidence:
         evidence = model.top_words(tokens, cause)
     if severity == "serious":
