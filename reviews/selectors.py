@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -208,8 +209,13 @@ def _after(qs: QuerySet, cursor: str) -> QuerySet:
     )
 
 
-def queue_base(user, shops: QuerySet) -> QuerySet:
-    return Review.objects.filter(shop__in=shops)
+def queue_base(user, shops) -> QuerySet:
+    """The user's shops' reviews. Pass the shops as a list where you can: literal ids give the
+    planner real row estimates (a subquery made it pick the shop index over the lane's
+    partial index, 50 ms instead of 5 at 100k reviews)."""
+    if isinstance(shops, QuerySet):
+        return Review.objects.filter(shop__in=shops)
+    return Review.objects.filter(shop_id__in=[shop.pk for shop in shops])
 
 
 def lane_filter(lane: str, user) -> Q:
@@ -222,14 +228,14 @@ def lane_filter(lane: str, user) -> Q:
     return Q(assigned_to=user, status__in=OPEN_STATUSES)
 
 
-def lane_counts(user, shops: QuerySet) -> dict[str, int]:
+def lane_counts(user, shops) -> dict[str, int]:
     """One count per lane, each served by its own index (a single conditional aggregate
     would read every review of the shop)."""
     base = queue_base(user, shops)
     return {lane: base.filter(lane_filter(lane, user)).count() for lane in LANES}
 
 
-def queue_page(user, shops: QuerySet, query: QueueQuery) -> tuple[list[Review], str | None]:
+def queue_page(user, shops, query: QueueQuery) -> tuple[list[Review], str | None]:
     """One page of the queue and the cursor of the next page (None on the last).
 
     Two steps: the sort keys of the matching rows (narrow, from the index where it can), then
@@ -265,7 +271,21 @@ def queue_page(user, shops: QuerySet, query: QueueQuery) -> tuple[list[Review], 
     by_id = {review.id: review for review in rows}
     page = [by_id[pk] for pk in page_ids if pk in by_id]
     now = timezone.now()
+    # Labels resolved once per page: get_FOO_display() rebuilds the choices map on every call
+    # (about a thousand lazy-string casts on a 25-row page).
+    labels = {
+        field: {value: str(label) for value, label in choices}
+        for field, choices in (
+            ("rating", Rating.choices),
+            ("severity", Severity.choices),
+            ("subcause", SubCause.choices),
+            ("status", Status.choices),
+        )
+    }
+    detail = reverse("review_detail", args=[0]).removesuffix("0/")  # one reverse() per page
     for review in page:
+        review.url = f"{detail}{review.pk}/"
+        review.labels = {field: labels[field][getattr(review, field)] for field in labels}
         review.group = buyer_group(review)
         due = due_by_id[review.pk]
         review.next_due = None if due == NOTHING_DUE else due

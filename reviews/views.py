@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -58,7 +59,10 @@ CHANNELS = Channel.choices
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    shops = shops_for(request, Role.AGENT, Role.LEAD)
+    # Evaluated once: the selectors and the template share the list.
+    shops = list(Shop.objects.for_user(request.user, Role.AGENT, Role.LEAD))
+    if not shops:
+        raise PermissionDenied
     query = QueueQuery.from_get(request.GET)
     reviews, next_cursor = queue_page(request.user, shops, query)
     context = {
@@ -238,4 +242,3 @@ def board_reassign(request: HttpRequest) -> HttpResponse:
         % {"n": n, "agent": absent.get_full_name() or absent.username},
     )
     return redirect(f"{reverse('board')}?shop={shop.slug}")
-
