@@ -12,6 +12,7 @@ agent said.
 
 import hashlib
 import math
+import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -97,24 +98,61 @@ def tokens_of(text: str) -> list[str]:
     return segment.cut(normalize.normalize(text))
 
 
+def _cache_dir() -> Path:
+    return (
+        Path(os.environ.get("REVIEWDESK_VAR_DIR", Path(__file__).resolve().parents[2] / "var"))
+        / "cache"
+    )
+
+
 def base_model() -> learned.LinearModel:
-    """Trained from the shipped TSV at first use (deterministic, ~1 s), once per process."""
+    """Trained from the shipped TSV at first use (deterministic, ~2 s), once per machine.
+
+    The trained weights are cached on disk under the model's version (a hash of the data and
+    of the code that turns text into features), so later processes load a small .npz instead
+    of importing scikit-learn: that import alone costs ~90 MB of memory in every worker and
+    every import process.
+    """
     global _base_model
     if _base_model is None:
         with _base_lock:
             if _base_model is None:
+                here = Path(__file__).resolve().parent
                 data = b"".join(
                     p.read_bytes()
                     for p in (
                         TRAINING_TSV,
                         segment.USERDICT,
                         Path(learned.__file__),
-                        Path(segment.__file__).with_name("lexicon.py"),  # its phrases are tokens
+                        here / "lexicon.py",  # its phrases are tokens
+                        here / "segment.py",
+                        here / "normalize.py",
+                        Path(__file__),  # tokens_of
                     )
                 )
                 version = "base-" + hashlib.sha1(data).hexdigest()[:10]
-                _base_model = learned.train(load_training(), version=version, tokenize=tokens_of)
+                _base_model = _cached(version) or _train_and_cache(version)
     return _base_model
+
+
+def _cached(version: str) -> learned.LinearModel | None:
+    try:
+        return learned.LinearModel.from_bytes((_cache_dir() / f"{version}.npz").read_bytes())
+    except (OSError, ValueError, KeyError):
+        return None  # not there yet, or unreadable: train again
+
+
+def _train_and_cache(version: str) -> learned.LinearModel:
+    model = learned.train(load_training(), version=version, tokenize=tokens_of)
+    try:
+        cache = _cache_dir()
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = cache / f".{version}.{os.getpid()}.tmp"
+        tmp.write_bytes(model.to_bytes())
+        os.replace(tmp, cache / f"{version}.npz")  # atomic: processes may race here
+    except OSError:
+        pass  # a read-only disk only costs the next process the training time
+    return model
 
 
 def model_for_shop(shop_id: int | None) -> learned.LinearModel:
