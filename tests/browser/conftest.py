@@ -49,8 +49,21 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Any script error on any page fails the test: a broken static/js file must not pass
+    # unnoticed just because the server-side part of the page still works.
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Server errors, and any asset that fails to load; 4xx answers of the app are deliberate.
+    page.on(
+        "response",
+        lambda r: (
+            (r.status >= 500 or (r.status >= 400 and "/static/" in r.url))
+            and errors.append(f"{r.status} {r.url}")
+        ),
+    )
     yield page
     context.close()
+    assert not errors, f"JavaScript errors: {errors}"
 
 
 @pytest.fixture

@@ -44,3 +44,16 @@ def test_it_switches_to_english(live_server, page, agent_with_review):
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Log in to ReviewDesk").is_visible()
+
+
+def test_question_mark_opens_the_keyboard_help(live_server, page, agent_with_review):
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("用户名").fill("agent")
+    page.get_by_label("密码").fill("reviewdesk")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/queue/")
+    page.keyboard.press("?")
+    assert page.locator("dialog[data-help]").is_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    assert page.locator("[data-queue] tbody tr.is-selected").count() == 1
