@@ -7,6 +7,7 @@ Every phrase of the lexicon is kept whole too (不给退, 说好的, 便宜了�
 phrase its dictionary does not know into pieces, and a cue the rules never see is dead.
 """
 
+import logging
 import threading
 from pathlib import Path
 
@@ -19,6 +20,9 @@ USERDICT = Path(__file__).with_name("userdict.txt")
 HMM = False
 
 _lock = threading.Lock()
+# jieba adds its own DEBUG-level stderr handler; its start-up chatter is not ours to print.
+jieba.setLogLevel(logging.WARNING)
+
 _tokenizer: jieba.Tokenizer | None = None
 
 
