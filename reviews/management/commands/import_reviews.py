@@ -7,6 +7,7 @@ could not be read at all (nothing is changed then).
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from reviews.ingest.readers import UnreadableFile
 from reviews.ingest.service import batch_create, batch_summary, import_batch_run, inspect_file
@@ -47,7 +48,8 @@ class Command(BaseCommand):
         self.stdout.write(batch_summary(batch))
         errors = list(batch.errors.all()[:50])
         for error in errors:
-            self.stdout.write(f"  row {error.row} · {error.column or '—'} · {error.reason}")
+            line = _("row %(row)s") % {"row": error.row}
+            self.stdout.write(f"  {line} · {error.column or '—'} · {error.reason}")
         if batch.rejected > len(errors):
             self.stdout.write(
                 f"  … and {batch.rejected - len(errors)} more (see the batch's error report)"
