@@ -373,6 +373,21 @@ class Review(models.Model):
         return f"{self.shop.slug}:{self.external_key}"
 
 
+# The fields a classification writes on a review (services.review_classify and the importer's
+# bulk writes both update exactly these).
+CLASSIFICATION_FIELDS = [
+    "cause",
+    "subcause",
+    "severity",
+    "confidence",
+    "flags",
+    "evidence",
+    "model_version",
+    "needs_triage",
+    "classified_at",
+]
+
+
 class EventKind(models.TextChoices):
     IMPORTED = "imported", _("Imported")
     UPDATED = "updated", _("Updated by a later import")

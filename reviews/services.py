@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from . import classifier
 from .models import (
+    CLASSIFICATION_FIELDS,
     SUBCAUSES_BY_CAUSE,
     AuditLog,
     Buyer,
@@ -84,20 +85,7 @@ def review_classify(*, review: Review) -> "classifier.Classification":
     review.model_version = result.model_version
     review.needs_triage = result.needs_triage
     review.classified_at = timezone.now()
-    review.save(
-        update_fields=[
-            "cause",
-            "subcause",
-            "severity",
-            "confidence",
-            "flags",
-            "evidence",
-            "model_version",
-            "needs_triage",
-            "classified_at",
-            "updated_at",
-        ]
-    )
+    review.save(update_fields=[*CLASSIFICATION_FIELDS, "updated_at"])
     ReviewEvent.objects.create(
         review=review,
         kind=EventKind.CLASSIFIED,

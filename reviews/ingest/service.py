@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from .. import classifier
 from ..models import (
+    CLASSIFICATION_FIELDS,
     Buyer,
     EventKind,
     ImportBatch,
@@ -74,17 +75,6 @@ COMPARED = (
     "dsr",
 )
 RECLASSIFY_ON = {"rating", "text", "followup_text", "amount"}
-CLASSIFICATION_FIELDS = [
-    "cause",
-    "subcause",
-    "severity",
-    "confidence",
-    "flags",
-    "evidence",
-    "model_version",
-    "needs_triage",
-    "classified_at",
-]
 
 
 @dataclass
