@@ -1,5 +1,6 @@
 """ReviewDesk settings: one file, driven by the environment (see README "Configure")."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
     "reviews",
     "outreach",
 ]
@@ -51,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a login refused for too many failures into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,6 +112,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is locked out for LOGIN_COOLOFF_MINUTES (another address, or
+# another username, is not); a successful login clears the count.
+AUTHENTICATION_BACKENDS = [
+    "reviews.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "reviews.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "reviews.security.client_ip"
+# Every successful login is already in the session table; axes keeps only the failures.
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -206,7 +225,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "reviews.tasks.heartbeat_task", "schedule": 60.0},
     # Frees stuck claims, dispatches due items, escalates missed slots, sweeps the outbox.
     # Re-enqueues missed hand-offs and uploads, restarts imports stuck mid-way.
-    "handoff-sweep": {"task": "reviews.tasks.handoff_sweep_task", "schedule": 60.0, "options": {"expires": 55.0}},
+    "handoff-sweep": {
+        "task": "reviews.tasks.handoff_sweep_task",
+        "schedule": 60.0,
+        "options": {"expires": 55.0},
+    },
     # Per-shop classifier retraining when enough new corrections exist.
     "retrain-classifiers": {"task": "reviews.tasks.retrain_classifiers_task", "schedule": 3600.0},
     "outreach-tick": {
@@ -234,7 +257,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Personal data stays out of the logs: phone numbers are masked on every handler.
+    "filters": {"mask_phones": {"()": "reviews.privacy.MaskPhonesFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_phones"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"jieba": {"level": "WARNING"}},
 }

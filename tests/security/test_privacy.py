@@ -1,0 +1,71 @@
+"""Phone numbers masked in free text and in every log line."""
+
+import io
+import logging
+
+from django.test import SimpleTestCase
+
+from reviews.privacy import mask_addresses, mask_phones
+
+
+class MaskPhonesTestCase(SimpleTestCase):
+    def test_it_masks_mobile_numbers_however_they_are_written(self):
+        for text, expected in (
+            ("加我微信13812345678谢谢", "加我微信138****5678谢谢"),
+            ("电话 138 1234 5678", "电话 138****5678"),
+            ("+86 138-1234-5678", "138****5678"),
+            ("１３８１２３４５６７８", "138****5678"),
+            ("15000000000,13912345678", "150****0000,139****5678"),
+        ):
+            self.assertEqual(mask_phones(text), expected, text)
+
+    def test_it_masks_landlines_with_an_area_code(self):
+        self.assertEqual(mask_phones("010-12345678"), "010****5678")
+        self.assertEqual(mask_phones("(0755)1234567"), "075****4567")
+
+    def test_it_leaves_other_numbers_alone(self):
+        for text in (
+            "订单号202400000001345",
+            "运单 SF1234567890123",
+            "买了2件，2024-01-15 13:45 到货",
+            "价格199-299元",
+            "12345678901",  # 11 digits but not a mobile prefix
+        ):
+            self.assertEqual(mask_phones(text), text)
+
+    def test_it_finds_addresses_for_erasure(self):
+        self.assertEqual(
+            mask_addresses("我家住在北京市朝阳区建国路88号3栋201室，快递员太差"),
+            "[地址已删除]，快递员太差",
+        )
+        self.assertEqual(mask_addresses("寄到幸福小区5号楼2单元301室吧"), "[地址已删除]吧")
+        self.assertEqual(mask_addresses("衣服洗了3次就坏了"), "衣服洗了3次就坏了")
+
+
+class LoggingTestCase(SimpleTestCase):
+    """The handlers configured by settings.LOGGING, as the web, worker and beat use them."""
+
+    def setUp(self):
+        self.stream = io.StringIO()
+        handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+        self.previous = handler.setStream(self.stream)
+        self.addCleanup(handler.setStream, self.previous)
+
+    def test_it_masks_phone_numbers_in_messages_and_arguments(self):
+        logger = logging.getLogger("outreach.backends.sms")
+        logger.warning("sms to %s failed", "13812345678")
+        logger.warning("buyer called back from 0755-1234567")
+        output = self.stream.getvalue()
+        self.assertIn("sms to 138****5678 failed", output)
+        self.assertIn("075****4567", output)
+        self.assertNotIn("13812345678", output)
+        self.assertNotIn("1234567\n", output)
+
+    def test_it_masks_phone_numbers_in_tracebacks(self):
+        try:
+            raise ValueError("duplicate key (phone)=(13812345678)")
+        except ValueError:
+            logging.getLogger("reviews.ingest").exception("import failed")
+        output = self.stream.getvalue()
+        self.assertIn("ValueError: duplicate key (phone)=(138****5678)", output)
+        self.assertNotIn("13812345678", output)
