@@ -80,12 +80,14 @@ def insert(model: type[models.Model], objs: list[models.Model]) -> list[models.M
         buffer.seek(0)
         columns = ", ".join(quote(field.column) for field in fields)
         # One read of the whole buffer: psycopg2 reads it in `size` pieces, each needing the
-        # GIL, which the import's other thread holds most of the time.
-        cursor.cursor.copy_expert(
-            f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)",
-            buffer,
-            size=max(size, 8192),
-        )
+        # GIL, which the import's other thread holds most of the time. Through Django's error
+        # wrapper, so a unique-key race surfaces as django.db.IntegrityError like any query's.
+        with connection.wrap_database_errors:
+            cursor.cursor.copy_expert(
+                f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)",
+                buffer,
+                size=max(size, 8192),
+            )
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -124,5 +126,5 @@ def insert_values(
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES %s"
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         execute_values(cursor.cursor, sql, rows, page_size=BATCH)

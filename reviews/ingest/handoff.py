@@ -9,21 +9,64 @@ mark in one transaction, so a redelivered or duplicated task finds nothing left 
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from ..models import ImportBatch, ImportRowError, ImportStatus, Review
+from ..models import ImportBatch, ImportStatus, Review
 
 logger = logging.getLogger(__name__)
 
 TASK_SIZE = 200  # reviews per hand-off task
 SWEEP_AFTER = timedelta(minutes=1)
 SWEEP_LIMIT = 20_000
-# A batch still "running" this long after its last progress lost its worker (the task time
-# limit is 30 minutes): it goes back to pending and runs again (imports are idempotent).
+# A running import holds a PostgreSQL advisory lock (IMPORT_LEASE, batch id) on its worker's
+# connection: when the worker dies, even by SIGKILL, PostgreSQL drops the connection and the
+# lock with it, so the sweep knows at once that a "running" batch has no worker and re-queues
+# it; the next run resumes after the rows already committed (service.import_batch_run).
+IMPORT_LEASE = 0x52440001  # "RD" 1: the advisory lock namespace of import runs
+# Without PostgreSQL (the SQLite first look) there are no such locks: a batch still "running"
+# this long after its last progress lost its worker (the task time limit is 30 minutes).
 STUCK_AFTER = timedelta(minutes=35)
+
+
+@contextmanager
+def run_lease(batch_id: int) -> Iterator[bool]:
+    """Hold the batch's run lease while the block runs; False when another run holds it.
+    Taken before the batch is marked running, so a running batch without the lease is dead."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [IMPORT_LEASE, batch_id])
+        leased = cursor.fetchone()[0]
+    try:
+        yield leased
+    finally:
+        if leased:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LEASE, batch_id])
+            except DatabaseError:  # the connection is gone, and the lock with it
+                logger.warning("could not release the lease of batch %s", batch_id)
+
+
+def _dead_runs(now) -> list[int]:
+    """Running batches whose worker is gone (see IMPORT_LEASE)."""
+    running = ImportBatch.objects.filter(status=ImportStatus.RUNNING).exclude(path="")
+    if connection.vendor != "postgresql":
+        return list(running.filter(updated_at__lt=now - STUCK_AFTER).values_list("id", flat=True))
+    dead = []
+    with connection.cursor() as cursor:
+        for batch_id in running.values_list("id", flat=True):
+            # Held until the sweep's transaction ends: no new run starts in between.
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [IMPORT_LEASE, batch_id])
+            if cursor.fetchone()[0]:
+                dead.append(batch_id)
+    return dead
 
 
 # After a failed send, skip sending for a while: with the broker down, each attempt costs
@@ -109,24 +152,12 @@ def handoff_sweep(*, now=None) -> dict[str, int]:
             # Restart their clock so the next sweep does not enqueue them again at once.
             Review.objects.filter(id__in=ids).update(handoff_pending_at=now)
             enqueue_on_commit(ids)
-        stuck = list(
-            ImportBatch.objects.filter(
-                status=ImportStatus.RUNNING, updated_at__lt=now - STUCK_AFTER
-            ).values_list("id", flat=True)
-        )
+        stuck = _dead_runs(now)
         if stuck:
-            # Run again from the start (imports are idempotent): fresh counts and errors.
-            ImportRowError.objects.filter(batch_id__in=stuck).delete()
-            ImportBatch.objects.filter(id__in=stuck).update(
-                status=ImportStatus.PENDING,
-                processed_rows=0,
-                created=0,
-                updated=0,
-                unchanged=0,
-                positive=0,
-                revised=0,
-                rejected=0,
-                updated_at=now,
+            # Queued again with their counts and errors: the next run resumes after the rows
+            # the committed chunks hold (each chunk commits its rows and counts together).
+            ImportBatch.objects.filter(id__in=stuck, status=ImportStatus.RUNNING).update(
+                status=ImportStatus.PENDING, updated_at=now
             )
         batches = list(
             ImportBatch.objects.filter(

@@ -13,7 +13,7 @@ from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, reset_queries, transaction
+from django.db import DatabaseError, IntegrityError, connection, reset_queries, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +45,9 @@ from .records import Record, Rejection, build_record, record_from_cells
 logger = logging.getLogger(__name__)
 
 CHUNK = 1000
+# A chunk whose reviews a concurrent writer (a webhook, another import) stored or changed
+# between its read and its write is read and written again, up to this many times.
+RACE_ATTEMPTS = 4
 # From this many rows on, parsing/classifying and writing overlap in two threads.
 PIPELINE_MIN_ROWS = 5000
 
@@ -160,9 +163,19 @@ def batch_file_path(batch: ImportBatch) -> Path:
 
 
 def import_batch_run(*, batch_id: int) -> ImportBatch | None:
-    """Import a file batch. Claimed by a conditional update so a redelivered task is a no-op."""
+    """Import a file batch, or resume one whose worker died (handoff.handoff_sweep re-queues
+    it). The run holds the batch's lease (handoff.run_lease) while it works, and claims the
+    batch by a conditional update, so a redelivered task is a no-op."""
+    with handoff.run_lease(batch_id) as leased:
+        if not leased:
+            return None  # another worker is running it right now
+        return _run(batch_id)
+
+
+def _run(batch_id: int) -> ImportBatch | None:
+    run = timezone.now()  # this run's token: a newer run's claim fences this one out
     claimed = ImportBatch.objects.filter(id=batch_id, status=ImportStatus.PENDING).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now()
+        status=ImportStatus.RUNNING, started_at=run
     )
     if claimed != 1:
         return None
@@ -170,18 +183,19 @@ def import_batch_run(*, batch_id: int) -> ImportBatch | None:
     try:
         sheet, header = inspect_file(batch_file_path(batch))
     except UnreadableFile as exc:
-        _finish(batch, ImportStatus.FAILED, str(exc))
+        _finish(batch, ImportStatus.FAILED, str(exc), run=run)
         return batch
     try:
         ImportBatch.objects.filter(id=batch.id).update(total_rows=sheet.estimated_rows)
-        writer = _Writer(batch)
+        writer = _Writer(batch, run=run)
         tz = batch.shop.tz
         month_first = batch.platform == Platform.EBAY
         parsed = (
             record_from_cells(number, cells, header, tz, month_first=month_first)
             for number, cells in sheet.rows
         )
-        chunks = _chunks((p for p in parsed if p is not None), CHUNK)
+        parsed = writer.skip_done(p for p in parsed if p is not None)
+        chunks = _chunks(parsed, CHUNK)
         if sheet.estimated_rows >= PIPELINE_MIN_ROWS:
             _write_pipelined(chunks, writer)
         else:
@@ -190,9 +204,17 @@ def import_batch_run(*, batch_id: int) -> ImportBatch | None:
                 # With DEBUG on, Django keeps every query's SQL (a 1,000-row insert is ~1 MB
                 # of text): forget them per chunk so memory stays bounded.
                 reset_queries()
+    except LeaseLost:
+        logger.warning("import batch %s is run by a newer run; this one stops", batch.id)
+        return None
     except Exception as exc:
         logger.exception("import batch %s failed", batch.id)
-        _finish(batch, ImportStatus.FAILED, _("The import stopped: %(error)s") % {"error": exc})
+        _finish(
+            batch,
+            ImportStatus.FAILED,
+            _("The import stopped: %(error)s") % {"error": exc},
+            run=run,
+        )
         raise
     finally:
         sheet.close()
@@ -201,7 +223,7 @@ def import_batch_run(*, batch_id: int) -> ImportBatch | None:
         _("Column “%(header)s” repeats another column and was ignored.") % {"header": name}
         for name in header.duplicates
     ]
-    _finish(batch, ImportStatus.DONE, "\n".join(notes), key_kinds=writer.key_kinds)
+    _finish(batch, ImportStatus.DONE, "\n".join(notes), key_kinds=writer.key_kinds, run=run)
     return batch
 
 
@@ -268,7 +290,8 @@ def _write_pipelined(chunks: Iterator[list], writer: "_Writer") -> None:
     most two prepared chunks wait in the queue, so memory stays bounded.
 
     A review inserted by someone else (a webhook) between a chunk's read and its write makes
-    that chunk's insert fail on the unique key, as it would in the sequential path."""
+    that chunk's insert fail on the unique key; the writer then reads and writes that chunk
+    again (_Writer.write_prepared), as the sequential path does."""
     pending: queue.Queue = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
 
@@ -280,8 +303,7 @@ def _write_pipelined(chunks: Iterator[list], writer: "_Writer") -> None:
                     if plan is None:
                         return
                     if not failure:
-                        with transaction.atomic():
-                            writer.apply(plan)
+                        writer.write_prepared(plan)
                         reset_queries()
                 except BaseException as exc:
                     failure.append(exc)  # the rest is drained unwritten; the batch fails
@@ -321,7 +343,11 @@ def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
 
 
 def _finish(
-    batch: ImportBatch, status: str, message: str, key_kinds: Counter | None = None
+    batch: ImportBatch,
+    status: str,
+    message: str,
+    key_kinds: Counter | None = None,
+    run: datetime | None = None,
 ) -> None:
     fields = {"status": status, "finished_at": timezone.now(), "message": message[:10000]}
     if key_kinds:
@@ -333,7 +359,10 @@ def _finish(
             fields["message"] = "\n".join(filter(None, [note, fields["message"]]))
     if status == ImportStatus.DONE:
         fields["total_rows"] = F("processed_rows")
-    ImportBatch.objects.filter(id=batch.id).update(**fields)
+    batches = ImportBatch.objects.filter(id=batch.id)
+    if run is not None:  # only the run that holds the batch finishes it
+        batches = batches.filter(status=ImportStatus.RUNNING, started_at=run)
+    batches.update(**fields)
     batch.refresh_from_db()
 
 
@@ -385,25 +414,105 @@ class _Plan:
     revised: list[tuple[Record, Review, dict]] = field(default_factory=list)
     new_positive: list[tuple] = field(default_factory=list)  # (shop_id, key, day, created_at)
     drop_positive: list[str] = field(default_factory=list)
+    parsed: list = field(default_factory=list)  # the chunk itself, to decide it again
+    key_kinds: Counter = field(default_factory=Counter)
+
+
+class LeaseLost(Exception):
+    """A newer run of the batch took it over (this run's worker was taken for dead)."""
+
+
+class _Race(Exception):
+    """A review this chunk changes was changed by someone else since the chunk read it."""
+
+
+def _is_race(exc: Exception) -> bool:
+    if isinstance(exc, IntegrityError | _Race):
+        return True
+    return getattr(exc.__cause__, "pgcode", None) == "40P01"  # deadlock_detected
 
 
 class _Writer:
     """Writes chunks of records for one batch; each chunk is one transaction."""
 
-    def __init__(self, batch: ImportBatch) -> None:
+    def __init__(self, batch: ImportBatch, run: datetime | None = None) -> None:
         self.batch = batch
         self.shop = batch.shop
         self.source = Source.WEBHOOK if batch.source == ImportSource.WEBHOOK else Source.IMPORT
         self.key_kinds: Counter = Counter()
+        # A file run's token and the rows its batch holds: each chunk checks both under the
+        # batch row's lock before it writes (see _hold).
+        self.run = run
+        self.done = batch.processed_rows
+
+    def skip_done(self, parsed: Iterator) -> Iterator:
+        """Resuming: pass over the rows the batch's committed chunks already hold. They are a
+        prefix of the file — chunks commit in order, each with its counts — so the counts and
+        errors stored so far stay right and no row is written twice."""
+        for _done in range(self.done):
+            item = next(parsed, None)
+            if item is None:
+                break
+            if isinstance(item, Record):
+                self.key_kinds[item.key_kind] += 1
+        return parsed
 
     def write(self, parsed: list[Record | Rejection]) -> list[ItemResult]:
-        with transaction.atomic():
-            return self.apply(self.prepare(parsed))
+        return self.write_prepared(self.prepare(parsed))
+
+    def write_prepared(self, plan: _Plan) -> list[ItemResult]:
+        """Write a prepared chunk in one transaction. When a concurrent writer (the same
+        webhook delivered twice, a webhook during a file import) stored or changed one of its
+        reviews after the chunk read them, the unique key refuses the insert (or _hold sees the
+        change): the chunk is decided again and written again, so those rows count as unchanged
+        or updated instead of failing the batch or doubling a change."""
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    results = self.apply(plan)
+            except (DatabaseError, _Race) as exc:
+                if attempt == RACE_ATTEMPTS or not _is_race(exc):
+                    raise
+                logger.info("batch %s: a concurrent write, chunk retried (%s)", self.batch.pk, exc)
+                plan = self.prepare(plan.parsed)
+                continue
+            self.done += len(results)
+            self.key_kinds.update(plan.key_kinds)
+            return results
+        raise AssertionError("unreachable")
+
+    def _hold(self, plan: _Plan) -> None:
+        """Inside the chunk's transaction, before its writes: lock the batch row and check
+        this run still holds the batch at the row count it expects (a run taken for dead and
+        replaced must not write on), and lock the reviews the chunk changes, checking nobody
+        changed them since they were read."""
+        if self.run is not None:
+            held = ImportBatch.objects.select_for_update().filter(
+                id=self.batch.id,
+                status=ImportStatus.RUNNING,
+                started_at=self.run,
+                processed_rows=self.done,
+            )
+            if not list(held.values_list("id", flat=True)):
+                raise LeaseLost(self.batch.pk)
+        seen = {
+            review.pk: (review.updated_at, review.version)
+            for _rec, review, _diff in plan.changed + plan.revised
+        }
+        if seen:
+            rows = (
+                Review.objects.select_for_update()
+                .filter(id__in=list(seen))
+                .order_by("id")
+                .values_list("id", "updated_at", "version")
+            )
+            if {pk: (updated, version) for pk, updated, version in rows} != seen:
+                raise _Race()
 
     def prepare(self, parsed: list[Record | Rejection]) -> _Plan:
         """Decide what each record does and classify what needs it (reads only)."""
         shop, now = self.shop, timezone.now()
-        plan = _Plan(now=now)
+        plan = _Plan(now=now, parsed=parsed)
         records: dict[str, Record] = {}
         for item in parsed:
             if isinstance(item, Rejection):
@@ -423,7 +532,7 @@ class _Writer:
                     for c, r in item.errors
                 ]
                 continue
-            self.key_kinds[item.key_kind] += 1
+            plan.key_kinds[item.key_kind] += 1
             earlier = records.pop(item.key, None)
             if earlier is not None:
                 # The same review twice in one chunk: the later row wins, as it would across
@@ -476,6 +585,7 @@ class _Writer:
 
     def apply(self, plan: _Plan) -> list[ItemResult]:
         """Write a prepared chunk: call inside a transaction."""
+        self._hold(plan)
         shop, now, results = self.shop, plan.now, plan.results
         buyers = self._buyers(
             [rec for rec, _rev in plan.new_reviews]

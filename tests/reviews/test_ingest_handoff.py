@@ -215,9 +215,17 @@ class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
         self.assertEqual(plan.call_count, 3)
         self.assertFalse(Review.objects.filter(handoff_pending_at__isnull=False).exists())
 
-    def test_the_sweep_restarts_an_import_whose_worker_died(self):
+    def test_the_sweep_requeues_an_import_whose_worker_died(self):
+        """A running batch is alive while its worker holds the run lease (an advisory lock on
+        the worker's connection); once nobody holds it, the sweep re-queues the batch with its
+        counts and errors, and the next run resumes after them."""
+        import psycopg2
+        from django.db import connection
+
         from reviews.models import ImportRowError
 
+        if connection.vendor != "postgresql":
+            self.skipTest("the run lease is a PostgreSQL advisory lock")
         batch = ImportBatch.objects.create(
             shop=self.shop, source=ImportSource.FILE, platform="taobao", path="imports/a.csv"
         )
@@ -225,14 +233,34 @@ class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
             status="running", processed_rows=500, rejected=1
         )
         ImportRowError.objects.create(batch=batch, row=3, reason="x")
+        params = connection.get_connection_params()
+        worker = psycopg2.connect(**params)  # the worker's own connection, holding the lease
+        self.addCleanup(worker.close)
+        with worker.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [handoff.IMPORT_LEASE, batch.pk])
         with (
             mock.patch.object(handoff, "enqueue_import") as enqueue,
             self.captureOnCommitCallbacks(execute=True),
         ):
-            handoff.handoff_sweep(now=timezone.now() + timedelta(minutes=10))  # still alive
-            enqueue.assert_not_called()
-            handoff.handoff_sweep(now=timezone.now() + timedelta(minutes=40))
+            handoff.handoff_sweep(now=timezone.now() + timedelta(hours=2))  # slow, but alive
+        enqueue.assert_not_called()
+        worker.close()  # the worker dies: PostgreSQL drops its lock (as its backend exits)
+        for _ in range(100):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                    " AND classid = %s AND objid = %s",
+                    [handoff.IMPORT_LEASE, batch.pk],
+                )
+                if not cursor.fetchone()[0]:
+                    break
+            time.sleep(0.05)
+        with (
+            mock.patch.object(handoff, "enqueue_import") as enqueue,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            handoff.handoff_sweep()
         enqueue.assert_called_once_with(batch.pk)
         batch.refresh_from_db()
-        self.assertEqual((batch.status, batch.processed_rows, batch.rejected), ("pending", 0, 0))
-        self.assertFalse(batch.errors.exists())
+        self.assertEqual((batch.status, batch.processed_rows, batch.rejected), ("pending", 500, 1))
+        self.assertEqual(batch.errors.count(), 1)
