@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Remembers the caller's address for the audit lines written while serving the request.
+    "reviews.audit.ClientIPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -124,7 +126,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "reviews.security.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "reviews.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "reviews.audit.client_ip"
 # Every successful login is already in the session table; axes keeps only the failures.
 AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"

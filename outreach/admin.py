@@ -1,10 +1,14 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from reviews.admin import AuditedAdmin
+from reviews.privacy import mask_phones
 
 from .models import ContactAttempt, Message, PlannedContact, Playbook
 
 
 @admin.register(Playbook)
-class PlaybookAdmin(admin.ModelAdmin):
+class PlaybookAdmin(AuditedAdmin):
     list_display = ["shop", "quiet_start", "quiet_end", "max_calls_per_day", "max_messages_per_day"]
 
 
@@ -20,11 +24,15 @@ class PlannedContactAdmin(admin.ModelAdmin):
 class MessageAdmin(admin.ModelAdmin):
     """The database outbox: every message to a buyer, its state and its last error."""
 
-    list_display = ["id", "shop", "channel", "to", "kind", "state", "attempts", "sent_at"]
+    list_display = ["id", "shop", "channel", "masked_to", "kind", "state", "attempts", "sent_at"]
     list_filter = ["state", "channel", "kind", "shop"]
     search_fields = ["to", "idempotency_key", "provider_id"]
     raw_id_fields = ["review", "buyer", "planned_contact"]
     readonly_fields = ["idempotency_key", "provider_id", "last_error", "sent_at", "claimed_at"]
+
+    @admin.display(description=_("recipient"))
+    def masked_to(self, message: Message) -> str:
+        return mask_phones(message.to)  # personal data stays masked in lists
 
 
 @admin.register(ContactAttempt)

@@ -19,7 +19,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import AuditLog, Buyer, EventKind, Membership, Review, ReviewEvent, Role, Status
+from reviews.models import Buyer, EventKind, Membership, Review, ReviewEvent, Role, Status
+from reviews.services import audit_record
 
 from . import guardrails, platforms
 from .guardrails import GuardrailError
@@ -469,7 +470,7 @@ def buyer_set_do_not_contact(*, buyer: Buyer, user) -> int:
             cancelled += 1
     for review in buyer.reviews.all():
         _event(review, EventKind.NOTE, "buyer asked not to be contacted", actor=user)
-    AuditLog.objects.create(
+    audit_record(
         actor=user, shop=buyer.shop, action="buyer_do_not_contact", target=f"buyer:{buyer.id}"
     )
     return cancelled
@@ -512,12 +513,13 @@ def compensation_decide(*, attempt: ContactAttempt, user, approve: bool) -> Cont
         )
     attempt.refresh_from_db()
     _event(attempt.review, EventKind.NOTE, f"compensation {state}", actor=user, approval=state)
-    AuditLog.objects.create(
+    audit_record(
         actor=user,
         shop=attempt.review.shop,
         action=f"compensation_{state}",
-        target=f"attempt:{attempt.pk}",
-        data={"amount": str(attempt.compensation_amount or "")},
+        target=f"review:{attempt.review_id}",
+        attempt=attempt.pk,
+        amount=str(attempt.compensation_amount or ""),
     )
     return attempt
 
@@ -724,6 +726,14 @@ def plannedcontact_reassign(*, planned_contact: PlannedContact, to, by) -> Plann
         EventKind.ASSIGNED,
         f"{planned_contact.kind} re-assigned to {to}",
         actor=by,
+        planned_contact=planned_contact.id,
+        to=to.id,
+    )
+    audit_record(
+        actor=by,
+        shop=planned_contact.shop,
+        action="followup_reassigned",
+        target=f"review:{planned_contact.review_id}",
         planned_contact=planned_contact.id,
         to=to.id,
     )
@@ -1143,7 +1153,7 @@ def reply_decide(*, reply: Reply, user, approve: bool, note: str = "") -> Reply:
         raise GuardrailError("not_pending", _("This reply is no longer waiting for approval."))
     reply.refresh_from_db()
     _reply_event(reply.review, state, user, note=note[:200])
-    AuditLog.objects.create(
+    audit_record(
         actor=user, shop=reply.shop, action=f"reply_{state}", target=f"review:{reply.review_id}"
     )
     return reply

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from . import services
+from .audit import client_ip
 from .models import (
     AuditLog,
     Buyer,
@@ -13,20 +15,61 @@ from .models import (
 )
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """Shop settings edited here leave a line in that shop's audit log (the admin's own
+    history is neither append-only nor visible to the shop's managers). `audit_shop` says
+    which shop an object belongs to."""
+
+    def audit_shop(self, obj) -> Shop | None:
+        return obj.shop
+
+    def _audit(self, request, obj, action: str, changes) -> None:
+        services.audit_record(
+            actor=request.user,
+            action=action,
+            shop=self.audit_shop(obj),
+            target=f"{obj._meta.model_name}:{obj.pk}",
+            ip=client_ip(request),
+            object=str(obj),
+            changes=changes,
+        )
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        self._audit(request, obj, "settings_added", message)
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        self._audit(request, obj, "settings_changed", message)
+        return entry
+
+    def log_deletions(self, request, queryset):
+        # Called before the deletion, while the objects still name their shop.
+        for obj in queryset:
+            self._audit(request, obj, "settings_deleted", [])
+        return super().log_deletions(request, queryset)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
 
 
 @admin.register(Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(AuditedAdmin):
     list_display = ["name", "slug", "platform", "timezone", "high_value_threshold"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    # The secret changes only by the manager's audited rotation (shop_webhook_rotate).
+    exclude = ["webhook_secret"]
+
+    def audit_shop(self, obj) -> Shop | None:
+        return obj
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ["user", "shop", "role", "on_duty", "capacity"]
     list_filter = ["shop", "role", "on_duty"]
 

@@ -19,10 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from . import services
 from .access import get_import_batch_for_user, get_shop_for_user, shops_for
+from .audit import client_ip
 from .ingest.readers import UnreadableFile
 from .ingest.service import batch_create, batch_enqueue, inspect_file, shop_webhook_secret_rotate
 from .models import ImportBatch, ImportSource, Platform, Role, Shop
+from .privacy import mask_phones
 
 IMPORT_ROLES = (Role.LEAD, Role.MANAGER)
 ERRORS_SHOWN = 100
@@ -172,6 +175,14 @@ class _Echo:
 @require_GET
 def import_batch_errors(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     batch = get_import_batch_for_user(request, pk, *IMPORT_ROLES)
+    # The raw rows are buyers' data: the export is audited, their phone numbers masked.
+    services.audit_record(
+        actor=request.user,
+        action="import_errors_exported",
+        shop=batch.shop,
+        target=f"import:{batch.pk}",
+        ip=client_ip(request),
+    )
     writer = csv.writer(_Echo())
 
     def rows() -> Iterator[str]:
@@ -183,7 +194,7 @@ def import_batch_errors(request: HttpRequest, pk: int) -> StreamingHttpResponse:
                     error.row,
                     neutralise(error.column),
                     neutralise(error.reason),
-                    neutralise(error.raw),
+                    neutralise(mask_phones(error.raw)),
                 ]
             )
 
@@ -212,6 +223,6 @@ def shop_webhook(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def shop_webhook_rotate(request: HttpRequest, slug: str) -> HttpResponse:
     shop = get_shop_for_user(request, slug, Role.MANAGER)
-    shop_webhook_secret_rotate(shop=shop, actor=request.user, ip=request.META.get("REMOTE_ADDR"))
+    shop_webhook_secret_rotate(shop=shop, actor=request.user, ip=client_ip(request))
     messages.success(request, _("A new webhook secret was generated; the old one no longer works."))
     return redirect("shop_webhook", slug=shop.slug)

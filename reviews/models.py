@@ -477,6 +477,24 @@ class ClassifierModel(models.Model):
         return self.version
 
 
+class AppendOnlyError(Exception):
+    """The audit log is written once and never changed or deleted."""
+
+
+class AuditLogQuerySet(models.QuerySet):
+    def for_manager(self, user) -> "AuditLogQuerySet":
+        """The lines of the shops `user` manages (a shop's audit trail is its managers')."""
+        return self.filter(shop__in=Shop.objects.for_user(user, Role.MANAGER))
+
+    # Append-only through the ORM too. Django's own cascades (a deleted user or shop leaves
+    # its lines with a NULL actor/shop) go through the base manager, not through these.
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit log lines cannot be changed")
+
+    def delete(self):
+        raise AppendOnlyError("audit log lines cannot be deleted")
+
+
 class AuditLog(models.Model):
     """Append-only record of sensitive actions: who, what, when, from where."""
 
@@ -488,12 +506,22 @@ class AuditLog(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AuditLogQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["shop", "created_at"], name="audit_shop_time")]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("audit log lines cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit log lines cannot be deleted")
 
 
 class Heartbeat(models.Model):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from . import reports, services
 from .access import shops_for
+from .audit import client_ip
 from .import_views import neutralise
 from .models import Cause, Review, Role, Severity, Shop, Status, SubCause
 
@@ -295,7 +296,7 @@ def chart_data(query: ReportQuery, report: reports.Report) -> dict:
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request)
 
 
 @login_required

@@ -1,29 +1,13 @@
-"""Login throttling (django-axes) and the client address every audit line records."""
+"""Login throttling (django-axes)."""
 
-import ipaddress
 import math
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address. Behind our TLS proxy REMOTE_ADDR is the proxy itself, so the
-    address the proxy appended last to X-Forwarded-For is used (earlier entries are whatever
-    the client claimed and are never trusted)."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        if forwarded:
-            try:
-                return str(ipaddress.ip_address(forwarded))
-            except ValueError:
-                pass
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):

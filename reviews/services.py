@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import classifier
+from .audit import current_client_ip
+from .privacy import mask_phones
 from .models import (
     CLASSIFICATION_FIELDS,
     SUBCAUSES_BY_CAUSE,
@@ -31,10 +33,28 @@ def heartbeat_record(*, name: str) -> None:
 def audit_record(
     *, actor, action: str, shop=None, target: str = "", ip: str | None = None, **data
 ) -> AuditLog:
-    """Append one line to the audit log (who, what, when, from where)."""
+    """Append one line to the audit log (who, what, when, from where). Without an explicit
+    `ip`, the address of the request being served (reviews.audit.ClientIPMiddleware). Phone
+    numbers are masked on the way in: the log is append-only, so it must never hold personal
+    data that a buyer's erasure would have to remove."""
     return AuditLog.objects.create(
-        actor=actor, shop=shop, action=action, target=target[:100], ip=ip or None, data=data
+        actor=actor,
+        shop=shop,
+        action=action,
+        target=mask_phones(target)[:100],
+        ip=ip or current_client_ip(),
+        data=_masked(data),
     )
+
+
+def _masked(value):
+    if isinstance(value, str):
+        return mask_phones(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    return value
 
 
 def buyer_reveal_phone(*, review: Review, user, ip: str | None) -> str:

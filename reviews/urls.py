@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, import_views, report_views, views
+from . import api, audit_views, import_views, report_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("board/reassign-followup/", views.board_reassign_followup, name="board_reassign_followup"),
     path("reports/", report_views.reports_page, name="reports"),
     path("reports/reviews/", report_views.reports_reviews, name="reports_reviews"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
     # Ingestion (issue 3).
     path("imports/", import_views.imports, name="imports"),
     path("imports/<int:pk>/", import_views.import_batch, name="import_batch"),

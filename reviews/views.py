@@ -17,6 +17,7 @@ from outreach.work import board_outreach_context, review_work_context
 
 from . import assignment, services
 from .access import get_review_for_user, shops_for
+from .audit import client_ip
 from .models import (
     SUBCAUSES_BY_CAUSE,
     Cause,
@@ -86,7 +87,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request)
 
 
 @login_required

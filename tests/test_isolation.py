@@ -65,6 +65,7 @@ SCOPED = {
     "board_reassign_followup": (None, {"lead"}),
     "reports": (None, {"manager"}),
     "reports_reviews": (None, {"manager"}),
+    "audit_log": (None, {"manager"}),
     "review_detail": (lambda t: {"pk": t.make_review(t.shop).pk}, {"agent", "lead", "manager"}),
     "review_reveal_phone": (
         lambda t: {"pk": t.make_review(t.shop).pk},

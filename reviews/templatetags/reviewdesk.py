@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from .. import privacy
+
 register = template.Library()
 
 
@@ -92,3 +94,9 @@ def _label(choices, value) -> str:
         return str(choices(value).label)
     except ValueError:
         return str(value or "—")
+
+
+@register.filter
+def mask_phones(text: str) -> str:
+    """Phone numbers a buyer wrote into their text, masked for lists (reviews.privacy)."""
+    return privacy.mask_phones(text)
