@@ -13,3 +13,6 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("outreach.urls")),
 ]
+
+# Works without the database (it may be what failed): config/errors.py.
+handler500 = "config.errors.server_error"

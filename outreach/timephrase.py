@@ -5,7 +5,7 @@ with a hint.  Pure functions: no ORM, no clock of their own (`now` is passed in)
 """
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,9 @@ class TimePhraseError(ValueError):
         self.code = code
         self.message = message
 
+
+# A follow-up further ahead than this is a typo (2062 for 2026), not an agreement.
+MAX_AHEAD = timedelta(days=90)
 
 HINT = _('Give an exact clock time, e.g. "今晚 20:15", "明早 11:30" or "周六 10:00".')
 
@@ -50,17 +53,22 @@ _CLOCK = re.compile(
 
 
 def _cn_number(text: str) -> int:
+    """'8', '十', '十二', '二十三', '一五' -> int; TimePhraseError for what is no number
+    ('十十', '二十十')."""
     if text.isdigit():
         return int(text)
     if text == "十":
         return 10
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
-    value = 0
-    for char in text:
-        value = value * 10 + _CN_DIGITS[char]
-    return value
+    try:
+        if "十" in text:
+            tens, _, units = text.partition("十")
+            return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
+        value = 0
+        for char in text:
+            value = value * 10 + _CN_DIGITS[char]
+        return value
+    except KeyError:
+        raise TimePhraseError("invalid", HINT) from None
 
 
 def _refuse_vague() -> TimePhraseError:
@@ -79,13 +87,31 @@ def parse_time_phrase(phrase: str, *, now: datetime, tz: ZoneInfo) -> datetime:
             naive = datetime.fromisoformat(text.replace(" ", "T"))
         except ValueError:
             raise TimePhraseError("invalid", HINT) from None
+        if abs(naive.date() - local_now.date()) > MAX_AHEAD:
+            # Compared as dates first: year 9999 in a zone west of UTC overflows as a moment.
+            if naive.date() < local_now.date():
+                raise TimePhraseError("past", _past())
+            raise TimePhraseError("too_far", _too_far())
         result = naive.replace(tzinfo=tz)
     else:
         result = _parse_chinese(text.replace(" ", ""), local_now, tz)
 
+    # A wall time that does not exist (skipped by a daylight-saving change) becomes the moment
+    # it names, e.g. 02:30 -> 03:30 on the spring-forward day.
+    result = result.astimezone(UTC).astimezone(tz)
     if result <= now:
-        raise TimePhraseError("past", _("That time has already passed; give a time in the future."))
+        raise TimePhraseError("past", _past())
+    if result - now > MAX_AHEAD:
+        raise TimePhraseError("too_far", _too_far())
     return result
+
+
+def _past():
+    return _("That time has already passed; give a time in the future.")
+
+
+def _too_far():
+    return _("That is more than %(days)s days ahead; check the date.") % {"days": MAX_AHEAD.days}
 
 
 def _parse_chinese(text: str, local_now: datetime, tz: ZoneInfo) -> datetime:
@@ -142,5 +168,5 @@ def _parse_chinese(text: str, local_now: datetime, tz: ZoneInfo) -> datetime:
 
     result = datetime.combine(day, time(hour, minute), tzinfo=tz)
     if not explicit_day and result <= local_now:
-        raise TimePhraseError("past", _("That time has already passed; give a time in the future."))
+        raise TimePhraseError("past", _past())
     return result

@@ -23,11 +23,79 @@ XLSX_MAX_RATIO = 200
 XLSX_RATIO_FLOOR = 10 * 1024 * 1024
 
 SNIFF_BYTES = 64 * 1024
-csv.field_size_limit(1024 * 1024)
+# A CSV line (a row, or one line of a multi-line quoted cell) is read at most this many
+# characters at a time: a longer one is skipped to its end and reported, never held whole, so
+# a file that is one enormous line costs no more memory than this.
+MAX_LINE_CHARS = 1024 * 1024
+csv.field_size_limit(MAX_LINE_CHARS)
+# Real exports have a few dozen columns; thousands mean the file is not an export (and every
+# row would cost that many cells).
+MAX_COLUMNS = 1000
 
 
 class UnreadableFile(Exception):
     """The file cannot be imported at all: one clear message, nothing changed."""
+
+
+class DamagedFile(UnreadableFile):
+    """The file cannot be read past some row: the rows before it were imported."""
+
+
+@dataclass
+class BrokenRow:
+    """A row that could not even be split into cells: rejected on its own with `reason`."""
+
+    reason: str
+    raw: str = ""
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+class _Lines:
+    """The file's lines for csv.reader, each at most MAX_LINE_CHARS long. An overlong line is
+    skipped to its end without being held in memory and reported by raising _LineTooLong,
+    after which csv.reader goes on with the next line. (A class, not a generator: a generator
+    that raised is finished.)"""
+
+    def __init__(self, fh) -> None:
+        self.fh = fh
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = self.fh.readline(MAX_LINE_CHARS)
+        if not line:
+            raise StopIteration
+        if len(line) >= MAX_LINE_CHARS and line[-1] not in "\r\n":
+            start = line[:200]
+            while (rest := self.fh.readline(MAX_LINE_CHARS)) and rest[-1] not in "\r\n":
+                pass
+            raise _LineTooLong(start)
+        return line
+
+
+def _line_too_long_message() -> str:
+    return _("The row is longer than %(n)s characters and was skipped.") % {
+        "n": f"{MAX_LINE_CHARS:,}"
+    }
+
+
+def _check_width(header: list) -> list:
+    """Trailing empty header cells dropped (spreadsheets pad rows); too many columns refused."""
+    header = list(header)
+    while header and header[-1] in (None, ""):
+        header.pop()
+    if len(header) > MAX_COLUMNS:
+        raise UnreadableFile(
+            _(
+                "The file has %(n)s columns; at most %(max)s are accepted. A review export has a few dozen: check that this is the right file."
+            )
+            % {"n": f"{len(header):,}", "max": f"{MAX_COLUMNS:,}"}
+        )
+    return header
 
 
 @dataclass
@@ -47,13 +115,23 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            # The sample may end inside a character: decode incrementally, not final.
-            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-        except UnicodeDecodeError:
-            continue
-        return encoding
+    # The sample may end inside a character: decode incrementally, not final.
+    as_utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(sample, final=False)
+    bad_utf8 = as_utf8.count("\ufffd")
+    if not bad_utf8:
+        return "utf-8"
+    # GB18030 decodes almost any bytes, UTF-8 too: a UTF-8 export with a row or two pasted in
+    # from a GBK file stays UTF-8 (those rows are rejected one by one), whereas GBK text read
+    # as UTF-8 fails on nearly every Chinese character.
+    decoded = sum(1 for char in as_utf8 if ord(char) > 127) - bad_utf8
+    if decoded >= bad_utf8:
+        return "utf-8"
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "gb18030"
     # Neither decodes cleanly: take the one with fewer bad bytes if they are rare (the rows
     # holding them are rejected one by one); otherwise the encoding is beyond recovery.
     best = min(
@@ -99,26 +177,50 @@ def open_sheet(path: str | Path) -> Sheet:
 
 def _open_csv(path: Path, sample: bytes) -> Sheet:
     encoding = detect_encoding(sample)
-    if "\x00" in sample.decode(encoding, errors="replace") and encoding != "utf-16":
+    # Binary data (or UTF-16 without its BOM) is full of NULs; a stray one in a cell is not.
+    text = sample.decode(encoding, errors="replace")
+    if text.count("\x00") > max(2, len(text) // 100) and encoding != "utf-16":
         raise UnreadableFile(_("This is not a CSV or XLSX file."))
     # errors="replace": a single bad byte further down must not abort the good rows; a row
     # containing U+FFFD is rejected on its own with a clear reason (see records.py).
     fh = path.open("r", encoding=encoding, errors="replace", newline="")
-    first_line = fh.readline()
-    fh.seek(0)
-    delimiter = max(",\t;", key=first_line.count)
-    reader = csv.reader(fh, delimiter=delimiter)
-    header = next(reader, None)
-    if not header or not any(cell.strip() for cell in header):
+    try:
+        first_line = fh.readline(MAX_LINE_CHARS)
+        fh.seek(0)
+        delimiter = max(",\t;", key=first_line.count)
+        reader = csv.reader(_Lines(fh), delimiter=delimiter)
+        try:
+            header = next(reader, None)
+        except (_LineTooLong, csv.Error):
+            raise UnreadableFile(
+                _(
+                    "The first line (the column names) is longer than %(n)s characters: this is not a review export."
+                )
+                % {"n": f"{MAX_LINE_CHARS:,}"}
+            ) from None
+        if not header or not any(cell.strip() for cell in header):
+            raise UnreadableFile(_("The file is empty."))
+        header = _check_width(header)
+    except BaseException:
         fh.close()
-        raise UnreadableFile(_("The file is empty."))
+        raise
     estimated = _count_lines(path) - 1
 
-    def rows() -> Iterator[tuple[int, list]]:
+    def rows() -> Iterator[tuple[int, list | BrokenRow]]:
         # Row numbers as a spreadsheet shows them: the header is row 1. line_num would count
         # physical lines (a quoted cell may span several).
         number = 1
-        for cells in reader:
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except _LineTooLong as exc:
+                cells = BrokenRow(_line_too_long_message(), str(exc))
+            except csv.Error as exc:
+                cells = BrokenRow(
+                    _("The row could not be read as CSV (%(error)s).") % {"error": exc}
+                )
             number += 1
             yield number, cells
 
@@ -140,7 +242,7 @@ def check_archive(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except zipfile.BadZipFile as exc:
+    except Exception as exc:  # BadZipFile, and OSError/ValueError/EOFError for worse damage
         raise UnreadableFile(_("This is not a CSV or XLSX file (damaged archive).")) from exc
     if len(members) > XLSX_MAX_MEMBERS:
         raise UnreadableFile(
@@ -165,22 +267,41 @@ def _open_xlsx(path: Path) -> Sheet:
     check_archive(path)
     import openpyxl
 
+    workbook = None
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        values = sheet.iter_rows(values_only=True)
+        header = next(values, None)
+        estimated = max((sheet.max_row or 0) - 1, 0)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        if workbook is not None:
+            workbook.close()
         raise UnreadableFile(
             _("The XLSX file could not be read: %(error)s") % {"error": str(exc)[:200]}
         ) from exc
-    sheet = workbook.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    header = next(values, None)
     if not header or not any(cell not in (None, "") for cell in header):
         workbook.close()
         raise UnreadableFile(_("The file is empty."))
-    estimated = max((sheet.max_row or 0) - 1, 0)
+    try:
+        header = _check_width(header)
+    except UnreadableFile:
+        workbook.close()
+        raise
 
     def rows() -> Iterator[tuple[int, list]]:
-        for number, cells in enumerate(values, start=2):
+        number = 1
+        while True:
+            try:
+                cells = next(values)
+            except StopIteration:
+                return
+            except Exception as exc:  # damaged XML further down: nothing after it is readable
+                raise DamagedFile(
+                    _("The XLSX file is damaged from row %(row)s on: %(error)s")
+                    % {"row": number + 1, "error": str(exc)[:200]}
+                ) from exc
+            number += 1
             yield number, list(cells)
 
     header_text = ["" if cell is None else str(cell) for cell in header]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ..models import KeyKind
 from . import values
 from .headers import DSR_FIELDS, HeaderMap
+from .readers import BrokenRow
 
 LIMITS = {"review_id": 100, "order_id": 100, "buyer_nick": 100, "sku": 100}
 TRUNCATE = {"product_name": 255, "courier": 50, "tracking_no": 64, "buyer_phone": 32}
@@ -100,7 +101,7 @@ def build_record(
 
     for name in TEXT_FIELDS:
         text = values.clean_text(items.get(name))
-        if "\ufffd" in text:
+        if "\ufffd" in text or not values.encodable(text):
             errors.append(
                 (names.get(name, name), _("Contains characters that could not be decoded."))
             )
@@ -186,6 +187,8 @@ def record_from_cells(
     number: int, cells: list, header: HeaderMap, tz: zoneinfo.ZoneInfo, *, month_first: bool
 ) -> Record | Rejection | None:
     """A file row; None for a blank row (skipped, not counted)."""
+    if isinstance(cells, BrokenRow):
+        return Rejection(number, [("", cells.reason)], cells.raw[:480])
     items = {}
     for index, name in header.columns.items():
         if index < len(cells):

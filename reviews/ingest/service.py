@@ -228,7 +228,14 @@ def _run(batch_id: int) -> ImportBatch | None:
 
 
 def items_import(*, shop: Shop, items: list, user=None) -> tuple[ImportBatch, list[ItemResult]]:
-    """The webhook's JSON items (generic field names), as one batch; results per item."""
+    """The webhook's JSON items (generic field names), as one batch; results per item. One
+    transaction: a call cut off half-way (the database connection lost) leaves nothing, not
+    even a batch stuck "running", and the sender's retry starts clean."""
+    with transaction.atomic():
+        return _items_import(shop=shop, items=items, user=user)
+
+
+def _items_import(*, shop: Shop, items: list, user) -> tuple[ImportBatch, list[ItemResult]]:
     batch = batch_create(shop=shop, source=ImportSource.WEBHOOK, user=user)
     ImportBatch.objects.filter(id=batch.id).update(
         status=ImportStatus.RUNNING, started_at=timezone.now(), total_rows=len(items)

@@ -103,15 +103,30 @@ _ZONES = {
 }
 
 
+# The longest format above written out is ~30 characters; anything much longer is not a time
+# (and the zone-suffix search would cost quadratic time on a long run of spaces).
+MAX_DATETIME_CHARS = 64
+
+
 def parse_datetime(value, tz: zoneinfo.ZoneInfo, *, month_first: bool = False) -> datetime:
     """A time as exports write it; a time without zone is in the shop's zone `tz`."""
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=tz)
+        parsed = value if value.tzinfo else value.replace(tzinfo=tz)
+        if not 2000 <= parsed.year <= 2100:
+            raise ValueError(_("“%(value)s” is out of range.") % {"value": value})
+        return parsed
     if isinstance(value, date):
+        if not 2000 <= value.year <= 2100:
+            raise ValueError(_("“%(value)s” is out of range.") % {"value": value})
         return datetime.combine(value, time(0), tzinfo=tz)
     text = str(value).strip()
     if not text:
         raise ValueError(_("The time is missing."))
+    if len(text) > MAX_DATETIME_CHARS:
+        raise ValueError(
+            _("“%(value)s” is not a date and time (e.g. 2024-11-12 10:31:07).")
+            % {"value": text[:40]}
+        )
     try:
         # The common case ("2024-11-12 10:31:07", ISO 8601 with or without offset) is fast.
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
@@ -173,6 +188,22 @@ def parse_score(value) -> float:
     if not 0 <= score <= 5:
         raise ValueError(_("“%(value)s” is not a score from 1 to 5.") % {"value": str(value)[:40]})
     return score
+
+
+def encodable(text: str) -> bool:
+    """False for text holding lone surrogates (JSON's "\\ud800"), which no database or
+    encoder accepts: the row is rejected like one with undecodable bytes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def storable(text: str) -> str:
+    """Text fit for any database column: no NUL (PostgreSQL refuses it), lone surrogates
+    replaced. For what is shown back about a rejected row (its reason and raw data)."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 def clean_text(value) -> str:
