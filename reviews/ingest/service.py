@@ -37,9 +37,9 @@ from ..models import (
     Source,
     Status,
 )
-from . import copy, handoff
+from . import copy, handoff, values
 from .headers import REQUIRED, HeaderMap, accepted_names, map_headers, unknown_header_message
-from .readers import Sheet, UnreadableFile, open_sheet
+from .readers import DamagedFile, Sheet, UnreadableFile, open_sheet
 from .records import Record, Rejection, build_record, record_from_cells
 
 logger = logging.getLogger(__name__)
@@ -207,6 +207,11 @@ def _run(batch_id: int) -> ImportBatch | None:
     except LeaseLost:
         logger.warning("import batch %s is run by a newer run; this one stops", batch.id)
         return None
+    except DamagedFile as exc:
+        # Damage found part way (an XLSX's XML): the rows before it are stored and counted;
+        # the batch fails saying where and why, not with a stack trace.
+        _finish(batch, ImportStatus.FAILED, str(exc), run=run)
+        return batch
     except Exception as exc:
         logger.exception("import batch %s failed", batch.id)
         _finish(
@@ -526,15 +531,18 @@ class _Writer:
                 plan.results[item.number] = ItemResult(
                     item.number,
                     REJECTED,
-                    errors=[{"field": c, "reason": r} for c, r in item.errors],
+                    errors=[
+                        {"field": values.storable(c), "reason": values.storable(r)}
+                        for c, r in item.errors
+                    ],
                 )
                 plan.errors += [
                     ImportRowError(
                         batch=self.batch,
                         row=item.number,
-                        column=c[:100],
-                        reason=r[:300],
-                        raw=item.raw,
+                        column=values.storable(c)[:100],
+                        reason=values.storable(r)[:300],
+                        raw=values.storable(item.raw)[:500],
                     )
                     for c, r in item.errors
                 ]
