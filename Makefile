@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test bench smoke lint messages install install-test clean
+.PHONY: run test bench load smoke lint messages install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +12,10 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-load: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[load]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
@@ -36,11 +40,16 @@ test: install-test
 ## smoke: the suite's fast part on the embedded defaults (SQLite, filesystem broker)
 smoke: install-test
 	env -u DATABASE_URL -u REDIS_URL REVIEWDESK_VAR_DIR="$(CURDIR)/var/smoke" \
-		$(BIN)/python -m pytest -m "not browser" -q tests/test_smoke.py tests/reviews/test_pages.py tests/test_celery_worker.py
+		$(BIN)/python -m pytest -m "not browser" -q tests/test_smoke.py tests/reviews/test_pages.py tests/test_celery_worker.py \
+		tests/reviews/test_rollups.py tests/reviews/test_reports.py tests/reviews/test_spikes.py
 
 ## bench: the project's benchmarks against DATABASE_URL / REDIS_URL; writes var/bench.json
 bench: install-test
 	$(BIN)/python -m bench
+
+## load: 50 agents against gunicorn + worker + beat for 5 minutes (docs/load.md); never in make test
+load: install $(VENV)/.installed-load
+	$(BIN)/python -m loadtest.run
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -1,0 +1,44 @@
+"""Data for the load test: the `load` shop with 100,000 reviews and 50 agents (made once).
+
+Run with the load run's DATABASE_URL (`python -m loadtest.prepare`, or `make load` does it).
+The reviews come from bench.common.bench_shop, so the load test and `make bench` see the same
+kind of shop: a third of the reviews open, most of them assigned, one follow-up planned per
+open assigned review.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.bench_settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench.common import BENCH_PASSWORD, bench_shop
+    from reviews.models import OPEN_STATUSES, Review
+
+    from .scenario import AGENTS, PASSWORD, REVIEWS, SHOP
+
+    assert PASSWORD == BENCH_PASSWORD, "scenario.PASSWORD must match the bench users' password"
+    started = time.perf_counter()
+    call_command("migrate", "--noinput", verbosity=0)
+    shop, agents = bench_shop(SHOP, REVIEWS, agents=AGENTS)
+    stored = Review.objects.filter(shop=shop).count()
+    mine = Review.objects.filter(shop=shop, assigned_to=agents[0], status__in=OPEN_STATUSES)
+    print(
+        f"shop {shop.slug}: {stored} reviews, {len(agents)} agents "
+        f"({mine.count()} open reviews each, about) in {time.perf_counter() - started:.0f}s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
