@@ -95,6 +95,20 @@ class Services:
         wait_for(lambda: "ready." in log.read_text(), 60, message=f"worker {name}")
         return process
 
+    def dispatcher(self, name: str = "dispatcher") -> subprocess.Popen:
+        """The outreach dispatcher (manage.py outreach_dispatch), polling every 0.3 s."""
+        log = self.logdir / f"{name}.log"
+        process = subprocess.Popen(
+            [str(BIN / "python"), "manage.py", "outreach_dispatch", "--interval", "0.3"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
     def kill(self, process: subprocess.Popen) -> None:
         """SIGKILL the whole worker: main process and pool children, nothing runs after."""
         if process.poll() is None:
