@@ -40,7 +40,8 @@ test: install-test
 ## smoke: the suite's fast part on the embedded defaults (SQLite, filesystem broker)
 smoke: install-test
 	env -u DATABASE_URL -u REDIS_URL REVIEWDESK_VAR_DIR="$(CURDIR)/var/smoke" \
-		$(BIN)/python -m pytest -m "not browser" -q tests/test_smoke.py tests/reviews/test_pages.py tests/test_celery_worker.py
+		$(BIN)/python -m pytest -m "not browser" -q tests/test_smoke.py tests/reviews/test_pages.py tests/test_celery_worker.py \
+		tests/reviews/test_rollups.py tests/reviews/test_reports.py tests/reviews/test_spikes.py
 
 ## bench: the project's benchmarks against DATABASE_URL / REDIS_URL; writes var/bench.json
 bench: install-test

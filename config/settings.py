@@ -236,6 +236,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55.0},
     },
+    # Report roll-ups: stale days rebuilt, then spike alerts opened, updated or ended.
+    "report-rollup": {
+        "task": "reviews.tasks.report_rollup_task",
+        "schedule": 60.0,
+        "options": {"expires": 55.0},
+    },
     # Per-shop classifier retraining when enough new corrections exist.
     "retrain-classifiers": {"task": "reviews.tasks.retrain_classifiers_task", "schedule": 3600.0},
     "outreach-tick": {
@@ -245,6 +251,18 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# E-mail to the shop's own people (spike alerts to managers), never to buyers. The console
+# backend prints them until an SMTP server is configured.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ReviewDesk <reviewdesk@localhost>")
+# Where people open ReviewDesk: links in e-mails are absolute.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Outreach: how messages leave (like EMAIL_BACKEND), the SMS provider, the dispatcher.
 OUTREACH_MESSAGE_BACKEND = env_str(

@@ -11,18 +11,18 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from . import reports, services
+from . import reports, services, spikes
 from .access import shops_for
 from .audit import client_ip
 from .import_views import neutralise
-from .models import Cause, Review, Role, Severity, Shop, Status, SubCause
+from .models import Cause, Review, Role, Severity, Shop, SpikeAlert, Status, SubCause
 
 PRESETS = (7, 30, 90)
 MAX_DAYS = 400
@@ -84,6 +84,13 @@ class Table:
     kinds: list[str]  # per column: text, int, pct, hours
     rows: list[list] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # drill-down per row (root causes)
+    # Period tables: rows with nothing in them are left off the page (a year by day would be
+    # mostly empty days) but kept in the exports, where every period has its row.
+    hide_empty: bool = False
+
+    def _is_empty(self, row: list) -> bool:
+        numbers = [v for v, k in zip(row, self.kinds, strict=True) if k == "int"]
+        return self.hide_empty and bool(numbers) and not any(numbers)
 
     @property
     def display(self) -> list[list[str]]:
@@ -92,7 +99,15 @@ class Table:
     @property
     def display_rows(self) -> list[tuple[list[str], str]]:
         links = self.links or [""] * len(self.rows)
-        return list(zip(self.display, links, strict=True))
+        return [
+            (shown, link)
+            for row, shown, link in zip(self.rows, self.display, links, strict=True)
+            if not self._is_empty(row)
+        ]
+
+    @property
+    def hidden(self) -> int:
+        return sum(self._is_empty(row) for row in self.rows)
 
 
 def _show(value, kind: str) -> str:
@@ -102,6 +117,8 @@ def _show(value, kind: str) -> str:
         return f"{value * 100:.1f}%"
     if kind == "hours":
         return f"{value:.1f}"
+    if kind == "score":
+        return f"{value:.2f}"
     return str(value)
 
 
@@ -126,12 +143,13 @@ FUNNEL_COLUMNS = [
 ]
 
 
-def _table(name, title, first: tuple[str, str], columns, rows, keys) -> Table:
+def _table(name, title, first: tuple[str, str], columns, rows, keys, hide_empty=False) -> Table:
     table = Table(
         name=name,
         title=str(title),
         headers=[str(first[0])] + [str(c[0]) for c in columns],
         kinds=[first[1]] + [c[2] for c in columns],
+        hide_empty=hide_empty,
     )
     for key, row in zip(keys, rows, strict=True):
         table.rows.append([key] + [row[c[1]] for c in columns])
@@ -169,6 +187,7 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
             RESOLUTION_COLUMNS,
             report.periods,
             [_period_label(r["period"], query.grain) for r in report.periods],
+            hide_empty=True,
         ),
     ]
     unassigned = _("Unassigned")
@@ -208,6 +227,7 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
             FUNNEL_COLUMNS,
             report.funnel_periods,
             [_period_label(r["period"], query.grain) for r in report.funnel_periods],
+            hide_empty=True,
         )
     )
     speed = report.speed
@@ -221,6 +241,12 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
                 [_("Reviews contacted"), speed["contacted"]],
                 [_("Hours to first contact, median"), _opt(speed["median_hours"])],
                 [_("Hours to first contact, 90th percentile"), _opt(speed["p90_hours"])],
+                [_("First contacts with a planned first call"), speed["first_planned"]],
+                [_("… made inside the playbook's window"), speed["first_in_window"]],
+                [
+                    _("Share inside the playbook's window"),
+                    _show(speed["first_in_window_rate"], "pct"),
+                ],
                 [_("Closed reviews"), speed["closed"]],
                 [_("Contact attempts on them"), speed["attempts"]],
                 [_("Attempts per resolution"), _opt(speed["attempts_per_resolution"])],
@@ -230,9 +256,19 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
     )
     good = Table(
         name="good_rate",
-        title=_("Good-review rate"),
-        headers=[_("Shop"), _("Period"), _("Positive"), _("Neutral or negative"), _("Rate")],
-        kinds=["text", "text", "int", "int", "pct"],
+        title=_("Good-review rate and DSR"),
+        headers=[
+            _("Shop"),
+            _("Period"),
+            _("Positive"),
+            _("Neutral or negative"),
+            _("Rate"),
+            _("DSR: as described"),
+            _("DSR: service"),
+            _("DSR: logistics"),
+        ],
+        kinds=["text", "text", "int", "int", "pct", "score", "score", "score"],
+        hide_empty=True,
     )
     for row in report.good_rate:
         good.rows.append(
@@ -242,6 +278,9 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
                 row["positive"],
                 row["negative"],
                 row["rate"],
+                row["dsr_description"],
+                row["dsr_service"],
+                row["dsr_logistics"],
             ]
         )
     tables.append(good)
@@ -249,6 +288,13 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
         "product_name": ("top_products", _("Top products"), _("Product"), "product"),
         "courier": ("top_couriers", _("Top couriers"), _("Courier"), "courier"),
         "subcause": ("top_subcauses", _("Top sub-causes"), _("Sub-cause"), "subcause"),
+        "named_agent": ("named_agents", _("Agents named in reviews"), _("Agent"), "named_agent"),
+        "named_courier": (
+            "named_couriers",
+            _("Couriers named in reviews"),
+            _("Courier"),
+            "named_courier",
+        ),
     }
     for dim, (name, title, header, param) in roots.items():
         table = Table(
@@ -333,6 +379,8 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         "grains": [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
         "chart": chart_data(query, report),
         "base_params": query.params(),
+        "spikes": [(a, spikes.describe(a), spikes.drill_url(a)) for a in report.spikes],
+        "as_of": report.as_of,
     }
     return render(request, "reviews/reports.html", context)
 
@@ -382,6 +430,8 @@ DRILL_FILTERS = {
     "cause": "cause",
     "severity": "severity",
     "status": "status",
+    "named_agent": "named_agent",
+    "named_courier": "named_courier",
 }
 
 
@@ -450,6 +500,8 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
         "severity": _("Severity"),
         "status": _("Status"),
         "agent": _("Agent"),
+        "named_agent": _("Agent named"),
+        "named_courier": _("Courier named"),
     }
     shown = {
         "subcause": dict(SubCause.choices),
@@ -469,3 +521,14 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
             "back_url": f"{reverse('reports')}?{query.params()}",
         },
     )
+
+
+@login_required
+@require_POST
+def spike_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """A manager marks a spike alert seen (it stays on the page until the spike ends)."""
+    # 404 for any alert outside the user's managed shops: its id reveals nothing.
+    managed = Shop.objects.for_user(request.user, Role.MANAGER)
+    alert = get_object_or_404(SpikeAlert.objects.select_related("shop"), pk=pk, shop__in=managed)
+    spikes.acknowledge(alert=alert, user=request.user, ip=_client_ip(request))
+    return redirect(f"{reverse('reports')}?{request.POST.get('back', '')}")

@@ -1,6 +1,9 @@
 """Manager reports (issue 7): every figure is computed by the database.
 
-Counting rules, in one place so that tables, charts and exports agree:
+The page reads daily roll-ups (`reviews.rollups`: a few hundred rows per shop and day, kept
+current every minute by a Celery task from marks that database triggers write), never the
+reviews themselves, so it answers as fast over a million reviews as over a hundred. The
+counting rules, in one place so that tables, charts and exports agree:
 
 - **Which reviews.** A review belongs to the day it was written (`reviewed_at`) in its shop's
   time zone; a range `start..end` holds the days from `start` to `end`, both included. Every
@@ -24,15 +27,21 @@ Counting rules, in one place so that tables, charts and exports agree:
   revised, so each step is a subset of the one before. Reviews revised without agreement
   show in the resolution table, not here. Per agent means per assignee (`assigned_to`).
 - **Speed**: hours from the review to its first contact attempt, over the reviews of the
-  range that have one (median and 90th percentile); attempts per resolution = contact
-  attempts on the closed reviews ÷ closed reviews; overdue = follow-ups due or missed whose
-  time has passed, right now (whatever the range).
+  range that have one (median and 90th percentile, to the 0.1 h shown: the roll-up keeps
+  6-minute buckets); **first contact in the playbook's window** = of the contacted reviews
+  that had a first call (or a historical review's apology call) planned, those first
+  contacted no later than the planned time plus the playbook's "missed after" grace;
+  attempts per resolution = contact attempts on the closed reviews ÷ closed reviews;
+  overdue = follow-ups due or missed whose time has passed, right now (whatever the range).
 - **Good-review rate** = positives ÷ (positives + neutral/negative reviews) of the same days,
   positives from the keys ingestion keeps (`PositiveReview.day`, already a shop-local day).
-- **Root causes**: neutral/negative reviews per product, courier or sub-cause in the range,
-  beside the previous range of equal length (the trend).
+  **DSR**: the average of the detailed seller ratings the range's reviews carry, where the
+  export or webhook had them.
+- **Root causes**: neutral/negative reviews per product, courier, sub-cause, agent named
+  and courier named in the words (`reviews.mentions`), beside the previous range of equal
+  length (the trend).
 
-Queries are per figure, not per row: a fixed number per distinct shop time zone.
+Queries are per figure, not per row: a fixed number however many shops and days.
 """
 
 import operator
@@ -43,32 +52,35 @@ from datetime import date, datetime, time, timedelta
 from functools import reduce
 
 from django.db import connection, transaction
-from django.db.models import (
-    Aggregate,
-    Count,
-    DateField,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    Func,
-    Min,
-    Q,
-    QuerySet,
-)
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.db.models import DateField, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
-from outreach.models import Outcome, PlannedContact, PlanState
-from outreach.platforms import rules_for
+from outreach.models import PlannedContact, PlanState
 
-from .models import OPEN_STATUSES, PositiveReview, Review, Shop, Status
+from .models import (
+    ACTIVE_SPIKES,
+    ReportDay,
+    ReportRoot,
+    ReportShopDay,
+    ReportWait,
+    RootDimension,
+    Severity,
+    Shop,
+    SpikeAlert,
+)
+from .rollups import DSR_KEYS
 
-GRAINS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
-CLOSED_STATUSES = [Status.REVISED, Status.REPLIED, Status.CLOSED]
-REACHED_OUTCOMES = [Outcome.REACHED, Outcome.AGREED, Outcome.SOLVED, Outcome.DECLINED]
+GRAINS = ("day", "week", "month")
 BREAKDOWNS = ("assigned_to", "cause", "subcause", "severity")
-ROOT_CAUSES = ("product_name", "courier", "subcause")
+# Root-cause tables: the dimension's key in Report.roots → where its rows come from.
+ROOT_CAUSES = {
+    "product_name": RootDimension.PRODUCT,
+    "courier": RootDimension.COURIER,
+    "subcause": None,  # from ReportDay, which every review has a row in
+    "named_agent": RootDimension.NAMED_AGENT,
+    "named_courier": RootDimension.NAMED_COURIER,
+}
 TOP_N = 10
 
 
@@ -94,7 +106,7 @@ class DateRange:
 
     def periods(self, grain: str) -> list[date]:
         """The first day of every period the range touches, empty ones included."""
-        first = _period_start(self.start, grain)
+        first = period_start(self.start, grain)
         out, day = [], first
         while day <= self.end:
             out.append(day)
@@ -107,7 +119,7 @@ class DateRange:
         return out
 
 
-def _period_start(day: date, grain: str) -> date:
+def period_start(day: date, grain: str) -> date:
     if grain == "week":
         return day - timedelta(days=day.weekday())
     if grain == "month":
@@ -115,53 +127,46 @@ def _period_start(day: date, grain: str) -> date:
     return day
 
 
-def _tz_groups(shops: list[Shop]) -> list[tuple[zoneinfo.ZoneInfo, list[int]]]:
+def _range_q(shops: list[Shop], rng: DateRange) -> Q:
+    """The reviews of `rng`, each shop's days in its own time zone (the drill-down)."""
     groups: dict[str, list[int]] = defaultdict(list)
     for shop in shops:
         groups[shop.timezone].append(shop.pk)
-    return [(zoneinfo.ZoneInfo(name), ids) for name, ids in sorted(groups.items())]
-
-
-def _range_q(shops: list[Shop], rng: DateRange) -> Q:
-    """The reviews of `rng`, each shop's days in its own time zone."""
     parts = []
-    for tz, ids in _tz_groups(shops):
-        lo, hi = rng.bounds(tz)
+    for name, ids in sorted(groups.items()):
+        lo, hi = rng.bounds(zoneinfo.ZoneInfo(name))
         parts.append(Q(shop_id__in=ids, reviewed_at__gte=lo, reviewed_at__lt=hi))
     return reduce(operator.or_, parts) if parts else Q(pk__in=[])
 
 
-def _within_window_q(shops: list[Shop]) -> Q:
-    by_window: dict[int | None, list[int]] = defaultdict(list)
-    for shop in shops:
-        by_window[rules_for(shop.platform).reply_window_days].append(shop.pk)
-    parts = []
-    for days, ids in by_window.items():
-        if days is None:
-            parts.append(Q(shop_id__in=ids))
-        else:
-            limit = F("reviewed_at") + timedelta(days=days)
-            parts.append(Q(shop_id__in=ids, status_changed_at__lte=limit))
-    window = reduce(operator.or_, parts) if parts else Q(pk__in=[])
-    return Q(status__in=CLOSED_STATUSES) & window
+def ratio(part: int | None, whole: int | None) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _in(model, shops: list[Shop], rng: DateRange) -> QuerySet:
+    return model.objects.filter(
+        shop_id__in=[s.pk for s in shops], day__gte=rng.start, day__lte=rng.end
+    )
+
+
+def _period(grain: str):
+    if grain == "week":
+        return TruncWeek("day", output_field=DateField())
+    if grain == "month":
+        return TruncMonth("day", output_field=DateField())
+    return F("day")
+
+
+def _sums(*names: str, **renamed: str) -> dict:
+    """Sum(column) per name (0, not None, when no row matches)."""
+    out = {name: Sum(name, default=0) for name in names}
+    out.update({name: Sum(column, default=0) for name, column in renamed.items()})
+    return out
 
 
 RESOLUTION_MEASURES = ["handled", "revised", "replied", "closed", "unresolved", "within_window"]
-
-
-def _resolution_aggregates(shops: list[Shop]) -> dict:
-    return {
-        "handled": Count("id"),
-        "revised": Count("id", filter=Q(status=Status.REVISED)),
-        "replied": Count("id", filter=Q(status=Status.REPLIED)),
-        "closed": Count("id", filter=Q(status__in=CLOSED_STATUSES)),
-        "unresolved": Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        "within_window": Count("id", filter=_within_window_q(shops)),
-    }
-
-
-def ratio(part: int | None, whole: int | None) -> float | None:
-    return round(part / whole, 4) if whole else None
+FUNNEL_MEASURES = {"reviews": "handled", "reached": "reached", "agreed": "agreed",
+                   "revised": "agreed_revised"}  # fmt: skip
 
 
 def _with_rate(row: dict) -> dict:
@@ -169,36 +174,51 @@ def _with_rate(row: dict) -> dict:
     return row
 
 
-def _reviews(shops: list[Shop], rng: DateRange) -> QuerySet:
-    return Review.objects.filter(_range_q(shops, rng))
-
-
-def _sum_periods(rows: list[dict]) -> dict:
-    """A shop's whole range from its period rows (each review is in exactly one period)."""
-    total = dict.fromkeys(RESOLUTION_MEASURES, 0)
+def _sum_rows(rows: list[dict], measures) -> dict:
+    total = dict.fromkeys(measures, 0)
     for row in rows:
         for key in total:
             total[key] += row[key]
-    return _with_rate(total)
+    return total
 
 
-def _trunc(grain: str, tz: zoneinfo.ZoneInfo):
-    return GRAINS[grain]("reviewed_at", tzinfo=tz, output_field=DateField())
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def resolution_by_shop_and_period(
+    shops: list[Shop], rng: DateRange, grain: str
+) -> dict[int, list[dict]]:
+    """{shop id: per-period counts, empty periods included}."""
+    rows = (
+        _in(ReportDay, shops, rng)
+        .annotate(period=_period(grain))
+        .values("shop_id", "period")
+        .annotate(**_sums(*RESOLUTION_MEASURES))
+        .order_by()
+    )
+    found = {(r.pop("shop_id"), _as_date(r.pop("period"))): r for r in rows}
+    empty = dict.fromkeys(RESOLUTION_MEASURES, 0)
+    return {
+        shop.pk: [
+            _with_rate({"period": p, **found.get((shop.pk, p), empty)}) for p in rng.periods(grain)
+        ]
+        for shop in shops
+    }
 
 
 def resolution_by_period(per_shop: dict[int, list[dict]]) -> list[dict]:
-    """Counts and rate per period, all chosen shops together (sums of a few small rows)."""
+    """Counts and rate per period, all chosen shops together."""
     rows = [dict(row) for row in next(iter(per_shop.values()), [])]
     for other in list(per_shop.values())[1:]:
         for row, add in zip(rows, other, strict=True):
-            for key, value in add.items():
-                if key not in ("period", "rate"):
-                    row[key] += value
+            for key in RESOLUTION_MEASURES:
+                row[key] += add[key]
     return [_with_rate(row) for row in rows]
 
 
-def _sorted_sums(rows: list[dict], key: str, measures: list[str], sort_by: str) -> list[dict]:
-    """Rows summed per `key` (a few hundred aggregated rows, never reviews), largest first."""
+def _sorted_sums(rows: list[dict], key: str, measures, sort_by: str) -> list[dict]:
+    """Rows summed per `key` (a few hundred aggregated rows), largest first."""
     sums: dict = {}
     for row in rows:
         into = sums.setdefault(row[key], {key: row[key], **dict.fromkeys(measures, 0)})
@@ -210,32 +230,16 @@ def _sorted_sums(rows: list[dict], key: str, measures: list[str], sort_by: str) 
 
 
 def resolution_breakdowns(shops: list[Shop], rng: DateRange) -> dict[str, list[dict]]:
-    """Counts and rate per agent (assignee), cause, sub-cause and severity, largest first.
-
-    One query grouped by all four (agents × 19 sub-causes × 2 severities rows at most), summed
-    per dimension here: four scans of the range would cost four times as much.
-    """
+    """Counts and rate per agent (assignee), cause, sub-cause and severity, largest first:
+    one query grouped by all four, summed per dimension here."""
     keys = ["assigned_to", "assigned_to__username", "cause", "subcause", "severity"]
-    aggregates = _resolution_aggregates(shops)
-    rows = list(_reviews(shops, rng).values(*keys).annotate(**aggregates).order_by())
+    rows = list(
+        _in(ReportDay, shops, rng).values(*keys).annotate(**_sums(*RESOLUTION_MEASURES)).order_by()
+    )
     return {
-        dim: [_with_rate(r) for r in _sorted_sums(rows, dim, list(aggregates), "handled")]
+        dim: [_with_rate(r) for r in _sorted_sums(rows, dim, RESOLUTION_MEASURES, "handled")]
         for dim in BREAKDOWNS
     }
-
-
-# One LEFT JOIN to the attempts, each review counted once (DISTINCT) however many attempts it
-# has: cheaper than three correlated EXISTS per review.
-FUNNEL_AGGREGATES = {
-    "reviews": Count("id", distinct=True),
-    "reached": Count("id", distinct=True, filter=Q(contact_attempts__outcome__in=REACHED_OUTCOMES)),
-    "agreed": Count("id", distinct=True, filter=Q(contact_attempts__outcome=Outcome.AGREED)),
-    "revised": Count(
-        "id",
-        distinct=True,
-        filter=Q(contact_attempts__outcome=Outcome.AGREED, status=Status.REVISED),
-    ),
-}
 
 
 def _with_drops(row: dict) -> dict:
@@ -249,125 +253,76 @@ def _with_drops(row: dict) -> dict:
 
 
 def funnel_rows(shops: list[Shop], rng: DateRange, grain: str) -> list[dict]:
-    """Funnel counts per agent and period (one query per shop time zone); a review is in one
-    agent's row and one period's, so sums of these rows count each review once."""
-    out = []
-    for tz, ids in _tz_groups(shops):
-        out += (
-            _reviews([s for s in shops if s.pk in ids], rng)
-            .annotate(period=_trunc(grain, tz))
-            .values("assigned_to", "assigned_to__username", "period")
-            .annotate(**FUNNEL_AGGREGATES)
-            .order_by()
-        )
-    return out
+    """Funnel counts per agent and period (a review is in one agent's row and one period's)."""
+    return list(
+        _in(ReportDay, shops, rng)
+        .annotate(period=_period(grain))
+        .values("assigned_to", "assigned_to__username", "period")
+        .annotate(**_sums(**FUNNEL_MEASURES))
+        .order_by()
+    )
 
 
 def funnel_by_agent(rows: list[dict]) -> list[dict]:
-    return [
-        _with_drops(r)
-        for r in _sorted_sums(rows, "assigned_to", list(FUNNEL_AGGREGATES), "reached")
-    ]
+    return [_with_drops(r) for r in _sorted_sums(rows, "assigned_to", FUNNEL_MEASURES, "reached")]
 
 
 def funnel_by_period(rows: list[dict], rng: DateRange, grain: str) -> list[dict]:
-    found = {
-        r["period"]: r for r in _sorted_sums(rows, "period", list(FUNNEL_AGGREGATES), "reached")
-    }
-    empty = dict.fromkeys(FUNNEL_AGGREGATES, 0)
+    for row in rows:
+        row["period"] = _as_date(row["period"])
+    found = {r["period"]: r for r in _sorted_sums(rows, "period", FUNNEL_MEASURES, "reached")}
+    empty = dict.fromkeys(FUNNEL_MEASURES, 0)
     return [_with_drops({**empty, **found.get(p, {}), "period": p}) for p in rng.periods(grain)]
 
 
 def funnel_total(rows: list[dict]) -> dict:
-    """The whole range's funnel from the per-period rows (each review is in one period)."""
-    total = dict.fromkeys(FUNNEL_AGGREGATES, 0)
-    for row in rows:
-        for key in total:
-            total[key] += row[key]
-    return _with_drops(total)
+    return _with_drops(_sum_rows(rows, FUNNEL_MEASURES))
 
 
-class Percentile(Aggregate):
-    """PostgreSQL's ordered-set aggregate: percentile_cont(p) WITHIN GROUP (ORDER BY x)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
-
-
-class EpochSeconds(Func):
-    """An interval in seconds (PostgreSQL)."""
-
-    template = "EXTRACT(EPOCH FROM %(expressions)s)"
-    output_field = FloatField()
-
-
-def _percentile(values: list[float], fraction: float) -> float | None:
-    """percentile_cont's definition (linear interpolation), for databases without it."""
-    if not values:
+def weighted_percentile(pairs: list[tuple[float, int]], fraction: float) -> float | None:
+    """percentile_cont (linear interpolation) over values given with their counts."""
+    pairs = sorted((v, n) for v, n in pairs if n)
+    total = sum(n for _v, n in pairs)
+    if not total:
         return None
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * fraction
-    lo = int(k)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+    k = (total - 1) * fraction
+    lo, hi = int(k), min(int(k) + 1, total - 1)
+    values = {}
+    seen = 0
+    for value, n in pairs:
+        for index in (lo, hi):
+            if seen <= index < seen + n:
+                values[index] = value
+        seen += n
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def speed(shops: list[Shop], rng: DateRange) -> dict:
-    """Hours to first contact (median, p90, how many reviews had one) and attempts per
-    resolution."""
-    # One join and GROUP BY review: the first attempt of each contacted review.
-    contacted = (
-        _reviews(shops, rng)
-        .annotate(first_contact=Min("contact_attempts__created_at"))
-        .filter(first_contact__isnull=False)
+    """Hours to first contact (median, p90), first contacts in the playbook's window, attempts
+    per resolution, overdue follow-ups now."""
+    figures = _in(ReportDay, shops, rng).aggregate(
+        **_sums("contacted", "first_planned", "first_in_window", "closed", "attempts_closed")
     )
-    if connection.vendor == "postgresql":
-        waits = contacted.annotate(
-            wait=EpochSeconds(
-                ExpressionWrapper(
-                    F("first_contact") - F("reviewed_at"), output_field=DurationField()
-                )
-            )
-        )
-        figures = waits.aggregate(
-            contacted=Count("id"),
-            median=Percentile("wait", 0.5),
-            p90=Percentile("wait", 0.9),
-        )
-    else:
-        # SQLite has no percentile: the (few, laptop-sized) durations come back as pairs.
-        pairs = contacted.values_list("first_contact", "reviewed_at")
-        values = [(f - r).total_seconds() for f, r in pairs]
-        figures = {
-            "contacted": len(values),
-            "median": _percentile(values, 0.5),
-            "p90": _percentile(values, 0.9),
-        }
-    closed = (
-        _reviews(shops, rng)
-        .filter(status__in=CLOSED_STATUSES)
-        .aggregate(closed=Count("id", distinct=True), attempts=Count("contact_attempts"))
-    )
+    buckets = _in(ReportWait, shops, rng).values("bucket").annotate(reviews=Sum("n")).order_by()
+    pairs = [(row["bucket"] * ReportWait.BUCKET_SECONDS, row["reviews"]) for row in buckets]
     # A snapshot, not a figure of the range: follow-ups owed right now (the board's definition).
     overdue = PlannedContact.objects.filter(
         shop_id__in=[s.pk for s in shops],
         state__in=[PlanState.DUE, PlanState.MISSED],
         due_at__lt=timezone.now(),
     ).count()
+    closed, attempts = figures["closed"], figures["attempts_closed"]
     return {
         "overdue": overdue,
         "contacted": figures["contacted"],
-        "median_hours": _hours(figures["median"]),
-        "p90_hours": _hours(figures["p90"]),
-        "closed": closed["closed"],
-        "attempts": closed["attempts"],
-        "attempts_per_resolution": (
-            round(closed["attempts"] / closed["closed"], 2) if closed["closed"] else None
-        ),
+        "median_hours": _hours(weighted_percentile(pairs, 0.5)),
+        "p90_hours": _hours(weighted_percentile(pairs, 0.9)),
+        "first_planned": figures["first_planned"],
+        "first_in_window": figures["first_in_window"],
+        "first_in_window_rate": ratio(figures["first_in_window"], figures["first_planned"]),
+        "closed": closed,
+        "attempts": attempts,
+        "attempts_per_resolution": round(attempts / closed, 2) if closed else None,
     }
 
 
@@ -378,85 +333,94 @@ def _hours(seconds: float | None) -> float | None:
 def good_review_rate(
     shops: list[Shop], rng: DateRange, grain: str, by_period: dict[int, list[dict]]
 ) -> list[dict]:
-    """Per shop and period: positives, neutral/negative reviews and the good-review rate.
-
-    `by_period` is {shop id: resolution_by_period rows of that shop} (already computed).
-    """
-    trunc = {"day": F("day"), "week": TruncWeek("day"), "month": TruncMonth("day")}[grain]
-    positives = (
-        PositiveReview.objects.filter(
-            shop_id__in=[s.pk for s in shops], day__gte=rng.start, day__lte=rng.end
-        )
-        .annotate(period=trunc)
+    """Per shop and period: positives, neutral/negative reviews, the good-review rate and the
+    average DSR scores where reviews carried them. `by_period` is
+    resolution_by_shop_and_period's result (already computed)."""
+    dsr_columns = {}
+    for key in DSR_KEYS:
+        dsr_columns[f"dsr_{key}_sum"] = f"dsr_{key}_sum"
+        dsr_columns[f"dsr_{key}_n"] = f"dsr_{key}_n"
+    rows = (
+        _in(ReportShopDay, shops, rng)
+        .annotate(period=_period(grain))
         .values("shop_id", "period")
-        .annotate(n=Count("id"))
+        .annotate(**_sums("positive", **dsr_columns))
         .order_by()
     )
-    counted = {(row["shop_id"], _as_date(row["period"])): row["n"] for row in positives}
+    found = {(r.pop("shop_id"), _as_date(r.pop("period"))): r for r in rows}
     out = []
     for shop in shops:
         for row in by_period.get(shop.pk, []):
-            good = counted.get((shop.pk, row["period"]), 0)
-            out.append(
-                {
-                    "shop_id": shop.pk,
-                    "period": row["period"],
-                    "positive": good,
-                    "negative": row["handled"],
-                    "rate": ratio(good, good + row["handled"]),
-                }
-            )
+            day = found.get((shop.pk, row["period"]), {})
+            good = day.get("positive", 0)
+            item = {
+                "shop_id": shop.pk,
+                "period": row["period"],
+                "positive": good,
+                "negative": row["handled"],
+                "rate": ratio(good, good + row["handled"]),
+            }
+            for key in DSR_KEYS:
+                n = day.get(f"dsr_{key}_n", 0)
+                item[f"dsr_{key}"] = round(day[f"dsr_{key}_sum"] / n, 2) if n else None
+            out.append(item)
     return out
 
 
-def _as_date(value) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def resolution_by_shop_and_period(
-    shops: list[Shop], rng: DateRange, grain: str
-) -> dict[int, list[dict]]:
-    """{shop id: per-period counts}: the good-review rate and the comparison need each shop."""
-    found: dict[tuple[int, date], dict] = {}
-    for tz, ids in _tz_groups(shops):
-        group = [s for s in shops if s.pk in ids]
-        rows = (
-            _reviews(group, rng)
-            .annotate(period=_trunc(grain, tz))
-            .values("shop_id", "period")
-            .annotate(**_resolution_aggregates(group))
-            .order_by()
+def root_causes(shops: list[Shop], rng: DateRange) -> dict[str, list[dict]]:
+    """The top products, couriers, sub-causes and names of the range, with the previous
+    range's count beside them (the trend); blanks are never rows. Two queries: the roll-up of
+    names (all four dimensions grouped at once: a few hundred keys) and the sub-causes."""
+    previous = rng.previous()
+    both = DateRange(previous.start, rng.end)
+    in_range, in_previous = Q(day__gte=rng.start), Q(day__lt=rng.start)
+    named = (
+        _in(ReportRoot, shops, both)
+        .values("dimension", "key")
+        .annotate(
+            now=Sum("n", filter=in_range, default=0),
+            before=Sum("n", filter=in_previous, default=0),
+            grave=Sum("serious", filter=in_range, default=0),
         )
-        for row in rows:
-            found[(row.pop("shop_id"), row.pop("period"))] = row
-    empty = dict.fromkeys(_resolution_aggregates(shops), 0)
+        .order_by()
+    )
+    subcauses = (
+        _in(ReportDay, shops, both)
+        .values(key=F("subcause"))
+        .annotate(
+            now=Sum("handled", filter=in_range, default=0),
+            before=Sum("handled", filter=in_previous, default=0),
+            grave=Sum("handled", filter=in_range & Q(severity=Severity.SERIOUS), default=0),
+        )
+        .order_by()
+    )
+    grouped: dict[str, list[dict]] = {dim: [] for dim in ROOT_CAUSES}
+    by_source = {source: dim for dim, source in ROOT_CAUSES.items()}
+    for row in named:
+        grouped[by_source[row["dimension"]]].append(row)
+    grouped["subcause"] = list(subcauses)
     return {
-        shop.pk: [
-            _with_rate({"period": p, **found.get((shop.pk, p), empty)}) for p in rng.periods(grain)
-        ]
-        for shop in shops
+        dim: [
+            {
+                "key": row["key"],
+                "n": row["now"],
+                "previous": row["before"],
+                "serious": row["grave"],
+                "change": row["now"] - row["before"],
+            }
+            for row in sorted(rows, key=lambda r: (-r["now"], r["key"]))
+            if row["now"] > 0
+        ][:TOP_N]
+        for dim, rows in grouped.items()
     }
 
 
-def root_causes(shops: list[Shop], rng: DateRange, dimension: str) -> list[dict]:
-    """The top products, couriers or sub-causes of the range, with the previous range's count
-    beside them (the trend); blanks (no product or courier recorded) are left out."""
-    assert dimension in ROOT_CAUSES
-    previous = rng.previous()
-    both = DateRange(previous.start, rng.end)
-    rows = (
-        _reviews(shops, both)
-        .exclude(**{dimension: ""})
-        .values(dimension)
-        .annotate(
-            n=Count("id", filter=_range_q(shops, rng)),
-            previous=Count("id", filter=_range_q(shops, previous)),
-            serious=Count("id", filter=_range_q(shops, rng) & Q(severity="serious")),
-        )
-        .filter(n__gt=0)
-        .order_by("-n", dimension)[:TOP_N]
+def active_spikes(shops: list[Shop]) -> list[SpikeAlert]:
+    return list(
+        SpikeAlert.objects.filter(shop__in=shops, state__in=ACTIVE_SPIKES)
+        .select_related("shop")
+        .order_by("state", "-count", "key")
     )
-    return [{"key": row[dimension], **row, "change": row["n"] - row["previous"]} for row in rows]
 
 
 @dataclass
@@ -473,38 +437,42 @@ class Report:
     speed: dict = field(default_factory=dict)
     good_rate: list[dict] = field(default_factory=list)
     roots: dict[str, list[dict]] = field(default_factory=dict)
+    spikes: list[SpikeAlert] = field(default_factory=list)
+    as_of: datetime | None = None
 
     @property
     def total(self) -> dict:
-        return _sum_periods(list(self.by_shop.values()))
+        return _with_rate(_sum_rows(list(self.by_shop.values()), RESOLUTION_MEASURES))
 
 
 def build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
-    """Every figure of the reports page: a fixed number of queries per shop time zone."""
+    """Every figure of the reports page: a fixed number of queries over the roll-ups."""
+    from .rollups import stale_since
+
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # PostgreSQL's JIT compiles these aggregates for ~40 ms each (measured: 370 of
-            # 550 ms on the funnel over 40k reviews) and saves nothing at this size.
+            # PostgreSQL's JIT compiles aggregates for ~40 ms each and saves nothing here.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
-        return _build_report(shops, rng, grain)
-
-
-def _build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
-    per_shop_period = resolution_by_shop_and_period(shops, rng, grain)
-    funnel = funnel_rows(shops, rng, grain)
-    funnel_periods = funnel_by_period(funnel, rng, grain)
-    return Report(
-        shops=shops,
-        range=rng,
-        grain=grain,
-        by_shop={pk: _sum_periods(rows) for pk, rows in per_shop_period.items()},
-        periods=resolution_by_period(per_shop_period),
-        breakdowns=resolution_breakdowns(shops, rng),
-        funnel_agents=funnel_by_agent(funnel),
-        funnel_periods=funnel_periods,
-        funnel=funnel_total(funnel_periods),
-        speed=speed(shops, rng),
-        good_rate=good_review_rate(shops, rng, grain, per_shop_period),
-        roots={dim: root_causes(shops, rng, dim) for dim in ROOT_CAUSES},
-    )
+        per_shop_period = resolution_by_shop_and_period(shops, rng, grain)
+        funnel = funnel_rows(shops, rng, grain)
+        funnel_periods = funnel_by_period(funnel, rng, grain)
+        return Report(
+            shops=shops,
+            range=rng,
+            grain=grain,
+            by_shop={
+                pk: _with_rate(_sum_rows(rows, RESOLUTION_MEASURES))
+                for pk, rows in per_shop_period.items()
+            },
+            periods=resolution_by_period(per_shop_period),
+            breakdowns=resolution_breakdowns(shops, rng),
+            funnel_agents=funnel_by_agent(funnel),
+            funnel_periods=funnel_periods,
+            funnel=funnel_total(funnel_periods),
+            speed=speed(shops, rng),
+            good_rate=good_review_rate(shops, rng, grain, per_shop_period),
+            roots=root_causes(shops, rng),
+            spikes=active_spikes(shops),
+            as_of=stale_since(),
+        )

@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 
 from . import classifier
 from .audit import current_client_ip
-from .privacy import mask_phones
 from .models import (
     CLASSIFICATION_FIELDS,
     SUBCAUSES_BY_CAUSE,
@@ -19,11 +18,13 @@ from .models import (
     Correction,
     EventKind,
     Heartbeat,
+    Membership,
     Review,
     ReviewEvent,
     Severity,
     Shop,
 )
+from .privacy import mask_phones
 
 
 def heartbeat_record(*, name: str) -> None:
@@ -89,22 +90,15 @@ CORRECTION_MEMORY = 500
 
 def review_classify(*, review: Review) -> "classifier.Classification":
     """Classify a review and store the result with its model version (and leave an event)."""
-    text = f"{review.text}\n{review.followup_text}" if review.followup_text else review.text
     result = classifier.classify(
-        text,
+        review.words,
         amount=review.amount,
         high_value_threshold=review.shop.high_value_threshold,
         shop_id=review.shop_id,
     )
-    review.cause = result.cause
-    review.subcause = result.subcause
-    review.severity = result.severity
-    review.confidence = result.confidence
-    review.flags = list(result.flags)
-    review.evidence = list(result.evidence)
-    review.model_version = result.model_version
-    review.needs_triage = result.needs_triage
-    review.classified_at = timezone.now()
+    review.set_classification(
+        result, now=timezone.now(), aliases=Membership.objects.aliases(review.shop_id)
+    )
     review.save(update_fields=[*CLASSIFICATION_FIELDS, "updated_at"])
     ReviewEvent.objects.create(
         review=review,

@@ -15,6 +15,11 @@ urlpatterns = [
     path("board/reassign-followup/", views.board_reassign_followup, name="board_reassign_followup"),
     path("reports/", report_views.reports_page, name="reports"),
     path("reports/reviews/", report_views.reports_reviews, name="reports_reviews"),
+    path(
+        "reports/spikes/<int:pk>/acknowledge/",
+        report_views.spike_acknowledge,
+        name="spike_acknowledge",
+    ),
     path("audit/", audit_views.audit_log, name="audit_log"),
     # Ingestion (issue 3).
     path("imports/", import_views.imports, name="imports"),

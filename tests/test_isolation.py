@@ -53,6 +53,18 @@ def _reply(t) -> dict:
     }
 
 
+def _spike(t) -> dict:
+    from datetime import date
+
+    from reviews.models import SpikeAlert
+
+    alert = SpikeAlert.objects.create(
+        shop=t.shop, dimension="product", key="纯棉T恤", subcause="quality",
+        window_start=date(2026, 3, 1), window_end=date(2026, 3, 7), count=9, baseline=1,
+    )  # fmt: skip
+    return {"pk": alert.pk}
+
+
 # URL name -> (kwargs builder for an object of `self.shop`, roles of alpha allowed to GET it).
 # Roles: "agent", "lead", "manager". A role not listed must get 403 or 404.
 SCOPED = {
@@ -65,6 +77,7 @@ SCOPED = {
     "board_reassign_followup": (None, {"lead"}),
     "reports": (None, {"manager"}),
     "reports_reviews": (None, {"manager"}),
+    "spike_acknowledge": (_spike, {"manager"}),
     "audit_log": (None, {"manager"}),
     "review_detail": (lambda t: {"pk": t.make_review(t.shop).pk}, {"agent", "lead", "manager"}),
     "review_reveal_phone": (

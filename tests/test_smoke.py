@@ -49,6 +49,13 @@ def test_it_runs_the_embedded_stack_end_to_end(tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
     assert "agent" in result.stdout and "smoke-pass-1" in result.stdout  # logins are printed
     assert (tmp_path / "reviewdesk.sqlite3").exists()
+    # seed_demo built the report roll-ups through SQLite's triggers: every review counted.
+    counted = manage(
+        env, "shell", "-c",
+        "from django.db.models import Sum; from reviews.models import ReportDay; "
+        "print(ReportDay.objects.aggregate(n=Sum('handled'))['n'])",
+    )  # fmt: skip
+    assert counted.stdout.strip().splitlines()[-1] == "30", counted.stdout + counted.stderr
 
     port = free_port()
     bindir = Path(sys.executable).parent

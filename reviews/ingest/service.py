@@ -28,6 +28,7 @@ from ..models import (
     ImportSource,
     ImportStatus,
     KeyKind,
+    Membership,
     Platform,
     PositiveReview,
     Rating,
@@ -378,27 +379,15 @@ def _finish(
     batch.refresh_from_db()
 
 
-def _classification_text(text: str, followup_text: str) -> str:
-    return f"{text}\n{followup_text}" if followup_text else text
-
-
-def _classify(review: Review, shop: Shop, now: datetime) -> None:
+def _classify(review: Review, shop: Shop, now: datetime, aliases: tuple[str, ...] = ()) -> None:
     """Classify the review's words (with its 追评) and store the result on it."""
     result = classifier.classify(
-        _classification_text(review.text, review.followup_text),
+        review.words,
         amount=review.amount,
         high_value_threshold=shop.high_value_threshold,
         shop_id=shop.id,
     )
-    review.cause = result.cause
-    review.subcause = result.subcause
-    review.severity = result.severity
-    review.confidence = result.confidence
-    review.flags = list(result.flags)
-    review.evidence = list(result.evidence)
-    review.model_version = result.model_version
-    review.needs_triage = result.confidence < getattr(classifier, "TRIAGE_THRESHOLD", 0.55)
-    review.classified_at = now
+    review.set_classification(result, now=now, aliases=aliases)
 
 
 def _event_row(now: datetime, *, review: Review, kind: str, message: str, data: dict) -> tuple:
@@ -456,6 +445,7 @@ class _Writer:
         # batch row's lock before it writes (see _hold).
         self.run = run
         self.done = batch.processed_rows
+        self.aliases = Membership.objects.aliases(self.shop.pk)
 
     def skip_done(self, parsed: Iterator) -> Iterator:
         """Resuming: pass over the rows the batch's committed chunks already hold. They are a
@@ -584,7 +574,7 @@ class _Writer:
                 if key in positive_keys:
                     plan.drop_positive.append(key)  # a positive review turned negative (rare)
                 review = self._new_review(record)
-                _classify(review, shop, now)
+                _classify(review, shop, now, self.aliases)
                 plan.new_reviews.append((record, review))
                 continue
             diff = self._diff(record, review)
@@ -594,7 +584,7 @@ class _Writer:
             for name, (_old, new) in diff.items():
                 setattr(review, name, new)
             if RECLASSIFY_ON & diff.keys():
-                _classify(review, shop, now)
+                _classify(review, shop, now, self.aliases)
             plan.changed.append((record, review, diff))
         return plan
 

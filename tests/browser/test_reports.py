@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from reviews.models import AuditLog, Membership, Platform, Role, Shop, Status
+from reviews.models import AuditLog, Membership, Platform, Role, Shop, SpikeAlert, Status
+from reviews.tasks import report_rollup_task
 
 from ..base import BaseTestCase
 
@@ -31,6 +32,13 @@ def manager_with_reviews():
             reviewed_at=now - timedelta(days=i, hours=3),
         )
     BaseTestCase.make_review(shop, product_name="帆布包", reviewed_at=now - timedelta(days=60))
+    # A defect batch: five cups arrived broken this week.
+    for i in range(5):
+        BaseTestCase.make_review(
+            shop, product_name="保温杯", cause="product_service", subcause="damaged",
+            reviewed_at=now - timedelta(days=1, hours=i),
+        )  # fmt: skip
+    report_rollup_task.apply()  # what beat runs every minute: roll-ups, then spikes
     return manager
 
 
@@ -51,6 +59,8 @@ def test_it_reads_changes_the_range_drills_down_and_exports(
         "[...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))"
     )
     assert errors == []
+    spike = page.locator("#spikes")
+    assert "保温杯" in spike.inner_text()
     screenshot("reports-1366")
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
@@ -77,3 +87,9 @@ def test_it_reads_changes_the_range_drills_down_and_exports(
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert "加厚纯棉T恤,4" in text
     assert AuditLog.objects.filter(action="report_exported").count() == 1
+
+    # The manager marks the spike seen: it stays listed, as seen, until the spike ends.
+    page.locator("#spikes").get_by_role("button", name="已阅").click()
+    page.wait_for_url("**/reports/**")
+    assert "已阅" not in page.locator("#spikes").get_by_role("button").all_inner_texts()
+    assert SpikeAlert.objects.get().acknowledged_by.username == "manager"

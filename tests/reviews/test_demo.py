@@ -131,6 +131,7 @@ def fake_classify(text, *, amount=None, high_value_threshold=None, **kwargs):
         flags=["high_value"] if high_value else [],
         evidence=[text[:4]],
         model_version="fake-1",
+        needs_triage=len(text) < 12,
     )
 
 

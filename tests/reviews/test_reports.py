@@ -17,6 +17,9 @@ The week of 1–7 March 2026 in shop alpha (Asia/Shanghai, Taobao), times in Sha
 | r11    | 02-25 10:00   | closed (previous week)  | —     | quality          | T恤     | 中通    | —                      |
 | r12    | 02-27 12:00   | new (previous week)     | —     | courier_speed    | 帆布包  | 圆通    | —                      |
 
+r1 and r8 name the agent 小美, r3 the courier 中通 老王 (reviews.mentions fills these from the
+words; here they are set directly).
+
 r3 (23:30) and r4 (00:30) are both on 2 March in UTC: the day table tells them apart only if
 days are the shop's. 6 March has no review at all (an empty period).
 """
@@ -33,7 +36,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from outreach.models import ContactAttempt
-from reviews import reports
+from reviews import reports, rollups
 from reviews.models import (
     AuditLog,
     Cause,
@@ -80,11 +83,11 @@ class ReportsDataMixin:
 
         a, lead = cls.agent, cls.lead
         cls.r1 = review(sh(3, 1, 10), Status.REVISED, sh(3, 2, 10), a, product_name=SHIRT,
-                        courier="中通", severity=Severity.SERIOUS)  # fmt: skip
+                        courier="中通", severity=Severity.SERIOUS, named_agent="小美")  # fmt: skip
         cls.r2 = review(sh(3, 1, 20), Status.REPLIED, sh(3, 5, 10), a, product_name=SHIRT,
                         courier="中通")  # fmt: skip
         cls.r3 = review(sh(3, 2, 23, 30), Status.CONTACTING, None, a, L, "courier_speed",
-                        product_name=BAG, courier="中通")  # fmt: skip
+                        product_name=BAG, courier="中通", named_courier="中通 老王")  # fmt: skip
         cls.r4 = review(sh(3, 3, 0, 30), Status.AGREED, None, a, L, "courier_speed",
                         product_name=BAG, courier="圆通")  # fmt: skip
         cls.r5 = review(sh(3, 3, 9), Status.REVISED, sh(3, 4, 9), None, Cause.BUYER_SIDE,
@@ -94,7 +97,7 @@ class ReportsDataMixin:
         cls.r7 = review(sh(3, 5, 10), Status.NEW, None, None, Cause.UNCLEAR, "unclear",
                         product_name=BAG)  # fmt: skip
         cls.r8 = review(sh(3, 5, 11), Status.REVISED, sh(3, 7, 9), a, product_name=SHIRT,
-                        courier="中通")  # fmt: skip
+                        courier="中通", named_agent="小美")  # fmt: skip
         cls.r9 = review(sh(3, 7, 23, 30), Status.NEW, product_name=SHIRT)
         cls.r10 = review(sh(3, 8, 0, 30), Status.NEW, product_name=SHIRT)
         cls.r11 = review(sh(2, 25, 10), Status.CLOSED, sh(2, 26, 10), product_name=SHIRT,
@@ -136,6 +139,8 @@ class ReportsDataMixin:
             for shop, day, n in positives
             for i in range(n)
         )
+        # The page reads the roll-ups: bring them up to date as beat's task would.
+        rollups.refresh()
 
 
 class ReportFiguresTestCase(ReportsDataMixin, BaseTestCase):
@@ -272,6 +277,9 @@ class ReportFiguresTestCase(ReportsDataMixin, BaseTestCase):
             ],
         )
         self.assertEqual(roots["product_name"][0]["serious"], 1)
+        named = [(r["key"], r["n"], r["serious"]) for r in roots["named_agent"]]
+        self.assertEqual(named, [("小美", 2, 1)])
+        self.assertEqual([r["key"] for r in roots["named_courier"]], ["中通 老王"])
 
     def test_it_reports_nothing_for_an_empty_range(self):
         empty = reports.DateRange(datetime(2025, 1, 1).date(), datetime(2025, 1, 3).date())

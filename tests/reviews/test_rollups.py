@@ -1,0 +1,188 @@
+"""Report roll-ups (issue 7): database triggers mark what changed, refresh rebuilds it.
+
+Every write path must reach the reports — the ORM, a bulk update, an attempt logged, a plan
+moved, a positive counted, a review deleted — without that path knowing the reports exist.
+"""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from outreach.models import ContactAttempt, PlannedContact
+from reviews import reports, rollups
+from reviews.models import (
+    PositiveReview,
+    ReportDay,
+    ReportDirty,
+    ReportRoot,
+    ReportShopDay,
+    ReportWait,
+    Review,
+    Shop,
+    Status,
+)
+from reviews.tasks import report_rollup_task
+
+from ..base import BaseTestCase
+
+SH = ZoneInfo("Asia/Shanghai")
+DAY = date(2026, 3, 10)
+RANGE = reports.DateRange(DAY, DAY)
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, 10, hour, minute, tzinfo=SH)
+
+
+class RollupTestCase(BaseTestCase):
+    def report(self, shop: Shop | None = None, rng=RANGE) -> reports.Report:
+        return reports.build_report([shop or self.shop], rng, "day")
+
+    def total(self) -> dict:
+        return self.report().by_shop[self.shop.pk]
+
+    def attempt(self, review: Review, created_at: datetime, outcome: str = "reached"):
+        return ContactAttempt.objects.create(
+            review=review,
+            buyer=review.buyer,
+            agent=self.agent,
+            channel="phone",
+            outcome=outcome,
+            created_at=created_at,
+        )
+
+    def test_a_bulk_update_reaches_the_report_at_the_next_refresh(self):
+        review = self.make_review(self.shop, reviewed_at=at(10), status=Status.NEW)
+        self.assertEqual(rollups.refresh(), 2)  # its UTC day overlaps two Shanghai days
+        self.assertEqual((self.total()["handled"], self.total()["unresolved"]), (1, 1))
+        # A queryset update: no save(), no signal — the trigger sees it all the same.
+        Review.objects.filter(pk=review.pk).update(status=Status.REVISED, status_changed_at=at(12))
+        self.assertEqual(self.total()["revised"], 0)  # the roll-up, until the next refresh
+        rollups.refresh()
+        self.assertEqual((self.total()["revised"], self.total()["unresolved"]), (1, 0))
+        self.assertEqual(self.total()["rate"], 1.0)
+
+    def test_refreshing_twice_changes_nothing(self):
+        self.make_review(self.shop, reviewed_at=at(10), product_name="帆布包", courier="中通")
+        rollups.refresh()
+        counts = [m.objects.count() for m in (ReportDay, ReportWait, ReportRoot, ReportShopDay)]
+        self.assertEqual(rollups.refresh(), 0)
+        self.assertFalse(ReportDirty.objects.exists())
+        self.assertEqual(
+            [m.objects.count() for m in (ReportDay, ReportWait, ReportRoot, ReportShopDay)],
+            counts,
+        )
+        # Marked again without a change: rebuilt to the same rows, not added to them.
+        Review.objects.filter(shop=self.shop).update(text="质量太差了")
+        rollups.refresh()
+        self.assertEqual(self.total()["handled"], 1)
+        self.assertEqual(ReportRoot.objects.get(dimension="product").n, 1)
+
+    def test_the_first_contact_is_the_earliest_attempt_whatever_the_order(self):
+        review = self.make_review(self.shop, reviewed_at=at(10))
+        self.attempt(review, at(15))
+        review.refresh_from_db()
+        self.assertEqual(review.first_contacted_at, at(15))
+        self.attempt(review, at(12))  # logged late, made earlier
+        self.attempt(review, at(18))
+        review.refresh_from_db()
+        self.assertEqual(review.first_contacted_at, at(12))
+        rollups.refresh()
+        speed = self.report().speed
+        self.assertEqual((speed["contacted"], speed["median_hours"]), (1, 2.0))
+
+    def test_an_attempt_alone_moves_the_funnel(self):
+        review = self.make_review(self.shop, reviewed_at=at(10), status=Status.CONTACTING)
+        self.attempt(review, at(11), "no_answer")
+        rollups.refresh()
+        self.assertEqual(self.report().funnel["reached"], 0)
+        self.attempt(review, at(13), "reached")  # the review row itself does not change
+        rollups.refresh()
+        self.assertEqual(self.report().funnel["reached"], 1)
+
+    def test_first_contacts_inside_the_playbooks_window(self):
+        grace = 15  # Playbook.missed_after_minutes' default
+        on_time = self.make_review(self.shop, reviewed_at=at(9))
+        late = self.make_review(self.shop, reviewed_at=at(9, 30))
+        unplanned = self.make_review(self.shop, reviewed_at=at(10))  # e.g. planned nothing
+        for review in (on_time, late):
+            PlannedContact.objects.create(
+                shop=self.shop, review=review, kind="first_call", channel="phone", due_at=at(11)
+            )
+        self.attempt(on_time, at(11, grace))  # at the edge of the grace: inside
+        self.attempt(late, at(11, grace + 1))
+        self.attempt(unplanned, at(10, 30))
+        rollups.refresh()
+        speed = self.report().speed
+        self.assertEqual((speed["first_planned"], speed["first_in_window"]), (2, 1))
+        self.assertEqual(speed["first_in_window_rate"], 0.5)
+        # The plan moved earlier: the trigger on plans marks the day, the figure follows.
+        PlannedContact.objects.filter(review=late).update(due_at=at(11, 30))
+        rollups.refresh()
+        self.assertEqual(self.report().speed["first_in_window"], 2)
+
+    def test_positives_and_dsr_add_up_per_day(self):
+        self.make_review(self.shop, reviewed_at=at(10), dsr={"description": 4.5, "service": 4})
+        self.make_review(self.shop, reviewed_at=at(11), dsr={"description": 3.5})
+        self.make_review(self.shop, reviewed_at=at(12))
+        PositiveReview.objects.bulk_create(
+            PositiveReview(shop=self.shop, external_key=f"p{i}", day=DAY) for i in range(7)
+        )
+        rollups.refresh()
+        (row,) = self.report().good_rate
+        self.assertEqual((row["positive"], row["negative"], row["rate"]), (7, 3, 0.7))
+        self.assertEqual(
+            (row["dsr_description"], row["dsr_service"], row["dsr_logistics"]), (4.0, 4.0, None)
+        )
+        PositiveReview.objects.filter(external_key="p0").delete()
+        rollups.refresh()
+        self.assertEqual(self.report().good_rate[0]["positive"], 6)
+
+    def test_a_deleted_review_leaves_the_report(self):
+        review = self.make_review(self.shop, reviewed_at=at(10))
+        self.make_review(self.shop, reviewed_at=at(11))
+        rollups.refresh()
+        self.assertEqual(self.total()["handled"], 2)
+        review.delete()
+        rollups.refresh()
+        self.assertEqual(self.total()["handled"], 1)
+
+    def test_each_shop_is_rolled_up_in_its_own_time_zone(self):
+        # 23:30 in New York on 9 March is 03:30 UTC on the 10th: New York's 9 March.
+        ny = ZoneInfo("America/New_York")
+        self.other_shop.timezone = "America/New_York"
+        self.other_shop.save()
+        self.make_review(self.other_shop, reviewed_at=datetime(2026, 3, 9, 23, 30, tzinfo=ny))
+        rollups.refresh()
+        nine = reports.DateRange(date(2026, 3, 9), date(2026, 3, 9))
+        self.assertEqual(self.report(self.other_shop, nine).total["handled"], 1)
+        self.assertEqual(self.report(self.other_shop, RANGE).total["handled"], 0)
+
+    def test_a_utc_day_maps_to_the_local_days_it_overlaps(self):
+        shanghai = Shop(timezone="Asia/Shanghai")
+        new_york = Shop(timezone="America/New_York")
+        self.assertEqual(rollups.local_days(DAY, shanghai), {DAY, DAY + timedelta(days=1)})
+        self.assertEqual(rollups.local_days(DAY, new_york), {DAY - timedelta(days=1), DAY})
+        self.assertEqual(rollups.local_days(DAY, Shop(timezone="UTC")), {DAY})
+
+    def test_rebuild_all_after_a_time_zone_change(self):
+        self.make_review(self.shop, reviewed_at=datetime(2026, 3, 10, 1, 0, tzinfo=SH))
+        rollups.refresh()
+        self.assertEqual(self.total()["handled"], 1)
+        self.shop.timezone = "UTC"  # 01:00 in Shanghai is 17:00 UTC on the 9th
+        self.shop.save()
+        self.assertEqual(rollups.rebuild_all(self.shop), 1)
+        nine = reports.DateRange(date(2026, 3, 9), date(2026, 3, 9))
+        self.assertEqual(self.report(rng=nine).total["handled"], 1)
+        self.assertEqual(self.total()["handled"], 0)
+
+    def test_the_beat_task_refreshes_and_records_when(self):
+        self.assertIn("report-rollup", settings.CELERY_BEAT_SCHEDULE)
+        self.make_review(self.shop, reviewed_at=at(10))
+        before = timezone.now()
+        result = report_rollup_task.apply().get()
+        self.assertEqual(result["days"], 2)  # the UTC day overlaps two Shanghai days
+        self.assertEqual(self.total()["handled"], 1)
+        self.assertGreaterEqual(self.report().as_of, before)
