@@ -63,7 +63,9 @@ class Services:
         app.amqp._producer_pool = None
         handoff._broker_down_until = 0.0
 
-    def worker(self, name: str, queues: str = "imports,default", **env) -> subprocess.Popen:
+    def worker(
+        self, name: str, queues: str = "imports,default", wait: bool = True, **env
+    ) -> subprocess.Popen:
         log = self.logdir / f"{name}.log"
         process = subprocess.Popen(
             [
@@ -91,9 +93,15 @@ class Services:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        process.log = log
         self.processes.append(process)
-        wait_for(lambda: "ready." in log.read_text(), 60, message=f"worker {name}")
+        if wait:
+            self.wait_ready(process)
         return process
+
+    @staticmethod
+    def wait_ready(process: subprocess.Popen) -> None:
+        wait_for(lambda: "ready." in process.log.read_text(), 60, message=f"{process.log.name}")
 
     def dispatcher(self, name: str = "dispatcher") -> subprocess.Popen:
         """The outreach dispatcher (manage.py outreach_dispatch), polling every 0.3 s."""

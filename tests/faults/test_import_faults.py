@@ -130,7 +130,11 @@ class ImportFaultsTestCase(TransactionTestCase):
         batch = batch_create(
             shop=self.shop, source=ImportSource.FILE, filename="export.csv", path=str(path)
         )
-        first = services.worker("w1", queues="imports")
+        # Two workers, both waiting for work: one runs the import and is killed, the other
+        # takes over.
+        workers = [services.worker(name, queues="imports", wait=False) for name in ("w1", "w2")]
+        for worker in workers:
+            services.wait_ready(worker)
         handoff.enqueue_import(batch.id)
         # Two chunks committed, the third waiting on the blocked buyer: kill the worker there.
         wait_for(
@@ -138,7 +142,8 @@ class ImportFaultsTestCase(TransactionTestCase):
             60,
             message="the import to reach its third chunk",
         )
-        services.kill(first)
+        [running] = [w for w in workers if "import_batch_task[" in w.log.read_text()]
+        services.kill(running)
         blocker.release()
         self.assertEqual(self.batch(batch.id).status, ImportStatus.RUNNING)  # the dead run's
 
@@ -149,7 +154,6 @@ class ImportFaultsTestCase(TransactionTestCase):
             10,
             message="the sweep to re-queue the batch",
         )
-        services.worker("w2", queues="imports")
         done = self.wait_done(services, batch.id)
         self.assert_imported_once(done, rows)
         # The key summary counts the rows of both runs: one kind, no mix.
