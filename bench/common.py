@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 
+from reviews import mentions
 from reviews.demo import generate_reviews
 from reviews.models import (
     OPEN_STATUSES,
@@ -107,6 +108,8 @@ def bench_shop(
                 followup_text=demo.followup_text,
                 reviewed_at=demo.reviewed_at,
                 courier=demo.courier,
+                named_agent=mentions.named_agent(demo.text),
+                named_courier=mentions.named_courier(demo.text),
                 tracking_no=demo.tracking_no,
                 shipped_at=demo.shipped_at,
                 delivered_at=demo.delivered_at,

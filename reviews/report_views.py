@@ -3,7 +3,7 @@
 import base64
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -156,6 +156,18 @@ def _table(name, title, first: tuple[str, str], columns, rows, keys, hide_empty=
     return table
 
 
+def _period_link(query: "ReportQuery", start: date) -> str:
+    """The drill-down to the reviews of one period (clipped to the chosen range)."""
+    if query.grain == "week":
+        end = start + timedelta(days=6)
+    elif query.grain == "month":
+        end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    else:
+        end = start
+    rng = reports.DateRange(max(start, query.range.start), min(end, query.range.end))
+    return f"{reverse('reports_reviews')}?{replace(query, range=rng).params()}"
+
+
 def _period_label(day: date, grain: str) -> str:
     if grain == "month":
         return day.strftime("%Y-%m")
@@ -190,6 +202,12 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
             hide_empty=True,
         ),
     ]
+    drill = reverse("reports_reviews")
+    tables[0].links = [
+        f"{drill}?{replace(query, chosen=[s.slug]).params()}" if len(query.shops) > 1 else ""
+        for s in query.shops
+    ]
+    tables[1].links = [_period_link(query, r["period"]) for r in report.periods]
     unassigned = _("Unassigned")
     breakdowns = {
         "assigned_to": ("agents", _("Resolution by agent"), _("Agent")),
@@ -197,7 +215,6 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
         "subcause": ("subcauses", _("Resolution by sub-cause"), _("Sub-cause")),
         "severity": ("severities", _("Resolution by severity"), _("Severity")),
     }
-    drill = reverse("reports_reviews")
     for dim, (name, title, header) in breakdowns.items():
         rows = report.breakdowns[dim]
         if dim == "assigned_to":
@@ -219,6 +236,10 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
             [r["assigned_to__username"] or unassigned for r in report.funnel_agents],
         )
     )
+    tables[-1].links = [
+        f"{drill}?{query.params(agent=str(r['assigned_to'] or 'none'))}"
+        for r in report.funnel_agents
+    ]
     tables.append(
         _table(
             "funnel_periods",
@@ -230,6 +251,7 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
             hide_empty=True,
         )
     )
+    tables[-1].links = [_period_link(query, r["period"]) for r in report.funnel_periods]
     speed = report.speed
     tables.append(
         Table(

@@ -388,6 +388,22 @@ class ReportPageTestCase(ReportsDataMixin, BaseTestCase):
         self.assertEqual(counts[("agents", "未分配")], 3)
         self.assertEqual(counts[("severities", "严重")], 2)
 
+    def test_it_drills_down_from_periods_funnel_agents_and_shops(self):
+        from reviews.models import Membership
+
+        Membership.objects.create(user=self.manager, shop=self.other_shop, role=Role.MANAGER)
+        for grain in ("day", "week"):
+            tables = self.get(grain=grain).context["tables"]
+            for name, column in (("periods", 1), ("summary", 1), ("funnel_agents", 1)):
+                table = tables[name]
+                self.assertEqual(len(table.links), len(table.rows), name)
+                for row, link in zip(table.rows, table.links, strict=True):
+                    page = self.client.get(link)
+                    self.assertEqual(len(page.context["reviews"]), row[column], (grain, link))
+        # By week the first period starts before the range: the drill-down keeps to the range.
+        first = self.get(grain="week").context["tables"]["periods"].links[0]
+        self.assertIn("from=2026-03-01&to=2026-03-01", first)
+
     def test_it_exports_csv_neutralised_and_audited(self):
         response = self.get(export="csv", table="top_products")
         self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")

@@ -186,3 +186,19 @@ class RollupTestCase(BaseTestCase):
         self.assertEqual(result["days"], 2)  # the UTC day overlaps two Shanghai days
         self.assertEqual(self.total()["handled"], 1)
         self.assertGreaterEqual(self.report().as_of, before)
+
+
+class RebuildCommandTestCase(BaseTestCase):
+    def test_it_rebuilds_a_shop_and_refuses_an_unknown_one(self):
+        from io import StringIO
+
+        from django.core.management import CommandError, call_command
+
+        self.make_review(self.shop, reviewed_at=at(10))
+        ReportDirty.objects.all().delete()  # as if the marks had been lost
+        out = StringIO()
+        call_command("reports_rebuild", "--shop", "alpha", stdout=out)
+        self.assertIn("alpha: 1 days rebuilt", out.getvalue())
+        self.assertEqual(reports.build_report([self.shop], RANGE, "day").total["handled"], 1)
+        with self.assertRaisesMessage(CommandError, "No shop with slug 'nope'"):
+            call_command("reports_rebuild", "--shop", "nope")
