@@ -42,6 +42,14 @@ def mask_phones(text: str) -> str:
     return PHONE_RE.sub(_masked, text)
 
 
+PHONE_ERASED = "[电话已删除]"
+
+
+def erase_phones(text: str) -> str:
+    """`text` with every phone number removed outright (erasure: masking keeps 7 digits)."""
+    return PHONE_RE.sub(PHONE_ERASED, text) if text else text
+
+
 # A postal address as buyers write one: places down to a house number (北京市朝阳区建国路88号
 # 3栋201室, 幸福小区5号楼2单元). Deliberately greedy: erasing a few words too many is fine.
 _PLACE = r"(?:省|市|区|县|镇|乡|村|街道|大道|路|街|巷|弄|胡同|小区|花园|公寓|大厦|新村)"

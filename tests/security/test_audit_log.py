@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import time_machine
 from django.contrib.auth.models import User
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -257,6 +258,24 @@ class AppendOnlyTestCase(BaseTestCase):
             AuditLog.objects.filter(pk=self.line.pk).update(action="nothing_happened")
         with self.assertRaises(AppendOnlyError):
             AuditLog.objects.all().delete()
+        self.assertEqual(AuditLog.objects.get().action, "report_exported")
+
+    def test_the_database_refuses_it_too_on_postgresql(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("the trigger exists on PostgreSQL only")
+        for sql in (
+            "UPDATE reviews_auditlog SET action = 'nothing_happened'",
+            # Blanking the actor is the cascade of a deleted user, and only that.
+            "UPDATE reviews_auditlog SET actor_id = NULL, target = 'rewritten'",
+            "DELETE FROM reviews_auditlog",
+        ):
+            with (
+                self.subTest(sql=sql),
+                self.assertRaises(IntegrityError),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(sql)
         self.assertEqual(AuditLog.objects.get().action, "report_exported")
 
     def test_a_deleted_user_leaves_the_line_in_place(self):

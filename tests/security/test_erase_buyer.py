@@ -1,0 +1,196 @@
+"""`manage.py erase_buyer`: a buyer's personal data goes, the shop's figures stay."""
+
+import dataclasses
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from outreach.models import ContactAttempt, Message, PlannedContact, Reply
+from reviews import reports, rollups
+from reviews.models import (
+    AuditLog,
+    Buyer,
+    Correction,
+    ImportBatch,
+    ImportRowError,
+    KeyKind,
+    Review,
+    ReviewEvent,
+    Status,
+)
+
+from ..base import BaseTestCase
+
+NICK = "小红帽2024"
+PHONE = "13812345678"
+ADDRESS = "北京市朝阳区建国路88号3栋201室"
+
+
+class EraseBuyerTestCase(BaseTestCase):
+    def setUp(self):
+        now = timezone.now()
+        self.buyer = Buyer.objects.create(
+            shop=self.shop, nick=NICK, phone=PHONE, timezone="Asia/Shanghai"
+        )
+        self.review = self.make_review(
+            self.shop,
+            buyer=self.buyer,
+            assigned_to=self.agent,
+            text=f"快递太慢了，送到{ADDRESS}用了一周，有事打{PHONE}",
+            followup_text="追评：客服让我加微信 139 1234 5678",
+            tracking_no="SF1234567890",
+            courier="顺丰",
+            status=Status.CONTACTING,
+            reviewed_at=now - timedelta(days=2),
+        )
+        self.keyed = self.make_review(
+            self.shop,
+            buyer=self.buyer,
+            external_key=f"obt:20240001:{NICK}:2024-05-01T10:00",
+            key_kind=KeyKind.ORDER_BUYER_TIME,
+            text="质量一般",
+            status=Status.REVISED,
+            reviewed_at=now - timedelta(days=1),
+        )
+        Correction.objects.create(
+            review=self.review, shop=self.shop, user=self.agent, text=self.review.text,
+            cause="logistics", subcause="courier_speed", severity="minor",
+        )  # fmt: skip
+        ReviewEvent.objects.create(
+            review=self.review, kind="note", message=f"买家说改打 {PHONE}", data={"said": ADDRESS}
+        )
+        ContactAttempt.objects.create(
+            review=self.review, buyer=self.buyer, agent=self.agent, channel="phone",
+            outcome="agreed", note=f"{NICK} 同意今晚修改，地址 {ADDRESS}",
+        )  # fmt: skip
+        self.planned = PlannedContact.objects.create(
+            shop=self.shop, review=self.review, buyer=self.buyer, kind="revise_followup",
+            channel="phone", due_at=now + timedelta(days=1), body=f"提醒{NICK}修改评价",
+        )  # fmt: skip
+        self.message = Message.objects.create(
+            shop=self.shop, review=self.review, buyer=self.buyer, kind="reminder_sms",
+            channel="sms", to=PHONE, body=f"{NICK}您好，感谢支持", state="sent", sent_at=now,
+            idempotency_key="erase-test-1",
+        )  # fmt: skip
+        Reply.objects.create(shop=self.shop, review=self.keyed, text=f"感谢{NICK}的反馈")
+        batch = ImportBatch.objects.create(shop=self.shop, source="file", platform="taobao")
+        self.error = ImportRowError.objects.create(
+            batch=batch, row=7, column="rating", reason="bad", raw=f"好评?,{NICK},{PHONE},顺丰"
+        )
+        # Another buyer of the shop, who asked for nothing.
+        self.other = self.make_review(
+            self.shop, nick="路人甲", text=f"打{PHONE}没人接", reviewed_at=now - timedelta(days=2)
+        )
+
+    def erase(self, *args, **kwargs) -> str:
+        out = StringIO()
+        call_command("erase_buyer", *args, stdout=out, **kwargs)
+        return out.getvalue()
+
+    def figures(self):
+        today = timezone.localdate(timezone=self.shop.tz)
+        rng = reports.DateRange(today - timedelta(days=6), today)
+        rollups.refresh()  # what beat runs every minute: the figures as the page shows them
+        report = reports.build_report([self.shop], rng, "day")
+        self.assertEqual(report.total["handled"], 3)  # figures worth comparing
+        return {
+            f.name: getattr(report, f.name)
+            for f in dataclasses.fields(report)
+            if f.name not in ("shops", "as_of")
+        }
+
+    def assertNoPersonalData(self):
+        texts = [
+            *Review.objects.filter(buyer=self.buyer).values_list(
+                "text", "followup_text", "external_key", "tracking_no"
+            ),
+            *Correction.objects.values_list("text"),
+            *ReviewEvent.objects.filter(review__buyer=self.buyer).values_list("message", "data"),
+            *ContactAttempt.objects.values_list("note"),
+            *PlannedContact.objects.values_list("body"),
+            *Message.objects.values_list("to", "body"),
+            *Reply.objects.values_list("text"),
+            *ImportRowError.objects.values_list("raw"),
+            *AuditLog.objects.values_list("target", "data"),
+            *Buyer.objects.filter(pk=self.buyer.pk).values_list("nick", "phone"),
+        ]
+        blob = str(texts)
+        for secret in (NICK, PHONE, "13912345678", "139 1234 5678", "建国路88号", "SF1234567890"):
+            self.assertNotIn(secret, blob)
+
+    def test_it_erases_the_buyers_personal_data_and_keeps_every_figure(self):
+        before = self.figures()
+        out = self.erase("alpha", "--nick", NICK, "--reason", "工单 #42")
+        self.assertIn(f"erased-{self.buyer.pk}", out)
+        self.assertNoPersonalData()
+        self.review.refresh_from_db()
+        self.assertEqual(self.review.text, "快递太慢了，[地址已删除]用了一周，有事打[电话已删除]")
+        self.assertEqual(self.review.followup_text, "追评：客服让我加微信 [电话已删除]")
+        # The statistics: same review, same cause, status, dates and figures.
+        self.assertEqual(
+            (self.review.status, self.review.courier, self.review.amount),
+            (Status.CONTACTING, "顺丰", Decimal("99.00")),
+        )
+        self.assertEqual(self.figures(), before)
+        self.assertEqual(ContactAttempt.objects.get().outcome, "agreed")
+        # Nobody calls them again: there is no number left, and pending outreach stops.
+        self.buyer.refresh_from_db()
+        self.assertIsNotNone(self.buyer.do_not_contact_at)
+        self.planned.refresh_from_db()
+        self.assertEqual(self.planned.state, "cancelled")
+        # The other buyer's review is theirs, untouched.
+        self.other.refresh_from_db()
+        self.assertIn(PHONE, self.other.text)
+        line = AuditLog.objects.get(action="buyer_erased")
+        self.assertEqual((line.shop, line.target), (self.shop, f"buyer:{self.buyer.pk}"))
+        self.assertEqual(line.data["reason"], "工单 #42")
+        self.assertGreater(line.data["changed"]["reviews"], 0)
+
+    def test_it_is_idempotent(self):
+        self.erase("alpha", "--buyer-id", str(self.buyer.pk))
+        state = list(Review.objects.order_by("pk").values()), list(Message.objects.values())
+        again = self.erase("alpha", "--buyer-id", str(self.buyer.pk))
+        self.assertIn("无需处理", again)
+        by_nick = self.erase("alpha", "--nick", NICK)
+        self.assertIn("已于", by_nick)
+        self.assertIn(f"buyer:{self.buyer.pk}", by_nick)
+        self.assertEqual(
+            (list(Review.objects.order_by("pk").values()), list(Message.objects.values())), state
+        )
+        self.assertEqual(AuditLog.objects.filter(action="buyer_erased").count(), 1)
+
+    def test_a_dry_run_counts_and_changes_nothing(self):
+        out = self.erase("alpha", "--nick", NICK, "--dry-run")
+        self.assertIn("试运行", out)
+        self.buyer.refresh_from_db()
+        self.assertEqual((self.buyer.nick, self.buyer.phone), (NICK, PHONE))
+        self.assertIn(PHONE, Review.objects.get(pk=self.review.pk).text)
+        self.assertEqual(Message.objects.get().to, PHONE)
+        self.assertFalse(AuditLog.objects.exists())
+
+    def test_it_refuses_ambiguous_or_wrong_input_and_erases_nothing(self):
+        Buyer.objects.create(shop=self.shop, nick="小红帽2025")
+        bravo_buyer = Buyer.objects.create(shop=self.other_shop, nick=NICK, phone=PHONE)
+        cases = [
+            (("nowhere", "--nick", NICK), "nowhere"),
+            (("alpha", "--nick", "小红帽"), "小红帽2025"),  # only nearly: both are listed
+            (("alpha", "--nick", " 小红帽2024 "), f"#{self.buyer.pk}"),
+            (("alpha", "--nick", "陌生人"), "陌生人"),
+            (("alpha", "--buyer-id", str(bravo_buyer.pk)), "bravo"),
+            (("alpha", "--buyer-id", "999999"), "999999"),
+            (("alpha", "--nick", ""), "昵称"),
+        ]
+        for args, expected in cases:
+            with self.subTest(args=args), self.assertRaises(CommandError) as caught:
+                self.erase(*args)
+            self.assertIn(expected, str(caught.exception))
+        with self.assertRaises(CommandError):
+            self.erase("alpha", "--nick", NICK, "--buyer-id", str(self.buyer.pk))
+        with self.assertRaises(CommandError):
+            self.erase("alpha")
+        self.assertEqual(Buyer.objects.get(pk=self.buyer.pk).nick, NICK)
+        self.assertEqual(Buyer.objects.get(pk=bravo_buyer.pk).phone, PHONE)
+        self.assertFalse(AuditLog.objects.filter(action="buyer_erased").exists())
