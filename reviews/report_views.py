@@ -97,10 +97,12 @@ class Table:
         return [[_show(v, k) for v, k in zip(row, self.kinds, strict=True)] for row in self.rows]
 
     @property
-    def display_rows(self) -> list[tuple[list[str], str]]:
+    def display_rows(self) -> list[tuple[list[tuple[str, str]], str]]:
+        """(header, cell) pairs and the drill-down link of each row shown: on a phone the table
+        turns into cards and each number carries its header."""
         links = self.links or [""] * len(self.rows)
         return [
-            (shown, link)
+            (list(zip(self.headers, shown, strict=True)), link)
             for row, shown, link in zip(self.rows, self.display, links, strict=True)
             if not self._is_empty(row)
         ]
