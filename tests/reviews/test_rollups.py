@@ -202,3 +202,28 @@ class RebuildCommandTestCase(BaseTestCase):
         self.assertEqual(reports.build_report([self.shop], RANGE, "day").total["handled"], 1)
         with self.assertRaisesMessage(CommandError, "No shop with slug 'nope'"):
             call_command("reports_rebuild", "--shop", "nope")
+
+
+class ImportReachesTheReportsTestCase(BaseTestCase):
+    def test_reviews_stored_by_copy_are_counted_with_their_positives(self):
+        """The importer writes with COPY and bulk updates: the triggers see those too."""
+        from io import StringIO
+        from pathlib import Path
+
+        from django.core.management import call_command
+
+        fixture = (
+            Path(__file__).resolve().parent.parent / "fixtures" / "imports" / "taobao_utf8.csv"
+        )
+        call_command("import_reviews", str(fixture), shop="alpha", stdout=StringIO())
+        stored = Review.objects.filter(shop=self.shop)
+        positives = PositiveReview.objects.filter(shop=self.shop).count()
+        self.assertTrue(stored.exists())
+        rollups.refresh()
+        days = [
+            r.astimezone(self.shop.tz).date() for r in stored.values_list("reviewed_at", flat=True)
+        ]
+        everything = reports.DateRange(min(days) - timedelta(days=1), max(days) + timedelta(days=1))
+        report = reports.build_report([self.shop], everything, "month")
+        self.assertEqual(report.total["handled"], stored.count())
+        self.assertEqual(sum(r["positive"] for r in report.good_rate), positives)
