@@ -4,8 +4,12 @@ import io
 import logging
 
 from django.test import SimpleTestCase
+from django.urls import reverse
 
+from reviews.models import ImportBatch, ImportRowError
 from reviews.privacy import mask_addresses, mask_phones
+
+from ..base import BaseTestCase
 
 
 class MaskPhonesTestCase(SimpleTestCase):
@@ -69,3 +73,37 @@ class LoggingTestCase(SimpleTestCase):
         output = self.stream.getvalue()
         self.assertIn("ValueError: duplicate key (phone)=(138****5678)", output)
         self.assertNotIn("13812345678", output)
+
+
+class MaskedListsTestCase(BaseTestCase):
+    """Lists show what a buyer wrote with their number masked; the review page (where a
+    reveal is logged) is the only place with the full text."""
+
+    TEXT = "物流太慢，有问题打我电话13812345678"
+
+    def setUp(self):
+        self.assigned = self.make_review(self.shop, assigned_to=self.agent, text=self.TEXT)
+        self.unassigned = self.make_review(self.shop, assigned_to=None, text=self.TEXT)
+
+    def assertMasked(self, response):
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "138****5678")
+        self.assertNotContains(response, "13812345678")
+
+    def test_the_queue_board_and_report_drill_down_mask_phone_numbers(self):
+        self.client.force_login(self.agent)
+        self.assertMasked(self.client.get(reverse("queue")))
+        self.client.force_login(self.lead)
+        self.assertMasked(self.client.get(reverse("board")))
+        self.client.force_login(self.manager)
+        self.assertMasked(self.client.get(reverse("reports_reviews")))
+
+    def test_the_import_error_list_masks_phone_numbers(self):
+        batch = ImportBatch.objects.create(
+            shop=self.shop, source="file", platform="taobao", status="done", rejected=1
+        )
+        ImportRowError.objects.create(
+            batch=batch, row=3, column="rating", reason="bad", raw="差?,13812345678,纯棉T恤"
+        )
+        self.client.force_login(self.lead)
+        self.assertMasked(self.client.get(reverse("import_batch", args=[batch.pk])))
