@@ -122,7 +122,8 @@ def document() -> dict:
                             "name": "slug",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "string"},
+                            # Django's <slug:> converter: anything else is no URL of this API.
+                            "schema": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
                         },
                         {
                             "name": "X-ReviewDesk-Timestamp",
