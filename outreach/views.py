@@ -28,7 +28,8 @@ from .work import review_work_context
 def _render_work(
     request: HttpRequest, review: Review, *, status: int = 200, **extra
 ) -> HttpResponse:
-    review.refresh_from_db()
+    # Re-read with its shop and buyer: a plain refresh drops them, and the panel needs both.
+    review.refresh_from_db(from_queryset=Review.objects.select_related("shop", "buyer"))
     context = review_work_context(review, user=request.user, **extra)
     if request.htmx:
         context["oob"] = True
