@@ -13,6 +13,7 @@ Figures go to var/load/ (locust's CSV, summary.json, the servers' logs).
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -228,6 +229,41 @@ def summarise(request_log: Path) -> dict:
     return out
 
 
+_ACCESS = re.compile(r'"(GET|POST) (/[^ ?"]*)[^"]*" (\d{3}) \S+ (\d+)ms')
+_SERVER_ACTIONS = [
+    ("POST", re.compile(r"^/login/$"), "login"),
+    ("GET", re.compile(r"^/queue/$"), "open queue"),
+    ("GET", re.compile(r"^/reviews/\d+/$"), "open review"),
+    ("POST", re.compile(r"^/reviews/\d+/contact/$"), "log contact + follow-up"),
+    ("GET", re.compile(r"^/reviews/\d+/reply/suggest/$"), "compose reply"),
+    ("POST", re.compile(r"^/reviews/\d+/reply/$"), "draft reply"),
+]
+
+
+def server_times(access_log: Path) -> dict:
+    """Time inside gunicorn per action (its access log): the rest of what locust measured was
+    waiting for a free worker (or for the CPU)."""
+    samples: dict[str, list[int]] = {}
+    for line in access_log.read_text().splitlines():
+        found = _ACCESS.search(line)
+        if not found:
+            continue
+        method, path, _status, ms = found.groups()
+        for want, pattern, action in _SERVER_ACTIONS:
+            if method == want and pattern.match(path):
+                samples.setdefault(action, []).append(int(ms))
+                break
+    out = {}
+    for action, values in samples.items():
+        values.sort()
+        out[action] = {
+            "requests": len(values),
+            "p50_ms": _percentile(values, 50),
+            "p95_ms": _percentile(values, 95),
+        }
+    return out
+
+
 def _table(figures: dict) -> str:
     lines = [
         f"{'action':20} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50':>6} {'p95':>6} "
@@ -256,6 +292,8 @@ def main() -> int:
     think = os.environ.get("LOAD_THINK", "2-6")
     host = f"http://127.0.0.1:{port}"
     OUT.mkdir(parents=True, exist_ok=True)
+    for old in ("access.log", "requests.csv", "summary.json"):
+        (OUT / old).unlink(missing_ok=True)
     env = _env()
 
     print("== data", flush=True)
@@ -381,12 +419,16 @@ def main() -> int:
         "cores": os.cpu_count(),
         **sampler.summary(),
         **figures,
+        "server_time_whole_run": server_times(OUT / "access.log"),
     }
     (OUT / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     missed = []
     for window, title in (("whole_run", "whole run"), ("steady_state", "steady state")):
         if window in figures:
             print(f"\n{title} ({figures[window]['seconds']} s):\n{_table(figures[window])}")
+    print("\ntime inside gunicorn, whole run (ms):")
+    for action, f in summary["server_time_whole_run"].items():
+        print(f"{action:24} {f['requests']:>6} p50 {f['p50_ms']:>6} p95 {f['p95_ms']:>6}")
     steady = figures.get("steady_state", {})
     for name, f in steady.items():
         if name not in ("seconds", "all", "login") and (
