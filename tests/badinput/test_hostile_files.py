@@ -284,3 +284,41 @@ class HostileFilesTestCase(BaseTestCase):
         self.assertIn("longer than", reasons[3])  # R2 (the header is row 1)
         self.assertIn("is not a date and time", reasons[5])  # R4, refused without a slow regex
         self.assertEqual(batch.processed_rows, 4)
+
+
+@override_settings(LANGUAGE_CODE="en")
+class FormulaCellsTestCase(BaseTestCase):
+    def test_formulas_are_kept_as_text_and_formula_cells_without_a_value_are_reported(self):
+        """A CSV cell "=1+1" is a review saying "=1+1", stored verbatim (the error report and
+        exports quote it). In XLSX a real formula cell carries no value without a cached
+        result (read with data_only): its row is reported, not imported empty or dropped."""
+        import openpyxl
+
+        media = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, media, ignore_errors=True)
+        csv_path = Path(media) / "f.csv"
+        csv_path.write_text(
+            "review_id,rating,text,reviewed_at\n"
+            'F1,差评,"=1+1",2024-11-12 10:00\n'
+            "F2,差评,@SUM(A1:A2),2024-11-12 10:00\n"
+            'F3,差评,"-坏了, +退款",2024-11-12 10:00\n',
+            encoding="utf-8",
+        )
+        call_command("import_reviews", str(csv_path), "--shop", "alpha", stdout=io.StringIO())
+        self.assertEqual(
+            dict(Review.objects.values_list("platform_review_id", "text")),
+            {"F1": "=1+1", "F2": "@SUM(A1:A2)", "F3": "-坏了, +退款"},
+        )
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.append(["review_id", "rating", "text", "reviewed_at"])
+        sheet.append(["X1", "差评", '=CONCAT("快","递")', "2024-11-12 10:00"])  # a formula
+        sheet.append(["X2", '=IF(1,"差评")', "太慢", "2024-11-12 10:00"])  # a formula
+        sheet.append(["X3", "差评", "正常的一行", "2024-11-12 10:00"])
+        xlsx_path = Path(media) / "f.xlsx"
+        workbook.save(xlsx_path)
+        call_command("import_reviews", str(xlsx_path), "--shop", "alpha", stdout=io.StringIO())
+        batch = ImportBatch.objects.order_by("-id").first()
+        self.assertEqual((batch.status, batch.processed_rows, batch.rejected), ("done", 3, 2))
+        self.assertEqual(sorted(batch.errors.values_list("row", flat=True)), [2, 3])
+        self.assertTrue(Review.objects.filter(platform_review_id="X3").exists())
