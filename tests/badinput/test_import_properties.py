@@ -206,7 +206,7 @@ def export(draw) -> dict:
 
 @override_settings(LANGUAGE_CODE="en")
 class ImportPropertiesTestCase(HypothesisTestCase):
-    @settings(max_examples=12)
+    @settings(max_examples=max(8, settings.default.max_examples // 4))
     @given(spec=export())
     def test_every_valid_row_is_stored_and_every_broken_row_reported(self, spec):
         shop = Shop.objects.create(name="Alpha", slug="alpha", platform=Platform.TAOBAO)

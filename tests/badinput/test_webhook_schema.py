@@ -63,7 +63,7 @@ def test_the_webhook_answers_every_request_within_its_document(webhook_schema, s
     signed_calls = []
 
     @given(case=operation.as_strategy(), signed=st.booleans(), valid=st.booleans())
-    @settings(max_examples=40)
+    @settings(max_examples=settings.default.max_examples)
     def check(case, signed, valid):
         call = {}
         if signed and isinstance(case.body, dict):
