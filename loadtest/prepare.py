@@ -1,11 +1,13 @@
 """Data for the load test: the `load` shop with 100,000 reviews and 50 agents (made once).
 
-Run with the load run's DATABASE_URL (`python -m loadtest.prepare`, or `make load` does it).
+Run with the load run's DATABASE_URL (`python -m loadtest.prepare`, or `make load` does it);
+`--counts` prints what the agents' writes left behind.
 The reviews come from bench.common.bench_shop, so the load test and `make bench` see the same
 kind of shop: a third of the reviews open, most of them assigned, one follow-up planned per
 open assigned review.
 """
 
+import json
 import os
 import sys
 import time
@@ -14,12 +16,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main() -> int:
+def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.bench_settings")
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
+
+
+def counts() -> dict[str, int]:
+    """What the agents' writes leave behind, to check after a run that every write the load
+    test saw succeed is stored (`python -m loadtest.prepare --counts` prints it as JSON)."""
+    from outreach.models import ContactAttempt, Kind, PlannedContact, Reply
+
+    from .scenario import SHOP
+
+    return {
+        "contact_attempts": ContactAttempt.objects.filter(review__shop__slug=SHOP).count(),
+        "revise_followups": PlannedContact.objects.filter(
+            shop__slug=SHOP, kind=Kind.REVISE_FOLLOWUP
+        ).count(),
+        "replies": Reply.objects.filter(shop__slug=SHOP).count(),
+    }
+
+
+def main() -> int:
+    _setup()
+    if sys.argv[1:] == ["--counts"]:
+        print(json.dumps(counts()))
+        return 0
     from django.core.management import call_command
 
     from bench.common import BENCH_PASSWORD, bench_shop

@@ -83,6 +83,18 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
     raise SystemExit(f"{url} did not answer within {timeout:.0f}s")
 
 
+def _stored(env: dict) -> dict[str, int]:
+    out = subprocess.run(
+        [BIN / "python", "-m", "loadtest.prepare", "--counts"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def _load_average() -> str:
     return Path("/proc/loadavg").read_text().split()[0]
 
@@ -299,6 +311,7 @@ def main() -> int:
     print("== data", flush=True)
     subprocess.run([BIN / "python", "-m", "loadtest.prepare"], cwd=ROOT, env=env, check=True)
 
+    before = _stored(env)
     procs: dict[str, subprocess.Popen] = {}
     try:
         print(
@@ -408,7 +421,24 @@ def main() -> int:
         print("== stopping servers", flush=True)
         _stop(procs)
 
+    after = _stored(env)
     figures = summarise(OUT / "requests.csv")
+    run = figures.get("whole_run", {})
+
+    def ok(action: str) -> int:
+        return run.get(action, {}).get("requests", 0) - run.get(action, {}).get("errors", 0)
+
+    # Every contact post that succeeded is one attempt; every agreement plans one follow-up.
+    stored = {
+        "contact_attempts": {
+            "succeeded": ok("log contact") + ok("schedule follow-up"),
+            "stored": after["contact_attempts"] - before["contact_attempts"],
+        },
+        "revise_followups": {
+            "succeeded": ok("schedule follow-up"),
+            "stored": after["revise_followups"] - before["revise_followups"],
+        },
+    }
     summary = {
         "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
         "users": users,
@@ -420,6 +450,7 @@ def main() -> int:
         **sampler.summary(),
         **figures,
         "server_time_whole_run": server_times(OUT / "access.log"),
+        "writes": stored,
     }
     (OUT / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     missed = []
@@ -435,7 +466,15 @@ def main() -> int:
             f["errors"] or f["p95_ms"] >= TARGET_P95_MS
         ):
             missed.append(name)
-    errors = figures.get("whole_run", {}).get("all", {}).get("errors", 0)
+    errors = run.get("all", {}).get("errors", 0)
+    print("\nwrites the agents saw succeed / rows stored:")
+    for what, f in stored.items():
+        print(f"{what:24} {f['succeeded']:>6} / {f['stored']:>6}")
+        # Fewer rows than successes would be a lost write; more can be a post cut off by the
+        # end of the run after the server committed it.
+        if f["stored"] < f["succeeded"]:
+            errors += f["succeeded"] - f["stored"]
+            print(f"   {f['succeeded'] - f['stored']} {what} lost")
     print(
         f"\nmachine ({os.cpu_count()} cores, shared): CPU busy {summary['cpu_busy_percent_mean']}% "
         f"on average, {summary['cpu_busy_percent_max']}% at most; load average up to "
