@@ -293,7 +293,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"jieba": {"level": "WARNING"}},
+    # axes says "BEGIN" at every start (each manage.py command too); its lock-outs are WARNINGs.
+    "loggers": {"jieba": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # The demo shop's logins (seed_demo).
