@@ -72,13 +72,20 @@ class FollowupRedisOutageTestCase(TransactionTestCase):
         services = Services(self)
         services.dispatcher()
         services.worker("w1", queues="outreach")
+        # A probe fired proves the dispatcher and the worker are up before the clock matters.
+        [probe] = self.plan(1, due_in=0)
+        wait_for(
+            lambda: PlannedContact.objects.filter(id=probe.id, fired_at__isnull=False).exists(),
+            30,
+            message="the probe to fire",
+        )
         held = self.plan(20, due_in=4)
         ids = [item.id for item in held]
         items = PlannedContact.objects.filter(id__in=ids)
         # Claimed at once (the dispatcher looks 10 s ahead): their tasks wait for the minute.
         wait_for(
             lambda: items.filter(state=PlanState.CLAIMED).count() == 20,
-            15,
+            30,
             message="the dispatcher to claim the follow-ups",
         )
         services.redis.stop()
@@ -96,7 +103,7 @@ class FollowupRedisOutageTestCase(TransactionTestCase):
         try:
             wait_for(
                 lambda: items.filter(fired_at__isnull=False).count() == 30,
-                45,
+                60,
                 message="all 30 follow-ups to fire",
             )
         except AssertionError:
