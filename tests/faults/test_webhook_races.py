@@ -183,6 +183,48 @@ class WebhookRaceTestCase(LiveServerTestCase):
         imported = ReviewEvent.objects.filter(kind=EventKind.IMPORTED, review__shop=self.shop)
         self.assertEqual(imported.count(), len(rows))
 
+    def test_a_webhook_racing_a_big_pipelined_import_for_the_same_review(self):
+        """Files of PIPELINE_MIN_ROWS rows and more are written by a second thread; its chunk
+        is decided again there when it loses the race."""
+        from reviews.ingest.service import PIPELINE_MIN_ROWS, import_batch_run
+
+        Services(self)
+        rows = [
+            {**ITEM, "order_id": f"P-{i}", "buyer_nick": f"买家{i % 300}", "rating": "好评"}
+            for i in range(PIPELINE_MIN_ROWS + 200)
+        ]
+        rows[10] = dict(ITEM)  # in the first chunk, the one the writer thread waits with
+        path = write_csv(self.make_dir() / "big.csv", rows)
+        batch = batch_create(
+            shop=self.shop, source=ImportSource.FILE, filename="big.csv", path=str(path)
+        )
+
+        def run_import() -> threading.Thread:
+            def run() -> None:
+                try:
+                    import_batch_run(batch_id=batch.id)
+                finally:
+                    connection.close()
+
+            thread = threading.Thread(target=run)
+            thread.start()
+            return thread
+
+        responses: list = []
+        body = json.dumps(ITEM, ensure_ascii=False).encode()
+        self.race(run_import, lambda: self.post_in_thread(body, responses))
+        batch.refresh_from_db()
+        self.assertEqual(batch.status, ImportStatus.DONE, batch.message)
+        [(code, data)] = responses
+        self.assertEqual(code, 200, data)
+        webhook_status = data["results"][0]["status"]
+        self.assertIn(webhook_status, ("created", "unchanged"))
+        self.assertEqual(batch.created + (webhook_status == "created"), 1)
+        self.assertEqual(batch.unchanged + (webhook_status == "unchanged"), 1)
+        self.assertEqual(batch.positive, len(rows) - 1)
+        self.assertEqual(batch.processed_rows, len(rows))
+        self.assertEqual(Review.objects.filter(shop=self.shop).count(), 1)
+
     def make_dir(self):
         import tempfile
         from pathlib import Path
