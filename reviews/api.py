@@ -69,7 +69,7 @@ def shop_reviews(request: HttpRequest, slug: str) -> JsonResponse:
 
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # "[[[[…" nested past the stack
         return _error(400, "invalid_json", "The body is not JSON.")
     if isinstance(payload, dict) and "reviews" in payload:
         items = payload["reviews"]

@@ -236,7 +236,7 @@ def _count_lines(path: Path) -> int:
     return count
 
 
-def check_archive(path: Path) -> None:
+def check_archive(path: Path) -> int:
     """Refuse a zip bomb before openpyxl inflates anything: the central directory states each
     member's uncompressed size; check the count, the total and the ratio first."""
     try:
@@ -261,19 +261,26 @@ def check_archive(path: Path) -> None:
         )
     if not any(m.filename == "xl/workbook.xml" for m in members):
         raise UnreadableFile(_("This is not a CSV or XLSX file (a zip archive, but no workbook)."))
+    return sum(m.file_size for m in members if m.filename.startswith("xl/worksheets/"))
 
 
 def _open_xlsx(path: Path) -> Sheet:
-    check_archive(path)
+    sheet_bytes = check_archive(path)
     import openpyxl
 
     workbook = None
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
+        # A row takes at least ~20 bytes of sheet XML, whatever the <dimension> declares.
+        estimated = min(max((sheet.max_row or 0) - 1, 0), sheet_bytes // 20)
+        # The sheet's <dimension> is only the file's word: openpyxl pads every row to its
+        # width and yields every row up to its height, so a 2 KB file declaring A1:XFD1048576
+        # kept a worker busy for hours. Without it, rows are as long as their own cells and a
+        # missing row costs nothing.
+        sheet.reset_dimensions()
         values = sheet.iter_rows(values_only=True)
         header = next(values, None)
-        estimated = max((sheet.max_row or 0) - 1, 0)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         if workbook is not None:
             workbook.close()
@@ -302,7 +309,8 @@ def _open_xlsx(path: Path) -> Sheet:
                     % {"row": number + 1, "error": str(exc)[:200]}
                 ) from exc
             number += 1
-            yield number, list(cells)
+            if cells:  # a row missing from the XML comes as an empty one: blank, skipped
+                yield number, list(cells)
 
     header_text = ["" if cell is None else str(cell) for cell in header]
     return Sheet("xlsx", "", header_text, rows(), estimated, workbook.close)

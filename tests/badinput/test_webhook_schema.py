@@ -143,3 +143,19 @@ def test_lone_surrogates_and_nuls_are_rejected_per_item_not_a_500(client, shop):
     statuses = [r["status"] for r in response.json()["results"]]
     assert statuses == ["created", "rejected", "rejected", "rejected"]
     assert list(Review.objects.values_list("platform_review_id", flat=True)) == ["G1"]
+
+
+@pytest.mark.django_db
+def test_json_nested_past_the_stack_is_invalid_json_not_a_500(client, shop):
+    for body in (b"[" * 100_000, b'{"reviews": ' + b"[" * 50_000):
+        timestamp = str(int(time.time()))
+        response = client.post(
+            f"/api/shops/{shop.slug}/reviews",
+            data=body,
+            content_type="application/json",
+            headers={
+                "X-ReviewDesk-Timestamp": timestamp,
+                "X-ReviewDesk-Signature": sign(shop.webhook_secret, timestamp, body),
+            },
+        )
+        assert (response.status_code, response.json()["error"]) == (400, "invalid_json")
