@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from .access import shops_for
 from .audit import ACTIONS
 from .models import AuditLog, Role, Shop
+from .privacy import mask_phones
 
 PAGE_SIZE = 50
 
@@ -158,10 +159,16 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if len(page) > PAGE_SIZE:
         page = page[:PAGE_SIZE]
         next_url = "?" + query.params(after=encode_cursor(page[-1]))
+    labels = {action: str(label) for action, label in ACTIONS.items()}
     for entry in page:
-        entry.label = ACTIONS.get(entry.action, entry.action)
+        entry.label = labels.get(entry.action, entry.action)
         entry.link = _target_link(entry.target)
         entry.local_time = entry.created_at.astimezone(entry.shop.tz if entry.shop else query.tz)
+        entry.actor_name = entry.actor and (entry.actor.get_full_name() or entry.actor.username)
+        # The lines hold no phone number (audit_record masks them); masked again for old ones.
+        entry.details = "; ".join(
+            f"{key}={mask_phones(str(value))[:120]}" for key, value in entry.data.items()
+        )
     return render(
         request,
         "reviews/audit_log.html",
