@@ -257,6 +257,12 @@ class PlannedContact(models.Model):
                 condition=Q(state__in=["planned", "claimed", "due", "missed"]),
                 name="plannedcontact_review_open",
             ),
+            # Overdue follow-ups right now (the reports' and the board's count), per shop.
+            models.Index(
+                fields=["shop", "due_at"],
+                condition=Q(state__in=["due", "missed"]),
+                name="plannedcontact_owed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -783,11 +783,15 @@ class RootDimension(models.TextChoices):
     COURIER = "courier", _("Courier")
     NAMED_AGENT = "named_agent", _("Agent named")
     NAMED_COURIER = "named_courier", _("Courier named")
+    SUBCAUSE = "subcause", _("Sub-cause")
 
 
 class ReportRoot(models.Model):
     """Neutral/negative reviews per shop-local day, product / courier / named agent / named
-    courier, and sub-cause: the root-cause tables and the spike detector read these."""
+    courier, and sub-cause: the spike detector reads these; the root-cause tables read the
+    key's total over its sub-causes, a row of its own with sub-cause ALL."""
+
+    ALL = "*"
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
@@ -799,7 +803,11 @@ class ReportRoot(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["shop", "dimension", "day"], name="reportroot_shop_dim_day")
+            models.Index(fields=["shop", "dimension", "day"], name="reportroot_shop_dim_day"),
+            # The report's top tables: the totals rows only.
+            models.Index(
+                fields=["shop", "day"], condition=models.Q(subcause="*"), name="reportroot_totals"
+            ),
         ]
 
     def __str__(self) -> str:

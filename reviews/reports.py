@@ -51,9 +51,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import DateField, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from outreach.models import PlannedContact, PlanState
@@ -65,7 +65,6 @@ from .models import (
     ReportShopDay,
     ReportWait,
     RootDimension,
-    Severity,
     Shop,
     SpikeAlert,
 )
@@ -77,7 +76,7 @@ BREAKDOWNS = ("assigned_to", "cause", "subcause", "severity")
 ROOT_CAUSES = {
     "product_name": RootDimension.PRODUCT,
     "courier": RootDimension.COURIER,
-    "subcause": None,  # from ReportDay, which every review has a row in
+    "subcause": RootDimension.SUBCAUSE,
     "named_agent": RootDimension.NAMED_AGENT,
     "named_courier": RootDimension.NAMED_COURIER,
 }
@@ -149,24 +148,17 @@ def _in(model, shops: list[Shop], rng: DateRange) -> QuerySet:
     )
 
 
-def _period(grain: str):
-    if grain == "week":
-        return TruncWeek("day", output_field=DateField())
-    if grain == "month":
-        return TruncMonth("day", output_field=DateField())
-    return F("day")
-
-
-def _sums(*names: str, **renamed: str) -> dict:
+def _sums(*names: str) -> dict:
     """Sum(column) per name (0, not None, when no row matches)."""
-    out = {name: Sum(name, default=0) for name in names}
-    out.update({name: Sum(column, default=0) for name, column in renamed.items()})
-    return out
+    return {name: Sum(name, default=0) for name in names}
 
 
 RESOLUTION_MEASURES = ["handled", "revised", "replied", "closed", "unresolved", "within_window"]
+# The funnel's steps and the ReportDay column each one sums.
 FUNNEL_MEASURES = {"reviews": "handled", "reached": "reached", "agreed": "agreed",
                    "revised": "agreed_revised"}  # fmt: skip
+SPEED_MEASURES = ["contacted", "first_planned", "first_in_window", "closed", "attempts_closed"]
+DAY_MEASURES = sorted({*RESOLUTION_MEASURES, *FUNNEL_MEASURES.values(), *SPEED_MEASURES})
 
 
 def _with_rate(row: dict) -> dict:
@@ -174,7 +166,7 @@ def _with_rate(row: dict) -> dict:
     return row
 
 
-def _sum_rows(rows: list[dict], measures) -> dict:
+def _sum_rows(rows, measures) -> dict:
     total = dict.fromkeys(measures, 0)
     for row in rows:
         for key in total:
@@ -186,22 +178,47 @@ def _as_date(value) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def _add(into: dict, row: dict, measures) -> None:
+    for m in measures:
+        into[m] = into.get(m, 0) + row[m]
+
+
+@dataclass
+class DayFigures:
+    """The range's ReportDay rows summed per shop, agent and day — one scan that the
+    resolution-by-period, funnel and speed figures all fold from in Python (a few hundred
+    rows: shops × agents × days). Grouping by the day (a date) and folding days into weeks or
+    months here is far cheaper than date_trunc over every roll-up row."""
+
+    rows: list[dict]
+    usernames: dict[int, str]
+
+    @classmethod
+    def load(cls, shops: list[Shop], rng: DateRange) -> "DayFigures":
+        rows = list(
+            _in(ReportDay, shops, rng)
+            .values("shop_id", "assigned_to", "day")
+            .annotate(**_sums(*DAY_MEASURES))
+            .order_by()
+        )
+        agents = {row["assigned_to"] for row in rows if row["assigned_to"]}
+        usernames = dict(User.objects.filter(pk__in=agents).values_list("pk", "username"))
+        return cls(rows=rows, usernames=usernames)
+
+
 def resolution_by_shop_and_period(
-    shops: list[Shop], rng: DateRange, grain: str
+    figures: DayFigures, shops: list[Shop], rng: DateRange, grain: str
 ) -> dict[int, list[dict]]:
     """{shop id: per-period counts, empty periods included}."""
-    rows = (
-        _in(ReportDay, shops, rng)
-        .annotate(period=_period(grain))
-        .values("shop_id", "period")
-        .annotate(**_sums(*RESOLUTION_MEASURES))
-        .order_by()
-    )
-    found = {(r.pop("shop_id"), _as_date(r.pop("period"))): r for r in rows}
+    found: dict[tuple[int, date], dict] = {}
+    for row in figures.rows:
+        key = (row["shop_id"], period_start(_as_date(row["day"]), grain))
+        _add(found.setdefault(key, {}), row, RESOLUTION_MEASURES)
     empty = dict.fromkeys(RESOLUTION_MEASURES, 0)
     return {
         shop.pk: [
-            _with_rate({"period": p, **found.get((shop.pk, p), empty)}) for p in rng.periods(grain)
+            _with_rate({"period": p, **empty, **found.get((shop.pk, p), {})})
+            for p in rng.periods(grain)
         ]
         for shop in shops
     }
@@ -229,13 +246,19 @@ def _sorted_sums(rows: list[dict], key: str, measures, sort_by: str) -> list[dic
     return sorted(sums.values(), key=lambda r: (-r[sort_by], str(r[key] or "")))
 
 
-def resolution_breakdowns(shops: list[Shop], rng: DateRange) -> dict[str, list[dict]]:
+def resolution_breakdowns(
+    shops: list[Shop], rng: DateRange, usernames: dict[int, str]
+) -> dict[str, list[dict]]:
     """Counts and rate per agent (assignee), cause, sub-cause and severity, largest first:
-    one query grouped by all four, summed per dimension here."""
-    keys = ["assigned_to", "assigned_to__username", "cause", "subcause", "severity"]
+    one query grouped by all four (a few hundred rows), summed per dimension here."""
     rows = list(
-        _in(ReportDay, shops, rng).values(*keys).annotate(**_sums(*RESOLUTION_MEASURES)).order_by()
+        _in(ReportDay, shops, rng)
+        .values("assigned_to", "cause", "subcause", "severity")
+        .annotate(**_sums(*RESOLUTION_MEASURES))
+        .order_by()
     )
+    for row in rows:
+        row["assigned_to__username"] = usernames.get(row["assigned_to"])
     return {
         dim: [_with_rate(r) for r in _sorted_sums(rows, dim, RESOLUTION_MEASURES, "handled")]
         for dim in BREAKDOWNS
@@ -252,15 +275,24 @@ def _with_drops(row: dict) -> dict:
     return row
 
 
-def funnel_rows(shops: list[Shop], rng: DateRange, grain: str) -> list[dict]:
+def funnel_rows(figures: DayFigures, grain: str) -> list[dict]:
     """Funnel counts per agent and period (a review is in one agent's row and one period's)."""
-    return list(
-        _in(ReportDay, shops, rng)
-        .annotate(period=_period(grain))
-        .values("assigned_to", "assigned_to__username", "period")
-        .annotate(**_sums(**FUNNEL_MEASURES))
-        .order_by()
-    )
+    found: dict[tuple, dict] = {}
+    for row in figures.rows:
+        agent = row["assigned_to"]
+        key = (agent, period_start(_as_date(row["day"]), grain))
+        into = found.setdefault(
+            key,
+            {
+                "assigned_to": agent,
+                "assigned_to__username": figures.usernames.get(agent),
+                "period": key[1],
+                **dict.fromkeys(FUNNEL_MEASURES, 0),
+            },
+        )
+        for step, column in FUNNEL_MEASURES.items():
+            into[step] += row[column]
+    return list(found.values())
 
 
 def funnel_by_agent(rows: list[dict]) -> list[dict]:
@@ -268,8 +300,6 @@ def funnel_by_agent(rows: list[dict]) -> list[dict]:
 
 
 def funnel_by_period(rows: list[dict], rng: DateRange, grain: str) -> list[dict]:
-    for row in rows:
-        row["period"] = _as_date(row["period"])
     found = {r["period"]: r for r in _sorted_sums(rows, "period", FUNNEL_MEASURES, "reached")}
     empty = dict.fromkeys(FUNNEL_MEASURES, 0)
     return [_with_drops({**empty, **found.get(p, {}), "period": p}) for p in rng.periods(grain)]
@@ -297,12 +327,10 @@ def weighted_percentile(pairs: list[tuple[float, int]], fraction: float) -> floa
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def speed(shops: list[Shop], rng: DateRange) -> dict:
+def speed(figures: DayFigures, shops: list[Shop], rng: DateRange) -> dict:
     """Hours to first contact (median, p90), first contacts in the playbook's window, attempts
     per resolution, overdue follow-ups now."""
-    figures = _in(ReportDay, shops, rng).aggregate(
-        **_sums("contacted", "first_planned", "first_in_window", "closed", "attempts_closed")
-    )
+    sums = _sum_rows(figures.rows, SPEED_MEASURES)
     buckets = _in(ReportWait, shops, rng).values("bucket").annotate(reviews=Sum("n")).order_by()
     pairs = [(row["bucket"] * ReportWait.BUCKET_SECONDS, row["reviews"]) for row in buckets]
     # A snapshot, not a figure of the range: follow-ups owed right now (the board's definition).
@@ -311,15 +339,15 @@ def speed(shops: list[Shop], rng: DateRange) -> dict:
         state__in=[PlanState.DUE, PlanState.MISSED],
         due_at__lt=timezone.now(),
     ).count()
-    closed, attempts = figures["closed"], figures["attempts_closed"]
+    closed, attempts = sums["closed"], sums["attempts_closed"]
     return {
         "overdue": overdue,
-        "contacted": figures["contacted"],
+        "contacted": sums["contacted"],
         "median_hours": _hours(weighted_percentile(pairs, 0.5)),
         "p90_hours": _hours(weighted_percentile(pairs, 0.9)),
-        "first_planned": figures["first_planned"],
-        "first_in_window": figures["first_in_window"],
-        "first_in_window_rate": ratio(figures["first_in_window"], figures["first_planned"]),
+        "first_planned": sums["first_planned"],
+        "first_in_window": sums["first_in_window"],
+        "first_in_window_rate": ratio(sums["first_in_window"], sums["first_planned"]),
         "closed": closed,
         "attempts": attempts,
         "attempts_per_resolution": round(attempts / closed, 2) if closed else None,
@@ -336,18 +364,12 @@ def good_review_rate(
     """Per shop and period: positives, neutral/negative reviews, the good-review rate and the
     average DSR scores where reviews carried them. `by_period` is
     resolution_by_shop_and_period's result (already computed)."""
-    dsr_columns = {}
-    for key in DSR_KEYS:
-        dsr_columns[f"dsr_{key}_sum"] = f"dsr_{key}_sum"
-        dsr_columns[f"dsr_{key}_n"] = f"dsr_{key}_n"
-    rows = (
-        _in(ReportShopDay, shops, rng)
-        .annotate(period=_period(grain))
-        .values("shop_id", "period")
-        .annotate(**_sums("positive", **dsr_columns))
-        .order_by()
-    )
-    found = {(r.pop("shop_id"), _as_date(r.pop("period"))): r for r in rows}
+    columns = ["positive"] + [f"dsr_{k}_{part}" for k in DSR_KEYS for part in ("sum", "n")]
+    rows = _in(ReportShopDay, shops, rng).values("shop_id", "day", *columns)
+    found: dict[tuple[int, date], dict] = {}
+    for row in rows:
+        key = (row["shop_id"], period_start(_as_date(row["day"]), grain))
+        _add(found.setdefault(key, {}), row, columns)
     out = []
     for shop in shops:
         for row in by_period.get(shop.pk, []):
@@ -369,13 +391,13 @@ def good_review_rate(
 
 def root_causes(shops: list[Shop], rng: DateRange) -> dict[str, list[dict]]:
     """The top products, couriers, sub-causes and names of the range, with the previous
-    range's count beside them (the trend); blanks are never rows. Two queries: the roll-up of
-    names (all four dimensions grouped at once: a few hundred keys) and the sub-causes."""
+    range's count beside them (the trend); blanks are never rows. One query over the
+    roll-up's per-key totals, every dimension at once (a few thousand rows)."""
     previous = rng.previous()
-    both = DateRange(previous.start, rng.end)
     in_range, in_previous = Q(day__gte=rng.start), Q(day__lt=rng.start)
     named = (
-        _in(ReportRoot, shops, both)
+        _in(ReportRoot, shops, DateRange(previous.start, rng.end))
+        .filter(subcause=ReportRoot.ALL)
         .values("dimension", "key")
         .annotate(
             now=Sum("n", filter=in_range, default=0),
@@ -384,21 +406,10 @@ def root_causes(shops: list[Shop], rng: DateRange) -> dict[str, list[dict]]:
         )
         .order_by()
     )
-    subcauses = (
-        _in(ReportDay, shops, both)
-        .values(key=F("subcause"))
-        .annotate(
-            now=Sum("handled", filter=in_range, default=0),
-            before=Sum("handled", filter=in_previous, default=0),
-            grave=Sum("handled", filter=in_range & Q(severity=Severity.SERIOUS), default=0),
-        )
-        .order_by()
-    )
     grouped: dict[str, list[dict]] = {dim: [] for dim in ROOT_CAUSES}
     by_source = {source: dim for dim, source in ROOT_CAUSES.items()}
     for row in named:
         grouped[by_source[row["dimension"]]].append(row)
-    grouped["subcause"] = list(subcauses)
     return {
         dim: [
             {
@@ -415,12 +426,19 @@ def root_causes(shops: list[Shop], rng: DateRange) -> dict[str, list[dict]]:
     }
 
 
-def active_spikes(shops: list[Shop]) -> list[SpikeAlert]:
-    return list(
-        SpikeAlert.objects.filter(shop__in=shops, state__in=ACTIVE_SPIKES)
-        .select_related("shop")
-        .order_by("state", "-count", "key")
+SPIKES_SHOWN = 10
+
+
+def active_spikes(shops: list[Shop]) -> tuple[list[SpikeAlert], int]:
+    """The spikes still going on, unseen first, largest first (the first SPIKES_SHOWN), and
+    how many there are in all."""
+    active = SpikeAlert.objects.filter(shop__in=shops, state__in=ACTIVE_SPIKES)
+    shown = list(
+        active.select_related("shop", "acknowledged_by").order_by("state", "-count", "key")[
+            :SPIKES_SHOWN
+        ]
     )
+    return shown, (len(shown) if len(shown) < SPIKES_SHOWN else active.count())
 
 
 @dataclass
@@ -438,6 +456,7 @@ class Report:
     good_rate: list[dict] = field(default_factory=list)
     roots: dict[str, list[dict]] = field(default_factory=dict)
     spikes: list[SpikeAlert] = field(default_factory=list)
+    spikes_total: int = 0
     as_of: datetime | None = None
 
     @property
@@ -454,9 +473,11 @@ def build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
             # PostgreSQL's JIT compiles aggregates for ~40 ms each and saves nothing here.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
-        per_shop_period = resolution_by_shop_and_period(shops, rng, grain)
-        funnel = funnel_rows(shops, rng, grain)
+        days = DayFigures.load(shops, rng)
+        per_shop_period = resolution_by_shop_and_period(days, shops, rng, grain)
+        funnel = funnel_rows(days, grain)
         funnel_periods = funnel_by_period(funnel, rng, grain)
+        spikes, spikes_total = active_spikes(shops)
         return Report(
             shops=shops,
             range=rng,
@@ -466,13 +487,14 @@ def build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
                 for pk, rows in per_shop_period.items()
             },
             periods=resolution_by_period(per_shop_period),
-            breakdowns=resolution_breakdowns(shops, rng),
+            breakdowns=resolution_breakdowns(shops, rng, days.usernames),
             funnel_agents=funnel_by_agent(funnel),
             funnel_periods=funnel_periods,
             funnel=funnel_total(funnel_periods),
-            speed=speed(shops, rng),
+            speed=speed(days, shops, rng),
             good_rate=good_review_rate(shops, rng, grain, per_shop_period),
             roots=root_causes(shops, rng),
-            spikes=active_spikes(shops),
+            spikes=spikes,
+            spikes_total=spikes_total,
             as_of=stale_since(),
         )

@@ -61,6 +61,7 @@ ROOT_COLUMNS = {
     RootDimension.COURIER: "courier",
     RootDimension.NAMED_AGENT: "named_agent",
     RootDimension.NAMED_COURIER: "named_courier",
+    RootDimension.SUBCAUSE: "subcause",
 }
 # The playbook's first contact: a call at once / after cooling off, or the apology call of a
 # historical review.
@@ -262,7 +263,27 @@ def _root_rows(shop: Shop, reviews) -> list[ReportRoot]:
             .annotate(n=Count("id"), serious=Count("id", filter=Q(severity=Severity.SERIOUS)))
             .order_by()
         )
-        out += [ReportRoot(shop=shop, dimension=dimension, **row) for row in rows]
+        if dimension != RootDimension.SUBCAUSE:  # its per-sub-cause rows are its totals
+            out += [ReportRoot(shop=shop, dimension=dimension, **row) for row in rows]
+        # The key's total over its sub-causes: the report's top tables read these few rows
+        # (a tenth of the per-sub-cause ones), the spike detector the others.
+        totals: dict[tuple, ReportRoot] = {}
+        for row in rows:
+            total = totals.setdefault(
+                (row["day"], row["key"]),
+                ReportRoot(
+                    shop=shop,
+                    dimension=dimension,
+                    day=row["day"],
+                    key=row["key"],
+                    subcause=ReportRoot.ALL,
+                    n=0,
+                    serious=0,
+                ),
+            )
+            total.n += row["n"]
+            total.serious += row["serious"]
+        out += totals.values()
     return out
 
 

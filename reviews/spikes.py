@@ -69,6 +69,7 @@ def detect(shop: Shop, *, today: date | None = None) -> list[SpikeAlert]:
             day__gte=baseline_start,
             day__lte=today,
         )
+        .exclude(subcause=ReportRoot.ALL)
         .values("dimension", "key", "subcause")
         .annotate(
             recent=Sum("n", filter=Q(day__gte=window_start), default=0),

@@ -310,6 +310,15 @@ class ReportPageTestCase(ReportsDataMixin, BaseTestCase):
         self.assertEqual(response.context["chart"]["handled"], [2, 1, 2, 1, 2, 0, 1])
         self.assertNotContains(response, "别的店")
 
+    def test_it_escapes_what_buyers_and_exports_wrote(self):
+        self.make_review(
+            self.shop, reviewed_at=sh(3, 2, 10), product_name="<img src=x onerror=alert(1)>"
+        )
+        rollups.refresh()
+        page = self.get().content.decode()
+        self.assertNotIn("<img src=x", page)
+        self.assertIn("&lt;img src=x onerror=alert(1)&gt;", page)
+
     def test_it_reads_presets_and_defaults_from_the_url(self):
         response = self.client.get(reverse("reports"), {"preset": "7"})
         self.assertEqual(response.context["query"].range.days, 7)

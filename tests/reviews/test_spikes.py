@@ -116,3 +116,24 @@ class SpikeTestCase(BaseTestCase):
         self.assertEqual(spikes.sweep(), 0)
         alert.refresh_from_db()
         self.assertEqual(alert.state, SpikeState.ACKNOWLEDGED)
+
+
+class ManySpikesTestCase(BaseTestCase):
+    def test_the_page_shows_the_largest_and_counts_the_rest(self):
+        from datetime import date
+
+        from reviews import reports
+
+        for i in range(reports.SPIKES_SHOWN + 3):
+            SpikeAlert.objects.create(
+                shop=self.shop, dimension="product", key=f"商品{i:02d}", subcause="quality",
+                window_start=date(2026, 3, 1), window_end=date(2026, 3, 7), count=5 + i,
+                baseline=0,
+            )  # fmt: skip
+        self.login(self.manager)
+        page = self.client.get(reverse("reports"))
+        self.assertEqual(len(page.context["spikes"]), reports.SPIKES_SHOWN)
+        self.assertEqual(page.context["spikes_more"], 3)
+        self.assertContains(page, "商品12")  # the largest
+        self.assertNotContains(page, "商品00")
+        self.assertContains(page, "另有 3 条较小的异常")
