@@ -1,10 +1,9 @@
 """The manager's reports (issue 7): the page, its exports and the drill-down to reviews."""
 
-import base64
 import csv
 import io
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from html import escape
 from urllib.parse import urlencode
 
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from . import reports, services, spikes
+from . import cursors, reports, services, spikes
 from .access import shops_for
 from .audit import client_ip
 from .import_views import neutralise
@@ -488,20 +487,6 @@ def _agent_names(agent: str | None) -> dict[str, str]:
     }
 
 
-def _encode_cursor(review: Review) -> str:
-    raw = f"{review.reviewed_at.isoformat()}|{review.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, pk = raw.split("|")
-        return datetime.fromisoformat(moment), int(pk)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
 @login_required
 @require_GET
 def reports_reviews(request: HttpRequest) -> HttpResponse:
@@ -522,7 +507,7 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
     elif agent.isdigit():
         filters["agent"] = agent
         reviews = reviews.filter(assigned_to_id=int(agent))
-    after = _decode_cursor(request.GET.get("after", ""))
+    after = cursors.decode_moment(request.GET.get("after", ""))
     if after:
         moment, pk = after
         reviews = reviews.filter(Q(reviewed_at__lt=moment) | Q(reviewed_at=moment, id__lt=pk))
@@ -534,7 +519,9 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
     next_url = ""
     if len(page) > PAGE_SIZE:
         page = page[:PAGE_SIZE]
-        next_url = "?" + query.params(**filters, after=_encode_cursor(page[-1]))
+        next_url = "?" + query.params(
+            **filters, after=cursors.encode_moment(page[-1].reviewed_at, page[-1].pk)
+        )
     labels = {
         "product": _("Product"),
         "courier": _("Courier"),

@@ -1,7 +1,5 @@
 """Reads for the work screens: the agent's queue with its lanes, filters and keyset pages."""
 
-import base64
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,6 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from . import cursors
 from .models import (
     OPEN_STATUSES,
     SUBCAUSES_BY_CAUSE,
@@ -178,14 +177,15 @@ def _with_repeat_flag(qs: QuerySet) -> QuerySet:
 
 def encode_cursor(key: tuple) -> str:
     due, sev, amount, reviewed_at, pk = key
-    raw = json.dumps([due.isoformat(), sev, str(amount), reviewed_at.isoformat(), pk])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode([due.isoformat(), sev, str(amount), reviewed_at.isoformat(), pk])
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int, Decimal, datetime, int] | None:
+    values = cursors.decode(cursor, 5)
+    if values is None:
+        return None
+    due, sev, amount, reviewed, pk = values
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        due, sev, amount, reviewed, pk = json.loads(base64.urlsafe_b64decode(padded))
         due_at, when = parse_datetime(due), parse_datetime(reviewed)
         if due_at is None or when is None:
             return None
