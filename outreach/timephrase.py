@@ -87,8 +87,10 @@ def parse_time_phrase(phrase: str, *, now: datetime, tz: ZoneInfo) -> datetime:
             naive = datetime.fromisoformat(text.replace(" ", "T"))
         except ValueError:
             raise TimePhraseError("invalid", HINT) from None
-        if abs(naive.date() - local_now.date()) > MAX_AHEAD:
+        if abs(naive.date() - local_now.date()) > MAX_AHEAD + timedelta(days=1):
             # Compared as dates first: year 9999 in a zone west of UTC overflows as a moment.
+            # A day's margin: across a daylight-saving change the calendar can be a day further
+            # than the elapsed time; the exact limit is checked on the moment below.
             if naive.date() < local_now.date():
                 raise TimePhraseError("past", _past())
             raise TimePhraseError("too_far", _too_far())
@@ -99,9 +101,12 @@ def parse_time_phrase(phrase: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     # A wall time that does not exist (skipped by a daylight-saving change) becomes the moment
     # it names, e.g. 02:30 -> 03:30 on the spring-forward day.
     result = result.astimezone(UTC).astimezone(tz)
-    if result <= now:
+    # Compared in UTC: two datetimes sharing a tzinfo subtract and compare by wall clock in
+    # Python, an hour off across a daylight-saving change.
+    elapsed = result.astimezone(UTC) - now.astimezone(UTC)
+    if elapsed <= timedelta(0):
         raise TimePhraseError("past", _past())
-    if result - now > MAX_AHEAD:
+    if elapsed > MAX_AHEAD:
         raise TimePhraseError("too_far", _too_far())
     return result
 
