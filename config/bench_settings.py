@@ -10,4 +10,7 @@ from .settings import *  # noqa: E402,F403
 from .settings import STORAGES  # noqa: E402
 
 # No collectstatic before a benchmark: plain storage (the manifest lookup is a dict read).
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
