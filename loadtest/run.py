@@ -99,6 +99,19 @@ def _load_average() -> str:
     return Path("/proc/loadavg").read_text().split()[0]
 
 
+def cpu_yardstick_ms() -> int:
+    """CPU milliseconds for one login's password hash (Django's PBKDF2 with its default
+    rounds): how fast this machine's cores are, so runs on different machines compare (the
+    same run was CPU-bound on a vCPU that took 1,200 ms here and idle on one that took 230)."""
+    import hashlib
+
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    started = time.process_time()
+    hashlib.pbkdf2_hmac("sha256", b"yardstick", b"salt", PBKDF2PasswordHasher.iterations)
+    return round(1000 * (time.process_time() - started))
+
+
 class CpuSampler(threading.Thread):
     """The machine's conditions during the run, every 5 s: CPU busy %, load average, and whose
     CPU it was (gunicorn, Celery, locust, this database's PostgreSQL backends, everyone else:
@@ -307,6 +320,7 @@ def main() -> int:
     for old in ("access.log", "requests.csv", "summary.json"):
         (OUT / old).unlink(missing_ok=True)
     env = _env()
+    yardstick = cpu_yardstick_ms()
 
     print("== data", flush=True)
     subprocess.run([BIN / "python", "-m", "loadtest.prepare"], cwd=ROOT, env=env, check=True)
@@ -373,7 +387,7 @@ def main() -> int:
         print(
             f"== locust: {users} agents, {spawn_rate}/s, {run_time}, {think} s before each click "
             f"(load average "
-            f"{_load_average()} before)",
+            f"{_load_average()} before; one password hash {yardstick} ms of CPU)",
             flush=True,
         )
         started = time.time()
@@ -447,6 +461,7 @@ def main() -> int:
         "think_s": think,
         "gunicorn": f"{workers} workers x {threads} threads",
         "cores": os.cpu_count(),
+        "password_hash_cpu_ms": yardstick,
         **sampler.summary(),
         **figures,
         "server_time_whole_run": server_times(OUT / "access.log"),
@@ -476,7 +491,8 @@ def main() -> int:
             errors += f["succeeded"] - f["stored"]
             print(f"   {f['succeeded'] - f['stored']} {what} lost")
     print(
-        f"\nmachine ({os.cpu_count()} cores, shared): CPU busy {summary['cpu_busy_percent_mean']}% "
+        f"\nmachine ({os.cpu_count()} cores, shared; one password hash {yardstick} ms of CPU): "
+        f"CPU busy {summary['cpu_busy_percent_mean']}% "
         f"on average, {summary['cpu_busy_percent_max']}% at most; load average up to "
         f"{summary['load_average_max']}"
     )
