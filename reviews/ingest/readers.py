@@ -21,6 +21,10 @@ XLSX_MAX_UNCOMPRESSED = 800 * 1024 * 1024
 # XML compresses ~10-30x.
 XLSX_MAX_RATIO = 200
 XLSX_RATIO_FLOOR = 10 * 1024 * 1024
+# openpyxl holds an XLSX's shared-string table (every distinct text of the sheet, as Excel and
+# WPS write it) in memory whole, even in read-only mode, at 1.3x (long Chinese texts) to 3x
+# (short ones) its XML size. 100,000 real review rows make ~35 MB of it.
+XLSX_MAX_SHARED_STRINGS = 100 * 1024 * 1024
 
 SNIFF_BYTES = 64 * 1024
 # A CSV line (a row, or one line of a multi-line quoted cell) is read at most this many
@@ -258,6 +262,15 @@ def check_archive(path: Path) -> int:
         raise UnreadableFile(
             _("The XLSX file would expand to %(mb)s MB: refused as a possible decompression bomb.")
             % {"mb": total // (1024 * 1024)}
+        )
+    strings = sum(m.file_size for m in members if m.filename.lower().endswith("sharedstrings.xml"))
+    if strings > XLSX_MAX_SHARED_STRINGS:
+        raise UnreadableFile(
+            _(
+                "The XLSX file holds %(mb)s MB of text; at most %(max)s MB are accepted. "
+                "Split the export into smaller files, or save it as CSV (UTF-8) and import that."
+            )
+            % {"mb": strings // (1024 * 1024), "max": XLSX_MAX_SHARED_STRINGS // (1024 * 1024)}
         )
     if not any(m.filename == "xl/workbook.xml" for m in members):
         raise UnreadableFile(_("This is not a CSV or XLSX file (a zip archive, but no workbook)."))

@@ -4,6 +4,7 @@ a CSV of 10,000 columns and a CSV that is one enormous line. Memory is measured 
 of this process's peak RSS and of Python's traced allocations; time by the wall clock."""
 
 import io
+import random
 import resource
 import shutil
 import struct
@@ -133,6 +134,32 @@ def xlsx_bomb(expanded: int = 2 * 1024 * MB, declared: int | None = None) -> byt
     )
 
 
+def xlsx_with_text_table(expanded: int) -> bytes:
+    """An honest archive whose shared-string table (the sheet's distinct texts) inflates to
+    about `expanded` bytes at ~35x: dense enough to pass the bomb check, too large to hold."""
+    rnd = random.Random(3)
+
+    def segment() -> bytes:
+        digits = "".join(rnd.choice("0123456789abcdef") for _ in range(600))
+        return f"<si><t>{digits}</t></si>{'<si><t>评价</t></si>' * 600}".encode()
+
+    block = b"".join(segment() for _ in range(60))
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    tail = compressor.flush(zlib.Z_FINISH)
+    repeats = expanded // len(block)
+    crc = 0
+    for _ in range(repeats):
+        crc = zlib.crc32(block, crc)
+    workbook = b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+    return _zip(
+        [
+            ("xl/workbook.xml", workbook, zlib.crc32(workbook), len(workbook), 0),
+            ("xl/sharedStrings.xml", piece * repeats + tail, crc, repeats * len(block), 8),
+        ]
+    )
+
+
 class _Body:
     """A multipart body of `size` bytes, produced as it is read (never held whole); counts
     what the server read of it."""
@@ -197,6 +224,16 @@ class HostileFilesTestCase(BaseTestCase):
             self.assert_refused_by_command(path, "decompression bomb")
             response = self.upload("bomb.xlsx", data)
         self.assertContains(response, "decompression bomb", status_code=400)
+        self.assertFalse(ImportBatch.objects.exists())
+
+    def test_an_xlsx_whose_text_table_is_too_large_to_hold_is_refused_before_reading(self):
+        data = xlsx_with_text_table(120 * MB)
+        self.assertLess(len(data), 5 * MB)
+        path = self.write("texts.xlsx", data)
+        with bounded(self, seconds=5, memory=20 * MB):
+            self.assert_refused_by_command(path, "MB of text; at most 100 MB are accepted")
+            response = self.upload("texts.xlsx", data)
+        self.assertContains(response, "save it as CSV (UTF-8)", status_code=400)
         self.assertFalse(ImportBatch.objects.exists())
 
     def test_a_bomb_that_understates_its_size_fails_on_its_checksum_not_on_memory(self):

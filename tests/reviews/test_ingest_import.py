@@ -27,6 +27,7 @@ from reviews.models import (
 )
 
 from ..base import BaseTestCase
+from ..xlsx import excel_style_xlsx
 from .ingest_support import FakeClassifierMixin
 
 ENGLISH = override_settings(LANGUAGE_CODE="en")  # messages are asserted in English
@@ -165,6 +166,22 @@ class PlatformExportsTestCase(ImportTestCase):
         review = Review.objects.get(platform_review_id="JDC100200399")
         self.assertEqual(review.order_id, "278899001199")
         self.assertEqual(review.reviewed_at.astimezone(self.shop.tz).hour, 9)
+
+    def test_it_imports_an_xlsx_with_a_shared_string_table_as_excel_writes_it(self):
+        with (FIXTURES / "jd_utf8.csv").open(encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        # The order number as Excel stores a long number: a number cell, not text.
+        rows[1][1] = int(rows[1][1])
+        path = self.dir / "jd_excel.xlsx"
+        path.write_bytes(excel_style_xlsx(rows))
+        batch = self.run_import(path)
+        self.assertEqual((batch.created, batch.rejected), (3, 0), batch.message)
+        with (FIXTURES / "jd_utf8.csv").open(encoding="utf-8") as fh:
+            expected = {row[0]: row for row in list(csv.reader(fh))[1:]}
+        for review in Review.objects.filter(shop=self.shop):
+            self.assertIn(review.platform_review_id, expected)
+            self.assertEqual(review.order_id, expected[review.platform_review_id][1])
+            self.assertIn(review.text, expected[review.platform_review_id])
 
 
 @ENGLISH
