@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from ..models import KeyKind
+from ..models import KeyKind, known_timezones
 from . import values
 from .headers import DSR_FIELDS, HeaderMap
 from .readers import BrokenRow
@@ -155,7 +155,7 @@ def build_record(
             errors.append((names.get(name, name), str(exc)))
     data["dsr"] = dsr
 
-    if data.get("buyer_timezone") and data["buyer_timezone"] not in zoneinfo.available_timezones():
+    if data.get("buyer_timezone") and data["buyer_timezone"] not in known_timezones():
         errors.append(
             (
                 names.get("buyer_timezone", "buyer_timezone"),
