@@ -182,3 +182,74 @@ class CapsAndContactTestCase(BaseTestCase):
         self.playbook.templates = {"reminder": "亲，改好评就退款"}
         with self.assertRaises(ValidationError):
             self.playbook.clean()
+
+
+LA = ZoneInfo("America/Los_Angeles")  # an eBay buyer's zone: clocks change twice a year
+UTC = ZoneInfo("UTC")
+
+
+class DaylightSavingTestCase(BaseTestCase):
+    """Quiet hours and the per-day caps where a day has 23 or 25 hours. Python compares and
+    subtracts datetimes of one zone by their wall clock: these pin down that the guardrails'
+    answers are the right instants, not only the right clock faces."""
+
+    def setUp(self):
+        self.playbook = Playbook.objects.for_shop(self.shop)
+        self.review = self.make_review(self.shop)
+        self.buyer = self.review.buyer
+        Buyer.objects.filter(id=self.buyer.id).update(timezone="America/Los_Angeles")
+        self.buyer.refresh_from_db()
+
+    def test_the_night_clocks_spring_forward_ends_at_nine_local_time(self):
+        # 2026-03-08 02:00 PST becomes 03:00 PDT: 09:00 that morning is 16:00 UTC, not 17:00.
+        moment = datetime(2026, 3, 7, 23, 10, tzinfo=LA)
+        result = guardrails.next_allowed(
+            moment, playbook=PLAYBOOK, buyer_tz=LA, shop_tz=LA, call=False
+        )
+        self.assertEqual(result.astimezone(UTC), datetime(2026, 3, 8, 16, 0, tzinfo=UTC))
+
+    def test_the_night_clocks_fall_back_ends_at_nine_local_time(self):
+        # 2026-11-01 02:00 PDT becomes 01:00 PST: 09:00 that morning is 17:00 UTC.
+        moment = datetime(2026, 10, 31, 23, 10, tzinfo=LA)
+        result = guardrails.next_allowed(
+            moment, playbook=PLAYBOOK, buyer_tz=LA, shop_tz=LA, call=False
+        )
+        self.assertEqual(result.astimezone(UTC), datetime(2026, 11, 1, 17, 0, tzinfo=UTC))
+
+    def call_at(self, moment: datetime) -> None:
+        attempt = ContactAttempt.objects.create(
+            review=self.review,
+            buyer=self.buyer,
+            agent=self.agent,
+            channel=Channel.PHONE,
+            outcome=Outcome.NO_ANSWER,
+        )
+        ContactAttempt.objects.filter(id=attempt.id).update(created_at=moment)
+
+    def test_a_23_hour_day_counts_its_calls_from_midnight_to_midnight(self):
+        # 2026-03-08 in Los Angeles runs from 08:00 UTC to 07:00 UTC the next day.
+        self.call_at(datetime(2026, 3, 8, 8, 30, tzinfo=UTC))  # 00:30 PST: that day
+        self.call_at(datetime(2026, 3, 9, 6, 30, tzinfo=UTC))  # 23:30 PDT: that day
+        self.call_at(datetime(2026, 3, 9, 7, 10, tzinfo=UTC))  # 00:10 PDT: the next day
+        self.call_at(datetime(2026, 3, 8, 7, 50, tzinfo=UTC))  # 23:50 PST: the day before
+        noon = datetime(2026, 3, 8, 12, 0, tzinfo=LA)
+        self.assertEqual(guardrails.contacts_on_day(self.buyer, noon, call=True), 2)
+        self.assertEqual(
+            guardrails.contacts_on_day(self.buyer, datetime(2026, 3, 9, 12, tzinfo=LA), call=True),
+            1,
+        )
+
+    def test_a_25_hour_day_counts_its_last_hour_and_a_full_day_moves_the_call_to_the_next(self):
+        # 2026-11-01 in Los Angeles runs from 07:00 UTC to 08:00 UTC the next day.
+        self.call_at(datetime(2026, 11, 1, 7, 30, tzinfo=UTC))  # 00:30 PDT
+        self.call_at(datetime(2026, 11, 2, 7, 30, tzinfo=UTC))  # 23:30 PST: still that day
+        noon = datetime(2026, 11, 1, 12, 0, tzinfo=LA)
+        self.assertEqual(guardrails.contacts_on_day(self.buyer, noon, call=True), 2)
+        # The cap (two calls a day) is used up: the next call goes to 2 November, once the
+        # buyer's night is over (09:00 PST = 17:00 UTC) *and* the shop's agents in Shanghai are
+        # at work (09:00 CST = 01:00 UTC): 17:00 PST that day.
+        result = guardrails.fit_caps_and_hours(
+            noon, buyer=self.buyer, playbook=self.playbook, call=True
+        )
+        self.assertEqual(result.astimezone(UTC), datetime(2026, 11, 3, 1, 0, tzinfo=UTC))
+        self.assertEqual(result.astimezone(LA).hour, 17)
