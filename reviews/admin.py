@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
 from . import services
 from .audit import client_ip
@@ -49,6 +51,31 @@ class AuditedAdmin(admin.ModelAdmin):
         for obj in queryset:
             self._audit(request, obj, "settings_deleted", [])
         return super().log_deletions(request, queryset)
+
+
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):
+    """People's accounts: creating one, changing it (staff or superuser rights, active, name,
+    a password reset) or deleting it leaves a line in the audit log of every shop the person
+    works in, so a shop's managers see who gave their agent admin rights or reset her
+    password; an account in no shop gets one line without a shop (the admin's audit list).
+    Never the password itself: the admin's message says only "Changed password"."""
+
+    def _audit(self, request, obj, action: str, changes) -> None:
+        shops = list(Shop.objects.filter(memberships__user=obj).distinct()) or [None]
+        for shop in shops:
+            services.audit_record(
+                actor=request.user,
+                action=action.replace("settings_", "user_"),
+                shop=shop,
+                target=f"user:{obj.pk}",
+                ip=client_ip(request),
+                object=obj.get_username(),
+                changes=changes,
+            )
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), AuditedUserAdmin)
 
 
 class MembershipInline(admin.TabularInline):

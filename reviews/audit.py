@@ -63,4 +63,7 @@ ACTIONS = {
     "settings_changed": _("Settings changed"),
     "settings_deleted": _("Settings deleted"),
     "buyer_erased": _("Buyer's personal data erased"),
+    "user_added": _("Account created"),
+    "user_changed": _("Account changed"),
+    "user_deleted": _("Account deleted"),
 }

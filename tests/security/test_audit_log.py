@@ -232,6 +232,62 @@ class AdminSettingsAuditTestCase(BaseTestCase):
         line = AuditLog.objects.get(action="settings_deleted")
         self.assertEqual((line.shop, line.target), (self.shop, f"membership:{membership.pk}"))
 
+    def test_account_changes_reach_the_audit_log_of_the_persons_shops(self):
+        # The agent is given superuser rights, then her password is reset, in the admin.
+        url = reverse("admin:auth_user_change", args=[self.agent.pk])
+        joined = timezone.localtime(self.agent.date_joined)
+        form = {
+            "username": "alice",
+            "is_active": "on",
+            "is_superuser": "on",
+            "date_joined_0": f"{joined:%Y-%m-%d}",
+            "date_joined_1": f"{joined:%H:%M:%S}",
+        }
+        response = self.client.post(url, form, REMOTE_ADDR=IP)
+        self.assertEqual(response.status_code, 302, response.content[:3000])
+        self.agent.refresh_from_db()
+        self.assertTrue(self.agent.is_superuser)
+        line = AuditLog.objects.get(action="user_changed")
+        self.assertEqual(
+            (line.actor, line.shop, line.target, line.ip),
+            (self.admin, self.shop, f"user:{self.agent.pk}", IP),
+        )
+        self.assertIn("Superuser status", str(line.data["changes"]))
+
+        response = self.client.post(
+            reverse("admin:auth_user_password_change", args=[self.agent.pk]),
+            {
+                "password1": "a-new-Passw0rd!",
+                "password2": "a-new-Passw0rd!",
+                "usable_password": "true",
+            },
+            REMOTE_ADDR=IP,
+        )
+        self.assertEqual(response.status_code, 302)
+        reset = AuditLog.objects.filter(action="user_changed").order_by("id").last()
+        self.assertIn("password", str(reset.data["changes"]).lower())
+        self.assertNotIn("a-new-Passw0rd!", json.dumps(reset.data))
+        # The shop's manager reads both on the audit page.
+        self.client.force_login(self.manager)
+        page = self.client.get(reverse("audit_log"), {"shop": self.shop.slug})
+        self.assertContains(page, f"user:{self.agent.pk}", count=2)
+
+    def test_an_account_in_no_shop_is_audited_without_a_shop_and_deletion_before_it_happens(self):
+        response = self.client.post(
+            reverse("admin:auth_user_add"),
+            {"username": "carol", "password1": "", "password2": "", "usable_password": "false"},
+            REMOTE_ADDR=IP,
+        )
+        self.assertEqual(response.status_code, 302)
+        carol = User.objects.get(username="carol")
+        line = AuditLog.objects.get(action="user_added")
+        self.assertEqual((line.shop, line.target), (None, f"user:{carol.pk}"))
+
+        self.client.post(reverse("admin:auth_user_delete", args=[self.agent.pk]), {"post": "yes"})
+        self.assertFalse(User.objects.filter(pk=self.agent.pk).exists())
+        line = AuditLog.objects.get(action="user_deleted")
+        self.assertEqual((line.shop, line.data["object"]), (self.shop, "alice"))
+
     def test_the_admin_cannot_change_or_delete_audit_lines(self):
         line = audit_record(actor=self.manager, action="report_exported", shop=self.shop)
         for name in ("change", "delete"):
