@@ -95,6 +95,7 @@ def shop_reviews(request: HttpRequest, slug: str) -> JsonResponse:
                 "positive": batch.positive,
                 "revised": batch.revised,
                 "rejected": batch.rejected,
+                "skipped": batch.skipped,
             },
             "results": [r.as_json() for r in results],
         }

@@ -4,7 +4,8 @@ What goes: the buyer's nick (→ a pseudonym) and phone; phone numbers, postal a
 the nick wherever the buyer's reviews and everything about them hold free text — the review
 and its 追评, the corrections' copy of it, classification evidence, timeline entries, planned
 contacts' scripts, messages (their recipient too), contact attempt notes, public replies —
-the tracking number, and the buyer's rows in import error reports. The review text itself is
+the tracking number, the nick inside order + buyer + time review keys (positive reviews'
+too), and the buyer's rows in import error reports. The review text itself is
 public on the platform, so it stays, minus those details: the words still explain the cause.
 
 What stays: every review with its rating, dates, status, cause, severity, order, product,
@@ -13,20 +14,44 @@ is the same afterwards. The buyer is marked do-not-contact (there is no number l
 pending outreach is cancelled. The audit log never held their number (audit_record masks it)
 and records the erasure by buyer id and a keyed hash of the nick, never the nick itself.
 
-A later import of a file that still holds the buyer brings their data back: erase them from
-the shop's exports too, or run this again after such an import.
+A later import cannot bring them back. The erasure leaves a tombstone (ErasedBuyer: the shop,
+the keyed hash of the nick, the time), and every import — file, command line or webhook —
+looks the chunk's nicks up in it (reviews/ingest/service.py):
+- a row of that nick dated at or before the erasure, or any row for a review of an erased
+  buyer, is not stored: it is counted as skipped and listed in the batch's error report with
+  why (the date of the erasure), its row number and nothing else of the row; the webhook
+  answers "skipped" with reason "erased" for it;
+- a row of that nick dated after the erasure is a new review: stored, but the buyer record it
+  creates starts as do-not-contact (the request stands), so nothing is planned; the review's
+  timeline says why.
+Erasures from before the tombstones existed were back-filled from the audit log (migration
+0009, `tombstones_from_audit`). Rows without a nick that are not yet stored cannot be told
+apart and are imported as any other. The hash is keyed with SECRET_KEY: a new key makes the
+tombstones (and `erased_before`) match nothing.
 """
 
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import privacy, services
-from .models import AuditLog, Buyer, Correction, ImportRowError, KeyKind, Review, ReviewEvent
+from .models import (
+    AuditLog,
+    Buyer,
+    Correction,
+    ErasedBuyer,
+    ImportRowError,
+    KeyKind,
+    PositiveReview,
+    Review,
+    ReviewEvent,
+)
 
 # What an erasure changed, by the keys its audit line records.
 LABELS = {
@@ -43,6 +68,12 @@ LABELS = {
     "outreach stopped": _("outreach stopped"),
     "buyer": _("buyer record"),
 }
+
+
+# On the timeline of a newer review of an erased buyer (reviews/ingest/service.py).
+ERASED_NOTE = _(
+    "This buyer had their personal data erased at their request on %(date)s: they are not to be contacted."
+)
 
 
 def pseudonym_for(buyer: Buyer) -> str:
@@ -67,6 +98,40 @@ def erased_before(shop_id: int, nick: str) -> AuditLog | None:
         .order_by("-created_at")
         .first()
     )
+
+
+def erased_nicks(shop_id: int, nicks) -> dict[str, datetime]:
+    """nick -> when it was erased, for those of `nicks` erased in this shop (one query)."""
+    digests = {nick_digest(shop_id, nick): nick for nick in nicks if nick}
+    if not digests:
+        return {}
+    rows = ErasedBuyer.objects.filter(shop_id=shop_id, nick_digest__in=list(digests))
+    return {digests[digest]: at for digest, at in rows.values_list("nick_digest", "erased_at")}
+
+
+def tombstones_from_audit(audit_model, tombstone_model) -> int:
+    """The tombstones of erasures done before they existed, from the audit lines (their data
+    holds the nick's digest; the line's time is the erasure's). Takes the models so migration
+    0009 can pass its historical ones. A line of a repeated erasure hashes the pseudonym, not
+    a nick: no tombstone for it. Returns how many tombstones were written."""
+    latest: dict[tuple[int, str], datetime] = {}
+    lines = audit_model.objects.filter(action="buyer_erased", shop__isnull=False).values_list(
+        "shop_id", "target", "data", "created_at"
+    )
+    for shop_id, target, data, at in lines.iterator():
+        digest = data.get("nick_digest") if isinstance(data, dict) else None
+        if not isinstance(digest, str) or len(digest) != 64:
+            continue
+        buyer_id = target.removeprefix("buyer:")
+        if digest == nick_digest(shop_id, f"erased-{buyer_id}"):
+            continue
+        if latest.get((shop_id, digest)) is None or at > latest[(shop_id, digest)]:
+            latest[(shop_id, digest)] = at
+    tombstone_model.objects.bulk_create(
+        [tombstone_model(shop_id=s, nick_digest=d, erased_at=at) for (s, d), at in latest.items()],
+        ignore_conflicts=True,
+    )
+    return len(latest)
 
 
 @dataclass
@@ -147,6 +212,17 @@ def buyer_erase(*, buyer: Buyer, dry_run: bool = False, reason: str = "") -> Era
                 if new_key != review.external_key:
                     Review.objects.filter(pk=review.pk).update(external_key=new_key)
                     keys += 1
+            # Positive reviews are counted by key alone, with no buyer: theirs are found by
+            # the nick inside an order + buyer + time key.
+            positives = PositiveReview.objects.filter(
+                shop_id=buyer.shop_id,
+                external_key__startswith="obt:",
+                external_key__contains=f":{scrub.nick}:",
+            )
+            for pk, key in positives.values_list("pk", "external_key"):
+                new_key = key.replace(f":{scrub.nick}:", f":{pseudonym}:")
+                PositiveReview.objects.filter(pk=pk).update(external_key=new_key)
+                keys += 1
             counts["review keys"] = keys
         counts["corrections"] = _scrub_rows(
             Correction.objects.filter(review_id__in=review_ids), ["text"], scrub
@@ -176,6 +252,14 @@ def buyer_erase(*, buyer: Buyer, dry_run: bool = False, reason: str = "") -> Era
         if buyer.do_not_contact_at is None:
             buyer_set_do_not_contact(buyer=buyer, user=None)
             counts["outreach stopped"] = 1
+        if original_nick != pseudonym:
+            # The tombstone later imports look up (see the module docstring). A buyer erased
+            # again (a newer review brought the nick back) moves the time on.
+            ErasedBuyer.objects.update_or_create(
+                shop_id=buyer.shop_id,
+                nick_digest=nick_digest(buyer.shop_id, original_nick),
+                defaults={"erased_at": timezone.now()},
+            )
         if not is_erased(buyer) or buyer.phone or buyer.timezone:
             Buyer.objects.filter(pk=buyer.pk).update(nick=pseudonym, phone="", timezone="")
             counts["buyer"] = 1

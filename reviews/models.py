@@ -161,6 +161,25 @@ class Buyer(models.Model):
         return zoneinfo.ZoneInfo(self.timezone or self.shop.timezone)
 
 
+class ErasedBuyer(models.Model):
+    """A buyer erased on request (reviews.erasure), by a keyed hash of their nick, never the
+    nick itself: an import meeting the nick again skips what predates the erasure and starts
+    the buyer it creates for newer reviews as do-not-contact."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    nick_digest = models.CharField(max_length=64)  # reviews.erasure.nick_digest
+    erased_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Also the import's lookup, once per chunk: a shop's digests among the chunk's nicks.
+            models.UniqueConstraint(fields=["shop", "nick_digest"], name="erasedbuyer_per_shop")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} {self.nick_digest[:12]}… {self.erased_at:%Y-%m-%d}"
+
+
 def mask_phone(phone: str) -> str:
     """138****5678: enough to recognise a number, not enough to dial it."""
     digits = phone.strip()
@@ -620,6 +639,9 @@ class ImportBatch(models.Model):
     positive = models.PositiveIntegerField(_("positive counted"), default=0)
     revised = models.PositiveIntegerField(_("revised"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    # Rows of buyers erased on request, dated before the erasure: not stored, reported
+    # like rejected rows (without their data), so created + … + rejected + skipped = rows.
+    skipped = models.PositiveIntegerField(_("skipped (erased buyers)"), default=0)
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -657,9 +679,15 @@ class ImportBatch(models.Model):
     def is_active(self) -> bool:
         return self.status in (ImportStatus.PENDING, ImportStatus.RUNNING)
 
+    @property
+    def reported(self) -> int:
+        """Rows listed in the error report: rejected ones and skipped ones."""
+        return self.rejected + self.skipped
+
 
 class ImportRowError(models.Model):
-    """A rejected row (or webhook item): where, which column, why, and what it looked like."""
+    """A rejected row (or webhook item): where, which column, why, and what it looked like.
+    Also a row skipped because its buyer was erased: where and why only, `raw` left empty."""
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="errors")
     row = models.PositiveIntegerField(_("row"))  # spreadsheet row (header = 1) or item index

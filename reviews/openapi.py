@@ -80,7 +80,19 @@ RESULT = {
         },
         "status": {
             "type": "string",
-            "enum": ["created", "updated", "unchanged", "positive", "revised", "rejected"],
+            "enum": [
+                "created",
+                "updated",
+                "unchanged",
+                "positive",
+                "revised",
+                "rejected",
+                "skipped",
+            ],
+            "description": (
+                "`skipped`: not stored, on purpose (see `reason`); the rest of the batch is "
+                "processed as usual."
+            ),
         },
         "key": {"type": "string", "description": "The idempotency key derived for the item."},
         "review_id": {"type": "integer", "description": "ReviewDesk's id of the stored review."},
@@ -91,6 +103,16 @@ RESULT = {
                 "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
             },
         },
+        "reason": {
+            "type": "string",
+            "enum": ["erased"],
+            "description": (
+                "Why a `skipped` item was not stored. `erased`: its buyer's personal data was "
+                "erased at their request after the review was written; items of that buyer "
+                "dated later are stored (the buyer is not to be contacted)."
+            ),
+        },
+        "detail": {"type": "string", "description": "Why, in words (the shop's language)."},
     },
 }
 
@@ -210,6 +232,7 @@ def document() -> dict:
                                     "positive",
                                     "revised",
                                     "rejected",
+                                    "skipped",
                                 )
                             },
                         },

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import classifier
+from .. import classifier, erasure
 from ..models import (
     CLASSIFICATION_FIELDS,
     Buyer,
@@ -53,14 +53,17 @@ RACE_ATTEMPTS = 4
 PIPELINE_MIN_ROWS = 5000
 
 # Outcomes of one record (the webhook returns them per item).
-CREATED, UPDATED, UNCHANGED, POSITIVE, REVISED, REJECTED = (
+CREATED, UPDATED, UNCHANGED, POSITIVE, REVISED, REJECTED, SKIPPED = (
     "created",
     "updated",
     "unchanged",
     "positive",
     "revised",
     "rejected",
+    "skipped",
 )
+# Why a record was skipped (the webhook's machine-readable `reason`).
+ERASED = "erased"
 
 # Compared on re-import; a field the incoming record leaves empty never wipes a stored value.
 COMPARED = (
@@ -88,6 +91,8 @@ class ItemResult:
     key: str = ""
     review_id: int | None = None
     errors: list[dict] = field(default_factory=list)
+    reason: str = ""  # skipped: why, for machines (ERASED)
+    detail: str = ""  # skipped: why, in words
 
     def as_json(self) -> dict:
         out = {"index": self.index, "status": self.status}
@@ -97,6 +102,9 @@ class ItemResult:
             out["review_id"] = self.review_id
         if self.errors:
             out["errors"] = self.errors
+        if self.reason:
+            out["reason"] = self.reason
+            out["detail"] = self.detail
         return out
 
 
@@ -285,6 +293,11 @@ def batch_summary(batch: ImportBatch) -> str:
             "rejected": batch.rejected,
         },
     ]
+    if batch.skipped:
+        lines.append(
+            _("skipped %(skipped)s: buyers whose personal data was erased at their request")
+            % {"skipped": batch.skipped}
+        )
     if batch.key_kind:
         lines.append(_("Review key: %(kind)s") % {"kind": batch.get_key_kind_display()})
     if batch.message:
@@ -415,6 +428,9 @@ class _Plan:
     revised: list[tuple[Record, Review, dict]] = field(default_factory=list)
     new_positive: list[tuple] = field(default_factory=list)  # (shop_id, key, day, created_at)
     drop_positive: list[str] = field(default_factory=list)
+    # Nicks of erased buyers seen in rows newer than the erasure -> when they were erased:
+    # the buyer records those rows create start as do-not-contact.
+    erased: dict[str, datetime] = field(default_factory=dict)
     parsed: list = field(default_factory=list)  # the chunk itself, to decide it again
     key_kinds: Counter = field(default_factory=Counter)
 
@@ -549,6 +565,32 @@ class _Writer:
         existing = {
             r.external_key: r for r in Review.objects.filter(shop=shop, external_key__in=keys)
         }
+        erased = erasure.erased_nicks(shop.pk, {r.buyer_nick for r in records.values()})
+        erased_buyers = self._erased_buyers(existing.values())
+        for key, record in list(records.items()):
+            erased_at = erased.get(record.buyer_nick)
+            review = existing.get(key)
+            if erased_at is not None and record.reviewed_at <= erased_at:
+                day = erased_at.astimezone(shop.tz).date().isoformat()
+                detail = _(
+                    "This buyer's personal data was erased at their request on %(date)s; this row was not imported."
+                ) % {"date": day}
+            elif review is not None and review.buyer_id in erased_buyers:
+                # A row without the nick (or with another) for a review of an erased buyer:
+                # storing it would put back the details the erasure took out of its text.
+                detail = _(
+                    "This review's buyer had their personal data erased at their request; this row was not imported."
+                )
+            else:
+                if erased_at is not None:
+                    plan.erased[record.buyer_nick] = erased_at
+                continue
+            del records[key]
+            self._skip(plan, record.number, detail)
+            for number, result in list(plan.results.items()):
+                if result.key == key and result.status == UNCHANGED:
+                    self._skip(plan, number, detail)  # the same review earlier in the chunk
+        keys = list(records)
         positive_keys = set(
             PositiveReview.objects.filter(shop=shop, external_key__in=keys).values_list(
                 "external_key", flat=True
@@ -588,14 +630,30 @@ class _Writer:
             plan.changed.append((record, review, diff))
         return plan
 
+    def _skip(self, plan: _Plan, number: int, detail: str) -> None:
+        """Skip a row of an erased buyer: reported by its number and why, and nothing else of
+        it — no key (it may hold the nick), no raw text — in the results and the report."""
+        plan.results[number] = ItemResult(number, SKIPPED, reason=ERASED, detail=detail)
+        plan.errors.append(ImportRowError(batch=self.batch, row=number, reason=detail[:300]))
+
+    @staticmethod
+    def _erased_buyers(reviews: Iterable[Review]) -> set[int]:
+        """Of these stored reviews' buyers, the erased ones (one query, when there are any)."""
+        ids = {r.buyer_id for r in reviews if r.buyer_id}
+        if not ids:
+            return set()
+        rows = Buyer.objects.filter(pk__in=ids, nick__startswith="erased-")
+        return {pk for pk, nick in rows.values_list("pk", "nick") if nick == f"erased-{pk}"}
+
     def apply(self, plan: _Plan) -> list[ItemResult]:
         """Write a prepared chunk: call inside a transaction."""
         self._hold(plan)
         shop, now, results = self.shop, plan.now, plan.results
-        buyers = self._buyers(
+        buyers, do_not_contact = self._buyers(
             [rec for rec, _rev in plan.new_reviews]
             + [rec for rec, _rev, _d in plan.changed]
-            + [rec for rec, _rev, _d in plan.revised]
+            + [rec for rec, _rev, _d in plan.revised],
+            erased=plan.erased,
         )
 
         # New neutral/negative reviews: classified, stored, on their timeline, handed off.
@@ -624,6 +682,20 @@ class _Writer:
         ]
         for (record, _r), review in zip(plan.new_reviews, created, strict=True):
             results[record.number] = ItemResult(record.number, CREATED, record.key, review.pk)
+            erased_at = plan.erased.get(record.buyer_nick)
+            if erased_at is not None and review.buyer_id in do_not_contact:
+                # A newer review of a buyer erased on request: say on its page why nobody
+                # may contact them (the planner then plans nothing).
+                day = erased_at.astimezone(shop.tz).date().isoformat()
+                events.append(
+                    _event_row(
+                        now,
+                        review=review,
+                        kind=EventKind.NOTE,
+                        message=str(erasure.ERASED_NOTE % {"date": day}),
+                        data={"buyer_erased_on": day},  # the page says it in the reader's words
+                    )
+                )
 
         # Changed: updated (prepare applied the diff and re-classified when the words
         # changed), with what changed on the timeline.
@@ -708,6 +780,7 @@ class _Writer:
             positive=F("positive") + counts[POSITIVE],
             revised=F("revised") + counts[REVISED],
             rejected=F("rejected") + counts[REJECTED],
+            skipped=F("skipped") + counts[SKIPPED],
             updated_at=now,
         )
         pending = [rev.pk for _rec, rev in plan.new_reviews]
@@ -753,18 +826,25 @@ class _Writer:
                 diff[name] = (old, new)
         return diff
 
-    def _buyers(self, records: list[Record]) -> dict[str, int]:
-        """Upsert the buyers of these records per shop by nick; nick -> id."""
+    def _buyers(
+        self, records: list[Record], erased: dict[str, datetime]
+    ) -> tuple[dict[str, int], set[int]]:
+        """Upsert the buyers of these records per shop by nick; nick -> id, and the ids of
+        those of them not to be contacted. A buyer created for a nick in `erased` (a newer
+        review of a buyer erased on request) starts as do-not-contact: the request stands."""
         wanted: dict[str, Record] = {r.buyer_nick: r for r in records if r.buyer_nick}
         if not wanted:
-            return {}
+            return {}, set()
         shop = self.shop
         ids: dict[str, int] = {}
+        do_not_contact: set[int] = set()
         stale = []
-        for pk, nick, phone, tz in Buyer.objects.filter(
+        for pk, nick, phone, tz, dnc in Buyer.objects.filter(
             shop=shop, nick__in=list(wanted)
-        ).values_list("id", "nick", "phone", "timezone"):
+        ).values_list("id", "nick", "phone", "timezone", "do_not_contact_at"):
             ids[nick] = pk
+            if dnc is not None:
+                do_not_contact.add(pk)
             record = wanted[nick]
             if (record.buyer_phone and record.buyer_phone != phone) or (
                 record.buyer_timezone and record.buyer_timezone != tz
@@ -778,7 +858,7 @@ class _Writer:
                 )
         now = timezone.now()
         missing = [
-            (shop.pk, nick, r.buyer_phone, r.buyer_timezone, now)
+            (shop.pk, nick, r.buyer_phone, r.buyer_timezone, now, now if nick in erased else None)
             for nick, r in wanted.items()
             if nick not in ids
         ]
@@ -786,18 +866,19 @@ class _Writer:
             # ignore_conflicts: a concurrent import may insert the same buyer.
             copy.insert_values(
                 Buyer,
-                ["shop_id", "nick", "phone", "timezone", "created_at"],
+                ["shop_id", "nick", "phone", "timezone", "created_at", "do_not_contact_at"],
                 missing,
                 ignore_conflicts=True,
             )
-            ids.update(
-                Buyer.objects.filter(shop=shop, nick__in=[row[1] for row in missing]).values_list(
-                    "nick", "id"
-                )
-            )
+            for nick, pk, dnc in Buyer.objects.filter(
+                shop=shop, nick__in=[row[1] for row in missing]
+            ).values_list("nick", "id", "do_not_contact_at"):
+                ids[nick] = pk
+                if dnc is not None:
+                    do_not_contact.add(pk)
         if stale:
             Buyer.objects.bulk_update(stale, ["phone", "timezone"], batch_size=CHUNK)
-        return ids
+        return ids, do_not_contact
 
 
 def shop_webhook_secret_rotate(*, shop: Shop, actor, ip: str | None = None) -> str:

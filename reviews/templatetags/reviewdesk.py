@@ -84,6 +84,10 @@ def event_text(event) -> str:
         return str(_APPROVALS.get(approval, approval))
     if data.get("phone_revealed"):
         return str(_("revealed the phone number"))
+    if erased_on := data.get("buyer_erased_on"):
+        from reviews.erasure import ERASED_NOTE
+
+        return str(ERASED_NOTE % {"date": erased_on})
     if event.message in _NOTES:
         return str(_NOTES[event.message])
     return event.message

@@ -50,9 +50,9 @@ class Command(BaseCommand):
         for error in errors:
             line = _("row %(row)s") % {"row": error.row}
             self.stdout.write(f"  {line} · {error.column or '—'} · {error.reason}")
-        if batch.rejected > len(errors):
+        if batch.reported > len(errors):
             self.stdout.write(
-                f"  … and {batch.rejected - len(errors)} more (see the batch's error report)"
+                f"  … and {batch.reported - len(errors)} more (see the batch's error report)"
             )
         if batch.status != ImportStatus.DONE:
             raise CommandError(batch.message)
