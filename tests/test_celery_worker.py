@@ -8,7 +8,7 @@ from django.conf import settings
 from reviews.models import Heartbeat
 from reviews.tasks import heartbeat_task
 
-from .procs import celery_worker, wait_for
+from .procs import Processes
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -17,11 +17,13 @@ def test_it_runs_a_task_through_a_real_worker_and_broker():
     # A queue of this test's own, so leftovers of other runs in the broker cannot interfere.
     queue = f"test-{uuid.uuid4().hex[:8]}"
     name = f"worker-{queue}"
-    with celery_worker(queue) as proc:
+    with Processes(settings="config.test_settings") as procs:
+        procs.worker(name, queues=queue, wait=False)
         heartbeat_task.apply_async(kwargs={"name": name}, queue=queue)
-        found = wait_for(lambda: Heartbeat.objects.filter(name=name).exists(), timeout=60)
-        if not found:
-            proc.kill()
-            pytest.fail("worker did not run the task:\n" + proc.stdout.read().decode()[-3000:])
+        procs.wait_for(
+            lambda: Heartbeat.objects.filter(name=name).exists(),
+            60,
+            message="the worker to run the task",
+        )
     expected = "redis" if settings.REDIS_URL else "filesystem"
     assert settings.CELERY_BROKER_URL.startswith(expected)

@@ -95,7 +95,7 @@ def test_it_runs_the_embedded_stack_end_to_end(tmp_path):
             except OSError:
                 return False
 
-        assert wait_for(up, timeout=60), "web server did not start"
+        wait_for(up, 60, message="the web server to start")
         login_page = opener.open(base + "/login/").read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
         data = urllib.parse.urlencode(
@@ -117,9 +117,7 @@ def test_it_runs_the_embedded_stack_end_to_end(tmp_path):
             body = opener.open(base + "/healthz", timeout=2).read().decode()
             return '"worker_seen_s_ago": null' not in body
 
-        assert wait_for(worker_seen, timeout=60), (
-            "the worker never ran the task through the filesystem broker"
-        )
+        wait_for(worker_seen, 60, message="the worker to run the task (filesystem broker)")
     finally:
         for proc in (web, worker):
             proc.kill()

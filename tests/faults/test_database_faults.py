@@ -30,7 +30,8 @@ from reviews.models import (
     Shop,
 )
 
-from .services import other_connection, wait_for
+from ..procs import wait_for
+from .services import other_connection
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 

@@ -5,61 +5,23 @@ message it held is gone). Each fires exactly once. (tests/outreach/test_schedule
 covers an outage before anything was claimed.)"""
 
 import time
-from datetime import time as clock
 from datetime import timedelta
 from unittest import skipUnless
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test import TransactionTestCase
 from django.utils import timezone
 
-from outreach.models import Channel, Kind, PlannedContact, PlanState, Playbook
-from reviews.models import Buyer, Platform, Rating, Review, Shop
+from outreach.models import PlannedContact, PlanState
 
-from .services import Services, wait_for
+from ..outreach.scene import FollowupSceneMixin
+from ..procs import start_services, wait_for
 
 
 @pytest.mark.services
 @skipUnless(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
-class FollowupRedisOutageTestCase(TransactionTestCase):
-    def setUp(self):
-        self.shop = Shop.objects.create(name="Alpha", slug="alpha", platform=Platform.TAOBAO)
-        # No quiet hours whatever the hour the suite runs at: nothing moves to tomorrow.
-        Playbook.objects.create(
-            shop=self.shop,
-            quiet_start=clock(0),
-            quiet_end=clock(0),
-            work_start=clock(0),
-            work_end=clock(0),
-        )
-        self.agent = User.objects.create_user("alice")
-        self.buyer = Buyer.objects.create(shop=self.shop, nick="buyer", phone="13812345678")
-        self.review = Review.objects.create(
-            shop=self.shop,
-            buyer=self.buyer,
-            external_key="r1",
-            rating=Rating.NEGATIVE,
-            reviewed_at=timezone.now() - timedelta(hours=1),
-            assigned_to=self.agent,
-        )
-
-    def plan(self, n: int, due_in: float) -> list[PlannedContact]:
-        due = timezone.now() + timedelta(seconds=due_in)
-        return PlannedContact.objects.bulk_create(
-            PlannedContact(
-                shop=self.shop,
-                review=self.review,
-                buyer=self.buyer,
-                kind=Kind.REVISE_FOLLOWUP,
-                channel=Channel.IM,
-                due_at=due,
-                assigned_to=self.agent,
-            )
-            for _ in range(n)
-        )
-
+class FollowupRedisOutageTestCase(FollowupSceneMixin, TransactionTestCase):
     def fire_events(self) -> dict[int, int]:
         counts: dict[int, int] = {}
         for event in self.review.events.all():
@@ -69,7 +31,7 @@ class FollowupRedisOutageTestCase(TransactionTestCase):
         return counts
 
     def test_follow_ups_due_while_redis_is_down_fire_once_when_it_is_back(self):
-        services = Services(self)
+        services = start_services(self)
         services.dispatcher()
         services.worker("w1", queues="outreach")
         # A probe fired proves the dispatcher and the worker are up before the clock matters.
@@ -100,15 +62,11 @@ class FollowupRedisOutageTestCase(TransactionTestCase):
             ).exists()
         )
         services.redis.start()  # empty: whatever it held is lost
-        try:
-            wait_for(
-                lambda: items.filter(fired_at__isnull=False).count() == 30,
-                60,
-                message="all 30 follow-ups to fire",
-            )
-        except AssertionError:
-            print(services.logs())
-            raise
+        services.wait_for(
+            lambda: items.filter(fired_at__isnull=False).count() == 30,
+            60,
+            message="all 30 follow-ups to fire",
+        )
         # A claim taken for lost is freed after its lease (3 s here) and fired again only if
         # it never fired; a copy of a task may still arrive: give both one lease, then count.
         time.sleep(4)

@@ -33,7 +33,8 @@ from reviews.models import (
     Shop,
 )
 
-from .services import Blocker, Services, wait_for, write_csv
+from ..procs import Processes, start_services, wait_for
+from .services import Blocker, write_csv
 
 ROWS = 3000  # three chunks of 1,000 (service.CHUNK)
 
@@ -93,16 +94,12 @@ class ImportFaultsTestCase(TransactionTestCase):
     def batch(self, batch_id: int) -> ImportBatch:
         return ImportBatch.objects.get(id=batch_id)
 
-    def wait_done(self, services: Services, batch_id: int, timeout: float = 60) -> ImportBatch:
-        try:
-            wait_for(
-                lambda: self.batch(batch_id).status not in (ImportStatus.PENDING, "running"),
-                timeout,
-                message="the import to finish",
-            )
-        except AssertionError:
-            print(services.logs())
-            raise
+    def wait_done(self, services: Processes, batch_id: int, timeout: float = 60) -> ImportBatch:
+        services.wait_for(
+            lambda: self.batch(batch_id).status not in (ImportStatus.PENDING, "running"),
+            timeout,
+            message="the import to finish",
+        )
         batch = self.batch(batch_id)
         self.assertEqual(batch.status, ImportStatus.DONE, batch.message + services.logs())
         return batch
@@ -122,7 +119,7 @@ class ImportFaultsTestCase(TransactionTestCase):
         self.assertEqual(imported.values("review").distinct().count(), expected["created"])
 
     def test_a_worker_killed_mid_import_is_resumed_without_duplicates(self):
-        services = Services(self)
+        services = start_services(self)
         rows = make_rows(ROWS, blocker_at=2100)  # in the third chunk
         path = write_csv(self.dir / "export.csv", rows)
         blocker = Blocker(shop_id=self.shop.id, nick="blocker")
@@ -162,8 +159,8 @@ class ImportFaultsTestCase(TransactionTestCase):
 
     def test_redis_stopped_before_and_during_an_upload_loses_and_doubles_nothing(self):
         lead = self.make_lead()
-        services = Services(self)
-        services.worker("w1")
+        services = start_services(self)
+        services.worker("w1", queues="imports,default")
         # Mostly positive reviews: the hand-off to the planner (~30 reviews/s) is not on trial.
         rows = make_rows(2000, blocker_at=1500, negative_every=20)  # in the second chunk
         path = write_csv(self.dir / "export.csv", rows)
@@ -207,11 +204,7 @@ class ImportFaultsTestCase(TransactionTestCase):
         self.assertGreater(pending.count(), 0)
 
         handoff.handoff_sweep(now=timezone.now() + timedelta(minutes=2))
-        try:
-            wait_for(lambda: not pending.exists(), 60, message="every hand-off to be done")
-        except AssertionError:
-            print(services.logs())
-            raise
+        services.wait_for(lambda: not pending.exists(), 60, message="every hand-off to be done")
         # Each review was handed to the planner, and planned once: no step twice.
         reviews = Review.objects.filter(shop=self.shop)
         planned = PlannedContact.objects.filter(review__shop=self.shop)

@@ -30,7 +30,8 @@ from reviews.models import (
     Shop,
 )
 
-from .services import Services, other_connection, wait_for, write_csv
+from ..procs import start_services, wait_for
+from .services import other_connection, write_csv
 
 
 class TableLock:
@@ -111,7 +112,7 @@ class WebhookRaceTestCase(LiveServerTestCase):
                 thread.join(60)
 
     def test_the_same_new_review_delivered_twice_at_once_is_stored_once(self):
-        Services(self)  # the hand-offs go to a private redis-server
+        start_services(self)  # the hand-offs go to a private redis-server
         body = json.dumps({"reviews": [ITEM]}, ensure_ascii=False).encode()
         responses: list = []
         self.race(
@@ -129,7 +130,7 @@ class WebhookRaceTestCase(LiveServerTestCase):
         self.assertEqual(sorted((b.created, b.unchanged) for b in batches), [(0, 1), (1, 0)])
 
     def test_the_same_change_delivered_twice_at_once_is_applied_once(self):
-        Services(self)
+        start_services(self)
         self.assertEqual(self.post(json.dumps(ITEM, ensure_ascii=False).encode())[0], 200)
         changed = {**ITEM, "followup_text": "追评：客服也不理人"}
         body = json.dumps(changed, ensure_ascii=False).encode()
@@ -146,7 +147,7 @@ class WebhookRaceTestCase(LiveServerTestCase):
         self.assertEqual(review.events.filter(kind=EventKind.UPDATED).count(), 1)
 
     def test_a_webhook_and_a_file_import_storing_the_same_review_at_once(self):
-        services = Services(self)
+        services = start_services(self)
         rows = [
             {**ITEM, "order_id": f"O-{1000 + i}", "buyer_nick": f"买家{i}"} for i in range(1, 40)
         ]
@@ -188,7 +189,7 @@ class WebhookRaceTestCase(LiveServerTestCase):
         is decided again there when it loses the race."""
         from reviews.ingest.service import PIPELINE_MIN_ROWS, import_batch_run
 
-        Services(self)
+        start_services(self)
         rows = [
             {**ITEM, "order_id": f"P-{i}", "buyer_nick": f"买家{i % 300}", "rating": "好评"}
             for i in range(PIPELINE_MIN_ROWS + 200)

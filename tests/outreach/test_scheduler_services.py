@@ -5,31 +5,20 @@ import os
 import signal
 import tempfile
 import time
-from datetime import time as clock
-from datetime import timedelta
 from pathlib import Path
 from unittest import skipUnless
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test import TransactionTestCase
 from django.utils import timezone
 
-from outreach.models import (
-    Channel,
-    Kind,
-    Message,
-    MessageState,
-    PlannedContact,
-    PlanState,
-    Playbook,
-)
+from outreach.models import Channel, Kind, Message, MessageState, PlannedContact, PlanState
 from outreach.services import review_mark_revised
-from reviews.models import Buyer, Platform, Rating, Review, Shop
 
+from ..procs import Processes, RedisServer, wait_for
 from .fake_sms import FakeSmsProvider
-from .harness import Processes, RedisServer, wait_for
+from .scene import FollowupSceneMixin
 
 SMS = "outreach.backends.sms.SmsHttpBackend"
 SLOW = "tests.outreach.slow_backend.SlowLoggingBackend"
@@ -37,31 +26,12 @@ SLOW = "tests.outreach.slow_backend.SlowLoggingBackend"
 
 @pytest.mark.services
 @skipUnless(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
-class SchedulerServicesTestCase(TransactionTestCase):
+class SchedulerServicesTestCase(FollowupSceneMixin, TransactionTestCase):
     def setUp(self):
+        super().setUp()
         self.redis = RedisServer()
         self.redis.start()
         self.addCleanup(self.redis.stop)
-        self.shop = Shop.objects.create(name="Alpha", slug="alpha", platform=Platform.TAOBAO)
-        # Whatever the hour the suite runs at: no quiet hours for this shop (they have their
-        # own unit tests), so nothing here is moved to tomorrow morning.
-        Playbook.objects.create(
-            shop=self.shop,
-            quiet_start=clock(0),
-            quiet_end=clock(0),
-            work_start=clock(0),
-            work_end=clock(0),
-        )
-        self.agent = User.objects.create_user("alice")
-        self.buyer = Buyer.objects.create(shop=self.shop, nick="buyer", phone="13812345678")
-        self.review = Review.objects.create(
-            shop=self.shop,
-            buyer=self.buyer,
-            external_key="r1",
-            rating=Rating.NEGATIVE,
-            reviewed_at=timezone.now() - timedelta(hours=1),
-            assigned_to=self.agent,
-        )
 
     def start(self, **env) -> Processes:
         processes = Processes(self.redis, **env)
@@ -69,37 +39,17 @@ class SchedulerServicesTestCase(TransactionTestCase):
         self.processes = processes
         return processes
 
-    def plan(self, n: int, due_in: float, kind=Kind.REVISE_FOLLOWUP, channel=Channel.IM):
-        due = timezone.now() + timedelta(seconds=due_in)
-        return PlannedContact.objects.bulk_create(
-            PlannedContact(
-                shop=self.shop,
-                review=self.review,
-                buyer=self.buyer,
-                kind=kind,
-                channel=channel,
-                due_at=due,
-                assigned_to=self.agent,
-                body="您好，提醒一下" if kind != Kind.REVISE_FOLLOWUP else "",
-            )
-            for _ in range(n)
-        )
-
     def fired(self, items) -> list[PlannedContact]:
         return list(
             PlannedContact.objects.filter(id__in=[i.id for i in items], fired_at__isnull=False)
         )
 
     def wait_fired(self, items, timeout: float) -> list[PlannedContact]:
-        try:
-            return wait_for(
-                lambda: len(self.fired(items)) == len(items) and self.fired(items),
-                timeout,
-                message=f"{len(items)} items to fire",
-            )
-        except AssertionError:
-            print(self.processes.logs())
-            raise
+        return self.processes.wait_for(
+            lambda: len(self.fired(items)) == len(items) and self.fired(items),
+            timeout,
+            message=f"{len(items)} items to fire",
+        )
 
     def fire_events(self, item) -> int:
         return sum(

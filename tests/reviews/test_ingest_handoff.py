@@ -4,9 +4,6 @@ Redis outage (a redis-server this test starts and stops itself on a free port)."
 import base64
 import json
 import shutil
-import socket
-import subprocess
-import tempfile
 import time
 import unittest
 from datetime import timedelta
@@ -22,6 +19,7 @@ from reviews.ingest.service import items_import
 from reviews.models import ImportBatch, ImportSource, Review
 
 from ..base import BaseTestCase
+from ..procs import RedisServer, point_app
 from .ingest_support import FakeClassifierMixin
 
 ENGLISH = override_settings(LANGUAGE_CODE="en")  # messages are asserted in English
@@ -101,12 +99,6 @@ class HandoffTestCase(FakeClassifierMixin, BaseTestCase):
         enqueue.assert_called_once_with(batch.pk)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @unittest.skipUnless(shutil.which("redis-server"), "needs redis-server")
 @ENGLISH
 class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
@@ -117,73 +109,25 @@ class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
         super().setUp()
         handoff._broker_down_until = 0.0
         self.addCleanup(setattr, handoff, "_broker_down_until", 0.0)
-        self.port = _free_port()
-        self.dir = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
-        self.proc = None
-        self.addCleanup(self.stop_redis)
-        saved = (app.conf.broker_url, app.conf.broker_transport_options)
-        app.conf.broker_url = f"redis://127.0.0.1:{self.port}/0"
+        # A redis-server of this test's own; through the outage itself this process keeps its
+        # connection pools, as a real web or worker process would.
+        self.redis = RedisServer()
+        self.addCleanup(self.redis.stop)
+        saved = app.conf.broker_transport_options
+        point_app(self.redis.url)
         app.conf.broker_transport_options = {"visibility_timeout": 3600}
-        self.reset_pools()
 
         def restore():
-            app.conf.broker_url, app.conf.broker_transport_options = saved
-            self.reset_pools()
+            app.conf.broker_transport_options = saved
+            point_app(None)
 
         self.addCleanup(restore)
-
-    @staticmethod
-    def reset_pools() -> None:
-        # The app (and kombu, globally) cache broker connections per URL: drop them when the
-        # broker URL changes. Through the outage itself the process keeps its pools, as a
-        # real web or worker process would.
-        from kombu import pools
-
-        pools.reset()
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    def start_redis(self) -> None:
-        import redis
-
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.dir,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port)
-        for _ in range(100):
-            try:
-                if client.ping():
-                    return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop_redis(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-            self.proc = None
 
     def test_the_hand_off_survives_a_redis_outage(self):
         import redis
 
-        self.start_redis()
-        self.stop_redis()  # Redis goes down
+        self.redis.start()
+        self.redis.stop()  # Redis goes down
 
         started = time.monotonic()
         with self.captureOnCommitCallbacks(execute=True):
@@ -194,9 +138,9 @@ class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
             Review.objects.filter(handoff_pending_at__isnull=False).count(), 3
         )  # ...pending
 
-        self.start_redis()  # Redis is back
+        self.redis.start()  # Redis is back
         handoff._broker_down_until = 0.0  # (the sweep runs after the back-off in real life)
-        client = redis.Redis(port=self.port)
+        client = redis.Redis(port=self.redis.port)
         self.assertEqual(client.llen("default"), 0)  # nothing was enqueued during the outage
         with (
             time_machine.travel(timezone.now() + timedelta(minutes=2)),
