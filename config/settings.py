@@ -22,6 +22,13 @@ SECRET_KEY = env_str(
 if not DEBUG and SECRET_KEY.startswith("dev-only-"):
     raise ImproperlyConfigured("SECRET_KEY must be set to a real secret when DEBUG is off.")
 
+# Django's key rotation: the previous key(s) keep sessions and signed values valid meanwhile.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+# Keys the hash by which an erased buyer is recognised in later imports (reviews.erasure).
+# Unset, SECRET_KEY keys it; set it once and never change it if SECRET_KEY is to be rotated
+# (the lookups also try SECRET_KEY_FALLBACKS, for a rotation done the Django way).
+ERASURE_KEY = env_str("ERASURE_KEY", "") or SECRET_KEY
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -26,8 +26,10 @@ looks the chunk's nicks up in it (reviews/ingest/service.py):
   timeline says why.
 Erasures from before the tombstones existed were back-filled from the audit log (migration
 0009, `tombstones_from_audit`). Rows without a nick that are not yet stored cannot be told
-apart and are imported as any other. The hash is keyed with SECRET_KEY: a new key makes the
-tombstones (and `erased_before`) match nothing.
+apart and are imported as any other. The hash is keyed with ERASURE_KEY (SECRET_KEY unless
+set); lookups also try SECRET_KEY and SECRET_KEY_FALLBACKS, so rotating SECRET_KEY the Django
+way (the old key kept as a fallback) does not forget an erasure — but dropping the old key
+does, unless ERASURE_KEY was set on its own.
 """
 
 import hashlib
@@ -84,16 +86,29 @@ def is_erased(buyer: Buyer) -> bool:
     return buyer.nick == pseudonym_for(buyer)
 
 
-def nick_digest(shop_id: int, nick: str) -> str:
+def _keys() -> list[bytes]:
+    """The key erasures are hashed with now, then the keys they may have been hashed with."""
+    keys = [settings.ERASURE_KEY, settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return list(dict.fromkeys(key.encode() for key in keys if key))
+
+
+def nick_digest(shop_id: int, nick: str, key: bytes | None = None) -> str:
     """A keyed hash of the nick: finds an earlier erasure by nick without keeping the nick."""
-    key = settings.SECRET_KEY.encode()
+    key = key or _keys()[0]
     return hmac.new(key, f"{shop_id}:{nick}".encode(), hashlib.sha256).hexdigest()
+
+
+def nick_digests(shop_id: int, nick: str) -> list[str]:
+    """The nick's digest under every key an erasure may have used (see _keys)."""
+    return [nick_digest(shop_id, nick, key) for key in _keys()]
 
 
 def erased_before(shop_id: int, nick: str) -> AuditLog | None:
     return (
         AuditLog.objects.filter(
-            shop_id=shop_id, action="buyer_erased", data__nick_digest=nick_digest(shop_id, nick)
+            shop_id=shop_id,
+            action="buyer_erased",
+            data__nick_digest__in=nick_digests(shop_id, nick),
         )
         .order_by("-created_at")
         .first()
@@ -102,11 +117,15 @@ def erased_before(shop_id: int, nick: str) -> AuditLog | None:
 
 def erased_nicks(shop_id: int, nicks) -> dict[str, datetime]:
     """nick -> when it was erased, for those of `nicks` erased in this shop (one query)."""
-    digests = {nick_digest(shop_id, nick): nick for nick in nicks if nick}
+    digests = {digest: nick for nick in nicks if nick for digest in nick_digests(shop_id, nick)}
     if not digests:
         return {}
     rows = ErasedBuyer.objects.filter(shop_id=shop_id, nick_digest__in=list(digests))
-    return {digests[digest]: at for digest, at in rows.values_list("nick_digest", "erased_at")}
+    erased: dict[str, datetime] = {}
+    for digest, at in rows.values_list("nick_digest", "erased_at"):
+        nick = digests[digest]  # under two keys, when erased again after a key change
+        erased[nick] = max(at, erased.get(nick, at))
+    return erased
 
 
 def tombstones_from_audit(audit_model, tombstone_model) -> int:
@@ -123,7 +142,7 @@ def tombstones_from_audit(audit_model, tombstone_model) -> int:
         if not isinstance(digest, str) or len(digest) != 64:
             continue
         buyer_id = target.removeprefix("buyer:")
-        if digest == nick_digest(shop_id, f"erased-{buyer_id}"):
+        if digest in nick_digests(shop_id, f"erased-{buyer_id}"):
             continue
         if latest.get((shop_id, digest)) is None or at > latest[(shop_id, digest)]:
             latest[(shop_id, digest)] = at

@@ -15,6 +15,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import override_settings
@@ -187,6 +188,42 @@ class ErasedBuyerImportTestCase(ErasedBuyerTestCase):
             self.command_import(NOVEMBER)
         again = ImportBatch.objects.latest("id")
         self.assertEqual((again.skipped, again.unchanged, again.created), (4, 3, 0))
+
+    def test_a_secret_key_rotated_the_django_way_still_recognises_the_buyer(self):
+        old = settings.SECRET_KEY
+        rotated = {"SECRET_KEY": "a-new-key-" + "x" * 50, "SECRET_KEY_FALLBACKS": [old]}
+        with (
+            override_settings(ERASURE_KEY=rotated["SECRET_KEY"], **rotated),
+            time_machine.travel(LATER, tick=False),
+        ):
+            self.command_import(NOVEMBER)
+        self.assertEqual(ImportBatch.objects.latest("id").skipped, 4)
+        self.assertNothingOfTheBuyer()
+
+    def test_an_erasure_key_of_its_own_outlives_any_secret_key(self):
+        # 路人甲 is erased while ERASURE_KEY is set; later SECRET_KEY changes with no fallback.
+        # An old row of theirs that was never imported can only be known by the tombstone.
+        never_imported = [
+            "G-8",
+            "袜子",
+            "路人甲",
+            OTHER_PHONE,
+            "negative",
+            "差",
+            "2026-11-01 10:00",
+            "",
+        ]
+        with override_settings(ERASURE_KEY="erasure-key-set-once"):
+            with time_machine.travel(ERASED, tick=False):
+                call_command("erase_buyer", "alpha", "--nick", "路人甲", stdout=StringIO())
+            with (
+                override_settings(SECRET_KEY="another-key-" + "y" * 50, SECRET_KEY_FALLBACKS=[]),
+                time_machine.travel(LATER, tick=False),
+            ):
+                self.command_import([*OCTOBER, never_imported])
+        batch = ImportBatch.objects.latest("id")
+        self.assertIn(len(OCTOBER) + 2, set(batch.errors.values_list("row", flat=True)))
+        self.assertFalse(Review.objects.filter(order_id="G-8").exists())
 
     def test_an_upload_run_by_the_worker_skips_them_and_the_page_says_why(self):
         self.login(self.lead)
