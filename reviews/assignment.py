@@ -5,7 +5,7 @@ board, or two leads at once, cannot silently overwrite each other — exactly on
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import cycle
 
 from django.contrib.auth.models import User
@@ -47,12 +47,17 @@ def review_assign(
         )
         if changed != 1:
             raise StaleReview
+        moved = _plans_follow(review, assignee)
         ReviewEvent.objects.create(
             review=review,
             kind=EventKind.ASSIGNED,
             actor=by,
             message=(assignee.get_full_name() or assignee.username) if assignee else "—",
-            data={"from": review.assigned_to_id, "to": assignee.pk if assignee else None},
+            data={
+                "from": review.assigned_to_id,
+                "to": assignee.pk if assignee else None,
+                "plans": moved,
+            },
         )
     audit_record(
         actor=by,
@@ -63,6 +68,30 @@ def review_assign(
     )
     review.refresh_from_db()
     return review
+
+
+def _plans_follow(review: Review, assignee: User | None) -> int:
+    """The review's open outreach goes with it: its planned calls, the follow-up at the time
+    the buyer agreed, its reply task. Otherwise they stay with the previous agent — off duty,
+    perhaps — and turn into missed slots while the new one never sees them. A slot already
+    due or missed gets a fresh grace period with its new owner (as a lead's re-assignment of
+    one slot does). Returns how many moved."""
+    from outreach.models import OPEN_PLAN_STATES, PlannedContact, PlanState, Playbook
+
+    plans = PlannedContact.objects.filter(review=review, state__in=OPEN_PLAN_STATES).exclude(
+        assigned_to=assignee
+    )
+    if assignee is None:
+        return plans.update(assigned_to=None)
+    late = plans.filter(state__in=[PlanState.DUE, PlanState.MISSED])
+    grace = timedelta(minutes=Playbook.objects.for_shop(review.shop).missed_after_minutes)
+    moved = late.update(
+        assigned_to=assignee,
+        state=PlanState.DUE,
+        deadline_at=timezone.now() + grace,
+        escalated_at=None,
+    )
+    return moved + plans.update(assigned_to=assignee)
 
 
 def reviews_bulk_assign(*, reviews: QuerySet, assignee: User, by: User) -> int:

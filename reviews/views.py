@@ -237,9 +237,21 @@ def board_reassign(request: HttpRequest) -> HttpResponse:
     shop = _board_shop(request)
     absent = _shop_agent(shop, request.POST.get("absent", ""))
     n = assignment.agent_reassign_all(shop=shop, absent=absent, by=request.user)
+    name = absent.get_full_name() or absent.username
     messages.success(
         request,
         _("%(n)d open reviews of %(agent)s re-assigned; %(agent)s is marked off duty.")
-        % {"n": n, "agent": absent.get_full_name() or absent.username},
+        % {"n": n, "agent": name},
     )
+    left = Review.objects.filter(shop=shop, assigned_to=absent).open().count()
+    if left:
+        # Nobody on duty had room (capacity, or a shift that misses an agreed time).
+        messages.warning(
+            request,
+            _(
+                "%(n)d open reviews stay with %(agent)s: no agent on duty has room for them. "
+                "Raise a capacity or put someone on duty, then assign them."
+            )
+            % {"n": left, "agent": name},
+        )
     return redirect(f"{reverse('board')}?shop={shop.slug}")

@@ -150,6 +150,57 @@ class BoardOutreachTestCase(BaseTestCase):
             ReviewEvent.objects.filter(review=review, kind="assigned", actor=self.lead).exists()
         )
 
+    def test_an_absent_agents_follow_ups_go_with_her_reviews(self):
+        """The follow-up at the minute the buyer agreed, a call due now, a slot already missed:
+        they move with the review to whoever takes it, not left to turn into missed slots."""
+        review = self.make_review(self.shop, assigned_to=self.agent)
+        agreed = self.planned(
+            review, assigned_to=self.agent, due_at=self.now + self.timedelta(hours=5)
+        )
+        missed = self.planned(
+            review,
+            kind="first_call",
+            state="missed",
+            assigned_to=self.agent,
+            fired_at=self.now,
+            deadline_at=self.now,
+            escalated_at=self.now,
+        )
+        done = self.planned(review, kind="first_call", state="done", assigned_to=self.agent)
+        other = self.planned(  # another agent's review: untouched
+            self.make_review(self.shop, assigned_to=self.bob), assigned_to=self.bob
+        )
+        response = self.client.post(
+            reverse("board_reassign"), {"shop": "alpha", "absent": self.agent.pk}, follow=True
+        )
+        self.assertContains(response, "已转派")
+        for item in (agreed, missed, done, other):
+            item.refresh_from_db()
+        self.assertEqual((agreed.assigned_to, agreed.state), (self.bob, "planned"))
+        self.assertEqual(agreed.due_at, self.now + self.timedelta(hours=5))  # the agreed minute
+        self.assertEqual(
+            (missed.assigned_to, missed.state, missed.escalated_at), (self.bob, "due", None)
+        )
+        self.assertGreater(missed.deadline_at, self.now)  # a fresh grace period
+        self.assertEqual(done.assigned_to, self.agent)  # history stays
+        self.assertEqual(other.assigned_to, self.bob)
+        event = ReviewEvent.objects.get(review=review, kind="assigned")
+        self.assertEqual(event.data["plans"], 2)
+        # Bob sees them: the navigation's count of what he must act on now.
+        self.login(self.bob)
+        self.assertContains(self.client.get(reverse("due_count")), ">1</span>")
+
+    def test_reviews_nobody_has_room_for_are_named_as_staying(self):
+        Membership.objects.filter(user=self.bob).update(capacity=1)
+        for _ in range(3):
+            self.make_review(self.shop, assigned_to=self.agent)
+        response = self.client.post(
+            reverse("board_reassign"), {"shop": "alpha", "absent": self.agent.pk}, follow=True
+        )
+        self.assertContains(response, "1 条")
+        self.assertContains(response, "2 条未完成的评价仍在 alice 名下")
+        self.assertEqual(self.shop.reviews.filter(assigned_to=self.agent).count(), 2)
+
     def test_an_item_due_within_the_hour_of_an_agent_off_duty_is_at_risk(self):
         review = self.make_review(self.shop, assigned_to=self.agent)
         soon = self.planned(
