@@ -153,6 +153,7 @@ def reviews_auto_assign(
     turn = cycle(members)
     pending = list(pending.order_by("reviewed_at", "id").select_related("shop"))
     next_due = _next_agent_due([r.pk for r in pending])
+    plans = _open_plans([r.pk for r in pending])
     assigned = 0
     for review in pending:
         # A follow-up fixed at 20:15 goes only to someone whose shift covers 20:15.
@@ -169,9 +170,21 @@ def reviews_auto_assign(
         else:
             member = max(fit, key=lambda m: (room[m.user_id], -m.user_id))
         review_assign(review=review, assignee=member.user, by=by)
-        load[member.user_id] += 1
+        load[member.user_id] += 1 + plans.get(review.pk, 0)  # its plans went with it
         assigned += 1
     return assigned
+
+
+def _open_plans(review_ids: list[int]) -> dict[int, int]:
+    """Open planned contacts per review: they count in the load of whoever takes it."""
+    from outreach.models import OPEN_PLAN_STATES, PlannedContact
+
+    rows = (
+        PlannedContact.objects.filter(review_id__in=review_ids, state__in=OPEN_PLAN_STATES)
+        .values("review_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["review_id"]: row["n"] for row in rows}
 
 
 def _next_agent_due(review_ids: list[int]) -> dict[int, datetime]:

@@ -201,6 +201,19 @@ class BoardOutreachTestCase(BaseTestCase):
         self.assertContains(response, "2 条未完成的评价仍在 alice 名下")
         self.assertEqual(self.shop.reviews.filter(assigned_to=self.agent).count(), 2)
 
+    def test_auto_assignment_counts_the_plans_a_review_brings_against_capacity(self):
+        # Bob has room for 3 items; the first review brings two planned calls: 3 in all.
+        Membership.objects.filter(user=self.agent).update(on_duty=False)
+        Membership.objects.filter(user=self.bob).update(capacity=3)
+        first = self.make_review(self.shop, assigned_to=None)
+        self.planned(first, kind="first_call")
+        self.planned(first)
+        second = self.make_review(self.shop, assigned_to=None)
+        reviews_auto_assign(shop=self.shop, by=self.lead)
+        first.refresh_from_db()
+        second.refresh_from_db()
+        self.assertEqual((first.assigned_to, second.assigned_to), (self.bob, None))
+
     def test_an_item_due_within_the_hour_of_an_agent_off_duty_is_at_risk(self):
         review = self.make_review(self.shop, assigned_to=self.agent)
         soon = self.planned(
