@@ -228,7 +228,9 @@ def _review_plan(review: Review) -> list[PlannedContact]:
         body = _render(playbook.template("invitation"), review, buyer, playbook.promotion_link)
         guardrails.check_compliance(body)
         if guardrails.mentions_review(body):
-            raise GuardrailError("mentions_review", "the invitation must not mention the review")
+            raise GuardrailError(
+                "mentions_review", _("The invitation must not mention the review.")
+            )
         when = guardrails.fit_caps_and_hours(now, buyer=buyer, playbook=playbook, call=False)
         planned.append(
             _plan(
@@ -371,14 +373,24 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
     if not rules.can_revise:
         raise GuardrailError(
             "cannot_revise",
-            "this platform does not let buyers revise; solve the problem and ask for a 追评",
+            _(
+                "This platform does not let buyers revise a review: solve the problem, then ask "
+                "for an explanatory follow-up review."
+            ),
         )
     guardrails.check_contactable(review.buyer)
     if when <= now:
-        raise GuardrailError("past", "the agreed time has already passed")
+        raise GuardrailError("past", _("The agreed time has already passed."))
     playbook = Playbook.objects.for_shop(review.shop)
     if guardrails.is_quiet(when, playbook=playbook, buyer_tz=review.buyer.tz):
-        raise GuardrailError("quiet_hours", "the agreed time is inside the buyer's quiet hours")
+        raise GuardrailError(
+            "quiet_hours",
+            _(
+                "The agreed time is inside the buyer's quiet hours (%(start)s–%(end)s, the "
+                "buyer's time); agree on another time."
+            )
+            % {"start": f"{playbook.quiet_start:%H:%M}", "end": f"{playbook.quiet_end:%H:%M}"},
+        )
 
     _review_set_status(review, Status.AGREED, actor=agent, now=now)
     _cancel_pending(
@@ -706,7 +718,7 @@ def plannedcontact_reassign(*, planned_contact: PlannedContact, to, by) -> Plann
     """The lead's one action on a missed slot: give it to someone else, due now."""
     now = timezone.now()
     if not Membership.objects.filter(user=to, shop_id=planned_contact.shop_id).exists():
-        raise GuardrailError("not_member", "the new assignee does not work for this shop")
+        raise GuardrailError("not_member", _("The new assignee does not work for this shop."))
     playbook = Playbook.objects.for_shop(planned_contact.shop)
     planned_contact.refresh_from_db(fields=["state"])
     pending = PlannedContact.objects.filter(id=planned_contact.id, state__in=OPEN_PLAN_STATES)

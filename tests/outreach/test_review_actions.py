@@ -4,10 +4,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from outreach.models import ContactAttempt, Kind, Message, PlannedContact, PlanState
-from reviews.models import Status
+from reviews.models import Platform, Shop, Status
 
 from ..base import BaseTestCase
 
@@ -131,3 +132,19 @@ class ReviewActionsTestCase(BaseTestCase):
         response = self.contact(outcome="declined")
         self.assertContains(response, '<span id="review-status" class="row" hx-swap-oob="true">')
         self.assertContains(response, "拒绝")
+
+    def test_it_says_in_chinese_that_an_agreed_time_in_quiet_hours_is_refused(self):
+        response = self.contact(outcome="agreed", agreed_at="今晚 22:30")
+        self.assertContains(response, "约定时间在买家的免打扰时段内", status_code=400)
+        self.assertNotContains(response, "quiet hours", status_code=400)
+        self.assertFalse(ContactAttempt.objects.exists())
+
+    def test_it_says_in_chinese_that_a_tmall_buyer_cannot_revise(self):
+        tmall = Shop.objects.create(name="T", slug="tm", platform=Platform.TMALL)
+        self.make_user("tina", tmall, "agent")
+        self.review = self.make_review(tmall)
+        self.login(User.objects.get(username="tina"))
+        response = self.contact(outcome="agreed", agreed_at="今晚 20:15")
+        self.assertContains(response, "该平台不允许买家修改评价", status_code=400)
+        self.assertNotContains(response, "does not let buyers revise", status_code=400)
+        self.assertFalse(ContactAttempt.objects.exists())

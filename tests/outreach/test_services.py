@@ -2,7 +2,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from outreach import services
 from outreach.guardrails import GuardrailError
@@ -89,6 +89,12 @@ class AgreementTestCase(BaseTestCase):
     def test_it_refuses_a_past_agreed_time(self):
         with self.assertRaises(GuardrailError):
             self.agree(at(2026, 11, 25, 9, 0))
+
+    def test_it_explains_a_refused_agreed_time_in_chinese(self):
+        with translation.override("zh-hans"), self.assertRaises(GuardrailError) as ctx:
+            self.agree(at(2026, 11, 25, 9, 0))
+        self.assertEqual(ctx.exception.code, "past")
+        self.assertIn("约定的时间已经过去", str(ctx.exception.message))
 
     def test_it_cancels_everything_pending_when_the_review_is_revised(self):
         self.agree()
