@@ -23,6 +23,11 @@ class PlatformRules:
     reply_needs_person: bool
     # Does an explanatory 追评 help?  On JD it hides behind a click, so it helps little.
     followup_review_helps: bool
+    # Asking the buyer to revise (eBay's feedback revision request): days after the review it
+    # may still be asked (None: no window), and how many requests one review may get (None:
+    # no limit; the planner only avoids sending the instructions twice in a day).
+    revision_window_days: int | None
+    revision_requests_max: int | None
 
 
 PLATFORM_RULES: dict[str, PlatformRules] = {
@@ -33,6 +38,8 @@ PLATFORM_RULES: dict[str, PlatformRules] = {
         reply_blocked_after_followup=True,
         reply_needs_person=False,
         followup_review_helps=True,
+        revision_window_days=None,
+        revision_requests_max=None,
     ),
     "tmall": PlatformRules(
         can_revise=False,
@@ -41,6 +48,8 @@ PLATFORM_RULES: dict[str, PlatformRules] = {
         reply_blocked_after_followup=True,
         reply_needs_person=False,
         followup_review_helps=True,
+        revision_window_days=None,
+        revision_requests_max=None,
     ),
     "jd": PlatformRules(
         can_revise=False,
@@ -49,14 +58,19 @@ PLATFORM_RULES: dict[str, PlatformRules] = {
         reply_blocked_after_followup=False,
         reply_needs_person=False,
         followup_review_helps=False,
+        revision_window_days=None,
+        revision_requests_max=None,
     ),
     "ebay": PlatformRules(
-        can_revise=True,  # a revision request: not after 30 days, once per feedback
+        can_revise=True,
         reply_max_chars=None,
         reply_window_days=None,
         reply_blocked_after_followup=False,
         reply_needs_person=True,
         followup_review_helps=False,
+        # A feedback revision request: not after 30 days, once per feedback.
+        revision_window_days=30,
+        revision_requests_max=1,
     ),
     "other": PlatformRules(
         can_revise=True,
@@ -65,6 +79,8 @@ PLATFORM_RULES: dict[str, PlatformRules] = {
         reply_blocked_after_followup=False,
         reply_needs_person=False,
         followup_review_helps=True,
+        revision_window_days=None,
+        revision_requests_max=None,
     ),
 }
 
@@ -87,6 +103,14 @@ def reply_deadline(
     if rules.reply_window_days is None:
         return None
     return reviewed_at + timedelta(days=rules.reply_window_days)
+
+
+def revision_deadline(platform: str, *, reviewed_at: datetime) -> datetime | None:
+    """The last moment the buyer may still be asked to revise; None when no window applies."""
+    rules = rules_for(platform)
+    if rules.revision_window_days is None:
+        return None
+    return reviewed_at + timedelta(days=rules.revision_window_days)
 
 
 def reply_problem(platform: str, text: str) -> str | None:

@@ -378,6 +378,23 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
                 "for an explanatory follow-up review."
             ),
         )
+    revision_deadline = platforms.revision_deadline(
+        review.shop.platform, reviewed_at=review.reviewed_at
+    )
+    if revision_deadline is not None and revision_deadline < now:
+        # eBay: a feedback revision request is not possible after 30 days.
+        raise GuardrailError(
+            "revision_window",
+            _(
+                "This platform accepts a revision request only within %(days)d days of the "
+                "review; that window closed on %(date)s. Solve the problem and post a reply "
+                "instead."
+            )
+            % {
+                "days": rules.revision_window_days,
+                "date": f"{timezone.localtime(revision_deadline, review.shop.tz):%Y-%m-%d %H:%M}",
+            },
+        )
     guardrails.check_contactable(review.buyer)
     if when <= now:
         raise GuardrailError("past", _("The agreed time has already passed."))
@@ -399,17 +416,26 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
         actor=agent,
         now=now,
     )
-    # Moving an agreed time (or a double submit) must not send the instructions twice.
-    already_sent = (
-        review.messages.filter(
-            kind=Kind.REVISION_INSTRUCTIONS, created_at__gte=now - timedelta(days=1)
-        )
-        .exclude(state=MessageState.FAILED)
-        .exists()
-        or review.planned_contacts.filter(
-            kind=Kind.REVISION_INSTRUCTIONS, state__in=OPEN_PLAN_STATES
-        ).exists()
+    sent = review.messages.filter(kind=Kind.REVISION_INSTRUCTIONS).exclude(
+        state=MessageState.FAILED
     )
+    waiting = review.planned_contacts.filter(
+        kind=Kind.REVISION_INSTRUCTIONS, state__in=OPEN_PLAN_STATES
+    ).count()
+    if rules.revision_requests_max is not None:
+        # eBay: one revision request per feedback, ever (a failed send does not count).
+        already_sent = sent.count() + waiting >= rules.revision_requests_max
+    else:
+        # Moving an agreed time (or a double submit) must not send the instructions twice.
+        already_sent = waiting > 0 or sent.filter(created_at__gte=now - timedelta(days=1)).exists()
+    if already_sent and rules.revision_requests_max is not None:
+        _event(
+            review,
+            EventKind.NOTE,
+            "revision request already sent: the platform allows no more",
+            actor=agent,
+            skipped=Kind.REVISION_INSTRUCTIONS,
+        )
     if not already_sent:
         body = _render(
             playbook.template("revision_instructions"),

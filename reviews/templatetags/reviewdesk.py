@@ -32,6 +32,9 @@ _NOTES = {
     "no outreach: buyer unknown or asked not to be contacted": _(
         "no outreach: buyer unknown or asked not to be contacted"
     ),
+    "revision request already sent: the platform allows no more": _(
+        "revision instructions not sent again: the platform allows one revision request"
+    ),
 }
 
 

@@ -2,7 +2,13 @@ from datetime import UTC, datetime, timedelta
 
 from django.test import SimpleTestCase
 
-from outreach.platforms import reply_deadline, reply_problem, rules_for
+from outreach.platforms import (
+    PLATFORM_RULES,
+    reply_deadline,
+    reply_problem,
+    revision_deadline,
+    rules_for,
+)
 
 REVIEWED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -40,3 +46,19 @@ class PlatformRulesTestCase(SimpleTestCase):
 
     def test_it_falls_back_to_other_for_unknown_platforms(self):
         self.assertEqual(rules_for("pinduoduo"), rules_for("other"))
+
+    def test_it_allows_one_ebay_revision_request_within_30_days(self):
+        rules = rules_for("ebay")
+        self.assertEqual((rules.revision_window_days, rules.revision_requests_max), (30, 1))
+        self.assertEqual(
+            revision_deadline("ebay", reviewed_at=REVIEWED), REVIEWED + timedelta(days=30)
+        )
+
+    def test_it_sets_no_revision_limits_elsewhere(self):
+        for platform in PLATFORM_RULES:
+            if platform == "ebay":
+                continue
+            rules = rules_for(platform)
+            self.assertIsNone(rules.revision_window_days, platform)
+            self.assertIsNone(rules.revision_requests_max, platform)
+            self.assertIsNone(revision_deadline(platform, reviewed_at=REVIEWED), platform)

@@ -148,3 +148,87 @@ class ReviewActionsTestCase(BaseTestCase):
         self.assertContains(response, "该平台不允许买家修改评价", status_code=400)
         self.assertNotContains(response, "does not let buyers revise", status_code=400)
         self.assertFalse(ContactAttempt.objects.exists())
+
+
+@time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=SH), tick=False)
+class EbayRevisionRequestTestCase(BaseTestCase):
+    """eBay: a feedback revision request only within 30 days, and only once per feedback."""
+
+    def setUp(self):
+        self.ebay = Shop.objects.create(name="E", slug="eb", platform=Platform.EBAY)
+        self.seller = self.make_user("erin", self.ebay, "agent")
+        self.login(self.seller)
+
+    def agree(self, review, phrase="今晚 20:15"):
+        review.refresh_from_db()
+        return self.client.post(
+            reverse("review_contact", args=[review.pk]),
+            {
+                "version": review.version,
+                "channel": "phone",
+                "outcome": "agreed",
+                "agreed_at": phrase,
+            },
+            headers=HTMX,
+        )
+
+    def instructions(self, review):
+        return Message.objects.filter(review=review, kind=Kind.REVISION_INSTRUCTIONS)
+
+    def test_it_refuses_an_agreement_on_feedback_older_than_30_days(self):
+        review = self.make_review(self.ebay, reviewed_at=datetime(2026, 10, 20, 9, 0, tzinfo=SH))
+        response = self.agree(review)
+        self.assertContains(response, "30 天", status_code=400)
+        self.assertContains(response, "修改请求", status_code=400)
+        review.refresh_from_db()
+        self.assertEqual(review.status, Status.NEW)
+        self.assertFalse(ContactAttempt.objects.exists())
+        self.assertFalse(self.instructions(review).exists())
+
+    def test_it_accepts_an_agreement_on_the_last_day_of_the_window(self):
+        review = self.make_review(self.ebay, reviewed_at=datetime(2026, 10, 21, 11, 0, tzinfo=SH))
+        self.assertEqual(self.agree(review).status_code, 200)
+        self.assertEqual(self.instructions(review).count(), 1)
+
+    def test_it_sends_the_revision_request_once_per_feedback_even_days_later(self):
+        review = self.make_review(self.ebay)
+        self.assertEqual(self.agree(review).status_code, 200)
+        with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH), tick=False):
+            response = self.agree(review)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.instructions(review).count(), 1)
+        # The agreed time still moved: the agent's follow-up is at the new minute.
+        followups = PlannedContact.objects.filter(
+            review=review, kind=Kind.REVISE_FOLLOWUP, state=PlanState.PLANNED
+        )
+        self.assertEqual([f.due_at for f in followups], [datetime(2026, 11, 23, 20, 15, tzinfo=SH)])
+        self.assertTrue(review.events.filter(data__skipped=Kind.REVISION_INSTRUCTIONS).exists())
+        page = self.client.get(reverse("review_detail", args=[review.pk]))
+        self.assertContains(page, "未再次发送修改指引")
+
+    def test_a_failed_revision_request_may_be_sent_again(self):
+        review = self.make_review(self.ebay)
+        self.agree(review)
+        self.instructions(review).update(state="failed")
+        with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH), tick=False):
+            self.agree(review)
+        self.assertEqual(self.instructions(review).exclude(state="failed").count(), 1)
+
+    def test_taobao_sends_the_instructions_again_on_another_day(self):
+        # Unchanged on Taobao: only a double submit on the same day is held back.
+        self.login(self.agent)
+        review = self.make_review(self.shop, assigned_to=self.agent)
+        self.agree(review)
+        self.agree(review, "今晚 21:00")
+        self.assertEqual(self.instructions(review).count(), 1)
+        with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH), tick=False):
+            self.agree(review)
+        self.assertEqual(self.instructions(review).count(), 2)
+
+    def test_taobao_has_no_revision_window(self):
+        self.login(self.agent)
+        review = self.make_review(
+            self.shop, assigned_to=self.agent, reviewed_at=datetime(2026, 9, 1, 9, 0, tzinfo=SH)
+        )
+        self.assertEqual(self.agree(review).status_code, 200)
+        self.assertEqual(self.instructions(review).count(), 1)
