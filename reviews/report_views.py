@@ -145,7 +145,9 @@ RESOLUTION_COLUMNS = [
     (gettext_lazy("Handled"), "handled", "int"),
     (gettext_lazy("Revised"), "revised", "int"),
     (gettext_lazy("Replied"), "replied", "int"),
-    (gettext_lazy("Closed"), "closed", "int"),
+    # The "closed" measure counts every finished review (revised, replied or closed), as the
+    # queue's "Finished" lane does; "Closed" would read as the status of that name alone.
+    (gettext_lazy("Finished"), "closed", "int"),
     (gettext_lazy("Unresolved"), "unresolved", "int"),
     (gettext_lazy("Resolution rate"), "rate", "pct"),
     (gettext_lazy("Within the platform's window"), "within_window", "int"),
@@ -288,7 +290,7 @@ def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
                     _("Share inside the playbook's window"),
                     _show(speed["first_in_window_rate"], "pct"),
                 ],
-                [_("Closed reviews"), speed["closed"]],
+                [_("Finished reviews"), speed["closed"]],
                 [_("Contact attempts on them"), speed["attempts"]],
                 [_("Attempts per resolution"), _opt(speed["attempts_per_resolution"])],
                 [_("Overdue follow-ups, now"), speed["overdue"]],

@@ -442,3 +442,22 @@ class ReportPageTestCase(ReportsDataMixin, BaseTestCase):
             self.assertGreaterEqual(len(response.content.decode("utf-8-sig").splitlines()), 2)
         self.assertEqual(AuditLog.objects.filter(action="report_exported").count(), len(tables))
         self.assertEqual(self.get(export="csv", table="nope").status_code, 404)
+
+    def test_it_names_the_column_of_finished_reviews_for_what_it_counts(self):
+        # Revised + replied + closed: "已关闭" is the status "closed" alone, so it is not that.
+        response = self.get()
+        self.assertContains(response, '<th scope="col">已完成</th>')
+        self.assertNotContains(response, '<th scope="col">已关闭</th>')
+        self.assertContains(response, "已完成 = 已修改 + 已公开回复 + 已关闭")
+        self.assertContains(response, '<th scope="row">已完成的评价</th>')
+        rows = list(
+            csv.reader(
+                io.StringIO(self.get(export="csv", table="summary").content.decode("utf-8-sig"))
+            )
+        )
+        self.assertEqual(rows[1][rows[0].index("已完成")], "5")  # 3 revised, 1 replied, 1 closed
+        self.assertNotIn("已关闭", rows[0])
+        book = load_workbook(
+            io.BytesIO(self.get(export="xlsx", table="periods").content), read_only=True
+        )
+        self.assertIn("已完成", next(book.active.iter_rows(values_only=True)))
