@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from reviews.models import AuditLog, Correction, ReviewEvent
+from reviews.models import AuditLog, Correction, Platform, ReviewEvent, Role, Shop
 
 from ..base import BaseTestCase
 
@@ -123,3 +123,30 @@ class ReviewPageTestCase(BaseTestCase):
         with self.assertNumQueries(len(first.captured_queries)):
             response = self.client.get(url)
         self.assertContains(response, "note 14")
+
+
+class AgreedButtonTestCase(BaseTestCase):
+    """「同意修改」 only where the buyer can revise: on Tmall and JD it could only fail."""
+
+    def page(self, platform: str):
+        shop = Shop.objects.create(name=f"{platform} 店", slug=f"s-{platform}", platform=platform)
+        agent = self.make_user(f"agent-{platform}", shop, Role.AGENT)
+        review = self.make_review(shop, assigned_to=agent)
+        self.login(agent)
+        return self.client.get(reverse("review_detail", args=[review.pk]))
+
+    def test_it_offers_the_agreed_button_and_time_on_taobao(self):
+        response = self.page(Platform.TAOBAO)
+        self.assertContains(response, 'name="outcome" value="agreed"')
+        self.assertContains(response, 'name="agreed_at"')
+        self.assertContains(response, "data-key-followup")
+
+    def test_it_hides_them_on_tmall_and_jd(self):
+        for platform in (Platform.TMALL, Platform.JD):
+            with self.subTest(platform):
+                response = self.page(platform)
+                self.assertContains(response, 'name="outcome" value="no_answer"')
+                self.assertNotContains(response, 'value="agreed"')
+                self.assertNotContains(response, 'name="agreed_at"')
+                self.assertNotContains(response, "data-key-followup")  # so `f` finds nothing
+                self.assertContains(response, "该平台的评价无法修改")  # the page says why
