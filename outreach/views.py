@@ -20,7 +20,18 @@ from reviews.models import Review, Shop
 
 from . import replies, services
 from .guardrails import GuardrailError
-from .models import Channel, ContactAttempt, Outcome, PlannedContact, Reply, ReplyState, Resolution
+from .models import (
+    OPEN_PLAN_STATES,
+    Channel,
+    ContactAttempt,
+    Message,
+    MessageState,
+    Outcome,
+    PlannedContact,
+    Reply,
+    ReplyState,
+    Resolution,
+)
 from .timephrase import TimePhraseError, parse_time_phrase
 from .work import review_work_context
 
@@ -73,6 +84,7 @@ def review_contact(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             # Exactly one of two agents acting on the same review at once wins.
             review_claim_version(review=review, expected_version=_expected_version(request))
+            before = _open_steps(review)
             services.contact_log(
                 review=review,
                 agent=request.user,
@@ -85,6 +97,7 @@ def review_contact(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if when is not None:
                 services.review_record_agreement(review=review, agent=request.user, when=when)
+            planned = bool(_open_steps(review) - before)
     except StaleReview:
         return _render_work(
             request,
@@ -96,7 +109,23 @@ def review_contact(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except GuardrailError as exc:
         return _render_work(request, review, status=400, error=str(exc.message))
-    return _render_work(request, review, saved=_("Saved. The next step is planned."))
+    # Only some outcomes plan something (no answer: the next try; agreed: the follow-up;
+    # solved on Tmall: the 追评 request; ...); "reached, in progress" plans nothing, and saying
+    # otherwise would have the agent wait for a step that never comes.
+    saved = _("Saved. The next step is planned.") if planned else _("Saved.")
+    return _render_work(request, review, saved=saved)
+
+
+def _open_steps(review: Review) -> set[tuple[str, int]]:
+    """What is waiting to happen for the review: its open planned contacts and its messages
+    not yet sent. What a contact adds to this set is what it planned."""
+    plans = PlannedContact.objects.filter(review=review, state__in=OPEN_PLAN_STATES)
+    unsent = Message.objects.filter(
+        review=review, state__in=[MessageState.QUEUED, MessageState.SENDING]
+    )
+    return {("plan", pk) for pk in plans.values_list("pk", flat=True)} | {
+        ("message", pk) for pk in unsent.values_list("pk", flat=True)
+    }
 
 
 def _yuan(value: str) -> Decimal | None:
