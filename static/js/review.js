@@ -1,11 +1,15 @@
-// The review page's keyboard: c log a call, f follow-up, r reply (each focuses its form
-// when the page has it), ? help, Escape back to the queue.
+// The review page's keyboard: c log a contact, f the agreed time (only where the buyer can
+// revise: elsewhere the page has no such field and f does nothing), r reply (each focuses its
+// form when the page has it), Escape back to the queue. ? (the help) is app.js's.
 (function () {
   "use strict";
   var targets = { c: "[data-key-call]", f: "[data-key-followup]", r: "[data-key-reply]" };
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (event.target.closest("input, textarea, select, [contenteditable]")) { return; }
+    // With the help dialog open, Esc only closes it (the browser does that): leaving the page
+    // too would lose the review the agent was reading the help for.
+    if (document.querySelector("dialog[open]")) { return; }
     var selector = targets[event.key];
     if (selector) {
       var el = document.querySelector(selector);
