@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reviews.models import Buyer, Review, Shop
 
@@ -287,7 +288,8 @@ class MessageState(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
+    # "Failed" alone is also an import batch's status (「导入失败」): the context keeps them apart.
+    FAILED = "failed", pgettext_lazy("message state", "Failed")
 
 
 class Message(models.Model):

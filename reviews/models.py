@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @functools.cache
@@ -607,7 +608,8 @@ class ImportStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+    # "Failed" alone is also a message's state (「发送失败」): the context keeps them apart.
+    FAILED = "failed", pgettext_lazy("import status", "Failed")
 
 
 class ImportBatchQuerySet(models.QuerySet):

@@ -25,7 +25,7 @@ def entries() -> list[dict]:
         for line in block.splitlines():
             if line.startswith("#,") and "fuzzy" in line:
                 fuzzy = True
-            elif m := re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line):
+            elif m := re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line):
                 current = m.group(1)
                 fields[current] = [m.group(2)]
             elif line.startswith('"') and current:
@@ -49,9 +49,11 @@ class TranslationsTestCase(SimpleTestCase):
     def test_the_compiled_catalogue_is_up_to_date(self):
         with MO.open("rb") as f:
             catalogue = gettext.GNUTranslations(f)
-        stale = [
-            e["msgid"]
-            for e in entries()
-            if "msgstr" in e and catalogue.gettext(e["msgid"]) != e["msgstr"]
-        ]
+
+        def compiled(e: dict) -> str:
+            if "msgctxt" in e:  # pgettext: the same msgid may mean different things
+                return catalogue.pgettext(e["msgctxt"], e["msgid"])
+            return catalogue.gettext(e["msgid"])
+
+        stale = [e["msgid"] for e in entries() if "msgstr" in e and compiled(e) != e["msgstr"]]
         self.assertEqual(stale, [], "run `make messages` to compile locale/")
