@@ -3,7 +3,8 @@
 - quiet hours in the buyer's local time (seed 004 二②: no harassment);
 - per-buyer caps across all of a shop's reviews;
 - do-not-contact, honoured everywhere;
-- extortion-flagged reviews go to a team lead; no compensation without a lead's approval;
+- extortion-flagged reviews go to a team lead (compensation on them waits for a lead's
+  approval: services.contact_log decides it, with the shop's amount threshold);
 - compensation never traded for a review (seed 002 Q3: 切忌以评价换取客诉处理).
 """
 
@@ -128,14 +129,6 @@ def fit_caps_and_hours(
     return moment
 
 
-def check_cap_now(buyer, *, playbook, call: bool, now: datetime) -> None:
-    cap = playbook.max_calls_per_day if call else playbook.max_messages_per_day
-    if contacts_on_day(buyer, now, call=call) >= cap:
-        raise GuardrailError(
-            "cap", _("This buyer has had enough contact today; the next one waits for tomorrow.")
-        )
-
-
 # ---- do-not-contact ----------------------------------------------------------------------
 
 
@@ -151,18 +144,6 @@ def check_contactable(buyer) -> None:
 
 def is_extortion_suspected(review) -> bool:
     return EXTORTION_FLAG in (review.flags or [])
-
-
-def check_compensation(review, *, resolution: str, approved_by, is_lead) -> None:
-    """Seed 001: professional bad-reviewers (差评师) — no compensation without a lead."""
-    from .models import COMPENSATIONS
-
-    needs_lead = resolution in COMPENSATIONS and is_extortion_suspected(review)
-    if needs_lead and (approved_by is None or not is_lead(approved_by)):
-        raise GuardrailError(
-            "needs_lead_approval",
-            _("Extortion is suspected: compensation needs a team lead's approval."),
-        )
 
 
 # ---- compliance: never trade compensation for a review ------------------------------------

@@ -1,8 +1,7 @@
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-import time_machine
 from django.test import SimpleTestCase
 
 from outreach import guardrails
@@ -99,82 +98,12 @@ class CapsAndContactTestCase(BaseTestCase):
         self.review = self.make_review(self.shop)
         self.buyer = self.review.buyer
 
-    @time_machine.travel(datetime(2026, 11, 25, 10, 0, tzinfo=SH), tick=False)
-    def test_it_caps_calls_per_buyer_per_day_across_reviews(self):
-        other_review = self.make_review(self.shop, buyer=self.buyer)
-        for review in (self.review, other_review):
-            ContactAttempt.objects.create(
-                review=review,
-                buyer=self.buyer,
-                agent=self.agent,
-                channel=Channel.PHONE,
-                outcome=Outcome.NO_ANSWER,
-            )
-        now = datetime(2026, 11, 25, 10, 0, tzinfo=SH)
-        with self.assertRaises(GuardrailError):
-            guardrails.check_cap_now(self.buyer, playbook=self.playbook, call=True, now=now)
-        result = guardrails.fit_caps_and_hours(
-            now, buyer=self.buyer, playbook=self.playbook, call=True
-        )
-        self.assertEqual(result, datetime(2026, 11, 26, 9, 0, tzinfo=SH))
-        # Messages have their own cap.
-        guardrails.check_cap_now(self.buyer, playbook=self.playbook, call=False, now=now)
-
-    @time_machine.travel(datetime(2026, 11, 25, 10, 0, tzinfo=SH), tick=False)
-    def test_it_counts_the_day_in_the_buyers_time_zone(self):
-        Buyer.objects.filter(id=self.buyer.id).update(timezone="Europe/London")
-        self.buyer.refresh_from_db()
-        # 2026-11-25 10:00 Shanghai is 02:00 in London; yesterday's London calls don't count.
-        for _ in range(2):
-            attempt = ContactAttempt.objects.create(
-                review=self.review,
-                buyer=self.buyer,
-                agent=self.agent,
-                channel=Channel.PHONE,
-                outcome=Outcome.NO_ANSWER,
-            )
-            ContactAttempt.objects.filter(id=attempt.id).update(
-                created_at=datetime(2026, 11, 24, 23, 0, tzinfo=LONDON)
-            )
-        now = datetime(2026, 11, 25, 10, 0, tzinfo=SH)
-        guardrails.check_cap_now(self.buyer, playbook=self.playbook, call=True, now=now)
-        with self.assertRaises(GuardrailError):
-            guardrails.check_cap_now(
-                self.buyer, playbook=self.playbook, call=True, now=now - timedelta(hours=4)
-            )
-
     def test_it_refuses_a_buyer_who_asked_not_to_be_contacted(self):
         guardrails.check_contactable(self.buyer)
         self.buyer.do_not_contact_at = datetime(2026, 11, 25, 10, 0, tzinfo=SH)
         with self.assertRaises(GuardrailError) as ctx:
             guardrails.check_contactable(self.buyer)
         self.assertEqual(ctx.exception.code, "do_not_contact")
-
-    def test_it_needs_a_lead_for_compensation_on_extortion_suspects(self):
-        self.review.flags = ["extortion_suspected"]
-
-        def is_lead(user):
-            return user == self.lead
-
-        with self.assertRaises(GuardrailError):
-            guardrails.check_compensation(
-                self.review, resolution="partial_refund", approved_by=None, is_lead=is_lead
-            )
-        with self.assertRaises(GuardrailError):
-            guardrails.check_compensation(
-                self.review, resolution="gift", approved_by=self.agent, is_lead=is_lead
-            )
-        guardrails.check_compensation(
-            self.review, resolution="partial_refund", approved_by=self.lead, is_lead=is_lead
-        )
-        guardrails.check_compensation(
-            self.review, resolution="photos", approved_by=None, is_lead=is_lead
-        )
-
-    def test_it_allows_compensation_without_a_lead_when_nothing_is_suspected(self):
-        guardrails.check_compensation(
-            self.review, resolution="partial_refund", approved_by=None, is_lead=lambda u: False
-        )
 
     def test_it_refuses_playbook_templates_that_trade_for_a_review(self):
         from django.core.exceptions import ValidationError

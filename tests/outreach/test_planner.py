@@ -149,6 +149,45 @@ class PlannerTestCase(BaseTestCase):
         self.assertEqual(call.due_at, at(2026, 11, 26, 9, 0))
 
     @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
+    def test_it_counts_the_days_calls_in_the_buyers_time_zone(self):
+        # 10:00 in Shanghai is 02:00 in London: the call waits for 09:00 London (17:00 here).
+        buyer = Buyer.objects.create(shop=self.shop, nick="london", timezone="Europe/London")
+        earlier = self.make_review(self.shop, buyer=buyer)
+        london = ZoneInfo("Europe/London")
+        for hour in (22, 23):  # yesterday evening in London, this morning in Shanghai
+            attempt = ContactAttempt.objects.create(
+                review=earlier,
+                buyer=buyer,
+                agent=self.agent,
+                channel=Channel.PHONE,
+                outcome=Outcome.NO_ANSWER,
+            )
+            ContactAttempt.objects.filter(id=attempt.id).update(
+                created_at=datetime(2026, 11, 24, hour, 0, tzinfo=london)
+            )
+        call = self.first(self.plan(buyer=buyer), Kind.FIRST_CALL)
+        self.assertEqual(call.due_at, at(2026, 11, 25, 17, 0))
+
+    @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
+    def test_it_moves_the_call_when_the_buyers_own_day_already_had_two_calls(self):
+        buyer = Buyer.objects.create(shop=self.shop, nick="london", timezone="Europe/London")
+        earlier = self.make_review(self.shop, buyer=buyer)
+        london = ZoneInfo("Europe/London")
+        for minute in (0, 30):  # 00:00 and 00:30 in London today: 08:00, 08:30 in Shanghai
+            attempt = ContactAttempt.objects.create(
+                review=earlier,
+                buyer=buyer,
+                agent=self.agent,
+                channel=Channel.PHONE,
+                outcome=Outcome.NO_ANSWER,
+            )
+            ContactAttempt.objects.filter(id=attempt.id).update(
+                created_at=datetime(2026, 11, 25, 0, minute, tzinfo=london)
+            )
+        call = self.first(self.plan(buyer=buyer), Kind.FIRST_CALL)
+        self.assertEqual(call.due_at, at(2026, 11, 26, 17, 0))
+
+    @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
     def test_it_counts_planned_calls_against_the_cap(self):
         buyer = Buyer.objects.create(shop=self.shop, nick="busy")
         self.plan(buyer=buyer)

@@ -115,6 +115,45 @@ class ReviewActionsTestCase(BaseTestCase):
         )
         self.assertNotIn("phone", channels)
 
+    def test_calls_do_not_use_up_the_buyers_messages_of_the_day(self):
+        # Two calls today on another review reach the call cap; a message still goes now.
+        other = self.make_review(self.shop, buyer=self.review.buyer)
+        for _ in range(2):
+            ContactAttempt.objects.create(
+                review=other,
+                buyer=self.review.buyer,
+                agent=self.agent,
+                channel="phone",
+                outcome="no_answer",
+            )
+        url = reverse("review_message", args=[self.review.pk])
+        response = self.client.post(
+            url, {"channel": "sms", "body": "您好，配件已寄出"}, headers=HTMX
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(Message.objects.get(review=self.review).state, "queued")
+
+    def test_compensation_on_suspected_extortion_waits_for_a_lead(self):
+        self.review.flags = ["extortion_suspected"]
+        self.review.save(update_fields=["flags"])
+        for resolution in ("partial_refund", "gift"):
+            self.review.refresh_from_db()
+            response = self.contact(outcome="reached", resolution=resolution, refund_percent="10")
+            self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            list(ContactAttempt.objects.order_by("id").values_list("approval", flat=True)),
+            ["pending", "pending"],
+        )
+        # Solving without compensation needs nobody's approval.
+        self.review.refresh_from_db()
+        self.contact(outcome="reached", resolution="photos")
+        self.assertEqual(ContactAttempt.objects.latest("id").approval, "")
+
+    def test_compensation_needs_no_lead_when_nothing_is_suspected(self):
+        self.contact(outcome="solved", resolution="partial_refund", refund_percent="10")
+        attempt = ContactAttempt.objects.get()
+        self.assertEqual((attempt.approval, attempt.approved_by), ("", None))
+
     def test_it_keeps_the_partial_refund_percent(self):
         self.contact(outcome="solved", resolution="partial_refund", refund_percent="30")
         self.assertEqual(ContactAttempt.objects.get().refund_percent, 30)

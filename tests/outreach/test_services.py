@@ -211,6 +211,12 @@ class ContactLogTestCase(BaseTestCase):
         with self.assertRaises(GuardrailError):
             services.compensation_decide(attempt=held, user=self.lead, approve=False)
 
+    def test_an_agent_cannot_approve_compensation_on_suspected_extortion(self):
+        self.review.flags = ["extortion_suspected"]
+        self.review.save()
+        held = self.log(Outcome.REACHED, resolution="gift", approved_by=self.agent)
+        self.assertEqual((held.approval, held.approved_by), ("pending", None))
+
     def test_compensation_above_the_shops_threshold_waits_for_a_lead(self):
         from decimal import Decimal
 
