@@ -19,7 +19,16 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import Buyer, EventKind, Membership, Review, ReviewEvent, Role, Status
+from reviews.models import (
+    Buyer,
+    EventKind,
+    Membership,
+    Review,
+    ReviewEvent,
+    Role,
+    Severity,
+    Status,
+)
 from reviews.services import audit_record
 
 from . import guardrails, platforms
@@ -478,6 +487,53 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
         actor=agent,
     )
     return followup
+
+
+@transaction.atomic
+def review_replan_for_severity(
+    *, review: Review, old_severity: str, new_severity: str, user=None
+) -> PlannedContact | None:
+    """A correction to or from 「严重」 moves the first call while it is still only planned.
+
+    Seed 000 四.1: a minor problem is called at once, a serious one after the cooling-off
+    (counted from the hand-off, when the call was planned).  A call that fell due, or a review
+    someone already contacted, stays as it is: the agent is past that step.
+    """
+    if old_severity == new_severity or Severity.SERIOUS not in (old_severity, new_severity):
+        return None
+    if review.buyer is None or review.contact_attempts.exists():
+        return None
+    planned = (
+        review.planned_contacts.select_for_update()
+        .filter(kind=Kind.FIRST_CALL, state=PlanState.PLANNED)
+        .first()
+    )
+    if planned is None:
+        return None
+    now = timezone.now()
+    playbook = Playbook.objects.for_shop(review.shop)
+    start = now
+    if new_severity == Severity.SERIOUS:
+        start = max(now, planned.created_at + timedelta(hours=playbook.cooling_off_hours))
+    due = guardrails.fit_caps_and_hours(
+        start, buyer=review.buyer, playbook=playbook, call=True, exclude_planned_id=planned.id
+    )
+    # Conditional: the dispatcher may be claiming it this very moment; then it stays as it is.
+    if not PlannedContact.objects.filter(id=planned.id, state=PlanState.PLANNED).update(due_at=due):
+        return None
+    planned.due_at = due
+    _event(
+        review,
+        EventKind.FOLLOWUP,
+        f"{planned.kind} moved to {due.isoformat()}: severity {old_severity} → {new_severity}",
+        actor=user,
+        planned_contact=planned.id,
+        kind=planned.kind,
+        due_at=due.isoformat(),
+        severity_from=old_severity,
+        severity_to=new_severity,
+    )
+    return planned
 
 
 @transaction.atomic

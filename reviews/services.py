@@ -153,6 +153,16 @@ def review_correct(*, review: Review, user, cause: str, subcause: str, severity:
             actor=user,
             data={"cause": cause, "subcause": subcause, "severity": severity, "previous": previous},
         )
+        if severity != previous["severity"]:
+            # Imported here: outreach builds on reviews, not the other way round.
+            from outreach.services import review_replan_for_severity
+
+            review_replan_for_severity(
+                review=review,
+                old_severity=previous["severity"],
+                new_severity=severity,
+                user=user,
+            )
         audit_record(
             actor=user,
             action="classification_corrected",

@@ -271,3 +271,73 @@ class EbayRevisionRequestTestCase(BaseTestCase):
         )
         self.assertEqual(self.agree(review).status_code, 200)
         self.assertEqual(self.instructions(review).count(), 1)
+
+
+@time_machine.travel(datetime(2026, 11, 25, 10, 0, tzinfo=SH), tick=False)
+class SeverityCorrectionTestCase(BaseTestCase):
+    """Seed 000 四.1: a minor problem is called at once, a serious one after ~24 h of cooling
+    off; an agent's correction of the severity moves a first call that has not happened yet."""
+
+    def setUp(self):
+        from outreach.services import review_plan
+
+        self.login(self.agent)
+        self.planned_at = datetime(2026, 11, 25, 9, 30, tzinfo=SH)
+        with time_machine.travel(self.planned_at, tick=False):
+            self.review = self.make_review(self.shop, assigned_to=self.agent, severity="minor")
+            review_plan(review=self.review)
+
+    def correct(self, severity, subcause="quality"):
+        return self.client.post(
+            reverse("review_correct", args=[self.review.pk]),
+            {"subcause": subcause, "severity": severity},
+            headers={"HX-Request": "true"},
+        )
+
+    def first_call(self):
+        return PlannedContact.objects.get(review=self.review, kind=Kind.FIRST_CALL)
+
+    def test_minor_to_serious_cools_off_from_the_hand_off(self):
+        self.assertEqual(self.first_call().due_at, datetime(2026, 11, 25, 9, 30, tzinfo=SH))
+        self.assertEqual(self.correct("serious").status_code, 200)
+        self.assertEqual(self.first_call().due_at, datetime(2026, 11, 26, 9, 30, tzinfo=SH))
+        self.assertEqual(self.first_call().state, PlanState.PLANNED)
+        event = self.review.events.filter(data__severity_to="serious").get()
+        self.assertEqual((event.actor, event.data["severity_from"]), (self.agent, "minor"))
+        page = self.client.get(reverse("review_detail", args=[self.review.pk]))
+        self.assertContains(page, "11-26 09:30")
+
+    def test_serious_to_minor_calls_now(self):
+        self.correct("serious")
+        self.correct("minor")
+        self.assertEqual(self.first_call().due_at, datetime(2026, 11, 25, 10, 0, tzinfo=SH))
+
+    def test_the_moved_call_keeps_out_of_quiet_hours_and_caps(self):
+        with time_machine.travel(datetime(2026, 11, 25, 22, 0, tzinfo=SH), tick=False):
+            self.correct("serious")
+            self.assertEqual(self.first_call().due_at, datetime(2026, 11, 26, 9, 30, tzinfo=SH))
+            self.correct("minor")  # now is 22:00, quiet for the buyer: 09:00 tomorrow
+        self.assertEqual(self.first_call().due_at, datetime(2026, 11, 26, 9, 0, tzinfo=SH))
+
+    def test_a_cause_only_correction_moves_nothing(self):
+        self.correct("minor", subcause="courier_speed")
+        self.assertEqual(self.first_call().due_at, datetime(2026, 11, 25, 9, 30, tzinfo=SH))
+        self.assertFalse(self.review.events.filter(data__has_key="severity_to").exists())
+
+    def test_it_leaves_a_call_that_already_happened(self):
+        self.review.refresh_from_db()
+        self.client.post(
+            reverse("review_contact", args=[self.review.pk]),
+            {"version": self.review.version, "channel": "phone", "outcome": "reached"},
+            headers=HTMX,
+        )
+        self.correct("serious")
+        self.assertEqual(self.first_call().due_at, datetime(2026, 11, 25, 9, 30, tzinfo=SH))
+
+    def test_it_leaves_a_call_that_already_fell_due(self):
+        PlannedContact.objects.filter(kind=Kind.FIRST_CALL).update(
+            state=PlanState.DUE, fired_at=self.planned_at
+        )
+        self.correct("serious")
+        call = self.first_call()
+        self.assertEqual((call.state, call.due_at), (PlanState.DUE, self.planned_at))
