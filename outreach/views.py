@@ -47,6 +47,9 @@ def _render_work(
         return render(request, "reviews/review_detail.html#review-work", context, status=status)
     if status >= 400:
         return render(request, "reviews/review_detail.html", context, status=status)
+    if extra.get("saved"):
+        # Without htmx (a plain form post) the page is reloaded: say so there.
+        messages.success(request, extra["saved"])
     return redirect("review_detail", pk=review.pk)
 
 

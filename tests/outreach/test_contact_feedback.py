@@ -62,3 +62,15 @@ class ContactFeedbackTestCase(BaseTestCase):
         review.refresh_from_db()
         response = self.contact(review, self.agent, outcome="reached")
         self.assertContains(response, SAVED)
+
+    def test_a_plain_form_post_says_it_on_the_reloaded_page(self):
+        """Without htmx the form posts and the page reloads: the message must survive it."""
+        review = self.make_review(self.shop, assigned_to=self.agent)
+        self.login(self.agent)
+        response = self.client.post(
+            reverse("review_contact", args=[review.pk]),
+            {"version": review.version, "channel": "phone", "outcome": "no_answer"},
+            follow=True,
+        )
+        self.assertRedirects(response, reverse("review_detail", args=[review.pk]))
+        self.assertContains(response, PLANNED)
