@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reviews.models import (
+    OPEN_STATUSES,
     Buyer,
+    CloseReason,
     EventKind,
     Membership,
     Review,
@@ -543,6 +545,44 @@ def review_mark_revised(*, review: Review, user=None) -> None:
     review.messages.filter(state=MessageState.QUEUED).update(
         state=MessageState.FAILED, last_error="not sent: the review was revised"
     )
+
+
+@transaction.atomic
+def review_close(*, review: Review, user, reason: str, note: str = "") -> int:
+    """Nothing more to do on an open review (a Tmall review solved but staying, a reply window
+    gone, a buyer never reached): it leaves the open work with its reason on the timeline;
+    its planned outreach is cancelled and queued messages are not sent. Returns how many
+    planned items were cancelled. A team lead can reopen it."""
+    if review.status not in OPEN_STATUSES:
+        raise GuardrailError("not_open", _("Only an open review can be closed."))
+    if reason not in CloseReason.values:
+        raise GuardrailError("close_reason", _("Choose why the review is closed."))
+    if reason == CloseReason.OTHER and not note:
+        raise GuardrailError("close_note", _("Say in the note why the review is closed."))
+    now = timezone.now()
+    _review_set_status(review, Status.CLOSED, actor=user, now=now)
+    cancelled = _cancel_pending(
+        review.planned_contacts.all(), reason="review closed", actor=user, now=now
+    )
+    review.messages.filter(state=MessageState.QUEUED).update(
+        state=MessageState.FAILED, last_error="not sent: the review was closed"
+    )
+    _event(review, EventKind.NOTE, f"closed: {reason}", actor=user, closed=reason, note=note)
+    return cancelled
+
+
+@transaction.atomic
+def review_reopen(*, review: Review, user) -> None:
+    """A team lead takes a closed review back into the open work: contacting if someone
+    already spoke to the buyer, else new. Nothing is planned again by itself: the next
+    contact logged plans the next step, as usual."""
+    if not _is_lead(review.shop)(user):
+        raise GuardrailError("needs_lead", _("Only a team lead can reopen a review."))
+    if review.status != Status.CLOSED:
+        raise GuardrailError("not_closed", _("Only a closed review can be reopened."))
+    status = Status.CONTACTING if review.contact_attempts.exists() else Status.NEW
+    _review_set_status(review, status, actor=user)
+    _event(review, EventKind.NOTE, "reopened", actor=user, reopened=True)
 
 
 @transaction.atomic

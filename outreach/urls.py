@@ -10,6 +10,8 @@ urlpatterns = [
         views.review_do_not_contact,
         name="review_do_not_contact",
     ),
+    path("reviews/<int:pk>/close/", views.review_close, name="review_close"),
+    path("reviews/<int:pk>/reopen/", views.review_reopen, name="review_reopen"),
     path("reviews/<int:pk>/reply/", views.review_reply, name="review_reply"),
     path(
         "reviews/<int:pk>/reply/suggest/", views.review_reply_suggest, name="review_reply_suggest"

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from reviews.access import get_review_for_user
@@ -51,6 +52,12 @@ def _render_work(
         # Without htmx (a plain form post) the page is reloaded: say so there.
         messages.success(request, extra["saved"])
     return redirect("review_detail", pk=review.pk)
+
+
+# Lazy: translated when shown, in the reader's language.
+_STALE = gettext_lazy(
+    "Someone else updated this review a moment ago. Here is what it looks like now; nothing of yours was saved."
+)
 
 
 def _expected_version(request: HttpRequest) -> int | None:
@@ -106,9 +113,7 @@ def review_contact(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             review,
             status=409,
-            error=_(
-                "Someone else updated this review a moment ago. Here is what it looks like now; nothing of yours was saved."
-            ),
+            error=_STALE,
         )
     except GuardrailError as exc:
         return _render_work(request, review, status=400, error=str(exc.message))
@@ -178,6 +183,40 @@ def review_do_not_contact(request: HttpRequest, pk: int) -> HttpResponse:
         review,
         saved=_("Recorded: do not contact. %(n)d planned items cancelled.") % {"n": n},
     )
+
+
+@login_required
+@require_POST
+def review_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close an open review with nothing more to do, and why."""
+    review = get_review_for_user(request, pk)
+    reason = request.POST.get("reason", "")
+    note = request.POST.get("note", "").strip()[:500]
+    try:
+        with transaction.atomic():
+            review_claim_version(review=review, expected_version=_expected_version(request))
+            n = services.review_close(review=review, user=request.user, reason=reason, note=note)
+    except StaleReview:
+        return _render_work(request, review, status=409, error=_STALE)
+    except GuardrailError as exc:
+        return _render_work(request, review, status=400, error=str(exc.message))
+    return _render_work(
+        request,
+        review,
+        saved=_("Closed. %(n)d planned items cancelled.") % {"n": n},
+    )
+
+
+@login_required
+@require_POST
+def review_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_review_for_user(request, pk)
+    try:
+        services.review_reopen(review=review, user=request.user)
+    except GuardrailError as exc:
+        status = 403 if exc.code == "needs_lead" else 400
+        return _render_work(request, review, status=status, error=str(exc.message))
+    return _render_work(request, review, saved=_("Reopened: the review is open work again."))
 
 
 @login_required

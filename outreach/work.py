@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from reviews.assignment import shift_covers
-from reviews.models import Membership, Review, Role, Severity
+from reviews.models import OPEN_STATUSES, CloseReason, Membership, Review, Role, Severity
 from reviews.selectors import review_page_context
 
 from . import platforms, replies
@@ -92,6 +92,9 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
     deadline = reply_deadline(review)
     now = timezone.now()
     reply_extra = {k: extra.pop(k) for k in ("situation", "variant") if k in extra}
+    revision_closed = platforms.revision_deadline(
+        review.shop.platform, reviewed_at=review.reviewed_at
+    )
     return {
         **review_page_context(review),
         **reply_context(review, user=user, attempts=attempts, **reply_extra),
@@ -104,9 +107,14 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
         "outcomes": Outcome.choices,
         "resolutions": [(v, label) for v, label in Resolution.choices if v],
         "platform_rules": rules,
+        # Can the buyer still be asked to revise? Not on Tmall/JD, nor past eBay's 30 days.
+        "can_agree": rules.can_revise and (revision_closed is None or revision_closed >= now),
+        "revision_closed": revision_closed if revision_closed and revision_closed < now else None,
         "reply_deadline": deadline,
         "reply_deadline_passed": deadline is not None and deadline <= now,
         "cooling_off": review.severity == Severity.SERIOUS,
+        "close_reasons": CloseReason.choices,
+        "is_open": review.status in OPEN_STATUSES,
         "now": now,
         **extra,
     }

@@ -211,6 +211,23 @@ class Status(models.TextChoices):
 OPEN_STATUSES = [Status.NEW, Status.CONTACTING, Status.AGREED, Status.DECLINED, Status.UNREACHABLE]
 
 
+class CloseReason(models.TextChoices):
+    """Why an open review was closed with nothing more to do (kept on its timeline)."""
+
+    SOLVED = "solved", _("Problem solved; the review stays as it is")
+    NO_REPLY = (
+        "no_reply",
+        _("No public reply possible any more (deadline passed, follow-up review)"),
+    )
+    UNREACHABLE = "unreachable", _("Buyer unreachable after repeated attempts")
+    MALICIOUS = "malicious", _("Malicious review, handed to the platform")
+    NOTHING_TO_DO = (
+        "nothing_to_do",
+        _("Nothing to do (duplicate, test, or the buyer's own mistake)"),
+    )
+    OTHER = "other", _("Other (say why in the note)")
+
+
 class Cause(models.TextChoices):
     LOGISTICS = "logistics", _("Logistics")
     PRODUCT_SERVICE = "product_service", _("Product / service")

@@ -91,6 +91,8 @@ SCOPED = {
         lambda t: {"pk": t.make_review(t.shop).pk},
         {"agent", "lead", "manager"},
     ),
+    "review_close": (lambda t: {"pk": t.make_review(t.shop).pk}, {"agent", "lead", "manager"}),
+    "review_reopen": (lambda t: {"pk": t.make_review(t.shop).pk}, {"lead"}),
     "due_count": (None, {"agent", "lead", "manager"}),
     "compensation_decide": (_attempt, {"lead"}),
     "review_reply": (lambda t: {"pk": t.make_review(t.shop).pk}, {"agent", "lead", "manager"}),

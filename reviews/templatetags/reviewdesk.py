@@ -91,6 +91,13 @@ def event_text(event) -> str:
         from reviews.erasure import ERASED_NOTE
 
         return str(ERASED_NOTE % {"date": erased_on})
+    if closed := data.get("closed"):
+        from reviews.models import CloseReason
+
+        text = str(_("closed: %(why)s") % {"why": _label(CloseReason, closed)})
+        return f"{text}（{data['note']}）" if data.get("note") else text
+    if data.get("reopened"):
+        return str(_("reopened"))
     if event.message in _NOTES:
         return str(_NOTES[event.message])
     return event.message

@@ -213,3 +213,35 @@ def test_agent_corrections_teach_the_shop_model(live_server, page, desk):
     page.goto(f"{live_server.url}/reviews/{review.pk}/")
     expect(page.locator("#classification")).to_contain_text("物流 · 其他物流问题")
     expect(page.locator("#classification .evidence")).to_be_visible()
+
+
+def test_agent_closes_a_solved_tmall_review_and_the_lead_reopens_it(
+    live_server, page, screenshot, desk
+):
+    """On Tmall a solved 差评 stays: the agent closes it (htmx post with CSRF), it leaves her
+    open work; the lead can take it back."""
+    shop, people = desk
+    Shop.objects.filter(pk=shop.pk).update(platform=Platform.TMALL)
+    review = BaseTestCase.make_review(shop, assigned_to=people["agent"], text="做工粗糙")
+    login(page, live_server.url, "agent")
+    page.goto(f"{live_server.url}/reviews/{review.pk}/")
+    page.evaluate("window.__noReload = true")
+    page.get_by_text("关闭这条评价").click()
+    page.get_by_label("关闭原因").select_option(label="问题已解决，评价保留")
+    page.locator(".close-review").get_by_role("textbox", name="备注").fill("已补发配件")
+    screenshot("review-close-1366")
+    page.get_by_role("button", name="关闭评价").click()
+    expect(page.get_by_text("已关闭。取消了")).to_be_visible()
+    assert page.evaluate("window.__noReload") is True
+    expect(page.locator("#timeline")).to_contain_text("已关闭：问题已解决，评价保留（已补发配件）")
+    expect(page.locator("#review-status")).to_contain_text("已关闭")
+    review.refresh_from_db()
+    assert review.status == "closed"
+
+    page.context.clear_cookies()
+    login(page, live_server.url, "lead")
+    page.goto(f"{live_server.url}/reviews/{review.pk}/")
+    page.get_by_role("button", name="重新打开").click()
+    expect(page.get_by_role("status")).to_contain_text("已重新打开")
+    review.refresh_from_db()
+    assert review.status == "new"

@@ -128,10 +128,11 @@ class ReviewPageTestCase(BaseTestCase):
 class AgreedButtonTestCase(BaseTestCase):
     """「同意修改」 only where the buyer can revise: on Tmall and JD it could only fail."""
 
-    def page(self, platform: str):
-        shop = Shop.objects.create(name=f"{platform} 店", slug=f"s-{platform}", platform=platform)
-        agent = self.make_user(f"agent-{platform}", shop, Role.AGENT)
-        review = self.make_review(shop, assigned_to=agent)
+    def page(self, platform: str, **review_fields):
+        n = Shop.objects.count()
+        shop = Shop.objects.create(name=f"{platform} 店 {n}", slug=f"s-{n}", platform=platform)
+        agent = self.make_user(f"agent-{n}", shop, Role.AGENT)
+        review = self.make_review(shop, assigned_to=agent, **review_fields)
         self.login(agent)
         return self.client.get(reverse("review_detail", args=[review.pk]))
 
@@ -150,3 +151,15 @@ class AgreedButtonTestCase(BaseTestCase):
                 self.assertNotContains(response, 'name="agreed_at"')
                 self.assertNotContains(response, "data-key-followup")  # so `f` finds nothing
                 self.assertContains(response, "该平台的评价无法修改")  # the page says why
+
+    def test_on_ebay_only_within_30_days_of_the_feedback(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        response = self.page(Platform.EBAY, reviewed_at=timezone.now() - timedelta(days=29))
+        self.assertContains(response, 'name="outcome" value="agreed"')
+        response = self.page(Platform.EBAY, reviewed_at=timezone.now() - timedelta(days=31))
+        self.assertNotContains(response, 'value="agreed"')
+        self.assertNotContains(response, "data-key-followup")
+        self.assertContains(response, "请求买家修改评价的期限已于")
