@@ -24,6 +24,7 @@ def flag_label(flag: str) -> str:
     return str(FLAG_LABELS.get(flag, flag))
 
 
+_NOT_PLANNED = "outreach not planned: "  # outreach.services.review_plan
 _NOTES = {
     "buyer asked not to be contacted": _("the buyer asked not to be contacted"),
     "public reply no longer possible on this platform": _(
@@ -98,6 +99,10 @@ def event_text(event) -> str:
         return f"{text}（{data['note']}）" if data.get("note") else text
     if data.get("reopened"):
         return str(_("reopened"))
+    if event.message.startswith(_NOT_PLANNED):
+        # The planner refused a template; the reason was written in the worker's language.
+        why = event.message.removeprefix(_NOT_PLANNED)
+        return str(_("outreach not planned: %(why)s") % {"why": why})
     if event.message in _NOTES:
         return str(_NOTES[event.message])
     return event.message

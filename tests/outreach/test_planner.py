@@ -81,6 +81,19 @@ class PlannerTestCase(BaseTestCase):
         self.assertIn("https://shop.example/new", plans[0].body)
 
     @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
+    def test_a_refused_template_is_on_the_timeline_in_the_readers_words(self):
+        from django.urls import reverse
+
+        from outreach.models import Playbook
+
+        Playbook.objects.create(shop=self.shop, templates={"invitation": "亲，修改评价就返现5元"})
+        self.assertEqual(self.plan(reviewed_at=at(2026, 4, 1, 10, 0)), [])
+        self.login(self.lead)
+        page = self.client.get(reverse("review_detail", args=[self.review.pk]))
+        self.assertContains(page, "未安排跟进：")
+        self.assertNotContains(page, "outreach not planned")
+
+    @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
     def test_it_aims_at_solving_on_tmall_where_reviews_cannot_be_revised(self):
         tmall = Shop.objects.create(name="T", slug="t", platform=Platform.TMALL)
         plans = self.plan(shop=tmall)
