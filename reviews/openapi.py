@@ -1,6 +1,7 @@
 """The webhook's OpenAPI 3.1 document, written by hand (served at /api/openapi.json)."""
 
 from .ingest.headers import ALIASES
+from .ingest.service import OUTCOMES
 
 _TIME = {
     "type": "string",
@@ -80,15 +81,7 @@ RESULT = {
         },
         "status": {
             "type": "string",
-            "enum": [
-                "created",
-                "updated",
-                "unchanged",
-                "positive",
-                "revised",
-                "rejected",
-                "skipped",
-            ],
+            "enum": list(OUTCOMES),
             "description": (
                 "`skipped`: not stored, on purpose (see `reason`); the rest of the batch is "
                 "processed as usual."
@@ -223,18 +216,7 @@ def document() -> dict:
                         "batch": {"type": "integer"},
                         "counts": {
                             "type": "object",
-                            "properties": {
-                                k: {"type": "integer"}
-                                for k in (
-                                    "created",
-                                    "updated",
-                                    "unchanged",
-                                    "positive",
-                                    "revised",
-                                    "rejected",
-                                    "skipped",
-                                )
-                            },
+                            "properties": {k: {"type": "integer"} for k in OUTCOMES},
                         },
                         "results": {
                             "type": "array",

@@ -62,6 +62,8 @@ CREATED, UPDATED, UNCHANGED, POSITIVE, REVISED, REJECTED, SKIPPED = (
     "rejected",
     "skipped",
 )
+# Every outcome, in the order the webhook's counts list them (reviews/openapi.py documents them).
+OUTCOMES = (CREATED, UPDATED, UNCHANGED, POSITIVE, REVISED, REJECTED, SKIPPED)
 # Why a record was skipped (the webhook's machine-readable `reason`).
 ERASED = "erased"
 
