@@ -13,6 +13,7 @@ urlpatterns = [
     path("board/auto-assign/", views.board_auto_assign, name="board_auto_assign"),
     path("board/reassign/", views.board_reassign, name="board_reassign"),
     path("board/reassign-followup/", views.board_reassign_followup, name="board_reassign_followup"),
+    path("board/playbook/", views.playbook, name="playbook"),
     path("reports/", report_views.reports_page, name="reports"),
     path("reports/reviews/", report_views.reports_reviews, name="reports_reviews"),
     path(

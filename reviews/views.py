@@ -2,17 +2,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from outreach import services as outreach_services
-from outreach.models import Channel, PlannedContact
+from outreach.forms import PlaybookForm
+from outreach.models import Channel, PlannedContact, Playbook
 from outreach.work import board_outreach_context, review_work_context
 
 from . import assignment, services
@@ -255,3 +256,55 @@ def board_reassign(request: HttpRequest) -> HttpResponse:
             % {"n": left, "agent": name},
         )
     return redirect(f"{reverse('board')}?shop={shop.slug}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def playbook(request: HttpRequest) -> HttpResponse:
+    """The shop's playbook, tuned by its team lead (the admin's PlaybookAdmin does the same
+    for staff); every save leaves a settings_changed line in the shop's audit log."""
+    shop = _board_shop(request)
+    book = Playbook.objects.for_shop(shop)
+    # Read before the form binds: is_valid() writes the posted values onto the instance.
+    before = {name: getattr(book, name) for name in PlaybookForm._meta.fields}
+    before_templates = dict(book.templates or {})
+    form = PlaybookForm(request.POST or None, instance=book)
+    if request.method == "POST" and form.is_valid():
+        changes = [name for name, old in before.items() if form.cleaned_data[name] != old]
+        changes += [
+            f"templates.{key}"
+            for key in sorted(set(before_templates) | set(book.templates))
+            if before_templates.get(key) != book.templates.get(key)
+        ]
+        if changes:
+            with transaction.atomic():
+                form.save()
+                services.audit_record(
+                    actor=request.user,
+                    action="settings_changed",
+                    shop=shop,
+                    target=f"playbook:{book.pk}",
+                    ip=_client_ip(request),
+                    object=str(book),
+                    changes=changes,
+                )
+            messages.success(request, _("Saved."))
+        else:
+            messages.info(request, _("Nothing changed."))
+        return redirect(f"{reverse('playbook')}?shop={shop.slug}")
+    return render(
+        request,
+        "reviews/playbook.html",
+        {
+            "shop": shop,
+            "shops": Shop.objects.for_user(request.user, Role.LEAD),
+            "form": form,
+            "schedule": [
+                (step.get("after_hours"), Channel(step["channel"]).label)
+                if step.get("channel") in Channel.values
+                else (step.get("after_hours"), step.get("channel"))
+                for step in book.persistence_schedule or []
+            ],
+        },
+        status=400 if form.errors else 200,
+    )

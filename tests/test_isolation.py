@@ -75,6 +75,7 @@ SCOPED = {
     "board_auto_assign": (None, {"lead"}),
     "board_reassign": (None, {"lead"}),
     "board_reassign_followup": (None, {"lead"}),
+    "playbook": (None, {"lead"}),
     "reports": (None, {"manager"}),
     "reports_reviews": (None, {"manager"}),
     "spike_acknowledge": (_spike, {"manager"}),
