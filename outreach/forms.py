@@ -6,17 +6,12 @@ for a review, an invitation that mentions the review) is refused here, before an
 saved.
 """
 
-import string
-
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .guardrails import compliance_problem, mentions_review
+from .guardrails import template_problem
 from .models import DEFAULT_TEMPLATES, Playbook
-
-# The placeholders outreach.services._render fills in; anything else crashes it at send time.
-PLACEHOLDERS = ("nick", "order_id", "link")
 
 TEMPLATE_LABELS = {
     "revision_instructions": _("Revision instructions (sent right after the buyer agrees)"),
@@ -58,47 +53,6 @@ _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 def _template_field(name: str) -> str:
     return f"template_{name}"
-
-
-def template_problem(name: str, text: str) -> str | None:
-    """Why the template `name` cannot be used, or None."""
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError:
-        return str(
-            _(
-                "A single { or } is not allowed; write {{ or }} for a literal brace, or use a "
-                "placeholder: %(allowed)s."
-            )
-            % {"allowed": _placeholder_list()}
-        )
-    used = set()
-    for _literal, field, spec, conversion in parsed:
-        if field is None:
-            continue
-        if field not in PLACEHOLDERS or spec or conversion:
-            shown = field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-            return str(
-                _("Unknown placeholder {%(field)s}; only these are filled in: %(allowed)s.")
-                % {"field": shown, "allowed": _placeholder_list()}
-            )
-        used.add(field)
-    if "{link}" in DEFAULT_TEMPLATES[name] and "link" not in used:
-        return str(_("It must keep {link}: the buyer needs the link to act on this message."))
-    if problem := compliance_problem(text):
-        return problem
-    if name == "invitation" and mentions_review(text):
-        return str(
-            _(
-                "The invitation must not mention the review (评价, 差评, 好评…): after this "
-                "long, never make the buyer recall the bad experience."
-            )
-        )
-    return None
-
-
-def _placeholder_list() -> str:
-    return " ".join("{" + p + "}" for p in PLACEHOLDERS)
 
 
 class PlaybookForm(forms.ModelForm):

@@ -9,6 +9,7 @@
 """
 
 import re
+import string
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -194,3 +195,53 @@ def check_compliance(text: str) -> None:
 def mentions_review(text: str) -> bool:
     """Seed 000 四.2: after six months, never make the buyer recall the bad experience."""
     return bool(re.search(r"评价|评论|差评|中评|好评|追评", text))
+
+
+# ---- message templates ---------------------------------------------------------------------
+
+# The placeholders outreach.services._render fills in; anything else crashes it at send time.
+PLACEHOLDERS = ("nick", "order_id", "link")
+
+
+def template_problem(name: str, text: str) -> str | None:
+    """Why the template `name` cannot be used, or None: the lead's form and the admin (through
+    Playbook.clean) both refuse what the planner would trip over at send time."""
+    from .models import DEFAULT_TEMPLATES
+
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return str(
+            _(
+                "A single { or } is not allowed; write {{ or }} for a literal brace, or use a "
+                "placeholder: %(allowed)s."
+            )
+            % {"allowed": _placeholder_list()}
+        )
+    used = set()
+    for _literal, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if field not in PLACEHOLDERS or spec or conversion:
+            shown = field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            return str(
+                _("Unknown placeholder {%(field)s}; only these are filled in: %(allowed)s.")
+                % {"field": shown, "allowed": _placeholder_list()}
+            )
+        used.add(field)
+    if "{link}" in DEFAULT_TEMPLATES[name] and "link" not in used:
+        return str(_("It must keep {link}: the buyer needs the link to act on this message."))
+    if problem := compliance_problem(text):
+        return problem
+    if name == "invitation" and mentions_review(text):
+        return str(
+            _(
+                "The invitation must not mention the review (评价, 差评, 好评…): after this "
+                "long, never make the buyer recall the bad experience."
+            )
+        )
+    return None
+
+
+def _placeholder_list() -> str:
+    return " ".join("{" + p + "}" for p in PLACEHOLDERS)

@@ -128,10 +128,15 @@ class Playbook(models.Model):
         # that trade compensation for a review (seed 002 Q3).
         from django.core.exceptions import ValidationError
 
-        from .guardrails import compliance_problem
+        from .guardrails import compliance_problem, template_problem
 
         for name, text in (self.templates or {}).items():
-            if problem := compliance_problem(text):
+            problem = (
+                template_problem(name, text)
+                if name in DEFAULT_TEMPLATES
+                else compliance_problem(text)
+            )
+            if problem:
                 raise ValidationError({"templates": f"{name}: {problem}"})
 
 

@@ -288,6 +288,25 @@ class AdminSettingsAuditTestCase(BaseTestCase):
         line = AuditLog.objects.get(action="user_deleted")
         self.assertEqual((line.shop, line.data["object"]), (self.shop, "alice"))
 
+    def test_the_admin_refuses_a_template_the_planner_would_crash_on(self):
+        """The lead's form and the admin share one check (Playbook.clean): a template with an
+        unknown placeholder, or without the link the buyer needs, is never saved."""
+        playbook = Playbook.objects.for_shop(self.shop)
+        url = reverse("admin:outreach_playbook_change", args=[playbook.pk])
+        for template, problem in (
+            ("亲{foo}，记得修改哦 {link}", "{foo}"),
+            ("亲，记得修改哦", "{link}"),
+        ):
+            with self.subTest(template):
+                form = admin_form_data(self.client.get(url))
+                form["templates"] = json.dumps({"reminder": template}, ensure_ascii=False)
+                response = self.client.post(url, form, REMOTE_ADDR=IP)
+                self.assertEqual(response.status_code, 200)  # the form again, with the error
+                self.assertContains(response, problem)
+                playbook.refresh_from_db()
+                self.assertEqual(playbook.templates, {})
+        self.assertFalse(AuditLog.objects.filter(action="settings_changed").exists())
+
     def test_the_admin_cannot_change_or_delete_audit_lines(self):
         line = audit_record(actor=self.manager, action="report_exported", shop=self.shop)
         for name in ("change", "delete"):
