@@ -107,11 +107,13 @@ def _zip(members: list[tuple[str, bytes, int, int, int]]) -> bytes:
     return out.getvalue()
 
 
-def xlsx_bomb(expanded: int = 2 * 1024 * MB, declared: int | None = None) -> bytes:
-    """A real deflate bomb: one block of sheet rows compressed once with a full flush (which
-    resets the compressor's state, so the same bytes repeated are a valid stream of the block
-    repeated), declared honestly as `expanded` bytes in the archive."""
-    block = b'<row><c t="inlineStr"><is><t>AAAAAAAAAAAAAAAA</t></is></c></row>' * 16384
+def _xlsx_of_repeats(
+    member: str, block: bytes, expanded: int, declared: int | None = None
+) -> bytes:
+    """An archive with a workbook and `member` holding `block` repeated to about `expanded`
+    bytes, compressed once with a full flush (which resets the compressor's state, so the same
+    bytes repeated are a valid stream of the block repeated); its size is declared honestly
+    unless `declared` says otherwise."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     piece = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
     tail = compressor.flush(zlib.Z_FINISH)
@@ -119,19 +121,20 @@ def xlsx_bomb(expanded: int = 2 * 1024 * MB, declared: int | None = None) -> byt
     crc = 0
     for _ in range(repeats):
         crc = zlib.crc32(block, crc)
+    size = repeats * len(block) if declared is None else declared
     workbook = b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
     return _zip(
         [
             ("xl/workbook.xml", workbook, zlib.crc32(workbook), len(workbook), 0),
-            (
-                "xl/worksheets/sheet1.xml",
-                piece * repeats + tail,
-                crc,
-                repeats * len(block) if declared is None else declared,
-                8,
-            ),
+            (member, piece * repeats + tail, crc, size, 8),
         ]
     )
+
+
+def xlsx_bomb(expanded: int = 2 * 1024 * MB, declared: int | None = None) -> bytes:
+    """A real deflate bomb: sheet rows that compress ~1000x."""
+    block = b'<row><c t="inlineStr"><is><t>AAAAAAAAAAAAAAAA</t></is></c></row>' * 16384
+    return _xlsx_of_repeats("xl/worksheets/sheet1.xml", block, expanded, declared)
 
 
 def xlsx_with_text_table(expanded: int) -> bytes:
@@ -144,20 +147,7 @@ def xlsx_with_text_table(expanded: int) -> bytes:
         return f"<si><t>{digits}</t></si>{'<si><t>评价</t></si>' * 600}".encode()
 
     block = b"".join(segment() for _ in range(60))
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    piece = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
-    tail = compressor.flush(zlib.Z_FINISH)
-    repeats = expanded // len(block)
-    crc = 0
-    for _ in range(repeats):
-        crc = zlib.crc32(block, crc)
-    workbook = b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
-    return _zip(
-        [
-            ("xl/workbook.xml", workbook, zlib.crc32(workbook), len(workbook), 0),
-            ("xl/sharedStrings.xml", piece * repeats + tail, crc, repeats * len(block), 8),
-        ]
-    )
+    return _xlsx_of_repeats("xl/sharedStrings.xml", block, expanded)
 
 
 class _Body:
