@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from ..taxonomy import CAUSES, SUBCAUSES_BY_CAUSE
 from . import learned, normalize, rules, segment
-from .lexicon import CAUSES, DEFAULT_SUBCAUSE, SUBCAUSES_BY_CAUSE
+from .lexicon import DEFAULT_SUBCAUSE
 
 # Below this a classification goes to the "needs triage" lane instead of being trusted.
 TRIAGE_THRESHOLD = 0.55

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .lexicon import CAUSES, PUNCT, SUBCAUSES_BY_CAUSE
+from ..taxonomy import CAUSES, SUBCAUSES_BY_CAUSE
+from .lexicon import PUNCT
 
 SUBCAUSES = tuple(s for c in CAUSES for s in SUBCAUSES_BY_CAUSE[c])
 # Corrections are the shop's own ground truth: they count this many times a shipped example.

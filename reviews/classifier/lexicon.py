@@ -4,32 +4,6 @@ Words here are jieba tokens as the project's tokenizer cuts them (userdict.txt k
 domain phrases whole), so every lookup is one dict access per token.
 """
 
-# The taxonomy of DESIGN.md, as in reviews.models.SUBCAUSES_BY_CAUSE (a test keeps the two
-# equal; the classifier stays importable without the ORM).
-SUBCAUSES_BY_CAUSE: dict[str, tuple[str, ...]] = {
-    "logistics": ("courier_speed", "courier_attitude", "lost_or_misdelivered", "logistics_other"),
-    "product_service": (
-        "quality",
-        "damaged",
-        "not_as_described",
-        "wrong_or_missing_item",
-        "shipping_delay",
-        "customer_service",
-        "price",
-        "product_service_other",
-    ),
-    "buyer_side": (
-        "dislike_or_expectation",
-        "ordered_wrong",
-        "misoperation",
-        "price_regret",
-        "malicious",
-        "buyer_side_other",
-    ),
-    "unclear": ("unclear",),
-}
-CAUSES = ("logistics", "product_service", "buyer_side")
-CAUSE_OF = {sub: cause for cause, subs in SUBCAUSES_BY_CAUSE.items() for sub in subs}
 DEFAULT_SUBCAUSE = {
     "logistics": "logistics_other",
     "product_service": "quality",

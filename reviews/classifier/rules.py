@@ -10,11 +10,11 @@ GUIDE.md "the one the buyer stresses most (usually the first or the angriest)").
 import re
 from dataclasses import dataclass, field
 
+from ..taxonomy import CAUSE_OF
 from .lexicon import (
     ACCESSORIES,
     ARRIVAL,
     BOOK_WORDS,
-    CAUSE_OF,
     CLAIMS,
     COMPLAINT_THREAT,
     CONTRAST,

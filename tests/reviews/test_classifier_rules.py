@@ -3,7 +3,8 @@ test (not taken from any data set). Pure text functions: SimpleTestCase."""
 
 from django.test import SimpleTestCase
 
-from reviews.classifier import classify, learned, lexicon, rules, segment
+from reviews.classifier import classify, learned, rules, segment
+from reviews.taxonomy import CAUSE_OF
 
 
 def analyse(text):
@@ -12,9 +13,7 @@ def analyse(text):
 
 def top(result, cause=None):
     """The sub-cause the rules score highest (within `cause` if given)."""
-    scores = {
-        s: v for s, v in result.scores.items() if cause is None or lexicon.CAUSE_OF[s] == cause
-    }
+    scores = {s: v for s, v in result.scores.items() if cause is None or CAUSE_OF[s] == cause}
     return max(scores, key=scores.__getitem__) if scores else None
 
 

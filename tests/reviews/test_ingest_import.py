@@ -124,11 +124,11 @@ class PlatformExportsTestCase(ImportTestCase):
     def test_it_counts_positive_reviews_per_day_without_queueing_them(self):
         self.run_import(FIXTURES / "taobao_utf8.csv")
         self.assertFalse(Review.objects.filter(rating="positive").exists())
-        days = {
-            row["day"].isoformat(): row["n"]
-            for row in PositiveReview.objects.filter(shop=self.shop).per_day()
-        }
-        self.assertEqual(days, {"2024-11-13": 1, "2024-11-14": 1})
+        days = sorted(
+            day.isoformat()
+            for day in PositiveReview.objects.filter(shop=self.shop).values_list("day", flat=True)
+        )
+        self.assertEqual(days, ["2024-11-13", "2024-11-14"])
         self.run_import(FIXTURES / "taobao_gbk.csv")
         self.assertEqual(PositiveReview.objects.filter(shop=self.shop).count(), 2)
 

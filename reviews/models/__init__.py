@@ -1,0 +1,97 @@
+"""The records of the `reviews` app, a module per domain:
+
+- shops: shops, the people in them and their roles;
+- buyers: buyers as a shop knows them, and the tombstones of erased ones;
+- reviews: the reviews themselves, their status and classification (the taxonomy's codes
+  live in reviews.taxonomy);
+- events: each review's timeline (written by reviews.timeline);
+- classification: agents' corrections and the models trained from them;
+- audit: the append-only audit log and the workers' heartbeats;
+- imports: import batches, their rejected rows, positive reviews counted.
+
+Everything is importable from `reviews.models`, as Django and the migrations expect.
+"""
+
+from ..taxonomy import SUBCAUSES_BY_CAUSE, Cause, Severity, SubCause
+from .audit import AppendOnlyError, AuditLog, Heartbeat
+from .buyers import Buyer, ErasedBuyer
+from .classification import ClassifierModel, Correction
+from .events import EventKind, ReviewEvent
+from .imports import ImportBatch, ImportRowError, ImportSource, ImportStatus, PositiveReview
+from .reports import (
+    ACTIVE_SPIKES,
+    ReportDay,
+    ReportDirty,
+    ReportRoot,
+    ReportShopDay,
+    ReportWait,
+    RootDimension,
+    SpikeAlert,
+    SpikeState,
+)
+from .reviews import (
+    CLASSIFICATION_FIELDS,
+    FINISHED_STATUSES,
+    OPEN_STATUSES,
+    CloseReason,
+    KeyKind,
+    Rating,
+    Review,
+    Source,
+    Status,
+)
+from .shops import (
+    Membership,
+    Platform,
+    Role,
+    Shop,
+    known_timezones,
+    new_webhook_secret,
+    validate_timezone,
+)
+
+__all__ = [
+    "ACTIVE_SPIKES",
+    "CLASSIFICATION_FIELDS",
+    "FINISHED_STATUSES",
+    "OPEN_STATUSES",
+    "SUBCAUSES_BY_CAUSE",
+    "AppendOnlyError",
+    "AuditLog",
+    "Buyer",
+    "Cause",
+    "ClassifierModel",
+    "CloseReason",
+    "Correction",
+    "ErasedBuyer",
+    "EventKind",
+    "Heartbeat",
+    "ImportBatch",
+    "ImportRowError",
+    "ImportSource",
+    "ImportStatus",
+    "KeyKind",
+    "Membership",
+    "Platform",
+    "PositiveReview",
+    "Rating",
+    "ReportDay",
+    "ReportDirty",
+    "ReportRoot",
+    "ReportShopDay",
+    "ReportWait",
+    "Review",
+    "ReviewEvent",
+    "Role",
+    "RootDimension",
+    "Severity",
+    "Shop",
+    "Source",
+    "SpikeAlert",
+    "SpikeState",
+    "Status",
+    "SubCause",
+    "known_timezones",
+    "new_webhook_secret",
+    "validate_timezone",
+]
