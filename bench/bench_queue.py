@@ -10,8 +10,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from outreach.queue import QueueQuery, queue_page
 from reviews.models import Review, Shop
-from reviews.selectors import QueueQuery, queue_page
 
 from .common import bench_shop, summary_ms, timed
 

@@ -149,10 +149,9 @@ def run() -> dict[str, dict]:
     lateness = [(f - due).total_seconds() for f in fired] or [float("nan")]
     fire_events = Counter(
         e["planned_contact"]
-        for e in ReviewEvent.objects.filter(review__shop=shop, kind=EventKind.FOLLOWUP).values_list(
+        for e in ReviewEvent.objects.filter(review__shop=shop, kind=EventKind.DUE).values_list(
             "data", flat=True
         )
-        if e.get("fired")
     )
     duplicates = sum(n - 1 for n in fire_events.values() if n > 1)
     lost = items.exclude(state=PlanState.DUE).count()

@@ -10,8 +10,8 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .guardrails import template_problem
-from .models import DEFAULT_TEMPLATES, Playbook
+from .models import Playbook
+from .wording import DEFAULT_TEMPLATES, template_problem
 
 TEMPLATE_LABELS = {
     "revision_instructions": _("Revision instructions (sent right after the buyer agrees)"),

@@ -8,6 +8,7 @@ from datetime import time
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -16,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from reviews.models import Buyer, Review, Shop
+
+from . import wording
 
 
 def default_persistence_schedule() -> list[dict]:
@@ -28,31 +31,6 @@ def default_persistence_schedule() -> list[dict]:
         {"after_hours": 96, "channel": "platform"},
         {"after_hours": 144, "channel": "phone"},
     ]
-
-
-DEFAULT_TEMPLATES = {
-    "revision_instructions": (
-        "您好{nick}，感谢您的理解！修改评价的步骤：1. 打开“我的订单”；2. 找到订单{order_id}，"
-        "点击“评价管理”；3. 选择“修改评价”后提交。链接：{link} 有任何问题随时联系我们。"
-    ),
-    "reminder": (
-        "您好{nick}，之前和您沟通的问题不知道现在是否都解决了？如果还有任何不满意的地方，"
-        "请随时联系我们，我们一直在。链接：{link}"
-    ),
-    "apology": (
-        "您好{nick}，很抱歉之前没能及时联系您，您反馈的问题我们已经改进。"
-        "下次购物我们为您包邮，或送您一份小礼品，略表歉意。"
-    ),
-    "invitation": "您好{nick}，本店上新啦，老顾客专享优惠和小礼品，欢迎回来看看：{link}",
-    "persistence": (
-        "您好{nick}，我是店铺售后客服，想了解一下您对订单{order_id}还有什么不满意的地方，"
-        "方便的时候请回复或联系我们，我们会尽力为您解决。"
-    ),
-    "explanatory_followup": (
-        "您好{nick}，您的问题已经为您处理好了，如果方便，可以追加一条评论说明处理结果，"
-        "帮助其他买家了解情况，非常感谢！"
-    ),
-}
 
 
 class PlaybookQuerySet(models.QuerySet):
@@ -121,20 +99,16 @@ class Playbook(models.Model):
         return f"{self.shop}"
 
     def template(self, name: str) -> str:
-        return self.templates.get(name) or DEFAULT_TEMPLATES[name]
+        return self.templates.get(name) or wording.DEFAULT_TEMPLATES[name]
 
     def clean(self) -> None:
         # Validation only (no side effects): the admin and the lead's form refuse templates
         # that trade compensation for a review (seed 002 Q3).
-        from django.core.exceptions import ValidationError
-
-        from .guardrails import compliance_problem, template_problem
-
         for name, text in (self.templates or {}).items():
             problem = (
-                template_problem(name, text)
-                if name in DEFAULT_TEMPLATES
-                else compliance_problem(text)
+                wording.template_problem(name, text)
+                if name in wording.DEFAULT_TEMPLATES
+                else wording.compliance_problem(text)
             )
             if problem:
                 raise ValidationError({"templates": f"{name}: {problem}"})
@@ -164,6 +138,16 @@ class Kind(models.TextChoices):
     AGENT_MESSAGE = "agent_message", _("Agent's message")
 
 
+# Items an agent works (shown in their queue); everything else is a message the system sends.
+AGENT_KINDS = {
+    Kind.REVISE_FOLLOWUP,
+    Kind.REPLY_TASK,
+    Kind.FIRST_CALL,
+    Kind.APOLOGY_CALL,
+    Kind.CARE_CALL,
+}
+
+
 class PlanState(models.TextChoices):
     PLANNED = "planned", _("Planned")
     CLAIMED = "claimed", _("Claimed")  # the dispatcher handed it to a worker
@@ -177,20 +161,16 @@ OPEN_PLAN_STATES = [PlanState.PLANNED, PlanState.CLAIMED, PlanState.DUE, PlanSta
 
 
 class PlannedContactQuerySet(models.QuerySet):
-    def pending(self) -> "PlannedContactQuerySet":
-        return self.filter(state__in=OPEN_PLAN_STATES)
+    def agent_tasks(self) -> "PlannedContactQuerySet":
+        """Items an agent works (a call, the agreed-time follow-up, a reply to write), as
+        opposed to messages the system sends: see is_agent_task."""
+        return self.filter(Q(kind__in=AGENT_KINDS) | Q(channel=Channel.PHONE))
 
     def due_for(self, user) -> "PlannedContactQuerySet":
         """The follow-ups `user` must act on now (the navigation's count, the queue's top)."""
         return self.filter(assigned_to=user, state__in=[PlanState.DUE, PlanState.MISSED]).order_by(
             "due_at"
         )
-
-    def escalated_for(self, user) -> "PlannedContactQuerySet":
-        """Missed follow-ups in the shops where `user` is a team lead (the lead's alerts)."""
-        return self.filter(
-            state=PlanState.MISSED, shop__in=Shop.objects.for_user(user, "lead")
-        ).order_by("escalated_at")
 
 
 class PlannedContact(models.Model):
@@ -276,17 +256,13 @@ class PlannedContact(models.Model):
 
     @property
     def is_agent_task(self) -> bool:
-        return self.channel == Channel.PHONE or self.kind in AGENT_KINDS
+        return is_agent_task(self.kind, self.channel)
 
 
-# Items an agent works (shown in their queue); everything else is a message the system sends.
-AGENT_KINDS = {
-    Kind.REVISE_FOLLOWUP,
-    Kind.REPLY_TASK,
-    Kind.FIRST_CALL,
-    Kind.APOLOGY_CALL,
-    Kind.CARE_CALL,
-}
+def is_agent_task(kind: str, channel: str) -> bool:
+    """Does an agent work this item (it waits in their queue when due), or does the system
+    send it as a message? Every call is the agent's; so are the kinds in AGENT_KINDS."""
+    return channel == Channel.PHONE or kind in AGENT_KINDS
 
 
 class MessageState(models.TextChoices):
@@ -452,11 +428,6 @@ class ReplyState(models.TextChoices):
     POSTED = "posted", _("Posted")
 
 
-class ReplyQuerySet(models.QuerySet):
-    def awaiting_approval(self, shops) -> "ReplyQuerySet":
-        return self.filter(shop__in=shops, state=ReplyState.PENDING).order_by("submitted_at")
-
-
 class Reply(models.Model):
     """The public reply (评价解释) to a review that stays: drafted by an agent, approved by a
     lead, posted by a person on the platform (seed 000 四.5)."""
@@ -480,8 +451,6 @@ class Reply(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     posted_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ReplyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("public reply")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
 
-from . import guardrails
+from . import wording
 from .platforms import rules_for
 
 
@@ -205,6 +205,6 @@ def check_reply(text: str, *, platform: str, order_id: str = "", phone: str = ""
                 ),
             )
         )
-    if compliance := guardrails.compliance_problem(stripped):
+    if compliance := wording.compliance_problem(stripped):
         problems.append(Problem("compliance", compliance))
     return problems

@@ -1,24 +1,39 @@
 from django.urls import path
 
-from . import views
+from .views import board, queue, replies, review
 
 urlpatterns = [
-    path("reviews/<int:pk>/contact/", views.review_contact, name="review_contact"),
-    path("reviews/<int:pk>/message/", views.review_message, name="review_message"),
+    path("queue/", queue.queue, name="queue"),
+    path("due-count/", queue.due_count, name="due_count"),
+    # The review page and the agent's actions on it.
+    path("reviews/<int:pk>/", review.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/phone/", review.review_reveal_phone, name="review_reveal_phone"),
+    path("reviews/<int:pk>/correct/", review.review_correct, name="review_correct"),
+    path("reviews/<int:pk>/contact/", review.review_contact, name="review_contact"),
+    path("reviews/<int:pk>/message/", review.review_message, name="review_message"),
     path(
         "reviews/<int:pk>/do-not-contact/",
-        views.review_do_not_contact,
+        review.review_do_not_contact,
         name="review_do_not_contact",
     ),
-    path("reviews/<int:pk>/close/", views.review_close, name="review_close"),
-    path("reviews/<int:pk>/reopen/", views.review_reopen, name="review_reopen"),
-    path("reviews/<int:pk>/reply/", views.review_reply, name="review_reply"),
+    path("reviews/<int:pk>/close/", review.review_close, name="review_close"),
+    path("reviews/<int:pk>/reopen/", review.review_reopen, name="review_reopen"),
+    # The public reply.
+    path("reviews/<int:pk>/reply/", replies.review_reply, name="review_reply"),
     path(
-        "reviews/<int:pk>/reply/suggest/", views.review_reply_suggest, name="review_reply_suggest"
+        "reviews/<int:pk>/reply/suggest/",
+        replies.review_reply_suggest,
+        name="review_reply_suggest",
     ),
-    path("replies/<int:pk>/decide/", views.reply_decide, name="reply_decide"),
-    path("replies/<int:pk>/posted/", views.reply_posted, name="reply_posted"),
-    path("replies/<int:pk>/export.txt", views.reply_export, name="reply_export"),
-    path("compensations/<int:pk>/decide/", views.compensation_decide, name="compensation_decide"),
-    path("due-count/", views.due_count, name="due_count"),
+    path("replies/<int:pk>/decide/", replies.reply_decide, name="reply_decide"),
+    path("replies/<int:pk>/posted/", replies.reply_posted, name="reply_posted"),
+    path("replies/<int:pk>/export.txt", replies.reply_export, name="reply_export"),
+    # The team lead's board and the shop's playbook.
+    path("board/", board.board, name="board"),
+    path("board/assign/", board.board_assign, name="board_assign"),
+    path("board/auto-assign/", board.board_auto_assign, name="board_auto_assign"),
+    path("board/reassign/", board.board_reassign, name="board_reassign"),
+    path("board/reassign-followup/", board.board_reassign_followup, name="board_reassign_followup"),
+    path("board/playbook/", board.playbook, name="playbook"),
+    path("compensations/<int:pk>/decide/", board.compensation_decide, name="compensation_decide"),
 ]

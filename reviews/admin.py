@@ -107,15 +107,34 @@ class BuyerAdmin(admin.ModelAdmin):
     list_filter = ["shop"]
     search_fields = ["nick"]
     exclude = ["phone"]  # personal data: revealed on the review page, where the reveal is logged
+    # Do-not-contact is set on the review page (outreach.services.buyer_set_do_not_contact),
+    # which also cancels what is planned and says so on every review of the buyer; the nick
+    # is the key imports match and an erasure rewrites. Here they are shown, not edited.
+    readonly_fields = ["shop", "nick", "do_not_contact_at", "do_not_contact_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # buyers arrive with their reviews
 
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
+    """To look, not to edit: a review's status, assignee, classification and severity change
+    through the desk's services, which write its timeline, move or cancel its planned
+    outreach and keep the audit log — an edit here would do none of that."""
+
     list_display = ["external_key", "shop", "rating", "status", "cause", "severity", "reviewed_at"]
     list_filter = ["shop", "status", "rating", "cause", "severity"]
     search_fields = ["order_id", "external_key", "buyer__nick"]
-    raw_id_fields = ["buyer", "assigned_to"]
     list_select_related = ["shop"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Correction)

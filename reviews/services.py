@@ -1,4 +1,8 @@
-"""Writes. Every state change of a review goes through a function here and leaves an event."""
+"""The writes of the `reviews` app: audit lines, the review's own state (status, optimistic
+lock, classification and its corrections), and the buyer's phone reveal. Each change of a
+review leaves its event on the timeline (reviews.timeline). Writes that plan or cancel
+outreach alongside live in outreach.services, which calls these.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -6,7 +10,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import classifier
+from . import classifier, timeline
 from .audit import current_client_ip
 from .models import (
     CLASSIFICATION_FIELDS,
@@ -16,11 +20,9 @@ from .models import (
     Cause,
     ClassifierModel,
     Correction,
-    EventKind,
     Heartbeat,
     Membership,
     Review,
-    ReviewEvent,
     Severity,
     Shop,
 )
@@ -71,16 +73,41 @@ def buyer_reveal_phone(*, review: Review, user, ip: str | None) -> str:
         ip=ip,
         review=review.pk,
     )
-    ReviewEvent.objects.create(
-        review=review,
-        kind=EventKind.NOTE,
-        actor=user,
-        data={"phone_revealed": True},
-    )
+    timeline.phone_revealed(review, actor=user)
     return buyer.phone
 
 
-# Classification (issue 4) --------------------------------------------------------------------
+class StaleReview(Exception):
+    """The review changed since the user loaded it; nothing was written."""
+
+
+def review_claim_version(*, review: Review, expected_version: int | None) -> None:
+    """Take the review's optimistic lock for one action: the version the user saw must still
+    be current. Of two agents acting at once, exactly one passes; the other gets StaleReview."""
+    if expected_version is None:
+        return
+    changed = Review.objects.filter(pk=review.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if changed != 1:
+        raise StaleReview
+
+
+def review_set_status(*, review: Review, status: str, actor=None, now=None) -> bool:
+    """Move the review to `status` (bumping its version) and say so on its timeline; False
+    when it already was there. What the new status means for planned outreach is decided by
+    the caller (outreach.services)."""
+    if review.status == status:
+        return False
+    now = now or timezone.now()
+    old = review.status
+    Review.objects.filter(id=review.id).update(
+        status=status, status_changed_at=now, version=F("version") + 1
+    )
+    review.status = status
+    timeline.status_changed(review, old=old, new=status, actor=actor)
+    return True
+
 
 # A shop's model is retrained once it has at least this many corrections not yet in a model.
 RETRAIN_MIN_CORRECTIONS = 5
@@ -100,16 +127,14 @@ def review_classify(*, review: Review) -> "classifier.Classification":
         result, now=timezone.now(), aliases=Membership.objects.aliases(review.shop_id)
     )
     review.save(update_fields=[*CLASSIFICATION_FIELDS, "updated_at"])
-    ReviewEvent.objects.create(
-        review=review,
-        kind=EventKind.CLASSIFIED,
-        data={**result.as_json(), "model_version": result.model_version},
-    )
+    timeline.classified(review, result=result)
     return result
 
 
 def review_correct(*, review: Review, user, cause: str, subcause: str, severity: str) -> Correction:
-    """An agent's one-click correction: kept with who and when, it feeds the next training."""
+    """An agent's one-click correction: kept with who and when, it feeds the next training.
+    A changed severity may move the first call: outreach.services.classification_correct
+    calls this and then re-plans; the desk goes through that one."""
     if cause not in Cause.values:
         raise ValidationError(_("Unknown cause %(cause)s."), params={"cause": cause})
     if subcause not in SUBCAUSES_BY_CAUSE[cause]:
@@ -126,7 +151,7 @@ def review_correct(*, review: Review, user, cause: str, subcause: str, severity:
         "confidence": review.confidence,
         "model_version": review.model_version,
     }
-    text = f"{review.text}\n{review.followup_text}" if review.followup_text else review.text
+    text = review.words
     with transaction.atomic():
         correction = Correction.objects.create(
             review=review,
@@ -147,22 +172,9 @@ def review_correct(*, review: Review, user, cause: str, subcause: str, severity:
             version=F("version") + 1,
             updated_at=timezone.now(),
         )
-        ReviewEvent.objects.create(
-            review=review,
-            kind=EventKind.CORRECTED,
-            actor=user,
-            data={"cause": cause, "subcause": subcause, "severity": severity, "previous": previous},
+        timeline.corrected(
+            review, actor=user, cause=cause, subcause=subcause, severity=severity, previous=previous
         )
-        if severity != previous["severity"]:
-            # Imported here: outreach builds on reviews, not the other way round.
-            from outreach.services import review_replan_for_severity
-
-            review_replan_for_severity(
-                review=review,
-                old_severity=previous["severity"],
-                new_severity=severity,
-                user=user,
-            )
         audit_record(
             actor=user,
             action="classification_corrected",

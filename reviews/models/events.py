@@ -3,22 +3,41 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .reviews import Review
 
 
 class EventKind(models.TextChoices):
+    """What happened; each kind has one shape of `data` (reviews.timeline writes them)."""
+
+    # Arrival and classification.
     IMPORTED = "imported", _("Imported")
     UPDATED = "updated", _("Updated by a later import")
     CLASSIFIED = "classified", _("Classified")
     CORRECTED = "corrected", _("Classification corrected")
+    # Status, people, personal data.
     STATUS = "status", _("Status changed")
     ASSIGNED = "assigned", _("Assigned")
+    PHONE_REVEALED = "phone_revealed", _("Phone number shown")
+    BUYER_ERASED = "buyer_erased", _("Personal data erased")
+    DO_NOT_CONTACT = "do_not_contact", _("Do not contact")
+    CLOSED = "closed", pgettext_lazy("timeline", "Closed")
+    REOPENED = "reopened", _("Reopened")
+    # Planned outreach.
+    PLANNED = "planned", pgettext_lazy("timeline", "Planned")
+    MOVED = "moved", _("Rescheduled")
+    CANCELLED = "cancelled", pgettext_lazy("timeline", "Cancelled")
+    DUE = "due", pgettext_lazy("timeline", "Due")
+    MISSED = "missed", _("Escalated")
+    REASSIGNED = "reassigned", _("Re-assigned")
+    NOT_PLANNED = "not_planned", _("Not planned")
+    # Contacts, messages, replies, compensation.
     CONTACT = "contact", _("Contact attempt")
     MESSAGE = "message", _("Message")
-    FOLLOWUP = "followup", _("Follow-up")
-    ESCALATED = "escalated", _("Escalated")
     REPLY = "reply", _("Public reply")
+    COMPENSATION = "compensation", _("Compensation")
+    # A free note; also lines older than the typed kinds that no kind fits.
     NOTE = "note", _("Note")
 
 
@@ -26,7 +45,7 @@ class ReviewEvent(models.Model):
     """One step in a review's life: what happened, who did it, when."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=12, choices=EventKind.choices)
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -3,6 +3,7 @@
 import functools
 import secrets
 import zoneinfo
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -98,6 +99,19 @@ class MembershipQuerySet(models.QuerySet):
             return self.none()
         return self.filter(user=user)
 
+    def holds(self, user, shop, *roles: str) -> bool:
+        """Does `user` work in `shop` (with one of `roles`, if given)?"""
+        memberships = self.filter(user=user, shop=shop)
+        return (memberships.filter(role__in=roles) if roles else memberships).exists()
+
+    def on_duty_agents(self, shop) -> list["Membership"]:
+        """The shop's agents on duty now, with their users (who auto-assignment may pick)."""
+        return list(
+            self.filter(shop=shop, on_duty=True, role=Role.AGENT)
+            .select_related("user")
+            .order_by("user__username")
+        )
+
     def aliases(self, shop_id: int) -> tuple[str, ...]:
         """The names a shop's agents go by with buyers (for reviews.mentions)."""
         return tuple(self.filter(shop_id=shop_id).exclude(alias="").values_list("alias", flat=True))
@@ -127,3 +141,12 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.shop} ({self.get_role_display()})"
+
+    def covers(self, moment: datetime, tz: zoneinfo.ZoneInfo) -> bool:
+        """Is `moment` inside this person's shift (in the shop's time zone `tz`)? No shift
+        set: always. A shift may run past midnight (22:00–06:00)."""
+        if self.shift_start is None or self.shift_end is None:
+            return True
+        t = moment.astimezone(tz).time()
+        start, end = self.shift_start, self.shift_end
+        return start <= t < end if start <= end else (t >= start or t < end)

@@ -14,6 +14,7 @@ from django.test import TransactionTestCase
 from django.utils import timezone
 
 from outreach.models import PlannedContact, PlanState
+from reviews.models import EventKind
 
 from ..outreach.scene import FollowupSceneMixin
 from ..procs import start_services, wait_for
@@ -24,10 +25,9 @@ from ..procs import start_services, wait_for
 class FollowupRedisOutageTestCase(FollowupSceneMixin, TransactionTestCase):
     def fire_events(self) -> dict[int, int]:
         counts: dict[int, int] = {}
-        for event in self.review.events.all():
-            if event.data.get("fired"):
-                item = event.data.get("planned_contact")
-                counts[item] = counts.get(item, 0) + 1
+        for event in self.review.events.filter(kind=EventKind.DUE):
+            item = event.data["planned_contact"]
+            counts[item] = counts.get(item, 0) + 1
         return counts
 
     def test_follow_ups_due_while_redis_is_down_fire_once_when_it_is_back(self):

@@ -8,9 +8,10 @@ from django.test import override_settings
 
 from outreach import services
 from outreach.models import Channel, Kind, Message, MessageState
-from reviews.models import EventKind
+from reviews.models import EventKind, Review
 
 from ..base import BaseTestCase
+from ..platform import revised_on_platform
 from .fake_sms import FakeSmsProvider
 
 OUTBOX = "outreach.backends.outbox.OutboxBackend"
@@ -119,7 +120,8 @@ class DeliveryTestCase(BaseTestCase):
         self.assertEqual(message.state, MessageState.FAILED)
         self.assertIn("HTTP 500", message.last_error)
         event = self.review.events.filter(kind=EventKind.MESSAGE).latest("id")
-        self.assertIn("failed", event.message)
+        self.assertEqual(event.data["state"], "failed")
+        self.assertIn("HTTP 500", event.data["error"])
         self.assertEqual(event.data["message"], message.id)
 
     def test_it_does_not_retry_a_refusal(self):
@@ -171,10 +173,12 @@ class DeliveryTestCase(BaseTestCase):
         Message.objects.filter(id=self.message.id).update(
             enqueued_at=timezone.now() - timedelta(hours=1)
         )
-        with mock.patch("outreach.tasks.deliver_message_task.apply_async") as deliver:
+        with mock.patch("outreach.services.delivery.current_app") as app:
             self.assertEqual(services.message_sweep(), 1)
             self.assertEqual(services.message_sweep(), 0)  # not again while its lease runs
-        deliver.assert_called_once_with((self.message.id,), retry=False)
+        app.send_task.assert_called_once_with(
+            "outreach.tasks.deliver_message_task", args=(self.message.id,), retry=False
+        )
 
     @override_settings(OUTREACH_MESSAGE_BACKEND=OUTBOX)
     def test_it_holds_a_message_whose_delivery_comes_in_quiet_hours(self):
@@ -185,12 +189,17 @@ class DeliveryTestCase(BaseTestCase):
         self.assertIsNone(message.sent_at)
 
     @override_settings(OUTREACH_MESSAGE_BACKEND=OUTBOX)
-    def test_it_does_not_send_once_the_review_is_revised(self):
-        services.review_mark_revised(review=self.review)
-        self.message.refresh_from_db()
-        self.assertEqual(self.message.state, MessageState.FAILED)
-        Message.objects.filter(id=self.message.id).update(state=MessageState.QUEUED)
-        self.assertEqual(self.deliver().state, MessageState.FAILED)
+    def test_it_does_not_send_once_the_platform_shows_the_review_revised(self):
+        # The import marks the review revised; its message, already queued, is still in the
+        # broker when the worker picks it up: delivery checks the review first.
+        Review.objects.filter(id=self.review.id).update(external_key="id:D-1")
+        self.review.refresh_from_db()
+        response = revised_on_platform(self.client, self.review)
+        self.assertEqual(response.json()["counts"]["revised"], 1, response.content)
+        message = self.deliver()
+        self.assertEqual(message.state, MessageState.FAILED)
+        self.assertEqual(message.last_error, "not sent: the review is revised")
+        self.assertIsNone(message.sent_at)
 
     def test_it_refuses_to_start_the_sms_backend_without_a_provider_url(self):
         from django.core.exceptions import ImproperlyConfigured

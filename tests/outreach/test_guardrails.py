@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 from django.test import SimpleTestCase
 
 from outreach import guardrails
-from outreach.guardrails import GuardrailError, compliance_problem
+from outreach.guardrails import GuardrailError
 from outreach.models import Channel, ContactAttempt, Outcome, Playbook
+from outreach.wording import compliance_problem, mentions_review
 from reviews.models import Buyer
 
 from ..base import BaseTestCase
@@ -82,14 +83,14 @@ class ComplianceTestCase(SimpleTestCase):
             self.assertIsNone(compliance_problem(text), text)
 
     def test_it_accepts_the_default_templates(self):
-        from outreach.models import DEFAULT_TEMPLATES
+        from outreach.wording import DEFAULT_TEMPLATES
 
         for name, text in DEFAULT_TEMPLATES.items():
             self.assertIsNone(compliance_problem(text), name)
 
     def test_it_notices_a_mention_of_the_review(self):
-        self.assertTrue(guardrails.mentions_review("关于您的差评"))
-        self.assertFalse(guardrails.mentions_review("本店上新啦"))
+        self.assertTrue(mentions_review("关于您的差评"))
+        self.assertFalse(mentions_review("本店上新啦"))
 
 
 class CapsAndContactTestCase(BaseTestCase):

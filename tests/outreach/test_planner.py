@@ -5,8 +5,17 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from outreach.guardrails import GuardrailError
-from outreach.models import Channel, ContactAttempt, Kind, Message, Outcome, PlannedContact
+from outreach.models import (
+    OPEN_PLAN_STATES,
+    Channel,
+    ContactAttempt,
+    Kind,
+    Message,
+    Outcome,
+    PlannedContact,
+)
 from outreach.services import review_plan, review_record_agreement
+from outreach.wording import compliance_problem
 from reviews.models import Buyer, EventKind, Platform, Shop
 
 from ..base import BaseTestCase
@@ -117,7 +126,8 @@ class PlannerTestCase(BaseTestCase):
     def test_it_plans_no_reply_after_the_buyers_followup_review_on_taobao(self):
         plans = self.plan(followup_at=at(2026, 11, 24, 10, 0), followup_text="追评")
         self.assertNotIn(Kind.REPLY_TASK, [p.kind for p in plans])
-        self.assertTrue(self.review.events.filter(kind=EventKind.NOTE).exists())
+        note = self.review.events.get(kind=EventKind.NOT_PLANNED)
+        self.assertEqual(note.data["code"], "reply_window_closed")
 
     @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
     def test_it_cancels_the_reply_task_when_a_followup_review_arrives(self):
@@ -125,7 +135,9 @@ class PlannerTestCase(BaseTestCase):
         self.review.followup_at = at(2026, 11, 25, 9, 0)
         review_plan(review=self.review)
         self.assertFalse(
-            self.review.planned_contacts.pending().filter(kind=Kind.REPLY_TASK).exists()
+            self.review.planned_contacts.filter(state__in=OPEN_PLAN_STATES)
+            .filter(kind=Kind.REPLY_TASK)
+            .exists()
         )
 
     @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
@@ -241,9 +253,10 @@ class PlannerTestCase(BaseTestCase):
     @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
     def test_it_puts_every_planned_item_on_the_timeline(self):
         plans = self.plan()
-        events = self.review.events.filter(kind=EventKind.FOLLOWUP)
+        events = self.review.events.filter(kind=EventKind.PLANNED)
         self.assertEqual(
-            sorted(e.data["planned_contact"] for e in events), sorted(p.id for p in plans)
+            sorted((e.data["planned_contact"], e.data["kind"]) for e in events),
+            sorted((p.id, p.kind) for p in plans),
         )
 
     @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
@@ -262,5 +275,6 @@ class PlannerTestCase(BaseTestCase):
         Playbook.objects.create(shop=self.shop, templates={"invitation": "好评返现，欢迎回来"})
         self.assertEqual(self.plan(reviewed_at=at(2026, 4, 1, 10, 0)), [])
         self.assertFalse(self.review.planned_contacts.exists())
-        note = self.review.events.get(kind=EventKind.NOTE)
+        note = self.review.events.get(kind=EventKind.NOT_PLANNED)
         self.assertEqual(note.data["code"], "compliance")
+        self.assertEqual(note.data["reason"], compliance_problem("好评返现，欢迎回来"))

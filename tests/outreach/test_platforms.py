@@ -5,10 +5,10 @@ from django.test import SimpleTestCase
 from outreach.platforms import (
     PLATFORM_RULES,
     reply_deadline,
-    reply_problem,
     revision_deadline,
     rules_for,
 )
+from outreach.replies import check_reply
 
 REVIEWED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -24,8 +24,9 @@ class PlatformRulesTestCase(SimpleTestCase):
     def test_it_limits_taobao_and_tmall_replies_to_500_characters(self):
         for platform in ("taobao", "tmall"):
             self.assertEqual(rules_for(platform).reply_max_chars, 500)
-            self.assertIsNone(reply_problem(platform, "好" * 500))
-            self.assertEqual(reply_problem(platform, "好" * 501), "too_long:500")
+            codes = [p.code for p in check_reply("好" * 501, platform=platform)]
+            self.assertEqual(codes, ["too_long"])
+            self.assertEqual(check_reply("好" * 500, platform=platform), [])
 
     def test_it_closes_the_taobao_reply_after_30_days(self):
         deadline = reply_deadline("taobao", reviewed_at=REVIEWED)

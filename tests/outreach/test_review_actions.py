@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from outreach.models import ContactAttempt, Kind, Message, PlannedContact, PlanState
-from reviews.models import Platform, Shop, Status
+from reviews.models import EventKind, Platform, Shop, Status
 
 from ..base import BaseTestCase
 
@@ -241,7 +241,13 @@ class EbayRevisionRequestTestCase(BaseTestCase):
             review=review, kind=Kind.REVISE_FOLLOWUP, state=PlanState.PLANNED
         )
         self.assertEqual([f.due_at for f in followups], [datetime(2026, 11, 23, 20, 15, tzinfo=SH)])
-        self.assertTrue(review.events.filter(data__skipped=Kind.REVISION_INSTRUCTIONS).exists())
+        self.assertTrue(
+            review.events.filter(
+                kind=EventKind.NOT_PLANNED,
+                data__code="revision_limit",
+                data__kind=Kind.REVISION_INSTRUCTIONS,
+            ).exists()
+        )
         page = self.client.get(reverse("review_detail", args=[review.pk]))
         self.assertContains(page, "未再次发送修改指引")
 
@@ -302,8 +308,11 @@ class SeverityCorrectionTestCase(BaseTestCase):
         self.assertEqual(self.correct("serious").status_code, 200)
         self.assertEqual(self.first_call().due_at, datetime(2026, 11, 26, 9, 30, tzinfo=SH))
         self.assertEqual(self.first_call().state, PlanState.PLANNED)
-        event = self.review.events.filter(data__severity_to="serious").get()
-        self.assertEqual((event.actor, event.data["severity_from"]), (self.agent, "minor"))
+        event = self.review.events.get(kind=EventKind.MOVED)
+        self.assertEqual(event.actor, self.agent)
+        self.assertEqual(
+            (event.data["why"], event.data["severity"]), ("severity", ["minor", "serious"])
+        )
         page = self.client.get(reverse("review_detail", args=[self.review.pk]))
         self.assertContains(page, "11-26 09:30")
 
@@ -322,7 +331,7 @@ class SeverityCorrectionTestCase(BaseTestCase):
     def test_a_cause_only_correction_moves_nothing(self):
         self.correct("minor", subcause="courier_speed")
         self.assertEqual(self.first_call().due_at, datetime(2026, 11, 25, 9, 30, tzinfo=SH))
-        self.assertFalse(self.review.events.filter(data__has_key="severity_to").exists())
+        self.assertFalse(self.review.events.filter(kind=EventKind.MOVED).exists())
 
     def test_it_leaves_a_call_that_already_happened(self):
         self.review.refresh_from_db()

@@ -14,8 +14,9 @@ from django.test import TransactionTestCase
 from django.utils import timezone
 
 from outreach.models import Channel, Kind, Message, MessageState, PlannedContact, PlanState
-from outreach.services import review_mark_revised
+from reviews.models import EventKind, Review
 
+from ..platform import revised_on_platform
 from ..procs import Processes, RedisServer, wait_for
 from .fake_sms import FakeSmsProvider
 from .scene import FollowupSceneMixin
@@ -52,11 +53,7 @@ class SchedulerServicesTestCase(FollowupSceneMixin, TransactionTestCase):
         )
 
     def fire_events(self, item) -> int:
-        return sum(
-            1
-            for e in self.review.events.all()
-            if e.data.get("planned_contact") == item.id and e.data.get("fired")
-        )
+        return self.review.events.filter(kind=EventKind.DUE, data__planned_contact=item.id).count()
 
     def test_it_fires_on_time(self):
         with FakeSmsProvider() as provider:
@@ -197,7 +194,11 @@ class SchedulerServicesTestCase(FollowupSceneMixin, TransactionTestCase):
                 10,
                 message="the dispatcher to claim it",
             )
-            review_mark_revised(review=self.review, user=self.agent)
+            # The platform shows the review revised: the import marks it so.
+            Review.objects.filter(id=self.review.id).update(external_key="id:R1")
+            self.review.refresh_from_db()
+            response = revised_on_platform(self.client, self.review)
+            self.assertEqual(response.json()["counts"]["revised"], 1, response.content)
             # Absence can only be shown by waiting: until 2 s past the late item's due time.
             time.sleep(max(0, (late.due_at - timezone.now()).total_seconds() + 2))
         self.assertEqual(self.fired(early + [late]), [])

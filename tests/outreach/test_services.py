@@ -2,11 +2,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from outreach import services
 from outreach.guardrails import GuardrailError
 from outreach.models import (
+    OPEN_PLAN_STATES,
     Channel,
     Kind,
     Message,
@@ -16,8 +18,10 @@ from outreach.models import (
     PlanState,
 )
 from reviews.models import AuditLog, EventKind, Status
+from reviews.tasks import handoff_task
 
 from ..base import BaseTestCase
+from ..platform import revised_on_platform
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -79,7 +83,10 @@ class AgreementTestCase(BaseTestCase):
         self.agree(at(2026, 11, 25, 21, 0))
         self.assertEqual(Message.objects.filter(kind=Kind.REVISION_INSTRUCTIONS).count(), 1)
         followups = self.review.planned_contacts.filter(kind=Kind.REVISE_FOLLOWUP)
-        self.assertEqual([f.due_at for f in followups.pending()], [at(2026, 11, 25, 21, 0)])
+        self.assertEqual(
+            [f.due_at for f in followups.filter(state__in=OPEN_PLAN_STATES)],
+            [at(2026, 11, 25, 21, 0)],
+        )
 
     def test_it_refuses_an_agreed_time_in_quiet_hours(self):
         with self.assertRaises(GuardrailError) as ctx:
@@ -96,12 +103,28 @@ class AgreementTestCase(BaseTestCase):
         self.assertEqual(ctx.exception.code, "past")
         self.assertIn("约定的时间已经过去", str(ctx.exception.message))
 
-    def test_it_cancels_everything_pending_when_the_review_is_revised(self):
+    def test_it_stops_everything_pending_when_the_platform_shows_the_review_revised(self):
+        self.review.external_key = "id:T-1"
+        self.review.save(update_fields=["external_key"])
         self.agree()
-        services.review_mark_revised(review=self.review, user=self.agent)
-        self.assertFalse(self.review.planned_contacts.pending().exists())
+        queued = Message.objects.get(review=self.review, state=MessageState.QUEUED)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = revised_on_platform(self.client, self.review)
+        self.assertEqual(response.json()["counts"]["revised"], 1, response.content)
         self.review.refresh_from_db()
         self.assertEqual(self.review.status, Status.REVISED)
+        status = self.review.events.filter(kind=EventKind.STATUS).latest("id")
+        self.assertEqual(
+            status.data, {"from": "agreed", "to": "revised", "batch": response.json()["batch"]}
+        )
+        # The import handed the review over; the hand-off task stops what was planned.
+        handoff_task.apply(args=([self.review.pk],))
+        self.assertFalse(self.review.planned_contacts.filter(state__in=OPEN_PLAN_STATES).exists())
+        reasons = {e.data["reason"] for e in self.review.events.filter(kind=EventKind.CANCELLED)}
+        self.assertIn("review_revised", reasons)
+        queued.refresh_from_db()
+        self.assertEqual(queued.state, MessageState.FAILED)
+        self.assertIn("revised", queued.last_error)
 
 
 @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
@@ -116,7 +139,11 @@ class DoNotContactTestCase(BaseTestCase):
         )
         services.buyer_set_do_not_contact(buyer=first.buyer, user=self.agent)
 
-        self.assertFalse(PlannedContact.objects.filter(buyer=first.buyer).pending().exists())
+        self.assertFalse(
+            PlannedContact.objects.filter(buyer=first.buyer)
+            .filter(state__in=OPEN_PLAN_STATES)
+            .exists()
+        )
         self.assertFalse(
             Message.objects.filter(buyer=first.buyer, state=MessageState.QUEUED).exists()
         )
@@ -141,7 +168,7 @@ class DoNotContactTestCase(BaseTestCase):
         )
         review.buyer.refresh_from_db()
         self.assertIsNotNone(review.buyer.do_not_contact_at)
-        self.assertFalse(review.planned_contacts.pending().exists())
+        self.assertFalse(review.planned_contacts.filter(state__in=OPEN_PLAN_STATES).exists())
 
 
 @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
@@ -182,7 +209,9 @@ class ContactLogTestCase(BaseTestCase):
         reply = self.review.planned_contacts.get(kind=Kind.REPLY_TASK, state=PlanState.PLANNED)
         self.assertEqual(reply.due_at, timezone.now())
         self.assertFalse(
-            self.review.planned_contacts.pending().exclude(kind=Kind.REPLY_TASK).exists()
+            self.review.planned_contacts.filter(state__in=OPEN_PLAN_STATES)
+            .exclude(kind=Kind.REPLY_TASK)
+            .exists()
         )
 
     def test_it_asks_for_an_explanatory_followup_review_on_tmall_when_solved(self):
@@ -276,9 +305,12 @@ class MissedSlotTestCase(BaseTestCase):
         services.plannedcontact_escalate_missed(now=at(2026, 11, 25, 20, 31))
         self.followup.refresh_from_db()
         self.assertEqual(self.followup.state, PlanState.MISSED)
-        self.assertTrue(self.review.events.filter(kind=EventKind.ESCALATED).exists())
-        self.assertEqual(list(PlannedContact.objects.escalated_for(self.lead)), [self.followup])
-        self.assertEqual(PlannedContact.objects.escalated_for(self.agent).count(), 0)
+        missed = self.review.events.get(kind=EventKind.MISSED)
+        self.assertEqual(missed.data["planned_contact"], self.followup.id)
+        self.assertEqual(missed.data["assigned_to"], self.agent.id)
+        # The shop's lead sees it on the board.
+        self.client.force_login(self.lead)
+        self.assertIn(self.followup, self.client.get(reverse("board")).context["missed"])
 
     def test_it_does_not_escalate_when_the_agent_logged_the_contact(self):
         with time_machine.travel(at(2026, 11, 25, 20, 20), tick=False):
@@ -298,8 +330,9 @@ class MissedSlotTestCase(BaseTestCase):
         self.assertEqual(self.followup.state, PlanState.DUE)
         self.assertEqual(list(PlannedContact.objects.due_for(other)), [self.followup])
         self.assertEqual(self.followup.deadline_at, at(2026, 11, 25, 20, 50))
-        self.assertTrue(self.review.events.filter(kind=EventKind.ASSIGNED).exists())
-        self.assertEqual(PlannedContact.objects.escalated_for(self.lead).count(), 0)
+        event = self.review.events.get(kind=EventKind.REASSIGNED)
+        self.assertEqual(event.data["to"], other.id)
+        self.assertFalse(PlannedContact.objects.filter(state=PlanState.MISSED).exists())
 
     def test_it_only_changes_the_owner_of_a_future_item(self):
         other = self.make_user("carol", self.shop, "agent")

@@ -1,7 +1,8 @@
 from django.urls import reverse
 
-from reviews.assignment import StaleReview, review_assign, reviews_auto_assign
+from outreach.services import review_assign, reviews_auto_assign
 from reviews.models import AuditLog, Membership, ReviewEvent, Role, Severity, Status
+from reviews.services import StaleReview
 
 from ..base import BaseTestCase
 
@@ -146,8 +147,9 @@ class BoardOutreachTestCase(BaseTestCase):
         )
         missed.refresh_from_db()
         self.assertEqual((missed.assigned_to, missed.state), (self.bob, "due"))
-        self.assertTrue(
-            ReviewEvent.objects.filter(review=review, kind="assigned", actor=self.lead).exists()
+        event = ReviewEvent.objects.get(review=review, kind="reassigned", actor=self.lead)
+        self.assertEqual(
+            (event.data["planned_contact"], event.data["to"]), (missed.pk, self.bob.pk)
         )
 
     def test_an_absent_agents_follow_ups_go_with_her_reviews(self):
@@ -300,7 +302,6 @@ class BoardOutreachTestCase(BaseTestCase):
         self.planned(late, due_at=evening)
         Review = type(late)
         Review.objects.filter(pk=busy.pk).update(status="closed")
-        from reviews.assignment import reviews_auto_assign
 
         reviews_auto_assign(shop=self.shop, by=self.lead)
         late.refresh_from_db()

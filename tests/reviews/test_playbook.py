@@ -6,8 +6,9 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from outreach.models import DEFAULT_TEMPLATES, Kind, Playbook
+from outreach.models import Kind, Playbook
 from outreach.services import review_plan
+from outreach.wording import DEFAULT_TEMPLATES
 from reviews.models import AuditLog, Role
 
 from ..base import BaseTestCase

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from reviews.models import AuditLog, Correction, Platform, ReviewEvent, Role, Shop
+from reviews.models import AuditLog, Correction, EventKind, Platform, ReviewEvent, Role, Shop
 
 from ..base import BaseTestCase
 
@@ -36,7 +36,7 @@ class ReviewPageTestCase(BaseTestCase):
         self.assertEqual((log.actor, log.shop, log.ip), (self.agent, self.shop, "127.0.0.1"))
         self.assertTrue(
             ReviewEvent.objects.filter(
-                review=self.review, actor=self.agent, data__phone_revealed=True
+                review=self.review, actor=self.agent, kind=EventKind.PHONE_REVEALED
             ).exists()
         )
 
@@ -117,7 +117,7 @@ class ReviewPageTestCase(BaseTestCase):
             )
             ReviewEvent.objects.create(
                 review=self.review,
-                kind="followup",
+                kind="planned",
                 data={"kind": "persistence", "due_at": timezone.now().isoformat()},
             )
         with self.assertNumQueries(len(first.captured_queries)):

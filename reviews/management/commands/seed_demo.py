@@ -11,17 +11,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import classifier, rollups
+from reviews import classifier, rollups, timeline
 from reviews.demo import DemoReview, generate_reviews
 from reviews.ingest import handoff
 from reviews.models import (
     Buyer,
-    EventKind,
     KeyKind,
     Membership,
     Platform,
     Review,
-    ReviewEvent,
     Role,
     Shop,
     Source,
@@ -214,23 +212,21 @@ def _reviews(shop: Shop, *, agent, n: int, seed: int) -> int:
     events = []
     for review in created:
         events.append(
-            ReviewEvent(
-                review=review,
-                kind=EventKind.IMPORTED,
-                message="演示数据 / demo data",
-                data={"source": Source.DEMO},
+            timeline.imported(
+                review,
+                batch=None,
+                source=Source.DEMO,
+                classification=_classification(review),
+                commit=False,
             )
         )
         if review.status != Status.NEW:
             events.append(
-                ReviewEvent(
-                    review=review,
-                    kind=EventKind.STATUS,
-                    actor=agent,
-                    data={"from": Status.NEW, "to": review.status},
+                timeline.status_changed(
+                    review, old=Status.NEW, new=review.status, actor=agent, commit=False
                 )
             )
-    ReviewEvent.objects.bulk_create(events, batch_size=1000)
+    timeline.save_all(events)
     handoff.enqueue_on_commit([r.pk for r in created if r.status == Status.NEW])
     return len(created)
 
@@ -249,3 +245,14 @@ def _buyers(shop: Shop, demo: list[DemoReview]) -> dict[str, int]:
         ]
     )
     return dict(Buyer.objects.filter(shop=shop, nick__in=phones).values_list("nick", "id"))
+
+
+def _classification(review: Review) -> dict:
+    """What an import's event keeps of the classification (reviews.timeline.imported)."""
+    return {
+        "cause": review.cause,
+        "subcause": review.subcause,
+        "severity": review.severity,
+        "confidence": round(review.confidence, 3),
+        "model_version": review.model_version,
+    }

@@ -1,10 +1,11 @@
 """`manage.py erase_buyer <shop> (--nick NICK | --buyer-id ID) [--dry-run]`: erase one buyer's
-personal data on request, keeping the anonymised statistics (see reviews/erasure.py)."""
+personal data on request, keeping the anonymised statistics (outreach.erasure says what goes and what stays)."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from reviews import erasure
+from outreach import erasure
+from reviews.erasure import erased_before
 from reviews.models import Buyer, Shop
 
 
@@ -67,7 +68,7 @@ class Command(BaseCommand):
         buyer = Buyer.objects.filter(shop=shop, nick=nick).first()
         if buyer is not None:
             return buyer
-        earlier = erasure.erased_before(shop.pk, nick)
+        earlier = erased_before(shop.pk, nick)
         if earlier is not None:
             self.stdout.write(
                 _(

@@ -1,4 +1,5 @@
-"""Assignment services: who works which review. Every assignment is on the review's timeline.
+"""Who works which review: a lead's assignment, auto-assignment within capacity and shifts,
+and moving an absent agent's work. A review's open outreach goes with it.
 
 Writes use the review's `version` as an optimistic lock: a lead who assigns from a stale
 board, or two leads at once, cannot silently overwrite each other — exactly one wins.
@@ -10,34 +11,28 @@ from itertools import cycle
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, F, Min, QuerySet
 from django.utils import timezone
 
-from .models import OPEN_STATUSES, EventKind, Membership, Review, ReviewEvent, Role, Shop
-from .services import audit_record
+from reviews import timeline
+from reviews.models import OPEN_STATUSES, Membership, Review, Role, Shop
+from reviews.services import StaleReview, audit_record
 
-
-class StaleReview(Exception):
-    """The review changed since the user loaded it; nothing was written."""
+from ..models import OPEN_PLAN_STATES, PlannedContact, PlanState, Playbook
 
 
 class NotAnAgentOfShop(ValueError):
     pass
 
 
-def _check_agent(agent: User, shop_id: int) -> None:
-    if not Membership.objects.filter(
-        user=agent, shop_id=shop_id, role__in=[Role.AGENT, Role.LEAD]
-    ).exists():
-        raise NotAnAgentOfShop(agent.username)
-
-
 def review_assign(
     *, review: Review, assignee: User | None, by: User, expected_version: int | None = None
 ) -> Review:
     """Give `review` to `assignee` (None: unassign). Raises StaleReview when it changed meanwhile."""
-    if assignee is not None:
-        _check_agent(assignee, review.shop_id)
+    if assignee is not None and not Membership.objects.holds(
+        assignee, review.shop_id, Role.AGENT, Role.LEAD
+    ):
+        raise NotAnAgentOfShop(assignee.username)
     with transaction.atomic():
         rows = Review.objects.filter(pk=review.pk)
         if expected_version is not None:
@@ -48,17 +43,7 @@ def review_assign(
         if changed != 1:
             raise StaleReview
         moved = _plans_follow(review, assignee)
-        ReviewEvent.objects.create(
-            review=review,
-            kind=EventKind.ASSIGNED,
-            actor=by,
-            message=(assignee.get_full_name() or assignee.username) if assignee else "—",
-            data={
-                "from": review.assigned_to_id,
-                "to": assignee.pk if assignee else None,
-                "plans": moved,
-            },
-        )
+        timeline.assigned(review, actor=by, old=review.assigned_to_id, new=assignee, plans=moved)
     audit_record(
         actor=by,
         action="review_assigned",
@@ -76,8 +61,6 @@ def _plans_follow(review: Review, assignee: User | None) -> int:
     perhaps — and turn into missed slots while the new one never sees them. A slot already
     due or missed gets a fresh grace period with its new owner (as a lead's re-assignment of
     one slot does). Returns how many moved."""
-    from outreach.models import OPEN_PLAN_STATES, PlannedContact, PlanState, Playbook
-
     plans = PlannedContact.objects.filter(review=review, state__in=OPEN_PLAN_STATES).exclude(
         assigned_to=assignee
     )
@@ -103,10 +86,51 @@ def reviews_bulk_assign(*, reviews: QuerySet, assignee: User, by: User) -> int:
     return count
 
 
-def agent_load(shop: Shop, agents: Iterable[User]) -> dict[int, int]:
-    """Open reviews plus scheduled follow-ups per agent in `shop`: a 20:15 call is work too."""
-    from outreach.models import OPEN_PLAN_STATES, PlannedContact
+def reviews_auto_assign(
+    *, shop: Shop, by: User, strategy: str = "least_loaded", reviews: QuerySet | None = None
+) -> int:
+    """Hand unassigned open reviews to on-duty agents, within each agent's capacity.
 
+    least_loaded gives each next review to the agent with the most room; round_robin takes
+    turns. An agent at capacity gets nothing more.
+    """
+    members = Membership.objects.on_duty_agents(shop)
+    if not members:
+        return 0
+    pending = (
+        reviews
+        if reviews is not None
+        else Review.objects.filter(shop=shop, assigned_to=None, status__in=OPEN_STATUSES)
+    )
+    load = _agent_load(shop, [m.user for m in members])
+    capacity = {m.user_id: m.capacity for m in members}
+    turn = cycle(members)
+    pending = list(pending.order_by("reviewed_at", "id").select_related("shop"))
+    next_due = _next_agent_due([r.pk for r in pending])
+    plans = _open_plans([r.pk for r in pending])
+    assigned = 0
+    for review in pending:
+        # A follow-up fixed at 20:15 goes only to someone whose shift covers 20:15.
+        due = next_due.get(review.pk)
+        fit = [m for m in members if due is None or m.covers(due, shop.tz)]
+        room = {m.user_id: capacity[m.user_id] - load[m.user_id] for m in fit}
+        if not fit or max(room.values()) <= 0:
+            continue
+        if strategy == "round_robin":
+            for _ in range(len(members)):
+                member = next(turn)
+                if room.get(member.user_id, 0) > 0:
+                    break
+        else:
+            member = max(fit, key=lambda m: (room[m.user_id], -m.user_id))
+        review_assign(review=review, assignee=member.user, by=by)
+        load[member.user_id] += 1 + plans.get(review.pk, 0)  # its plans went with it
+        assigned += 1
+    return assigned
+
+
+def _agent_load(shop: Shop, agents: Iterable[User]) -> dict[int, int]:
+    """Open reviews plus scheduled follow-ups per agent in `shop`: a 20:15 call is work too."""
     ids = [a.pk for a in agents]
     load = dict.fromkeys(ids, 0)
     reviews = (
@@ -124,61 +148,8 @@ def agent_load(shop: Shop, agents: Iterable[User]) -> dict[int, int]:
     return load
 
 
-def on_duty_agents(shop: Shop) -> list[Membership]:
-    return list(
-        Membership.objects.filter(shop=shop, on_duty=True, role=Role.AGENT)
-        .select_related("user")
-        .order_by("user__username")
-    )
-
-
-def reviews_auto_assign(
-    *, shop: Shop, by: User, strategy: str = "least_loaded", reviews: QuerySet | None = None
-) -> int:
-    """Hand unassigned open reviews to on-duty agents, within each agent's capacity.
-
-    least_loaded gives each next review to the agent with the most room; round_robin takes
-    turns. An agent at capacity gets nothing more.
-    """
-    members = on_duty_agents(shop)
-    if not members:
-        return 0
-    pending = (
-        reviews
-        if reviews is not None
-        else Review.objects.filter(shop=shop, assigned_to=None, status__in=OPEN_STATUSES)
-    )
-    load = agent_load(shop, [m.user for m in members])
-    capacity = {m.user_id: m.capacity for m in members}
-    turn = cycle(members)
-    pending = list(pending.order_by("reviewed_at", "id").select_related("shop"))
-    next_due = _next_agent_due([r.pk for r in pending])
-    plans = _open_plans([r.pk for r in pending])
-    assigned = 0
-    for review in pending:
-        # A follow-up fixed at 20:15 goes only to someone whose shift covers 20:15.
-        due = next_due.get(review.pk)
-        fit = [m for m in members if due is None or shift_covers(m, due, shop.tz)]
-        room = {m.user_id: capacity[m.user_id] - load[m.user_id] for m in fit}
-        if not fit or max(room.values()) <= 0:
-            continue
-        if strategy == "round_robin":
-            for _ in range(len(members)):
-                member = next(turn)
-                if room.get(member.user_id, 0) > 0:
-                    break
-        else:
-            member = max(fit, key=lambda m: (room[m.user_id], -m.user_id))
-        review_assign(review=review, assignee=member.user, by=by)
-        load[member.user_id] += 1 + plans.get(review.pk, 0)  # its plans went with it
-        assigned += 1
-    return assigned
-
-
 def _open_plans(review_ids: list[int]) -> dict[int, int]:
     """Open planned contacts per review: they count in the load of whoever takes it."""
-    from outreach.models import OPEN_PLAN_STATES, PlannedContact
-
     rows = (
         PlannedContact.objects.filter(review_id__in=review_ids, state__in=OPEN_PLAN_STATES)
         .values("review_id")
@@ -188,8 +159,6 @@ def _open_plans(review_ids: list[int]) -> dict[int, int]:
 
 
 def _next_agent_due(review_ids: list[int]) -> dict[int, datetime]:
-    from outreach.models import OPEN_PLAN_STATES, PlannedContact
-
     rows = (
         PlannedContact.objects.filter(
             review_id__in=review_ids, state__in=OPEN_PLAN_STATES, channel="phone"
@@ -198,14 +167,6 @@ def _next_agent_due(review_ids: list[int]) -> dict[int, datetime]:
         .annotate(first=Min("due_at"))
     )
     return {row["review_id"]: row["first"] for row in rows}
-
-
-def shift_covers(member: Membership, moment: datetime, tz) -> bool:
-    if member.shift_start is None or member.shift_end is None:
-        return True
-    t = moment.astimezone(tz).time()
-    start, end = member.shift_start, member.shift_end
-    return start <= t < end if start <= end else (t >= start or t < end)
 
 
 def agent_reassign_all(
@@ -221,35 +182,3 @@ def agent_reassign_all(
         review_assign(review=review, assignee=agent, by=by)
         moved += 1
     return moved
-
-
-def workload(shops: QuerySet) -> list[dict]:
-    """Per-agent open items, in one query."""
-    return list(
-        Membership.objects.filter(shop__in=shops, role=Role.AGENT)
-        .values(
-            "user_id", "user__username", "user__first_name", "shop__name", "on_duty", "capacity"
-        )
-        .annotate(
-            open=Count(
-                "user__assigned_reviews",
-                filter=Q(
-                    user__assigned_reviews__status__in=OPEN_STATUSES,
-                    user__assigned_reviews__shop=F("shop"),
-                ),
-            )
-        )
-        .order_by("shop__name", "user__username")
-    )
-
-
-def review_claim_version(*, review: Review, expected_version: int | None) -> None:
-    """Take the review's optimistic lock for one action: the version the user saw must still
-    be current. Of two agents acting at once, exactly one passes; the other gets StaleReview."""
-    if expected_version is None:
-        return
-    changed = Review.objects.filter(pk=review.pk, version=expected_version).update(
-        version=F("version") + 1
-    )
-    if changed != 1:
-        raise StaleReview

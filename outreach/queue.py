@@ -1,4 +1,4 @@
-"""Reads for the work screens: the agent's queue with its lanes, filters and keyset pages."""
+"""Reads for the agent's queue: its lanes, filters, order and keyset pages."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,18 +25,19 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from . import cursors
-from .models import (
+from reviews import cursors
+from reviews.models import (
+    FINISHED_STATUSES,
     OPEN_STATUSES,
-    SUBCAUSES_BY_CAUSE,
     Cause,
     Rating,
     Review,
     Severity,
-    Shop,
     Status,
     SubCause,
 )
+
+from .models import OPEN_PLAN_STATES, Channel, PlannedContact
 
 PAGE_SIZE = 25
 
@@ -71,8 +72,6 @@ LANES: dict[str, str] = {
     "done": _("Finished"),
 }
 
-FINISHED = [Status.REVISED, Status.REPLIED, Status.CLOSED]
-
 
 @dataclass
 class QueueQuery:
@@ -100,7 +99,7 @@ class QueueQuery:
             "severity": Severity.values,
             "status": Status.values,
             "group": BUYER_GROUPS,
-            "channel": ("phone", "im", "sms", "platform"),
+            "channel": Channel.values,
         }
         for name, choices in allowed.items():
             value = params.get(name, "")
@@ -113,24 +112,6 @@ class QueueQuery:
         query.q = params.get("q", "").strip()[:100]
         query.after = params.get("after", "")[:300]
         return query
-
-    def as_params(self, **overrides: str) -> dict[str, str]:
-        values = {
-            name: getattr(self, name)
-            for name in (
-                "lane",
-                "shop",
-                "cause",
-                "subcause",
-                "severity",
-                "status",
-                "group",
-                "channel",
-                "q",
-            )
-        }
-        values.update(overrides)
-        return {k: v for k, v in values.items() if v and not (k == "lane" and v == "mine")}
 
 
 # The queue's order: overdue first, then due soonest (the next follow-up an agent owes the
@@ -145,11 +126,9 @@ KEY_FIELDS = ("due_sort", "sev_rank", "amount_sort", "reviewed_at", "id")
 
 
 def _next_due():
-    from outreach.models import AGENT_KINDS, OPEN_PLAN_STATES, PlannedContact
-
-    items = PlannedContact.objects.filter(review=OuterRef("pk"), state__in=OPEN_PLAN_STATES).filter(
-        Q(kind__in=AGENT_KINDS) | Q(channel="phone")
-    )
+    items = PlannedContact.objects.filter(
+        review=OuterRef("pk"), state__in=OPEN_PLAN_STATES
+    ).agent_tasks()
     return Subquery(items.order_by("due_at").values("due_at")[:1])
 
 
@@ -224,7 +203,7 @@ def lane_filter(lane: str, user) -> Q:
     if lane == "unassigned":
         return Q(assigned_to=None, status__in=OPEN_STATUSES)
     if lane == "done":
-        return Q(assigned_to=user, status__in=FINISHED)
+        return Q(assigned_to=user, status__in=FINISHED_STATUSES)
     return Q(assigned_to=user, status__in=OPEN_STATUSES)
 
 
@@ -251,8 +230,6 @@ def queue_page(user, shops, query: QueueQuery) -> tuple[list[Review], str | None
         qs = qs.filter(BUYER_GROUPS[query.group][1])
     if query.channel:
         # Reviews whose outreach has something planned on that channel.
-        from outreach.models import OPEN_PLAN_STATES, PlannedContact
-
         planned = PlannedContact.objects.filter(
             review=OuterRef("pk"), state__in=OPEN_PLAN_STATES, channel=query.channel
         )
@@ -292,24 +269,3 @@ def queue_page(user, shops, query: QueueQuery) -> tuple[list[Review], str | None
         review.overdue = review.next_due is not None and review.next_due < now
     next_cursor = encode_cursor(keys[PAGE_SIZE - 1]) if len(keys) > PAGE_SIZE else None
     return page, next_cursor
-
-
-def _subcause_groups() -> list[tuple[str, list[tuple[str, str]]]]:
-    labels = dict(SubCause.choices)
-    return [
-        (Cause(cause).label, [(sub, labels[sub]) for sub in subs])
-        for cause, subs in SUBCAUSES_BY_CAUSE.items()
-    ]
-
-
-def review_page_context(review: Review) -> dict:
-    """What every render of the review page shows besides the outreach panel."""
-    return {
-        "review": review,
-        "events": review.events.select_related("actor"),
-        "subcause_groups": _subcause_groups(),
-        "severities": Severity.choices,
-    }
-
-
-__all__ = ["BUYER_GROUPS", "LANES", "PAGE_SIZE", "QueueQuery", "Shop", "lane_counts", "queue_page"]

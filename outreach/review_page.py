@@ -1,28 +1,53 @@
-"""Reads for the review page's work panel: what is planned, what's next, which deadline applies."""
+"""Reads for the review page: the review, its timeline in words, and the work panel — what is
+planned, what comes next, which deadline applies, the reply composer."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
-from reviews.assignment import shift_covers
+from reviews import timeline
 from reviews.models import OPEN_STATUSES, CloseReason, Membership, Review, Role, Severity
-from reviews.selectors import review_page_context
+from reviews.taxonomy import SUBCAUSES_BY_CAUSE, Cause, SubCause
 
 from . import platforms, replies
 from .models import (
-    AGENT_KINDS,
     OPEN_PLAN_STATES,
     Channel,
     ContactAttempt,
+    Kind,
     Message,
     Outcome,
     PlannedContact,
-    PlanState,
     Reply,
-    ReplyState,
     Resolution,
 )
+
+# The labels of outreach's codes in timeline events (reviews.timeline.describe).
+TIMELINE_LABELS = {
+    "plan": dict(Kind.choices),
+    "channel": dict(Channel.choices),
+    "outcome": dict(Outcome.choices),
+    "resolution": dict(Resolution.choices),
+}
+
+
+def _subcause_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    labels = dict(SubCause.choices)
+    return [
+        (Cause(cause).label, [(sub, labels[sub]) for sub in subs])
+        for cause, subs in SUBCAUSES_BY_CAUSE.items()
+    ]
+
+
+def review_page_context(review: Review) -> dict:
+    """What every render of the review page shows besides the work panel."""
+    events = review.events.select_related("actor")
+    return {
+        "review": review,
+        "events": [(event, timeline.describe(event, TIMELINE_LABELS)) for event in events],
+        "subcause_groups": _subcause_groups(),
+        "severities": Severity.choices,
+    }
 
 
 def reply_deadline(review: Review) -> datetime | None:
@@ -71,7 +96,7 @@ def reply_context(
         "reply_variant": (review.pk if variant is None else variant) + 1,
         "reply_situations": list(replies.SITUATION_LABELS.items()),
         "reply_problems": problems,
-        "is_lead": Membership.objects.filter(user=user, shop=review.shop, role=Role.LEAD).exists(),
+        "is_lead": Membership.objects.holds(user, review.shop, Role.LEAD),
     }
 
 
@@ -81,7 +106,7 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
         .select_related("assigned_to")
         .order_by("due_at")
     )
-    agent_items = [p for p in pending if p.kind in AGENT_KINDS or p.channel == Channel.PHONE]
+    agent_items = [p for p in pending if p.is_agent_task]
     attempts = list(
         ContactAttempt.objects.filter(review=review)
         .select_related("agent")
@@ -117,56 +142,4 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
         "is_open": review.status in OPEN_STATUSES,
         "now": now,
         **extra,
-    }
-
-
-def board_outreach_context(shop, *, now: datetime | None = None) -> dict:
-    """The lead's board, outreach side: missed slots, items at risk, replies to approve, and
-    each agent's due-today and overdue counts — in a fixed number of queries."""
-    now = now or timezone.now()
-    tz = shop.tz
-    local = now.astimezone(tz)
-    day_end = local.replace(hour=23, minute=59, second=59)
-    agent_items = PlannedContact.objects.filter(shop=shop, state__in=OPEN_PLAN_STATES).filter(
-        Q(kind__in=AGENT_KINDS) | Q(channel=Channel.PHONE)
-    )
-    members = {
-        m.user_id: m for m in Membership.objects.filter(shop=shop, role__in=[Role.AGENT, Role.LEAD])
-    }
-    soon = list(
-        agent_items.filter(state=PlanState.PLANNED, due_at__lte=now + timedelta(hours=1))
-        .select_related("review__buyer", "assigned_to")
-        .order_by("due_at")[:100]
-    )
-    # At risk: due within the hour and nobody on duty whose shift covers it will have it.
-    at_risk = [
-        p
-        for p in soon
-        if p.assigned_to_id is None
-        or p.assigned_to_id not in members
-        or not members[p.assigned_to_id].on_duty
-        or not shift_covers(members[p.assigned_to_id], p.due_at, tz)
-    ]
-    per_agent = agent_items.values("assigned_to").annotate(
-        due_today=Count("id", filter=Q(due_at__lte=day_end)),
-        overdue=Count("id", filter=Q(state__in=[PlanState.DUE, PlanState.MISSED], due_at__lt=now)),
-    )
-    return {
-        "missed": list(
-            PlannedContact.objects.filter(shop=shop, state=PlanState.MISSED)
-            .select_related("review__buyer", "assigned_to")
-            .order_by("escalated_at")[:50]
-        ),
-        "at_risk": at_risk,
-        "pending_compensations": list(
-            ContactAttempt.objects.filter(review__shop=shop, approval="pending")
-            .select_related("review__buyer", "agent")
-            .order_by("created_at")[:50]
-        ),
-        "pending_replies": list(
-            Reply.objects.filter(shop=shop, state=ReplyState.PENDING)
-            .select_related("review__buyer", "drafted_by")
-            .order_by("submitted_at")[:50]
-        ),
-        "due_by_agent": {row["assigned_to"]: row for row in per_agent},
     }

@@ -1,40 +1,46 @@
-"""The agent's actions on a review page (issue 6): log a contact in two clicks, message the
-buyer, mark do-not-contact; and the due-follow-ups count in the navigation."""
+"""The review page and what an agent does on it: log a contact in two clicks (the playbook
+plans the next step), message the buyer, reveal the phone (logged), correct the
+classification, mark do-not-contact, close and reopen."""
 
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from reviews.access import get_review_for_user
-from reviews.assignment import StaleReview, review_claim_version
-from reviews.models import Review, Shop
+from reviews.audit import client_ip
+from reviews.models import Review, Severity
+from reviews.services import StaleReview, buyer_reveal_phone, review_claim_version
+from reviews.taxonomy import CAUSE_OF
 
-from . import replies, services
-from .guardrails import GuardrailError
-from .models import (
+from .. import services
+from ..guardrails import GuardrailError
+from ..models import (
     OPEN_PLAN_STATES,
     Channel,
-    ContactAttempt,
     Message,
     MessageState,
     Outcome,
     PlannedContact,
-    Reply,
-    ReplyState,
     Resolution,
 )
-from .timephrase import TimePhraseError, parse_time_phrase
-from .work import review_work_context
+from ..review_page import review_work_context
+from ..timephrase import TimePhraseError, parse_time_phrase
+
+PAGE = "outreach/review_detail.html"
+
+
+@login_required
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_review_for_user(request, pk)
+    return render(request, PAGE, review_work_context(review, user=request.user))
 
 
 def _render_work(
@@ -45,9 +51,9 @@ def _render_work(
     context = review_work_context(review, user=request.user, **extra)
     if request.htmx:
         context["oob"] = True
-        return render(request, "reviews/review_detail.html#review-work", context, status=status)
+        return render(request, f"{PAGE}#review-work", context, status=status)
     if status >= 400:
-        return render(request, "reviews/review_detail.html", context, status=status)
+        return render(request, PAGE, context, status=status)
     if extra.get("saved"):
         # Without htmx (a plain form post) the page is reloaded: say so there.
         messages.success(request, extra["saved"])
@@ -221,135 +227,31 @@ def review_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def compensation_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    attempt = get_object_or_404(
-        ContactAttempt.objects.filter(
-            review__shop__in=Shop.objects.for_user(request.user)
-        ).select_related("review__shop"),
-        pk=pk,
-    )
-    approve = request.POST.get("decision") == "approve"
-    try:
-        services.compensation_decide(attempt=attempt, user=request.user, approve=approve)
-    except GuardrailError as exc:
-        if exc.code == "not_lead":
-            raise PermissionDenied(str(exc.message)) from None
-        messages.warning(request, str(exc.message))
-    else:
-        messages.success(
-            request, _("Compensation approved.") if approve else _("Compensation refused.")
-        )
-    return redirect(f"{reverse('board')}?shop={attempt.review.shop.slug}")
-
-
-@login_required
-@require_GET
-def due_count(request: HttpRequest) -> HttpResponse:
-    """The navigation's badge, polled by htmx: follow-ups the user must act on now."""
-    n = PlannedContact.objects.due_for(request.user).count()
-    return render(request, "outreach/due_count.html", {"due_count": n})
-
-
-@login_required
-@require_GET
-def review_reply_suggest(request: HttpRequest, pk: int) -> HttpResponse:
-    """Another wording, or another situation's template, into the composer."""
+def review_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_review_for_user(request, pk)
-    situation = request.GET.get("situation", "")
-    if situation not in replies.SITUATION_LABELS:
-        situation = ""
-    variant = request.GET.get("variant", "0")
-    context = review_work_context(
-        review,
-        user=request.user,
-        situation=situation,
-        variant=int(variant) if variant.isdigit() else 0,
-    )
-    return render(request, "reviews/review_detail.html#reply-composer", context)
+    phone = buyer_reveal_phone(review=review, user=request.user, ip=client_ip(request))
+    return render(request, f"{PAGE}#buyer-phone", {"review": review, "revealed_phone": phone})
 
 
 @login_required
 @require_POST
-def review_reply(request: HttpRequest, pk: int) -> HttpResponse:
+def review_correct(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_review_for_user(request, pk)
-    text = request.POST.get("text", "")
-    situation = request.POST.get("situation", "")
-    submit = request.POST.get("action") == "submit"
-    try:
-        services.reply_save(
-            review=review, user=request.user, text=text, situation=situation, submit=submit
-        )
-    except services.ReplyRefused as exc:
-        return _render_work(
-            request,
+    subcause = request.POST.get("subcause", review.subcause)
+    severity = request.POST.get("severity", review.severity)
+    cause = CAUSE_OF.get(subcause)
+    if cause is None or severity not in Severity.values:
+        context = review_work_context(
             review,
-            status=400,
-            error=_("The reply was not submitted: %(problems)s")
-            % {"problems": "; ".join(p.message for p in exc.problems)},
+            user=request.user,
+            correction_error=_("Choose a sub-cause and a severity from the lists."),
         )
-    except GuardrailError as exc:
-        return _render_work(request, review, status=400, error=str(exc.message))
-    return _render_work(
-        request,
-        review,
-        saved=_("Submitted for a team lead's approval.") if submit else _("Draft saved."),
+        return render(request, f"{PAGE}#classification", context, status=400)
+    services.classification_correct(
+        review=review, user=request.user, cause=cause, subcause=subcause, severity=severity
     )
-
-
-def _get_reply_for_user(request: HttpRequest, pk: int) -> Reply:
-    return get_object_or_404(
-        Reply.objects.filter(shop__in=Shop.objects.for_user(request.user)).select_related(
-            "review", "shop"
-        ),
-        pk=pk,
-    )
-
-
-@login_required
-@require_POST
-def reply_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    reply = _get_reply_for_user(request, pk)
-    approve = request.POST.get("decision") == "approve"
-    try:
-        services.reply_decide(
-            reply=reply, user=request.user, approve=approve, note=request.POST.get("note", "")
-        )
-    except GuardrailError as exc:
-        if exc.code == "not_lead":
-            raise PermissionDenied(str(exc.message)) from None
-        return _render_work(request, reply.review, status=409, error=str(exc.message))
-    if request.POST.get("next") == "board":
-        messages.success(
-            request, _("Reply approved.") if approve else _("Reply sent back to the agent.")
-        )
-        return redirect(f"{reverse('board')}?shop={reply.shop.slug}")
-    return _render_work(
-        request,
-        reply.review,
-        saved=_("Reply approved.") if approve else _("Reply sent back to the agent."),
-    )
-
-
-@login_required
-@require_POST
-def reply_posted(request: HttpRequest, pk: int) -> HttpResponse:
-    reply = _get_reply_for_user(request, pk)
-    try:
-        services.reply_mark_posted(reply=reply, user=request.user)
-    except GuardrailError as exc:
-        return _render_work(request, reply.review, status=409, error=str(exc.message))
-    return _render_work(request, reply.review, saved=_("Marked as posted."))
-
-
-@login_required
-@require_GET
-def reply_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """The approved text as a file, for whoever posts it on the platform."""
-    reply = _get_reply_for_user(request, pk)
-    if reply.state not in (ReplyState.APPROVED, ReplyState.POSTED):
-        raise Http404
-    response = HttpResponse(reply.text + "\n", content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="reply-{reply.review.order_id or reply.review_id}.txt"'
-    )
-    return response
+    review.refresh_from_db()
+    context = review_work_context(review, user=request.user, corrected=True)
+    if request.htmx:
+        return render(request, f"{PAGE}#classification", context)
+    return redirect("review_detail", pk=review.pk)

@@ -1,0 +1,369 @@
+"""The planner: what the playbook plans for a review, and when (seed 000's handbook).
+
+A review handed over by ingestion gets its first step — a call now, a call after a cooling-off,
+an apology call, an invitation — plus the public-reply task and the care call where they
+apply. Later steps (the next try after no answer, the reply once the buyer declines) are
+planned by the agent's actions through the helpers here. Every item is a PlannedContact row
+with its minute in UTC; the dispatcher fires it (services.dispatch).
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reviews import timeline
+from reviews.models import Buyer, Membership, Review, Role, Severity, Status
+from reviews.services import review_set_status
+
+from .. import guardrails, platforms, wording
+from ..guardrails import GuardrailError
+from ..models import (
+    OPEN_PLAN_STATES,
+    Channel,
+    ContactAttempt,
+    Kind,
+    Outcome,
+    PlannedContact,
+    PlanState,
+    Playbook,
+)
+
+
+def review_plan(*, review: Review) -> list[PlannedContact]:
+    """Plan a new review's outreach from its shop's playbook and platform.
+
+    Idempotent: a review that already has a plan is left alone. Called inside ingestion's
+    hand-off transaction, so a refused template (a lead's edit that breaks a guardrail) is
+    recorded on the timeline instead of failing the whole hand-off batch.
+    """
+    try:
+        with transaction.atomic():
+            return _review_plan(review)
+    except GuardrailError as exc:
+        timeline.not_planned(review, code=exc.code, reason=str(exc.message))
+        return []
+
+
+def _review_plan(review: Review) -> list[PlannedContact]:
+    now = timezone.now()
+    if review.status in (Status.REVISED, Status.CLOSED, Status.REPLIED):
+        cancel_pending(review.planned_contacts.all(), reason=f"review_{review.status}", now=now)
+        return []
+    if review.planned_contacts.exists():
+        # A changed review handed off again: only the reply deadline can move (a 追评 closes
+        # the reply on Taobao/Tmall); the rest of the plan stands.
+        _update_reply_deadline(review=review, now=now)
+        return []
+    playbook = Playbook.objects.for_shop(review.shop)
+    buyer = review.buyer
+    rules = platforms.rules_for(review.shop.platform)
+    planned: list[PlannedContact] = []
+    if buyer is None or buyer.do_not_contact_at is not None:
+        timeline.not_planned(review, code="not_contactable")
+        return planned
+
+    assignee = assignee_for(review)
+    age = now - review.reviewed_at
+    goal = "revise" if rules.can_revise else "solve_and_explain"
+
+    if age > timedelta(days=playbook.invitation_only_days):
+        # Seed 000 四.2: after six months talk only about the future, by IM/SMS — no call,
+        # no mention of the review.
+        body = render(playbook.template("invitation"), review, playbook.promotion_link)
+        guardrails.check_compliance(body)
+        if wording.mentions_review(body):
+            raise GuardrailError(
+                "mentions_review", _("The invitation must not mention the review.")
+            )
+        when = guardrails.fit_caps_and_hours(now, buyer=buyer, playbook=playbook, call=False)
+        planned.append(
+            plan(
+                review=review,
+                kind=Kind.INVITATION,
+                channel=message_channel(buyer),
+                due_at=when,
+                body=body,
+                goal="invite",
+            )
+        )
+        return planned
+
+    if age > timedelta(days=playbook.historical_days):
+        # Seed 000 四.2: calm by now — apologise for not reaching them earlier, offer free
+        # shipping or a small gift; the agent may come straight to the point.
+        kind, start = Kind.APOLOGY_CALL, now
+        script = render(playbook.template("apology"), review)
+    elif review.severity == Severity.SERIOUS:
+        # Seed 000 四.1: serious issue or deep misunderstanding — cool off ~24 h, then call.
+        kind, start = Kind.FIRST_CALL, now + timedelta(hours=playbook.cooling_off_hours)
+        script = ""
+    else:
+        # Seed 000 一.1 / 四.1: a small problem — call at once, they still remember.
+        kind, start = Kind.FIRST_CALL, now
+        script = ""
+    guardrails.check_compliance(script)
+    when = guardrails.fit_caps_and_hours(start, buyer=buyer, playbook=playbook, call=True)
+    planned.append(
+        plan(
+            review=review,
+            kind=kind,
+            channel=Channel.PHONE,
+            due_at=when,
+            assigned_to=assignee,
+            body=script,
+            goal=goal,
+        )
+    )
+
+    if reply := _plan_reply_task(review=review, playbook=playbook, rules=rules, now=now):
+        planned.append(reply)
+
+    if care := _plan_care_call(review=review, playbook=playbook, now=now, assignee=assignee):
+        planned.append(care)
+    return planned
+
+
+def plan(
+    *,
+    review: Review,
+    kind: str,
+    channel: str,
+    due_at: datetime,
+    assigned_to=None,
+    deadline_at: datetime | None = None,
+    body: str = "",
+    actor=None,
+    **data,
+) -> PlannedContact:
+    """One planned item, on the review's timeline."""
+    planned = PlannedContact.objects.create(
+        shop=review.shop,
+        review=review,
+        buyer=review.buyer,
+        kind=kind,
+        channel=channel,
+        due_at=due_at,
+        deadline_at=deadline_at,
+        assigned_to=assigned_to,
+        needs_lead=guardrails.is_extortion_suspected(review),
+        body=body,
+        data=data,
+    )
+    timeline.planned(review, plan_id=planned.id, kind=kind, due_at=due_at, actor=actor)
+    return planned
+
+
+def cancel_pending(queryset, *, reason: str, actor=None, now=None) -> int:
+    """Cancel the open items of `queryset`; `reason` is one of timeline.CANCEL_REASONS."""
+    now = now or timezone.now()
+    rows = list(queryset.filter(state__in=OPEN_PLAN_STATES).select_related("review"))
+    cancelled = 0
+    for planned in rows:
+        # Conditional: a worker firing it right now wins or loses cleanly, never both.
+        if PlannedContact.objects.filter(id=planned.id, state__in=OPEN_PLAN_STATES).update(
+            state=PlanState.CANCELLED, finished_at=now
+        ):
+            cancelled += 1
+            timeline.cancelled(
+                planned.review, plan_id=planned.id, kind=planned.kind, reason=reason, actor=actor
+            )
+    return cancelled
+
+
+def lead_of(shop):
+    membership = Membership.objects.filter(shop=shop, role=Role.LEAD).select_related("user").first()
+    return membership.user if membership else None
+
+
+def assignee_for(review: Review):
+    """Who works the review's calls: its agent, but a team lead when extortion is suspected
+    (seed 001: a professional bad-reviewer is a lead's case)."""
+    if guardrails.is_extortion_suspected(review):
+        return lead_of(review.shop)
+    return review.assigned_to
+
+
+def render(template: str, review: Review, link: str = "") -> str:
+    buyer = review.buyer
+    return wording.render(
+        template, nick=buyer.nick if buyer else "", order_id=review.order_id or "", link=link
+    )
+
+
+def revision_link(review: Review) -> str:
+    template = review.shop.revision_link_template
+    return template.format(order_id=review.order_id) if template else ""
+
+
+def message_channel(buyer: Buyer) -> str:
+    return Channel.SMS if buyer.phone else Channel.IM
+
+
+def _update_reply_deadline(*, review: Review, now) -> None:
+    deadline = platforms.reply_deadline(
+        review.shop.platform, reviewed_at=review.reviewed_at, followup_at=review.followup_at
+    )
+    pending = review.planned_contacts.filter(kind=Kind.REPLY_TASK, state__in=OPEN_PLAN_STATES)
+    if deadline is not None and deadline <= now:
+        cancel_pending(pending, reason="reply_window_closed", now=now)
+    elif deadline is not None:
+        pending.exclude(deadline_at=deadline).update(deadline_at=deadline)
+
+
+def _plan_reply_task(*, review: Review, playbook: Playbook, rules, now) -> PlannedContact | None:
+    """Taobao/Tmall: the public reply closes 30 days after the review (or at the buyer's 追评);
+    the task carries that deadline and is brought forward so it is not missed."""
+    deadline = platforms.reply_deadline(
+        review.shop.platform, reviewed_at=review.reviewed_at, followup_at=review.followup_at
+    )
+    if deadline is None:
+        return None  # no window: the reply task comes at the end of the persistence schedule
+    if deadline <= now:
+        timeline.not_planned(review, code="reply_window_closed", kind=Kind.REPLY_TASK)
+        return None
+    due = max(now, deadline - timedelta(days=playbook.reply_lead_days))
+    return plan(
+        review=review,
+        kind=Kind.REPLY_TASK,
+        channel=Channel.PLATFORM,
+        due_at=due,
+        deadline_at=deadline,
+        assigned_to=assignee_for(review),
+        reply_max_chars=rules.reply_max_chars,
+        reply_needs_person=rules.reply_needs_person,
+    )
+
+
+def _plan_care_call(*, review: Review, playbook: Playbook, now, assignee) -> PlannedContact | None:
+    """Seed 004 四②: a high-value order gets a short care call on the delivery day, 18–19h."""
+    if review.delivered_at is None or review.amount is None:
+        return None
+    if review.amount <= review.shop.high_value_threshold:
+        return None
+    tz = review.shop.tz
+    day = review.delivered_at.astimezone(tz).date()
+    start = datetime.combine(day, playbook.care_call_start, tzinfo=tz)
+    end = datetime.combine(day, playbook.care_call_end, tzinfo=tz)
+    if now >= end:
+        return None
+    return plan(
+        review=review,
+        kind=Kind.CARE_CALL,
+        channel=Channel.PHONE,
+        due_at=max(now, start),
+        deadline_at=end,
+        assigned_to=assignee,
+    )
+
+
+def plan_reply_now(*, review: Review, playbook: Playbook, now, actor=None) -> None:
+    """The public reply is the next step (the buyer declined, or was never reached): its task
+    is due now, unless the platform's window has closed."""
+    rules = platforms.rules_for(review.shop.platform)
+    pending = review.planned_contacts.filter(kind=Kind.REPLY_TASK, state__in=OPEN_PLAN_STATES)
+    deadline = platforms.reply_deadline(
+        review.shop.platform, reviewed_at=review.reviewed_at, followup_at=review.followup_at
+    )
+    if deadline is not None and deadline <= now:
+        timeline.not_planned(review, code="reply_window_closed", kind=Kind.REPLY_TASK)
+        return
+    if pending.exists():
+        pending.filter(state=PlanState.PLANNED).update(due_at=now)
+        return
+    plan(
+        review=review,
+        kind=Kind.REPLY_TASK,
+        channel=Channel.PLATFORM,
+        due_at=now,
+        deadline_at=deadline,
+        assigned_to=assignee_for(review),
+        actor=actor,
+        reply_max_chars=rules.reply_max_chars,
+        reply_needs_person=rules.reply_needs_person,
+    )
+
+
+def _phone_is_wrong(buyer: Buyer) -> bool:
+    return ContactAttempt.objects.filter(buyer=buyer, outcome=Outcome.WRONG_NUMBER).exists()
+
+
+def plan_next_persistence(*, review: Review, playbook: Playbook, now, actor=None) -> None:
+    """Seed 000 一.2, 三: several tries over about a week, rotating channels; then a public
+    reply. Stops as soon as the buyer asks not to be contacted."""
+    if review.buyer is None or review.buyer.do_not_contact_at is not None:
+        return
+    schedule = playbook.persistence_schedule
+    step = (
+        review.planned_contacts.filter(kind=Kind.PERSISTENCE)
+        .exclude(state=PlanState.CANCELLED)
+        .count()
+    )
+    if step >= len(schedule):
+        review_set_status(review=review, status=Status.UNREACHABLE, actor=actor, now=now)
+        plan_reply_now(review=review, playbook=playbook, now=now, actor=actor)
+        return
+    previous = schedule[step - 1]["after_hours"] if step else 0
+    channel = schedule[step]["channel"]
+    if channel == Channel.PHONE and _phone_is_wrong(review.buyer):
+        channel = Channel.IM  # a wrong number: keep trying, but where the buyer can be reached
+    due = now + timedelta(hours=schedule[step]["after_hours"] - previous)
+    call = channel == Channel.PHONE
+    due = guardrails.fit_caps_and_hours(due, buyer=review.buyer, playbook=playbook, call=call)
+    body = "" if call else render(playbook.template("persistence"), review)
+    plan(
+        review=review,
+        kind=Kind.PERSISTENCE,
+        channel=channel,
+        due_at=due,
+        assigned_to=assignee_for(review) if call else None,
+        body=body,
+        actor=actor,
+        step=step,
+    )
+
+
+@transaction.atomic
+def review_replan_for_severity(
+    *, review: Review, old_severity: str, new_severity: str, user=None
+) -> PlannedContact | None:
+    """A correction to or from 「严重」 moves the first call while it is still only planned.
+
+    Seed 000 四.1: a minor problem is called at once, a serious one after the cooling-off
+    (counted from the hand-off, when the call was planned). A call that fell due, or a review
+    someone already contacted, stays as it is: the agent is past that step.
+    """
+    if old_severity == new_severity or Severity.SERIOUS not in (old_severity, new_severity):
+        return None
+    if review.buyer is None or review.contact_attempts.exists():
+        return None
+    planned = (
+        review.planned_contacts.select_for_update()
+        .filter(kind=Kind.FIRST_CALL, state=PlanState.PLANNED)
+        .first()
+    )
+    if planned is None:
+        return None
+    now = timezone.now()
+    playbook = Playbook.objects.for_shop(review.shop)
+    start = now
+    if new_severity == Severity.SERIOUS:
+        start = max(now, planned.created_at + timedelta(hours=playbook.cooling_off_hours))
+    due = guardrails.fit_caps_and_hours(
+        start, buyer=review.buyer, playbook=playbook, call=True, exclude_planned_id=planned.id
+    )
+    # Conditional: the dispatcher may be claiming it this very moment; then it stays as it is.
+    if not PlannedContact.objects.filter(id=planned.id, state=PlanState.PLANNED).update(due_at=due):
+        return None
+    planned.due_at = due
+    timeline.moved(
+        review,
+        plan_id=planned.id,
+        kind=planned.kind,
+        due_at=due,
+        why=timeline.SEVERITY,
+        severity=(old_severity, new_severity),
+        actor=user,
+    )
+    return planned

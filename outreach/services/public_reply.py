@@ -1,0 +1,106 @@
+"""The public reply's way: an agent drafts and submits it, a team lead approves or sends it
+back, a person posts it on the platform (seed 000 四.5; eBay: never automated)."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reviews import timeline
+from reviews.models import Membership, Review, Role, Status
+from reviews.services import audit_record, review_set_status
+
+from .. import platforms
+from ..guardrails import GuardrailError
+from ..models import OPEN_PLAN_STATES, Kind, PlanState, Reply, ReplyState
+from ..replies import check_reply
+
+
+class ReplyRefused(Exception):
+    def __init__(self, problems: list) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+@transaction.atomic
+def reply_save(
+    *, review: Review, user, text: str, situation: str = "", submit: bool = False
+) -> Reply:
+    """Save the agent's draft; with `submit`, check it and hand it to a lead for approval.
+
+    A posted reply is final; a reply in any other state goes back to draft when edited, so a
+    lead never approves text they have not seen.
+    """
+    reply = Reply.objects.select_for_update().filter(review=review).first()
+    if reply is not None and reply.state == ReplyState.POSTED:
+        raise GuardrailError("posted", _("This reply is already posted."))
+    text = text.strip()
+    if submit:
+        problems = check_reply(
+            text,
+            platform=review.shop.platform,
+            order_id=review.order_id,
+            phone=review.buyer.phone if review.buyer else "",
+        )
+        if problems:
+            raise ReplyRefused(problems)
+        deadline = platforms.reply_deadline(
+            review.shop.platform, reviewed_at=review.reviewed_at, followup_at=review.followup_at
+        )
+        if deadline is not None and deadline <= timezone.now():
+            raise GuardrailError(
+                "deadline", _("The platform's deadline for a public reply has passed.")
+            )
+    if reply is None:
+        reply = Reply(review=review, shop=review.shop)
+    reply.text = text
+    reply.situation = situation
+    reply.drafted_by = user
+    reply.state = ReplyState.PENDING if submit else ReplyState.DRAFT
+    reply.submitted_at = timezone.now() if submit else None
+    reply.decided_by = reply.decided_at = None
+    reply.save()
+    if submit:
+        timeline.reply(review, actor=user, state="submitted")
+    return reply
+
+
+@transaction.atomic
+def reply_decide(*, reply: Reply, user, approve: bool, note: str = "") -> Reply:
+    """A lead approves the reply, or sends it back with a note. Only a pending reply changes."""
+    if not Membership.objects.holds(user, reply.shop, Role.LEAD):
+        raise GuardrailError("not_lead", _("Only a team lead of this shop can approve replies."))
+    state = ReplyState.APPROVED if approve else ReplyState.REJECTED
+    changed = Reply.objects.filter(pk=reply.pk, state=ReplyState.PENDING).update(
+        state=state,
+        decided_by=user,
+        decided_at=timezone.now(),
+        rejection_note="" if approve else note[:500],
+    )
+    if changed != 1:
+        raise GuardrailError("not_pending", _("This reply is no longer waiting for approval."))
+    reply.refresh_from_db()
+    timeline.reply(reply.review, actor=user, state=state, note=note)
+    audit_record(
+        actor=user, shop=reply.shop, action=f"reply_{state}", target=f"review:{reply.review_id}"
+    )
+    return reply
+
+
+@transaction.atomic
+def reply_mark_posted(*, reply: Reply, user) -> Reply:
+    """A person posted the approved text on the platform (eBay: never automated)."""
+    now = timezone.now()
+    changed = Reply.objects.filter(pk=reply.pk, state=ReplyState.APPROVED).update(
+        state=ReplyState.POSTED, posted_by=user, posted_at=now
+    )
+    if changed != 1:
+        raise GuardrailError("not_approved", _("Only an approved reply can be marked posted."))
+    reply.refresh_from_db()
+    review = reply.review
+    review.planned_contacts.filter(kind=Kind.REPLY_TASK, state__in=OPEN_PLAN_STATES).update(
+        state=PlanState.DONE, finished_at=now
+    )
+    if review.status != Status.REVISED:
+        review_set_status(review=review, status=Status.REPLIED, actor=user, now=now)
+    timeline.reply(review, actor=user, state="posted")
+    return reply
