@@ -218,10 +218,11 @@ def forward(apps, schema_editor):
                     )
                 )
         ReviewEvent.objects.bulk_update(changed, ["kind", "data"], batch_size=CHUNK)
+        times = [event.created_at for event in extra]
         created = ReviewEvent.objects.bulk_create(extra)
         # auto_now_add gave the extra events this moment: they belong beside their pair.
-        for event, made in zip(extra, created, strict=True):
-            ReviewEvent.objects.filter(id=made.id).update(created_at=event.created_at)
+        for made, at in zip(created, times, strict=True):
+            ReviewEvent.objects.filter(id=made.id).update(created_at=at)
 
 
 class Migration(migrations.Migration):
