@@ -35,14 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BEAT_SECONDS = 5.0
 LOST_AFTER = 60.0
 
-# Until config/settings.py carries the outreach settings (see the issue 5 report).
-if not hasattr(settings, "OUTREACH_DISPATCH"):
-    settings.OUTREACH_DISPATCH = {
-        "LOOKAHEAD_SECONDS": 10,
-        "CLAIM_LEASE_SECONDS": 60,
-        "BATCH_SIZE": 500,
-    }
-
 
 def _fresh_data() -> tuple[Shop, list[Review], User]:
     Review.objects.filter(shop__slug=SLUG).delete()

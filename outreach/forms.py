@@ -1,4 +1,4 @@
-"""The team lead's form for the shop's playbook (DESIGN.md: a lead tunes the playbook).
+"""The team lead's form for the shop's playbook: a lead tunes the playbook of their shop.
 
 Validation only: the view saves and writes the audit line.  Every rule the planner would trip
 over at send time (a template with an unknown placeholder, wording that trades compensation

@@ -1,4 +1,4 @@
-"""Every guardrail of issue 5 in one place: the planner, the services and the sender ask here.
+"""Every guardrail in one place: the planner, the services and the sender ask here.
 
 - quiet hours in the buyer's local time (seed 004 二②: no harassment);
 - per-buyer caps across all of a shop's reviews;

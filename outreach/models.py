@@ -1,4 +1,4 @@
-"""Outreach: the playbook, planned contacts, messages and contact attempts (issue 5).
+"""Outreach: the playbook, planned contacts, messages, contact attempts and public replies.
 
 The database is the scheduler's source of truth: a PlannedContact row per planned item with
 `due_at` in UTC and a state; Celery only delivers (see services.plannedcontact_dispatch_due).
@@ -40,7 +40,7 @@ class PlaybookQuerySet(models.QuerySet):
 
 
 class Playbook(models.Model):
-    """The tunable rules of one shop's outreach, as data a team lead edits (issue 5)."""
+    """The tunable rules of one shop's outreach, as data a team lead edits."""
 
     shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="playbook")
     # Quiet hours in the buyer's local time (seed 004 二②): nothing sent, no call asked.

@@ -1,4 +1,4 @@
-"""What each platform allows, in one table (DESIGN.md "Platforms differ", seed 004).
+"""What each platform allows, in one table (seed 004 and the platforms' open-API documentation).
 
 Every rule the planner or the reply screen needs about a platform is read from here, so a
 platform that changes its policy is a one-line edit with its own test.

@@ -1,4 +1,4 @@
-"""The review webhook (issue 3): signed JSON in, per-item results out; and its OpenAPI document.
+"""The review webhook: signed JSON in, per-item results out; and its OpenAPI document.
 
 Signature: `X-ReviewDesk-Signature: sha256=<hex>`, the HMAC-SHA256 of `f"{timestamp}.{body}"`
 with the shop's webhook secret, where `timestamp` is the `X-ReviewDesk-Timestamp` header (Unix

@@ -1,4 +1,4 @@
-"""Imports on the web (issue 3): upload, a batch's live progress and error report, and the
+"""Imports on the web: upload, a batch's live progress and error report, and the
 shop's webhook settings. Leads and managers only; every object through a scope guard."""
 
 import csv

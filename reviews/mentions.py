@@ -1,5 +1,5 @@
-"""Who a review names: a customer-service agent or a courier (DESIGN.md playbook 13, "an agent
-named by buyers", "a courier with many complaints").
+"""Who a review names: a customer-service agent or a courier, so the reports can show the agent
+buyers keep naming and the courier with many complaints (seed 000 四.6: learn from the causes).
 
 Precision over recall: a report that blames 小姐 or 小哥 as if they were people is worse than one
 that misses a name. An agent is named when the text holds one of the shop's agent aliases (the

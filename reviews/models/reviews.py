@@ -134,7 +134,7 @@ class Review(models.Model):
     # 0006): the reports' speed figures read it instead of joining every attempt.
     first_contacted_at = models.DateTimeField(null=True, blank=True)
 
-    # The hand-off outbox (issue 3): set in the transaction that stores a new or changed
+    # The hand-off outbox: set in the transaction that stores a new or changed
     # neutral/negative review, cleared by the hand-off task once the planner has it. A row
     # still set a minute later was missed (broker down) and is re-enqueued by the sweep.
     handoff_pending_at = models.DateTimeField(null=True, blank=True)

@@ -1,4 +1,4 @@
-"""The desk's main paths in real headless Chromium (issue 6, and issue 4's correction loop)."""
+"""The desk's main paths in real headless Chromium, the correction loop included."""
 
 import re
 from datetime import datetime

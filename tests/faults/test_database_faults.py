@@ -1,4 +1,4 @@
-"""The database connection dropped in the middle of a request (issue 8, "Faults"): another
+"""The database connection dropped in the middle of a request: another
 session terminates the request's backend (pg_terminate_backend) just before one of its
 writes — every write in turn — and the request must answer with a clear, translated page that
 needs no database, and leave nothing half-written."""

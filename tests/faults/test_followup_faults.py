@@ -1,4 +1,4 @@
-"""Follow-ups falling due while Redis is down (issue 8, "Faults"), with the real dispatcher
+"""Follow-ups falling due while Redis is down, with the real dispatcher
 and worker: some already claimed and waiting in the worker for their minute when Redis goes,
 others planned and due during the outage; Redis comes back empty (no persistence: every
 message it held is gone). Each fires exactly once. (tests/outreach/test_scheduler_services.py

@@ -1,4 +1,4 @@
-"""Imports under faults, with the real services (issue 8, "Faults"): a worker SIGKILLed in the
+"""Imports under faults, with the real services: a worker SIGKILLed in the
 middle of a file, Redis stopped before the task is sent and again in the middle of the import.
 Every valid row ends up stored exactly once, and the batch's counts are those of the file."""
 

@@ -1,4 +1,4 @@
-"""Two writers storing the same review at the same moment (issue 8, "Faults"): the same signed
+"""Two writers storing the same review at the same moment: the same signed
 webhook delivered twice at once, and a webhook arriving while a file import stores the same
 review. A real server (each request in its own thread and database connection), a real
 worker, and a lock another session holds until both writers wait at the same point, so the

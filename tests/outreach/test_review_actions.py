@@ -1,4 +1,4 @@
-"""The agent's actions on the review page, over HTTP with the htmx header (issue 6)."""
+"""The agent's actions on the review page, over HTTP with the htmx header."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo

@@ -1,5 +1,5 @@
 """The scheduler against the real services: PostgreSQL, a redis-server and Celery workers the
-test starts itself (issue 5, "The scheduler").  Run with DATABASE_URL set to PostgreSQL."""
+test starts itself.  Run with DATABASE_URL set to PostgreSQL."""
 
 import os
 import signal

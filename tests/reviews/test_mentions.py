@@ -1,4 +1,4 @@
-"""Agents and couriers named in reviews (DESIGN.md playbook 13): precise, or nothing."""
+"""Agents and couriers named in reviews: precise, or nothing."""
 
 from django.test import SimpleTestCase
 
