@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from .reviews import Review
 
@@ -22,13 +21,13 @@ class EventKind(models.TextChoices):
     PHONE_REVEALED = "phone_revealed", _("Phone number shown")
     BUYER_ERASED = "buyer_erased", _("Personal data erased")
     DO_NOT_CONTACT = "do_not_contact", _("Do not contact")
-    CLOSED = "closed", pgettext_lazy("timeline", "Closed")
+    CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
     # Planned outreach.
-    PLANNED = "planned", pgettext_lazy("timeline", "Planned")
+    PLANNED = "planned", _("Planned")
     MOVED = "moved", _("Rescheduled")
-    CANCELLED = "cancelled", pgettext_lazy("timeline", "Cancelled")
-    DUE = "due", pgettext_lazy("timeline", "Due")
+    CANCELLED = "cancelled", _("Cancelled")
+    DUE = "due", _("Due")
     MISSED = "missed", _("Escalated")
     REASSIGNED = "reassigned", _("Re-assigned")
     NOT_PLANNED = "not_planned", _("Not planned")
