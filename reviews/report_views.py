@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 from . import cursors, reports, services, spikes
 from .access import shops_for
 from .audit import client_ip
-from .import_views import neutralise
 from .models import Cause, Review, Role, Severity, Shop, SpikeAlert, Status, SubCause
+from .spreadsheets import neutralise
 
 PRESETS = (7, 30, 90)
 MAX_DAYS = 400
