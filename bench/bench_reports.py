@@ -22,9 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outreach.models import ContactAttempt
-from reviews import rollups
+from reports import rollups
+from reports.models import ReportDay
 from reviews.ingest import copy
-from reviews.models import Membership, PositiveReview, ReportDay, Review, Role, Status
+from reviews.models import Membership, PositiveReview, Review, Role, Status
 
 from .common import bench_shop, summary_ms, timed
 

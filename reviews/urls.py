@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, audit_views, import_views, report_views, views
+from . import api, audit_views, import_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,13 +14,6 @@ urlpatterns = [
     path("board/reassign/", views.board_reassign, name="board_reassign"),
     path("board/reassign-followup/", views.board_reassign_followup, name="board_reassign_followup"),
     path("board/playbook/", views.playbook, name="playbook"),
-    path("reports/", report_views.reports_page, name="reports"),
-    path("reports/reviews/", report_views.reports_reviews, name="reports_reviews"),
-    path(
-        "reports/spikes/<int:pk>/acknowledge/",
-        report_views.spike_acknowledge,
-        name="spike_acknowledge",
-    ),
     path("audit/", audit_views.audit_log, name="audit_log"),
     # Ingestion (issue 3).
     path("imports/", import_views.imports, name="imports"),

@@ -19,11 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from . import cursors, reports, services, spikes
-from .access import shops_for
-from .audit import client_ip
-from .models import Cause, Review, Role, Severity, Shop, SpikeAlert, Status, SubCause
-from .spreadsheets import neutralise
+from reviews import cursors, services
+from reviews.access import shops_for
+from reviews.audit import client_ip
+from reviews.models import Cause, Review, Role, Severity, Shop, Status, SubCause
+from reviews.spreadsheets import neutralise
+
+from . import figures, spikes
+from .models import SpikeAlert
 
 PRESETS = (7, 30, 90)
 MAX_DAYS = 400
@@ -35,7 +38,7 @@ class ReportQuery:
     """What the manager asked for, read from the URL (so every view is a link)."""
 
     shops: list[Shop]
-    range: reports.DateRange
+    range: figures.DateRange
     grain: str
     chosen: list[str] = field(default_factory=list)  # shop slugs asked for, [] = all
 
@@ -55,9 +58,9 @@ class ReportQuery:
         if start is None or start > end:
             start = end - timedelta(days=29)
         start = max(start, end - timedelta(days=MAX_DAYS - 1))
-        rng = reports.DateRange(start, end)
+        rng = figures.DateRange(start, end)
         grain = params.get("grain", "")
-        if grain not in reports.GRAINS:
+        if grain not in figures.GRAINS:
             grain = "day" if rng.days <= 31 else "week" if rng.days <= 190 else "month"
         return cls(shops=shops, range=rng, grain=grain, chosen=chosen)
 
@@ -185,7 +188,7 @@ def _period_link(query: "ReportQuery", start: date) -> str:
         end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     else:
         end = start
-    rng = reports.DateRange(max(start, query.range.start), min(end, query.range.end))
+    rng = figures.DateRange(max(start, query.range.start), min(end, query.range.end))
     return f"{reverse('reports_reviews')}?{replace(query, range=rng).params()}"
 
 
@@ -195,7 +198,7 @@ def _period_label(day: date, grain: str) -> str:
     return day.isoformat()
 
 
-def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
+def build_tables(query: ReportQuery, report: figures.Report) -> list[Table]:
     labels = {
         "cause": dict(Cause.choices),
         "subcause": dict(SubCause.choices),
@@ -365,7 +368,7 @@ def _opt(value):
     return "—" if value is None else value
 
 
-def chart_data(query: ReportQuery, report: reports.Report) -> dict:
+def chart_data(query: ReportQuery, report: figures.Report) -> dict:
     """What static/js/reports.js draws (read from a json_script block, never inline code)."""
     causes = dict(Cause.choices)
     return {
@@ -393,7 +396,7 @@ def _client_ip(request: HttpRequest) -> str | None:
 def reports_page(request: HttpRequest) -> HttpResponse:
     managed = list(shops_for(request, Role.MANAGER))
     query = ReportQuery.from_get(request.GET, managed)
-    report = reports.build_report(query.shops, query.range, query.grain)
+    report = figures.build_report(query.shops, query.range, query.grain)
     tables = build_tables(query, report)
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
@@ -426,7 +429,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         "spikes_more": report.spikes_total - len(report.spikes),
         "as_of": report.as_of,
     }
-    return render(request, "reviews/reports.html", context)
+    return render(request, "reports/reports.html", context)
 
 
 def export_table(table: Table, kind: str, query: ReportQuery) -> HttpResponse:
@@ -496,7 +499,7 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
     (reviewed_at, id) so deep pages stay as fast as the first."""
     managed = list(shops_for(request, Role.MANAGER))
     query = ReportQuery.from_get(request.GET, managed)
-    reviews = Review.objects.filter(reports._range_q(query.shops, query.range))
+    reviews = Review.objects.filter(figures._range_q(query.shops, query.range))
     filters = {}
     for param, column in DRILL_FILTERS.items():
         if value := request.GET.get(param):
@@ -544,7 +547,7 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
     }
     return render(
         request,
-        "reviews/report_reviews.html",
+        "reports/reviews.html",
         {
             "query": query,
             "reviews": page,

@@ -26,19 +26,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .models import (
-    ACTIVE_SPIKES,
-    SUBCAUSES_BY_CAUSE,
-    Cause,
-    Membership,
-    ReportRoot,
-    Role,
-    RootDimension,
-    Shop,
-    SpikeAlert,
-    SpikeState,
-    SubCause,
-)
+from reviews.models import SUBCAUSES_BY_CAUSE, Cause, Membership, Role, Shop, SubCause
+
+from .models import ACTIVE_SPIKES, ReportRoot, RootDimension, SpikeAlert, SpikeState
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +178,7 @@ def sweep() -> int:
 
 
 def acknowledge(*, alert: SpikeAlert, user, ip: str | None = None) -> None:
-    from .services import audit_record
+    from reviews.services import audit_record
 
     with transaction.atomic():
         updated = SpikeAlert.objects.filter(pk=alert.pk, state=SpikeState.OPEN).update(

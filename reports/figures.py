@@ -1,6 +1,6 @@
 """Manager reports (issue 7): every figure is computed by the database.
 
-The page reads daily roll-ups (`reviews.rollups`: a few hundred rows per shop and day, kept
+The page reads daily roll-ups (`reports.rollups`: a few hundred rows per shop and day, kept
 current every minute by a Celery task from marks that database triggers write), never the
 reviews themselves, so it answers as fast over a million reviews as over a hundred. The
 counting rules, in one place so that tables, charts and exports agree:
@@ -57,6 +57,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from outreach.models import PlannedContact, PlanState
+from reviews.models import Shop
 
 from .models import (
     ACTIVE_SPIKES,
@@ -65,7 +66,6 @@ from .models import (
     ReportShopDay,
     ReportWait,
     RootDimension,
-    Shop,
     SpikeAlert,
 )
 from .rollups import DSR_KEYS

@@ -2,13 +2,13 @@
 
 Database triggers (migration 0006) mark a (shop, UTC day) stale in `ReportDirty` whenever a
 review, a contact attempt, a first-call plan or a positive review changes. `refresh()` — run
-every minute by beat (`reviews.tasks.report_rollup_task`) — takes the marks of one shop and
+every minute by beat (`reports.tasks.report_rollup_task`) — takes the marks of one shop and
 rebuilds the shop-local days they touch, in the same transaction, so a crash loses no mark
 and a mark written meanwhile (by a transaction not yet committed when the marks were taken)
 stays for the next run. Days are rebuilt from the reviews, never adjusted by deltas: a
 rebuilt day is right whatever happened before.
 
-The counting rules are those of `reviews.reports` (its module docstring); this module only
+The counting rules are those of `reports.figures` (its module docstring); this module only
 moves the counting from request time to the background.
 """
 
@@ -35,21 +35,9 @@ from django.db.models.functions import Cast, Floor, Round, TruncDate
 
 from outreach.models import Kind, Outcome, PlannedContact, Playbook
 from outreach.platforms import rules_for
+from reviews.models import OPEN_STATUSES, PositiveReview, Review, Severity, Shop, Status
 
-from .models import (
-    OPEN_STATUSES,
-    PositiveReview,
-    ReportDay,
-    ReportDirty,
-    ReportRoot,
-    ReportShopDay,
-    ReportWait,
-    Review,
-    RootDimension,
-    Severity,
-    Shop,
-    Status,
-)
+from .models import ReportDay, ReportDirty, ReportRoot, ReportShopDay, ReportWait, RootDimension
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +87,7 @@ def refresh() -> int:
         rebuilt += _refresh_shop(shop)
     # Marks of shops deleted meanwhile: nothing to rebuild.
     ReportDirty.objects.exclude(shop_id__in=Shop.objects.values("pk")).delete()
-    from .services import heartbeat_record
+    from reviews.services import heartbeat_record
 
     heartbeat_record(name="report-rollup")
     return rebuilt
@@ -324,7 +312,7 @@ def rebuild_all(shop: Shop) -> int:
 
 def stale_since() -> datetime | None:
     """When the roll-ups were last brought up to date (None: never)."""
-    from .models import Heartbeat
+    from reviews.models import Heartbeat
 
     seen = Heartbeat.objects.filter(name="report-rollup").values_list("seen_at", flat=True)
     return next(iter(seen), None)
