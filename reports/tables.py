@@ -1,0 +1,325 @@
+"""The reports page's tables and chart, built from a computed `figures.Report`: raw values
+for the exports, display strings and drill-down links for the page."""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from html import escape
+
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from reviews.models import Cause, Severity, SubCause
+
+from . import figures
+from .query import ReportQuery
+
+
+@dataclass
+class Table:
+    """One table of the page: raw values for exports, display strings for the page."""
+
+    name: str
+    title: str
+    headers: list[str]
+    kinds: list[str]  # per column: text, int, pct, hours
+    rows: list[list] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # drill-down per row (root causes)
+    # Period tables: rows with nothing in them are left off the page (a year by day would be
+    # mostly empty days) but kept in the exports, where every period has its row.
+    hide_empty: bool = False
+
+    def _is_empty(self, row: list) -> bool:
+        numbers = [v for v, k in zip(row, self.kinds, strict=True) if k == "int"]
+        return self.hide_empty and bool(numbers) and not any(numbers)
+
+    @property
+    def display(self) -> list[list[str]]:
+        return [[_show(v, k) for v, k in zip(row, self.kinds, strict=True)] for row in self.rows]
+
+    @property
+    def display_rows(self) -> list[tuple[list[tuple[str, str]], str]]:
+        """(header, cell) pairs and the drill-down link of each row shown: on a phone the table
+        turns into cards and each number carries its header."""
+        links = self.links or [""] * len(self.rows)
+        return [
+            (list(zip(self.headers, shown, strict=True)), link)
+            for row, shown, link in zip(self.rows, self.display, links, strict=True)
+            if not self._is_empty(row)
+        ]
+
+    @property
+    def hidden(self) -> int:
+        return sum(self._is_empty(row) for row in self.rows)
+
+    def body_html(self) -> str:
+        """The <tbody> rows, built here rather than by a template loop: a 90-day report has
+        thousands of cells, and the template engine renders each one ten times slower. Every
+        value and link is escaped (html.escape, quotes included) before it joins the markup."""
+        rows = []
+        for cells, link in self.display_rows:
+            name = escape(cells[0][1])
+            if link:
+                name = f'<a href="{escape(link)}">{name}</a>'
+            tds = "".join(
+                f'<td class="num" data-label="{escape(header)}">{escape(cell)}</td>'
+                for header, cell in cells[1:]
+            )
+            rows.append(f'<tr><th scope="row">{name}</th>{tds}</tr>')
+        return mark_safe("\n".join(rows))  # noqa: S308 - every piece escaped above
+
+
+def _show(value, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "pct":
+        return f"{value * 100:.1f}%"
+    if kind == "hours":
+        return f"{value:.1f}"
+    if kind == "score":
+        return f"{value:.2f}"
+    return str(value)
+
+
+RESOLUTION_COLUMNS = [
+    (gettext_lazy("Handled"), "handled", "int"),
+    (gettext_lazy("Revised"), "revised", "int"),
+    (gettext_lazy("Replied"), "replied", "int"),
+    # The "closed" measure counts every finished review (revised, replied or closed), as the
+    # queue's "Finished" lane does; "Closed" would read as the status of that name alone.
+    (gettext_lazy("Finished"), "closed", "int"),
+    (gettext_lazy("Unresolved"), "unresolved", "int"),
+    (gettext_lazy("Resolution rate"), "rate", "pct"),
+    (gettext_lazy("Within the platform's window"), "within_window", "int"),
+]
+FUNNEL_COLUMNS = [
+    (gettext_lazy("Reviews"), "reviews", "int"),
+    (gettext_lazy("Reached"), "reached", "int"),
+    (gettext_lazy("Agreed"), "agreed", "int"),
+    (gettext_lazy("Revised"), "revised", "int"),
+    (gettext_lazy("Lost before agreeing"), "drop_agreed", "int"),
+    (gettext_lazy("Lost after agreeing"), "drop_revised", "int"),
+    (gettext_lazy("Agreed ÷ reached"), "agreed_rate", "pct"),
+    (gettext_lazy("Revised ÷ agreed"), "revised_rate", "pct"),
+]
+
+
+def _table(name, title, first: tuple[str, str], columns, rows, keys, hide_empty=False) -> Table:
+    table = Table(
+        name=name,
+        title=str(title),
+        headers=[str(first[0])] + [str(c[0]) for c in columns],
+        kinds=[first[1]] + [c[2] for c in columns],
+        hide_empty=hide_empty,
+    )
+    for key, row in zip(keys, rows, strict=True):
+        table.rows.append([key] + [row[c[1]] for c in columns])
+    return table
+
+
+def _period_link(query: ReportQuery, start: date) -> str:
+    """The drill-down to the reviews of one period (clipped to the chosen range)."""
+    if query.grain == "week":
+        end = start + timedelta(days=6)
+    elif query.grain == "month":
+        end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    else:
+        end = start
+    rng = figures.DateRange(max(start, query.range.start), min(end, query.range.end))
+    return f"{reverse('reports_reviews')}?{replace(query, range=rng).params()}"
+
+
+def _period_label(day: date, grain: str) -> str:
+    if grain == "month":
+        return day.strftime("%Y-%m")
+    return day.isoformat()
+
+
+def build_tables(query: ReportQuery, report: figures.Report) -> list[Table]:
+    labels = {
+        "cause": dict(Cause.choices),
+        "subcause": dict(SubCause.choices),
+        "severity": dict(Severity.choices),
+    }
+    names = {s.pk: s.name for s in query.shops}
+    shop_col = (_("Shop"), "text")
+    period_col = (_("Period"), "text")
+    tables = [
+        _table(
+            "summary",
+            _("Resolution by shop"),
+            shop_col,
+            RESOLUTION_COLUMNS,
+            [report.by_shop[s.pk] for s in query.shops],
+            [s.name for s in query.shops],
+        ),
+        _table(
+            "periods",
+            _("Resolution by period"),
+            period_col,
+            RESOLUTION_COLUMNS,
+            report.periods,
+            [_period_label(r["period"], query.grain) for r in report.periods],
+            hide_empty=True,
+        ),
+    ]
+    drill = reverse("reports_reviews")
+    tables[0].links = [
+        f"{drill}?{replace(query, chosen=[s.slug]).params()}" if len(query.shops) > 1 else ""
+        for s in query.shops
+    ]
+    tables[1].links = [_period_link(query, r["period"]) for r in report.periods]
+    unassigned = _("Unassigned")
+    breakdowns = {
+        "assigned_to": ("agents", _("Resolution by agent"), _("Agent")),
+        "cause": ("causes", _("Resolution by cause"), _("Cause")),
+        "subcause": ("subcauses", _("Resolution by sub-cause"), _("Sub-cause")),
+        "severity": ("severities", _("Resolution by severity"), _("Severity")),
+    }
+    for dim, (name, title, header) in breakdowns.items():
+        rows = report.breakdowns[dim]
+        if dim == "assigned_to":
+            keys = [r["assigned_to__username"] or unassigned for r in rows]
+            values = [("agent", str(r["assigned_to"] or "none")) for r in rows]
+        else:
+            keys = [str(labels[dim].get(r[dim], r[dim])) for r in rows]
+            values = [(dim, r[dim]) for r in rows]
+        table = _table(name, title, (header, "text"), RESOLUTION_COLUMNS, rows, keys)
+        table.links = [f"{drill}?{query.params(**{k: v})}" for k, v in values]
+        tables.append(table)
+    tables.append(
+        _table(
+            "funnel_agents",
+            _("Revision funnel by agent"),
+            (_("Agent"), "text"),
+            FUNNEL_COLUMNS,
+            report.funnel_agents,
+            [r["assigned_to__username"] or unassigned for r in report.funnel_agents],
+        )
+    )
+    tables[-1].links = [
+        f"{drill}?{query.params(agent=str(r['assigned_to'] or 'none'))}"
+        for r in report.funnel_agents
+    ]
+    tables.append(
+        _table(
+            "funnel_periods",
+            _("Revision funnel by period"),
+            period_col,
+            FUNNEL_COLUMNS,
+            report.funnel_periods,
+            [_period_label(r["period"], query.grain) for r in report.funnel_periods],
+            hide_empty=True,
+        )
+    )
+    tables[-1].links = [_period_link(query, r["period"]) for r in report.funnel_periods]
+    speed = report.speed
+    tables.append(
+        Table(
+            name="speed",
+            title=_("Speed"),
+            headers=[_("Figure"), _("Value")],
+            kinds=["text", "text"],
+            rows=[
+                [_("Reviews contacted"), speed["contacted"]],
+                [_("Hours to first contact, median"), _opt(speed["median_hours"])],
+                [_("Hours to first contact, 90th percentile"), _opt(speed["p90_hours"])],
+                [_("First contacts with a planned first call"), speed["first_planned"]],
+                [_("… made inside the playbook's window"), speed["first_in_window"]],
+                [
+                    _("Share inside the playbook's window"),
+                    _show(speed["first_in_window_rate"], "pct"),
+                ],
+                [_("Finished reviews"), speed["closed"]],
+                [_("Contact attempts on them"), speed["attempts"]],
+                [_("Attempts per resolution"), _opt(speed["attempts_per_resolution"])],
+                [_("Overdue follow-ups, now"), speed["overdue"]],
+            ],
+        )
+    )
+    good = Table(
+        name="good_rate",
+        title=_("Good-review rate and DSR"),
+        headers=[
+            _("Shop"),
+            _("Period"),
+            _("Positive"),
+            _("Neutral or negative"),
+            _("Rate"),
+            _("DSR: as described"),
+            _("DSR: service"),
+            _("DSR: logistics"),
+        ],
+        kinds=["text", "text", "int", "int", "pct", "score", "score", "score"],
+        hide_empty=True,
+    )
+    for row in report.good_rate:
+        good.rows.append(
+            [
+                names[row["shop_id"]],
+                _period_label(row["period"], query.grain),
+                row["positive"],
+                row["negative"],
+                row["rate"],
+                row["dsr_description"],
+                row["dsr_service"],
+                row["dsr_logistics"],
+            ]
+        )
+    tables.append(good)
+    roots = {
+        "product_name": ("top_products", _("Top products"), _("Product"), "product"),
+        "courier": ("top_couriers", _("Top couriers"), _("Courier"), "courier"),
+        "subcause": ("top_subcauses", _("Top sub-causes"), _("Sub-cause"), "subcause"),
+        "named_agent": ("named_agents", _("Agents named in reviews"), _("Agent"), "named_agent"),
+        "named_courier": (
+            "named_couriers",
+            _("Couriers named in reviews"),
+            _("Courier"),
+            "named_courier",
+        ),
+    }
+    for dim, (name, title, header, param) in roots.items():
+        table = Table(
+            name=name,
+            title=title,
+            headers=[
+                header,
+                _("Neutral or negative"),
+                _("Serious"),
+                _("Previous period"),
+                _("Change"),
+            ],
+            kinds=["text", "int", "int", "int", "int"],
+        )
+        for row in report.roots[dim]:
+            key = row["key"]
+            shown = str(labels["subcause"].get(key, key)) if dim == "subcause" else key
+            table.rows.append([shown, row["n"], row["serious"], row["previous"], row["change"]])
+            table.links.append(f"{drill}?{query.params(**{param: key})}")
+        tables.append(table)
+    return tables
+
+
+def _opt(value):
+    return "—" if value is None else value
+
+
+def chart_data(query: ReportQuery, report: figures.Report) -> dict:
+    """What static/js/reports.js draws (read from a json_script block, never inline code)."""
+    causes = dict(Cause.choices)
+    return {
+        "labels": [_period_label(r["period"], query.grain) for r in report.periods],
+        "handled": [r["handled"] for r in report.periods],
+        "rate": [None if r["rate"] is None else round(r["rate"] * 100, 1) for r in report.periods],
+        "funnel": {
+            "labels": [_("Reached"), _("Agreed"), _("Revised")],
+            "values": [report.funnel["reached"], report.funnel["agreed"], report.funnel["revised"]],
+        },
+        "causes": {
+            "labels": [str(causes.get(r["cause"], r["cause"])) for r in report.breakdowns["cause"]],
+            "values": [r["handled"] for r in report.breakdowns["cause"]],
+        },
+        "text": {"handled": _("Handled"), "rate": _("Resolution rate (%)")},
+    }
