@@ -85,7 +85,7 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
     (reviewed_at, id) so deep pages stay as fast as the first."""
     managed = list(shops_for(request, Role.MANAGER))
     query = ReportQuery.from_get(request.GET, managed)
-    reviews = Review.objects.filter(figures._range_q(query.shops, query.range))
+    reviews = Review.objects.filter(figures.range_q(query.shops, query.range))
     filters = {}
     for param, column in DRILL_FILTERS.items():
         if value := request.GET.get(param):
