@@ -1,4 +1,4 @@
-"""Manager reports (issue 7): figures checked against counts made by hand on fixed data.
+"""Manager reports: figures checked against counts made by hand on fixed data.
 
 The week of 1–7 March 2026 in shop alpha (Asia/Shanghai, Taobao), times in Shanghai:
 

@@ -1,4 +1,4 @@
-"""Report roll-ups (issue 7): database triggers mark what changed, refresh rebuilds it.
+"""Report roll-ups: database triggers mark what changed, refresh rebuilds it.
 
 Every write path must reach the reports — the ORM, a bulk update, an attempt logged, a plan
 moved, a positive counted, a review deleted — without that path knowing the reports exist.

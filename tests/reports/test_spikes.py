@@ -1,4 +1,4 @@
-"""Spike alerts (issue 7): the same complaint about the same product or courier, far more
+"""Spike alerts: the same complaint about the same product or courier, far more
 often than usual within 7 days, reaches the manager — by e-mail and on the reports page."""
 
 from datetime import timedelta
