@@ -9,6 +9,7 @@ COPY pyproject.toml ./
 COPY config ./config
 COPY reviews ./reviews
 COPY outreach ./outreach
+COPY reports ./reports
 RUN pip install --upgrade pip && pip install .
 
 COPY . .

@@ -25,12 +25,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## run: install, migrate, load the demo shop, start web + worker + beat (Ctrl-C stops all)
+## run: install, migrate, load the demo shop, build its reports, start web + worker + beat (Ctrl-C stops all)
 run: export DEBUG ?= 1
 run: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py reports_rebuild --shop demo
 	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
 
 ## test: install test dependencies and run the whole suite
@@ -41,7 +42,7 @@ test: install-test
 smoke: install-test
 	env -u DATABASE_URL -u REDIS_URL REVIEWDESK_VAR_DIR="$(CURDIR)/var/smoke" \
 		$(BIN)/python -m pytest -m "not browser" -q tests/test_smoke.py tests/reviews/test_pages.py tests/test_celery_worker.py \
-		tests/reviews/test_rollups.py tests/reviews/test_reports.py tests/reviews/test_spikes.py
+		tests/reports/test_rollups.py tests/reports/test_reports.py tests/reports/test_spikes.py
 
 ## bench: the project's benchmarks against DATABASE_URL / REDIS_URL; writes var/bench.json
 bench: install-test

@@ -1,7 +1,7 @@
-"""Issue 7: the manager's reports page over many reviews (report_p95_ms, report_queries), and
-what keeping its roll-ups current costs.
+"""The manager's reports page over many reviews (report_p95_ms, report_queries), and what
+keeping its roll-ups current costs.
 
-BENCH_REPORT_REVIEWS sets the size (default 1,000,000, the issue's target; generating that
+BENCH_REPORT_REVIEWS sets the size (default 1,000,000, the target; generating that
 many — with their attempts, positives and first roll-up build — takes about a quarter of an
 hour the first time on a 2-core machine; later runs reuse the shop). Requests go through
 Django's full stack, as a manager would open the page: the default 30 days, the 7 and 90 day
@@ -22,9 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outreach.models import ContactAttempt
-from reviews import rollups
+from reports import rollups
+from reports.models import ReportDay
 from reviews.ingest import copy
-from reviews.models import Membership, PositiveReview, ReportDay, Review, Role, Status
+from reviews.models import Membership, PositiveReview, Review, Role, Status
 
 from .common import bench_shop, summary_ms, timed
 

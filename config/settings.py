@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "axes",
     "reviews",
     "outreach",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -247,7 +248,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Report roll-ups: stale days rebuilt, then spike alerts opened, updated or ended.
     "report-rollup": {
-        "task": "reviews.tasks.report_rollup_task",
+        "task": "reports.tasks.report_rollup_task",
         "schedule": 60.0,
         "options": {"expires": 55.0},
     },

@@ -26,6 +26,7 @@ from .ingest.readers import UnreadableFile
 from .ingest.service import batch_create, batch_enqueue, inspect_file, shop_webhook_secret_rotate
 from .models import ImportBatch, ImportSource, Platform, Role, Shop
 from .privacy import mask_phones
+from .spreadsheets import neutralise
 
 IMPORT_ROLES = (Role.LEAD, Role.MANAGER)
 ERRORS_SHOWN = 100
@@ -153,17 +154,6 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         template += "#progress"
     return render(request, template, context)
-
-
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\x00")
-
-
-def neutralise(value: object) -> str:
-    """A cell a spreadsheet would run as a formula is quoted (DESIGN.md: = + - @ tab NUL)."""
-    text = "" if value is None else str(value)
-    if text.startswith(_DANGEROUS):
-        return "'" + text.replace("\x00", "")
-    return text
 
 
 class _Echo:

@@ -39,11 +39,3 @@ def handoff_sweep_task() -> None:
 def retrain_classifiers_task() -> list[str]:
     """Beat, hourly: retrain the cause classifier of every shop with enough new corrections."""
     return services.classifier_retrain_due()
-
-
-@shared_task(name="reviews.tasks.report_rollup_task")
-def report_rollup_task() -> dict:
-    """Beat, every minute: rebuild the report days that changed, then the spike alerts."""
-    from . import rollups, spikes
-
-    return {"days": rollups.refresh(), "spikes": spikes.sweep()}

@@ -1,18 +1,11 @@
 from django.urls import path
 
-from . import api, audit_views, import_views, report_views, views
+from . import api, audit_views, import_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("reports/", report_views.reports_page, name="reports"),
-    path("reports/reviews/", report_views.reports_reviews, name="reports_reviews"),
-    path(
-        "reports/spikes/<int:pk>/acknowledge/",
-        report_views.spike_acknowledge,
-        name="spike_acknowledge",
-    ),
     path("audit/", audit_views.audit_log, name="audit_log"),
-    # Ingestion (issue 3).
+    # Ingestion: files, the webhook, its document.
     path("imports/", import_views.imports, name="imports"),
     path("imports/<int:pk>/", import_views.import_batch, name="import_batch"),
     path(

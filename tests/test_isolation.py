@@ -56,7 +56,7 @@ def _reply(t) -> dict:
 def _spike(t) -> dict:
     from datetime import date
 
-    from reviews.models import SpikeAlert
+    from reports.models import SpikeAlert
 
     alert = SpikeAlert.objects.create(
         shop=t.shop, dimension="product", key="纯棉T恤", subcause="quality",

@@ -228,7 +228,7 @@ def forward(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("outreach", "0008_overdue_index"),
-        ("reviews", "0010_event_kinds"),
+        ("reviews", "0011_event_kinds"),
     ]
 
     operations = [migrations.RunPython(forward, migrations.RunPython.noop)]

@@ -18,17 +18,6 @@ from .buyers import Buyer, ErasedBuyer
 from .classification import ClassifierModel, Correction
 from .events import EventKind, ReviewEvent
 from .imports import ImportBatch, ImportRowError, ImportSource, ImportStatus, PositiveReview
-from .reports import (
-    ACTIVE_SPIKES,
-    ReportDay,
-    ReportDirty,
-    ReportRoot,
-    ReportShopDay,
-    ReportWait,
-    RootDimension,
-    SpikeAlert,
-    SpikeState,
-)
 from .reviews import (
     CLASSIFICATION_FIELDS,
     FINISHED_STATUSES,
@@ -51,7 +40,6 @@ from .shops import (
 )
 
 __all__ = [
-    "ACTIVE_SPIKES",
     "CLASSIFICATION_FIELDS",
     "FINISHED_STATUSES",
     "OPEN_STATUSES",
@@ -75,20 +63,12 @@ __all__ = [
     "Platform",
     "PositiveReview",
     "Rating",
-    "ReportDay",
-    "ReportDirty",
-    "ReportRoot",
-    "ReportShopDay",
-    "ReportWait",
     "Review",
     "ReviewEvent",
     "Role",
-    "RootDimension",
     "Severity",
     "Shop",
     "Source",
-    "SpikeAlert",
-    "SpikeState",
     "Status",
     "SubCause",
     "known_timezones",

@@ -8,8 +8,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from reviews.models import AuditLog, Membership, Platform, Role, Shop, SpikeAlert, Status
-from reviews.tasks import report_rollup_task
+from reports.models import SpikeAlert
+from reports.tasks import report_rollup_task
+from reviews.models import AuditLog, Membership, Platform, Role, Shop, Status
 
 from ..base import BaseTestCase
 

@@ -8,7 +8,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import TransactionTestCase
 from django.utils import timezone
 
-BEFORE = [("reviews", "0010_event_kinds"), ("outreach", "0008_overdue_index")]
+BEFORE = [("reviews", "0011_event_kinds"), ("outreach", "0008_overdue_index")]
 AFTER = [("outreach", "0009_timeline_shapes")]
 
 

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from outreach.models import ContactAttempt, Message, PlannedContact, Reply
-from reviews import reports, rollups
+from reports import figures, rollups
 from reviews.models import (
     AuditLog,
     Buyer,
@@ -92,9 +92,9 @@ class EraseBuyerTestCase(BaseTestCase):
 
     def figures(self):
         today = timezone.localdate(timezone=self.shop.tz)
-        rng = reports.DateRange(today - timedelta(days=6), today)
+        rng = figures.DateRange(today - timedelta(days=6), today)
         rollups.refresh()  # what beat runs every minute: the figures as the page shows them
-        report = reports.build_report([self.shop], rng, "day")
+        report = figures.build_report([self.shop], rng, "day")
         self.assertEqual(report.total["handled"], 3)  # figures worth comparing
         return {
             f.name: getattr(report, f.name)

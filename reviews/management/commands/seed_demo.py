@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import classifier, rollups, timeline
+from reviews import classifier, timeline
 from reviews.demo import DemoReview, generate_reviews
 from reviews.ingest import handoff
 from reviews.models import (
@@ -80,9 +80,6 @@ class Command(BaseCommand):
                 _admin(password)
             created = _reviews(shop, agent=users["agent"], n=reviews, seed=seed)
         total = Review.objects.filter(shop=shop).count()
-        # The reports read roll-ups that beat refreshes every minute: built now, so the
-        # manager's first look is not empty.
-        rollups.refresh()
 
         self.stdout.write(
             self.style.SUCCESS(

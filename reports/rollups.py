@@ -1,14 +1,14 @@
-"""Report roll-ups (issue 7): the stale days of each shop, recomputed whole.
+"""Report roll-ups: the stale days of each shop, recomputed whole.
 
-Database triggers (migration 0006) mark a (shop, UTC day) stale in `ReportDirty` whenever a
-review, a contact attempt, a first-call plan or a positive review changes. `refresh()` — run
-every minute by beat (`reviews.tasks.report_rollup_task`) — takes the marks of one shop and
-rebuilds the shop-local days they touch, in the same transaction, so a crash loses no mark
-and a mark written meanwhile (by a transaction not yet committed when the marks were taken)
-stays for the next run. Days are rebuilt from the reviews, never adjusted by deltas: a
-rebuilt day is right whatever happened before.
+Database triggers (the reviews app's migration 0006) mark a (shop, UTC day) stale in
+`ReportDirty` whenever a review, a contact attempt, a first-call plan or a positive review
+changes. `refresh()` — run every minute by beat (`reports.tasks.report_rollup_task`) — takes
+the marks of one shop and rebuilds the shop-local days they touch, in the same transaction, so
+a crash loses no mark and a mark written meanwhile (by a transaction not yet committed when the
+marks were taken) stays for the next run. Days are rebuilt from the reviews, never adjusted by
+deltas: a rebuilt day is right whatever happened before.
 
-The counting rules are those of `reviews.reports` (its module docstring); this module only
+The counting rules are those of `reports.figures` (its module docstring); this module only
 moves the counting from request time to the background.
 """
 
@@ -35,25 +35,22 @@ from django.db.models.functions import Cast, Floor, Round, TruncDate
 
 from outreach.models import Kind, Outcome, PlannedContact, Playbook
 from outreach.platforms import rules_for
-
-from .models import (
+from reviews.models import (
+    FINISHED_STATUSES,
     OPEN_STATUSES,
+    Heartbeat,
     PositiveReview,
-    ReportDay,
-    ReportDirty,
-    ReportRoot,
-    ReportShopDay,
-    ReportWait,
     Review,
-    RootDimension,
     Severity,
     Shop,
     Status,
 )
+from reviews.services import heartbeat_record
+
+from .models import ReportDay, ReportDirty, ReportRoot, ReportShopDay, ReportWait, RootDimension
 
 logger = logging.getLogger(__name__)
 
-CLOSED_STATUSES = [Status.REVISED, Status.REPLIED, Status.CLOSED]
 REACHED_OUTCOMES = [Outcome.REACHED, Outcome.AGREED, Outcome.SOLVED, Outcome.DECLINED]
 DAY_KEYS = ("day", "assigned_to", "cause", "subcause", "severity")
 ROOT_COLUMNS = {
@@ -99,8 +96,6 @@ def refresh() -> int:
         rebuilt += _refresh_shop(shop)
     # Marks of shops deleted meanwhile: nothing to rebuild.
     ReportDirty.objects.exclude(shop_id__in=Shop.objects.values("pk")).delete()
-    from .services import heartbeat_record
-
     heartbeat_record(name="report-rollup")
     return rebuilt
 
@@ -115,7 +110,7 @@ def _refresh_shop(shop: Shop) -> int:
         cursor.execute(
             "DELETE FROM reviews_reportdirty WHERE shop_id = %s RETURNING day", [shop.pk]
         )
-        utc_days = {_as_date(row[0]) for row in cursor.fetchall()}
+        utc_days = {as_date(row[0]) for row in cursor.fetchall()}
     if not utc_days:
         return 0
     days = sorted({d for utc_day in utc_days for d in local_days(utc_day, shop)})
@@ -123,8 +118,14 @@ def _refresh_shop(shop: Shop) -> int:
     return len(days)
 
 
-def _as_date(value) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
+def as_date(value) -> date:
+    """A day as the database returned it: a date, an ISO string (SQLite, raw SQL) or a
+    datetime, whose date it is."""
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value.date()
+    return value
 
 
 def local_days(utc_day: date, shop: Shop) -> set[date]:
@@ -170,7 +171,7 @@ def rebuild(shop: Shop, days: list[date]) -> None:
 
 def _window_q(shop: Shop) -> Q:
     days = rules_for(shop.platform).reply_window_days
-    closed = Q(status__in=CLOSED_STATUSES)
+    closed = Q(status__in=FINISHED_STATUSES)
     if days is None:
         return closed
     return closed & Q(status_changed_at__lte=F("reviewed_at") + timedelta(days=days))
@@ -190,7 +191,7 @@ def _day_rows(shop: Shop, reviews) -> list[ReportDay]:
             handled=Count("id"),
             revised=Count("id", filter=Q(status=Status.REVISED)),
             replied=Count("id", filter=Q(status=Status.REPLIED)),
-            closed=Count("id", filter=Q(status__in=CLOSED_STATUSES)),
+            closed=Count("id", filter=Q(status__in=FINISHED_STATUSES)),
             unresolved=Count("id", filter=Q(status__in=OPEN_STATUSES)),
             within_window=Count("id", filter=_window_q(shop)),
             contacted=Count("id", filter=Q(first_contacted_at__isnull=False)),
@@ -218,7 +219,7 @@ def _day_rows(shop: Shop, reviews) -> list[ReportDay]:
                 distinct=True,
                 filter=Q(contact_attempts__outcome=Outcome.AGREED, status=Status.REVISED),
             ),
-            attempts_closed=Count("contact_attempts", filter=Q(status__in=CLOSED_STATUSES)),
+            attempts_closed=Count("contact_attempts", filter=Q(status__in=FINISHED_STATUSES)),
         )
         .order_by()
     )
@@ -296,7 +297,7 @@ def _shop_day_rows(shop: Shop, reviews, days: list[date]) -> list[ReportShopDay]
         .order_by()
     )
     for row in positives:
-        found[_as_date(row["day"])]["positive"] = row["positive"]
+        found[as_date(row["day"])]["positive"] = row["positive"]
     aggregates = {}
     for key in DSR_KEYS:
         score = Cast(KT(f"dsr__{key}"), FloatField())
@@ -304,7 +305,7 @@ def _shop_day_rows(shop: Shop, reviews, days: list[date]) -> list[ReportShopDay]
         aggregates[f"dsr_{key}_n"] = Count("id", filter=Q(dsr__has_key=key))
     dsr = reviews.filter(~Q(dsr={})).values("day").annotate(**aggregates).order_by()
     for row in dsr:
-        day = _as_date(row.pop("day"))
+        day = as_date(row.pop("day"))
         found[day].update({k: v or 0 for k, v in row.items()})
     return [ReportShopDay(shop=shop, day=day, **values) for day, values in found.items()]
 
@@ -324,7 +325,5 @@ def rebuild_all(shop: Shop) -> int:
 
 def stale_since() -> datetime | None:
     """When the roll-ups were last brought up to date (None: never)."""
-    from .models import Heartbeat
-
     seen = Heartbeat.objects.filter(name="report-rollup").values_list("seen_at", flat=True)
     return next(iter(seen), None)

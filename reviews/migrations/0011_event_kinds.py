@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0009_erased_buyers'),
+        ('reviews', '0010_report_models_leave_for_reports'),
     ]
 
     operations = [

@@ -1,6 +1,6 @@
-"""Manager reports (issue 7): every figure is computed by the database.
+"""Manager reports: every figure is computed by the database.
 
-The page reads daily roll-ups (`reviews.rollups`: a few hundred rows per shop and day, kept
+The page reads daily roll-ups (`reports.rollups`: a few hundred rows per shop and day, kept
 current every minute by a Celery task from marks that database triggers write), never the
 reviews themselves, so it answers as fast over a million reviews as over a hundred. The
 counting rules, in one place so that tables, charts and exports agree:
@@ -57,6 +57,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from outreach.models import PlannedContact, PlanState
+from reviews.models import Shop
 
 from .models import (
     ACTIVE_SPIKES,
@@ -65,10 +66,9 @@ from .models import (
     ReportShopDay,
     ReportWait,
     RootDimension,
-    Shop,
     SpikeAlert,
 )
-from .rollups import DSR_KEYS
+from .rollups import DSR_KEYS, as_date, stale_since
 
 GRAINS = ("day", "week", "month")
 BREAKDOWNS = ("assigned_to", "cause", "subcause", "severity")
@@ -126,7 +126,7 @@ def period_start(day: date, grain: str) -> date:
     return day
 
 
-def _range_q(shops: list[Shop], rng: DateRange) -> Q:
+def range_q(shops: list[Shop], rng: DateRange) -> Q:
     """The reviews of `rng`, each shop's days in its own time zone (the drill-down)."""
     groups: dict[str, list[int]] = defaultdict(list)
     for shop in shops:
@@ -174,10 +174,6 @@ def _sum_rows(rows, measures) -> dict:
     return total
 
 
-def _as_date(value) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
 def _add(into: dict, row: dict, measures) -> None:
     for m in measures:
         into[m] = into.get(m, 0) + row[m]
@@ -212,7 +208,7 @@ def resolution_by_shop_and_period(
     """{shop id: per-period counts, empty periods included}."""
     found: dict[tuple[int, date], dict] = {}
     for row in figures.rows:
-        key = (row["shop_id"], period_start(_as_date(row["day"]), grain))
+        key = (row["shop_id"], period_start(as_date(row["day"]), grain))
         _add(found.setdefault(key, {}), row, RESOLUTION_MEASURES)
     empty = dict.fromkeys(RESOLUTION_MEASURES, 0)
     return {
@@ -280,7 +276,7 @@ def funnel_rows(figures: DayFigures, grain: str) -> list[dict]:
     found: dict[tuple, dict] = {}
     for row in figures.rows:
         agent = row["assigned_to"]
-        key = (agent, period_start(_as_date(row["day"]), grain))
+        key = (agent, period_start(as_date(row["day"]), grain))
         into = found.setdefault(
             key,
             {
@@ -368,7 +364,7 @@ def good_review_rate(
     rows = _in(ReportShopDay, shops, rng).values("shop_id", "day", *columns)
     found: dict[tuple[int, date], dict] = {}
     for row in rows:
-        key = (row["shop_id"], period_start(_as_date(row["day"]), grain))
+        key = (row["shop_id"], period_start(as_date(row["day"]), grain))
         _add(found.setdefault(key, {}), row, columns)
     out = []
     for shop in shops:
@@ -466,8 +462,6 @@ class Report:
 
 def build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
     """Every figure of the reports page: a fixed number of queries over the roll-ups."""
-    from .rollups import stale_since
-
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # PostgreSQL's JIT compiles aggregates for ~40 ms each and saves nothing here.

@@ -1,4 +1,4 @@
-"""Spike alerts (issue 7): the same complaint about the same product or courier, far more
+"""Spike alerts: the same complaint about the same product or courier, far more
 often than usual within 7 days, reaches the manager — by e-mail and on the reports page."""
 
 from datetime import timedelta
@@ -7,9 +7,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews import rollups, spikes
-from reviews.models import AuditLog, Review, SpikeAlert, SpikeState
-from reviews.tasks import report_rollup_task
+from reports import rollups, spikes
+from reports.models import SpikeAlert, SpikeState
+from reports.tasks import report_rollup_task
+from reviews.models import AuditLog, Review
 
 from ..base import BaseTestCase
 
@@ -122,9 +123,9 @@ class ManySpikesTestCase(BaseTestCase):
     def test_the_page_shows_the_largest_and_counts_the_rest(self):
         from datetime import date
 
-        from reviews import reports
+        from reports import figures
 
-        for i in range(reports.SPIKES_SHOWN + 3):
+        for i in range(figures.SPIKES_SHOWN + 3):
             SpikeAlert.objects.create(
                 shop=self.shop, dimension="product", key=f"商品{i:02d}", subcause="quality",
                 window_start=date(2026, 3, 1), window_end=date(2026, 3, 7), count=5 + i,
@@ -132,7 +133,7 @@ class ManySpikesTestCase(BaseTestCase):
             )  # fmt: skip
         self.login(self.manager)
         page = self.client.get(reverse("reports"))
-        self.assertEqual(len(page.context["spikes"]), reports.SPIKES_SHOWN)
+        self.assertEqual(len(page.context["spikes"]), figures.SPIKES_SHOWN)
         self.assertEqual(page.context["spikes_more"], 3)
         self.assertContains(page, "商品12")  # the largest
         self.assertNotContains(page, "商品00")

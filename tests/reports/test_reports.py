@@ -1,4 +1,4 @@
-"""Manager reports (issue 7): figures checked against counts made by hand on fixed data.
+"""Manager reports: figures checked against counts made by hand on fixed data.
 
 The week of 1–7 March 2026 in shop alpha (Asia/Shanghai, Taobao), times in Shanghai:
 
@@ -36,7 +36,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from outreach.models import ContactAttempt
-from reviews import reports, rollups
+from reports import figures, rollups
 from reviews.models import (
     AuditLog,
     Cause,
@@ -52,7 +52,7 @@ from reviews.models import (
 from ..base import BaseTestCase
 
 SH = ZoneInfo("Asia/Shanghai")
-WEEK = reports.DateRange(datetime(2026, 3, 1).date(), datetime(2026, 3, 7).date())
+WEEK = figures.DateRange(datetime(2026, 3, 1).date(), datetime(2026, 3, 7).date())
 RANGE = {"from": "2026-03-01", "to": "2026-03-07", "grain": "day"}
 SHIRT, BAG = "纯棉T恤", "帆布包"
 FORMULA = '=HYPERLINK("http://evil.example/","click")'
@@ -144,8 +144,8 @@ class ReportsDataMixin:
 
 
 class ReportFiguresTestCase(ReportsDataMixin, BaseTestCase):
-    def report(self, grain: str = "day") -> reports.Report:
-        return reports.build_report([self.shop], WEEK, grain)
+    def report(self, grain: str = "day") -> figures.Report:
+        return figures.build_report([self.shop], WEEK, grain)
 
     def test_it_counts_resolution_over_the_range(self):
         total = self.report().by_shop[self.shop.pk]
@@ -256,7 +256,7 @@ class ReportFiguresTestCase(ReportsDataMixin, BaseTestCase):
         self.assertEqual(rows["2026-03-06"]["rate"], 1.0)
         self.assertEqual((rows["2026-03-07"]["positive"], rows["2026-03-07"]["rate"]), (0, 0.0))
         self.assertEqual(len(rows), 7)
-        week = reports.build_report([self.shop], WEEK, "month").good_rate
+        week = figures.build_report([self.shop], WEEK, "month").good_rate
         self.assertEqual((week[0]["positive"], week[0]["negative"]), (11, 9))
 
     def test_it_ranks_root_causes_against_the_previous_range(self):
@@ -282,8 +282,8 @@ class ReportFiguresTestCase(ReportsDataMixin, BaseTestCase):
         self.assertEqual([r["key"] for r in roots["named_courier"]], ["中通 老王"])
 
     def test_it_reports_nothing_for_an_empty_range(self):
-        empty = reports.DateRange(datetime(2025, 1, 1).date(), datetime(2025, 1, 3).date())
-        report = reports.build_report([self.shop], empty, "day")
+        empty = figures.DateRange(datetime(2025, 1, 1).date(), datetime(2025, 1, 3).date())
+        report = figures.build_report([self.shop], empty, "day")
         self.assertEqual(report.by_shop[self.shop.pk]["handled"], 0)
         self.assertIsNone(report.by_shop[self.shop.pk]["rate"])
         self.assertEqual([r["handled"] for r in report.periods], [0, 0, 0])
@@ -371,7 +371,7 @@ class ReportPageTestCase(ReportsDataMixin, BaseTestCase):
         link = response.context["tables"]["top_products"].links[0]
         self.assertIn("product=", link)
         seen = []
-        with mock.patch("reviews.report_views.PAGE_SIZE", 2):
+        with mock.patch("reports.views.PAGE_SIZE", 2):
             url = link
             while url:
                 page = self.client.get(

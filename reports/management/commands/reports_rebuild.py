@@ -6,7 +6,7 @@ zone or platform changed (its days or reply window moved), or a restore from a b
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reviews import rollups, spikes
+from reports import rollups, spikes
 from reviews.models import Shop
 
 

@@ -1,78 +1,19 @@
-"""The manager's reports (issue 7): the page, its exports and the drill-down to reviews."""
+"""The reports page's tables and chart, built from a computed `figures.Report`: raw values
+for the exports, display strings and drill-down links for the page."""
 
-import csv
-import io
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from html import escape
-from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
 
-from . import cursors, reports, services, spikes
-from .access import shops_for
-from .audit import client_ip
-from .import_views import neutralise
-from .models import Cause, Review, Role, Severity, Shop, SpikeAlert, Status, SubCause
+from reviews.models import Cause, Severity, SubCause
 
-PRESETS = (7, 30, 90)
-MAX_DAYS = 400
-PAGE_SIZE = 50
-
-
-@dataclass
-class ReportQuery:
-    """What the manager asked for, read from the URL (so every view is a link)."""
-
-    shops: list[Shop]
-    range: reports.DateRange
-    grain: str
-    chosen: list[str] = field(default_factory=list)  # shop slugs asked for, [] = all
-
-    @classmethod
-    def from_get(cls, params: QueryDict, managed: list[Shop]) -> "ReportQuery":
-        chosen = [s for s in params.getlist("shop") if s]
-        shops = [s for s in managed if s.slug in chosen] if chosen else managed
-        if chosen and len(shops) != len(set(chosen)):
-            # A shop the user does not manage: as if it did not exist.
-            raise Http404
-        today = timezone.localdate(timezone=shops[0].tz)
-        preset = params.get("preset", "")
-        end = _date(params.get("to")) or today
-        start = _date(params.get("from"))
-        if preset.isdigit() and int(preset) in PRESETS:
-            end, start = today, today - timedelta(days=int(preset) - 1)
-        if start is None or start > end:
-            start = end - timedelta(days=29)
-        start = max(start, end - timedelta(days=MAX_DAYS - 1))
-        rng = reports.DateRange(start, end)
-        grain = params.get("grain", "")
-        if grain not in reports.GRAINS:
-            grain = "day" if rng.days <= 31 else "week" if rng.days <= 190 else "month"
-        return cls(shops=shops, range=rng, grain=grain, chosen=chosen)
-
-    def params(self, **extra: str) -> str:
-        pairs = [("from", self.range.start.isoformat()), ("to", self.range.end.isoformat())]
-        pairs += [("grain", self.grain)] + [("shop", slug) for slug in self.chosen]
-        pairs += list(extra.items())
-        return urlencode(pairs)
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+from . import figures
+from .query import ReportQuery
 
 
 @dataclass
@@ -177,7 +118,7 @@ def _table(name, title, first: tuple[str, str], columns, rows, keys, hide_empty=
     return table
 
 
-def _period_link(query: "ReportQuery", start: date) -> str:
+def _period_link(query: ReportQuery, start: date) -> str:
     """The drill-down to the reviews of one period (clipped to the chosen range)."""
     if query.grain == "week":
         end = start + timedelta(days=6)
@@ -185,7 +126,7 @@ def _period_link(query: "ReportQuery", start: date) -> str:
         end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     else:
         end = start
-    rng = reports.DateRange(max(start, query.range.start), min(end, query.range.end))
+    rng = figures.DateRange(max(start, query.range.start), min(end, query.range.end))
     return f"{reverse('reports_reviews')}?{replace(query, range=rng).params()}"
 
 
@@ -195,7 +136,7 @@ def _period_label(day: date, grain: str) -> str:
     return day.isoformat()
 
 
-def build_tables(query: ReportQuery, report: reports.Report) -> list[Table]:
+def build_tables(query: ReportQuery, report: figures.Report) -> list[Table]:
     labels = {
         "cause": dict(Cause.choices),
         "subcause": dict(SubCause.choices),
@@ -365,7 +306,7 @@ def _opt(value):
     return "—" if value is None else value
 
 
-def chart_data(query: ReportQuery, report: reports.Report) -> dict:
+def chart_data(query: ReportQuery, report: figures.Report) -> dict:
     """What static/js/reports.js draws (read from a json_script block, never inline code)."""
     causes = dict(Cause.choices)
     return {
@@ -382,185 +323,3 @@ def chart_data(query: ReportQuery, report: reports.Report) -> dict:
         },
         "text": {"handled": _("Handled"), "rate": _("Resolution rate (%)")},
     }
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return client_ip(request)
-
-
-@login_required
-@require_GET
-def reports_page(request: HttpRequest) -> HttpResponse:
-    managed = list(shops_for(request, Role.MANAGER))
-    query = ReportQuery.from_get(request.GET, managed)
-    report = reports.build_report(query.shops, query.range, query.grain)
-    tables = build_tables(query, report)
-    export = request.GET.get("export")
-    if export in ("csv", "xlsx"):
-        table = next((t for t in tables if t.name == request.GET.get("table")), None)
-        if table is None:
-            raise Http404
-        services.audit_record(
-            actor=request.user,
-            action="report_exported",
-            shop=query.shops[0] if len(query.shops) == 1 else None,
-            target=f"report:{table.name}",
-            ip=_client_ip(request),
-            format=export,
-            shops=[s.slug for s in query.shops],
-            start=query.range.start.isoformat(),
-            end=query.range.end.isoformat(),
-        )
-        return export_table(table, export, query)
-    context = {
-        "query": query,
-        "report": report,
-        "total": report.total,
-        "tables": {t.name: t for t in tables},
-        "managed": managed,
-        "presets": [(days, query.params(preset=str(days))) for days in PRESETS],
-        "grains": [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
-        "chart": chart_data(query, report),
-        "base_params": query.params(),
-        "spikes": [(a, spikes.describe(a), spikes.drill_url(a)) for a in report.spikes],
-        "spikes_more": report.spikes_total - len(report.spikes),
-        "as_of": report.as_of,
-    }
-    return render(request, "reviews/reports.html", context)
-
-
-def export_table(table: Table, kind: str, query: ReportQuery) -> HttpResponse:
-    """The table as CSV (UTF-8 with BOM, for Excel) or XLSX; text cells that a spreadsheet
-    would run as a formula are quoted (DESIGN.md: = + - @ tab NUL)."""
-    filename = f"report-{table.name}-{query.range.start}-{query.range.end}"
-    rows = [[_safe(v) for v in row] for row in [table.headers, *table.rows]]
-    if kind == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        csv.writer(buffer).writerows(rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return response
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=table.name[:31])
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
-
-
-def _safe(value):
-    """Numbers stay numbers; text is neutralised (a string is never a formula in the export)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return neutralise(value)
-    return value
-
-
-# The drill-down: the reviews behind a figure. Each filter is a plain column match.
-DRILL_FILTERS = {
-    "product": "product_name",
-    "courier": "courier",
-    "subcause": "subcause",
-    "cause": "cause",
-    "severity": "severity",
-    "status": "status",
-    "named_agent": "named_agent",
-    "named_courier": "named_courier",
-}
-
-
-def _agent_names(agent: str | None) -> dict[str, str]:
-    if agent == "none":
-        return {"none": _("Unassigned")}
-    if not agent:
-        return {}
-    return {
-        str(pk): name for pk, name in User.objects.filter(pk=agent).values_list("pk", "username")
-    }
-
-
-@login_required
-@require_GET
-def reports_reviews(request: HttpRequest) -> HttpResponse:
-    """The neutral/negative reviews behind a report row, newest first, keyset pages on
-    (reviewed_at, id) so deep pages stay as fast as the first."""
-    managed = list(shops_for(request, Role.MANAGER))
-    query = ReportQuery.from_get(request.GET, managed)
-    reviews = Review.objects.filter(reports._range_q(query.shops, query.range))
-    filters = {}
-    for param, column in DRILL_FILTERS.items():
-        if value := request.GET.get(param):
-            filters[param] = value
-            reviews = reviews.filter(**{column: value})
-    agent = request.GET.get("agent", "")
-    if agent == "none":
-        filters["agent"] = agent
-        reviews = reviews.filter(assigned_to=None)
-    elif agent.isdigit():
-        filters["agent"] = agent
-        reviews = reviews.filter(assigned_to_id=int(agent))
-    after = cursors.decode_moment(request.GET.get("after", ""))
-    if after:
-        moment, pk = after
-        reviews = reviews.filter(Q(reviewed_at__lt=moment) | Q(reviewed_at=moment, id__lt=pk))
-    page = list(
-        reviews.select_related("shop", "assigned_to").order_by("-reviewed_at", "-id")[
-            : PAGE_SIZE + 1
-        ]
-    )
-    next_url = ""
-    if len(page) > PAGE_SIZE:
-        page = page[:PAGE_SIZE]
-        next_url = "?" + query.params(
-            **filters, after=cursors.encode_moment(page[-1].reviewed_at, page[-1].pk)
-        )
-    labels = {
-        "product": _("Product"),
-        "courier": _("Courier"),
-        "subcause": _("Sub-cause"),
-        "cause": _("Cause"),
-        "severity": _("Severity"),
-        "status": _("Status"),
-        "agent": _("Agent"),
-        "named_agent": _("Agent named"),
-        "named_courier": _("Courier named"),
-    }
-    shown = {
-        "subcause": dict(SubCause.choices),
-        "cause": dict(Cause.choices),
-        "severity": dict(Severity.choices),
-        "status": dict(Status.choices),
-        "agent": _agent_names(filters.get("agent")),
-    }
-    return render(
-        request,
-        "reviews/report_reviews.html",
-        {
-            "query": query,
-            "reviews": page,
-            "next_url": next_url,
-            "filters": [(labels[k], shown.get(k, {}).get(v, v)) for k, v in filters.items()],
-            "back_url": f"{reverse('reports')}?{query.params()}",
-        },
-    )
-
-
-@login_required
-@require_POST
-def spike_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    """A manager marks a spike alert seen (it stays on the page until the spike ends)."""
-    # 404 for any alert outside the user's managed shops: its id reveals nothing.
-    managed = Shop.objects.for_user(request.user, Role.MANAGER)
-    alert = get_object_or_404(SpikeAlert.objects.select_related("shop"), pk=pk, shop__in=managed)
-    spikes.acknowledge(alert=alert, user=request.user, ip=_client_ip(request))
-    return redirect(f"{reverse('reports')}?{request.POST.get('back', '')}")

@@ -1,4 +1,4 @@
-"""Report roll-ups (issue 7): database triggers mark what changed, refresh rebuilds it.
+"""Report roll-ups: database triggers mark what changed, refresh rebuilds it.
 
 Every write path must reach the reports — the ORM, a bulk update, an attempt logged, a plan
 moved, a positive counted, a review deleted — without that path knowing the reports exist.
@@ -11,25 +11,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from outreach.models import ContactAttempt, PlannedContact
-from reviews import reports, rollups
-from reviews.models import (
-    PositiveReview,
-    ReportDay,
-    ReportDirty,
-    ReportRoot,
-    ReportShopDay,
-    ReportWait,
-    Review,
-    Shop,
-    Status,
-)
-from reviews.tasks import report_rollup_task
+from reports import figures, rollups
+from reports.models import ReportDay, ReportDirty, ReportRoot, ReportShopDay, ReportWait
+from reports.tasks import report_rollup_task
+from reviews.models import PositiveReview, Review, Shop, Status
 
 from ..base import BaseTestCase
 
 SH = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 3, 10)
-RANGE = reports.DateRange(DAY, DAY)
+RANGE = figures.DateRange(DAY, DAY)
 
 
 def at(hour: int, minute: int = 0) -> datetime:
@@ -37,8 +28,8 @@ def at(hour: int, minute: int = 0) -> datetime:
 
 
 class RollupTestCase(BaseTestCase):
-    def report(self, shop: Shop | None = None, rng=RANGE) -> reports.Report:
-        return reports.build_report([shop or self.shop], rng, "day")
+    def report(self, shop: Shop | None = None, rng=RANGE) -> figures.Report:
+        return figures.build_report([shop or self.shop], rng, "day")
 
     def total(self) -> dict:
         return self.report().by_shop[self.shop.pk]
@@ -156,7 +147,7 @@ class RollupTestCase(BaseTestCase):
         self.other_shop.save()
         self.make_review(self.other_shop, reviewed_at=datetime(2026, 3, 9, 23, 30, tzinfo=ny))
         rollups.refresh()
-        nine = reports.DateRange(date(2026, 3, 9), date(2026, 3, 9))
+        nine = figures.DateRange(date(2026, 3, 9), date(2026, 3, 9))
         self.assertEqual(self.report(self.other_shop, nine).total["handled"], 1)
         self.assertEqual(self.report(self.other_shop, RANGE).total["handled"], 0)
 
@@ -174,7 +165,7 @@ class RollupTestCase(BaseTestCase):
         self.shop.timezone = "UTC"  # 01:00 in Shanghai is 17:00 UTC on the 9th
         self.shop.save()
         self.assertEqual(rollups.rebuild_all(self.shop), 1)
-        nine = reports.DateRange(date(2026, 3, 9), date(2026, 3, 9))
+        nine = figures.DateRange(date(2026, 3, 9), date(2026, 3, 9))
         self.assertEqual(self.report(rng=nine).total["handled"], 1)
         self.assertEqual(self.total()["handled"], 0)
 
@@ -199,7 +190,7 @@ class RebuildCommandTestCase(BaseTestCase):
         out = StringIO()
         call_command("reports_rebuild", "--shop", "alpha", stdout=out)
         self.assertIn("alpha: 1 days rebuilt", out.getvalue())
-        self.assertEqual(reports.build_report([self.shop], RANGE, "day").total["handled"], 1)
+        self.assertEqual(figures.build_report([self.shop], RANGE, "day").total["handled"], 1)
         with self.assertRaisesMessage(CommandError, "No shop with slug 'nope'"):
             call_command("reports_rebuild", "--shop", "nope")
 
@@ -223,7 +214,7 @@ class ImportReachesTheReportsTestCase(BaseTestCase):
         days = [
             r.astimezone(self.shop.tz).date() for r in stored.values_list("reviewed_at", flat=True)
         ]
-        everything = reports.DateRange(min(days) - timedelta(days=1), max(days) + timedelta(days=1))
-        report = reports.build_report([self.shop], everything, "month")
+        everything = figures.DateRange(min(days) - timedelta(days=1), max(days) + timedelta(days=1))
+        report = figures.build_report([self.shop], everything, "month")
         self.assertEqual(report.total["handled"], stored.count())
         self.assertEqual(sum(r["positive"] for r in report.good_rate), positives)

@@ -1,26 +1,35 @@
-"""Report roll-ups and spike alerts."""
+"""The records the reports read: daily roll-ups per shop, the marks of stale days, and the
+spike alerts.
+
+The reports page reads these small tables, never the reviews themselves: a shop with a
+million reviews has a few hundred roll-up rows a day. `reports.rollups` recomputes a day whole
+(never by deltas) whenever anything behind it changed; "changed" is written by database
+triggers (the reviews app's migration 0006), so no code path — bulk updates and COPY
+included — can forget it.
+
+The tables keep the names they had when these models lived in the reviews app
+(`reviews_reportday`, …): the triggers write `reviews_reportdirty` by name, and moving the
+models here changed no table, index or constraint.
+"""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .shops import Shop
-
-# --- Report roll-ups (issue 7) -------------------------------------------------------------
-# The reports page reads these small tables, never the reviews themselves: a shop with a
-# million reviews has a few hundred roll-up rows a day. reviews.rollups recomputes a day whole
-# (never by deltas) whenever anything behind it changed; "changed" is written by database
-# triggers (migration 0006), so no code path — bulk updates and COPY included — can forget it.
+from reviews.models import Shop
 
 
 class ReportDirty(models.Model):
     """A (shop, UTC day) whose roll-ups are stale. Written by triggers on reviews, contact
-    attempts, first-call plans and positive reviews; consumed by reviews.rollups.refresh.
+    attempts, first-call plans and positive reviews; consumed by reports.rollups.refresh.
     No unique key on purpose: concurrent writers never wait for each other here."""
 
     id = models.BigAutoField(primary_key=True)
     shop_id = models.IntegerField()
     day = models.DateField()
+
+    class Meta:
+        db_table = "reviews_reportdirty"
 
     def __str__(self) -> str:
         return f"shop {self.shop_id} {self.day}"
@@ -29,7 +38,7 @@ class ReportDirty(models.Model):
 class ReportDay(models.Model):
     """One shop-local day of reviews (by `reviewed_at`), per assignee, cause, sub-cause and
     severity: counts by current status, the funnel and first-contact speed. The counting
-    rules are those of reviews.reports."""
+    rules are those of reports.figures."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
@@ -60,6 +69,7 @@ class ReportDay(models.Model):
     attempts_closed = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "reviews_reportday"
         indexes = [models.Index(fields=["shop", "day"], name="reportday_shop_day")]
 
     def __str__(self) -> str:
@@ -78,6 +88,7 @@ class ReportWait(models.Model):
     n = models.PositiveIntegerField()
 
     class Meta:
+        db_table = "reviews_reportwait"
         indexes = [models.Index(fields=["shop", "day"], name="reportwait_shop_day")]
 
     def __str__(self) -> str:
@@ -108,6 +119,7 @@ class ReportRoot(models.Model):
     serious = models.PositiveIntegerField()
 
     class Meta:
+        db_table = "reviews_reportroot"
         indexes = [
             models.Index(fields=["shop", "dimension", "day"], name="reportroot_shop_dim_day"),
             # The report's top tables: the totals rows only.
@@ -135,6 +147,7 @@ class ReportShopDay(models.Model):
     dsr_logistics_n = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "reviews_reportshopday"
         constraints = [
             models.UniqueConstraint(fields=["shop", "day"], name="reportshopday_one_per_day")
         ]
@@ -154,7 +167,7 @@ ACTIVE_SPIKES = [SpikeState.OPEN, SpikeState.ACKNOWLEDGED]
 
 class SpikeAlert(models.Model):
     """The same sub-cause hitting the same product or courier unusually often within 7 days
-    (reviews.spikes): a defect batch or a failing courier, a job for the shop."""
+    (reports.spikes): a defect batch or a failing courier, a job for the shop."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="spikes")
     dimension = models.CharField(max_length=15, choices=RootDimension.choices)
@@ -174,6 +187,7 @@ class SpikeAlert(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "reviews_spikealert"
         constraints = [
             models.UniqueConstraint(
                 fields=["shop", "dimension", "key", "subcause"],

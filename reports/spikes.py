@@ -1,6 +1,5 @@
-"""Spike alerts (issue 7): the same sub-cause hitting the same product or courier unusually
-often within 7 days — a defect batch or a failing courier, a job for the shop, not for
-support (DESIGN.md playbook 13).
+"""Spike alerts: the same sub-cause hitting the same product or courier unusually often
+within 7 days — a defect batch or a failing courier, a job for the shop, not for support.
 
 The rule, from the daily roll-ups (`ReportRoot`), per shop, (product or courier, sub-cause):
 the last 7 shop-local days hold at least MIN_COUNT reviews and at least RATIO times the
@@ -26,19 +25,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .models import (
-    ACTIVE_SPIKES,
-    SUBCAUSES_BY_CAUSE,
-    Cause,
-    Membership,
-    ReportRoot,
-    Role,
-    RootDimension,
-    Shop,
-    SpikeAlert,
-    SpikeState,
-    SubCause,
-)
+from reviews.models import SUBCAUSES_BY_CAUSE, Cause, Membership, Role, Shop, SubCause
+from reviews.services import audit_record
+
+from .models import ACTIVE_SPIKES, ReportRoot, RootDimension, SpikeAlert, SpikeState
 
 logger = logging.getLogger(__name__)
 
@@ -188,8 +178,6 @@ def sweep() -> int:
 
 
 def acknowledge(*, alert: SpikeAlert, user, ip: str | None = None) -> None:
-    from .services import audit_record
-
     with transaction.atomic():
         updated = SpikeAlert.objects.filter(pk=alert.pk, state=SpikeState.OPEN).update(
             state=SpikeState.ACKNOWLEDGED,

@@ -1,0 +1,155 @@
+"""The manager's reports: the page (and its exports), the drill-down from a figure to the
+reviews behind it, and acknowledging a spike alert. Managers only, of their own shops."""
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from reviews import cursors
+from reviews.access import shops_for
+from reviews.audit import client_ip
+from reviews.models import Cause, Review, Role, Severity, Shop, Status, SubCause
+
+from . import exports, figures, spikes
+from .models import SpikeAlert
+from .query import PRESETS, ReportQuery
+from .tables import build_tables, chart_data
+
+PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def reports_page(request: HttpRequest) -> HttpResponse:
+    managed = list(shops_for(request, Role.MANAGER))
+    query = ReportQuery.from_get(request.GET, managed)
+    report = figures.build_report(query.shops, query.range, query.grain)
+    tables = build_tables(query, report)
+    export = request.GET.get("export")
+    if export in exports.KINDS:
+        table = next((t for t in tables if t.name == request.GET.get("table")), None)
+        if table is None:
+            raise Http404
+        return exports.table_export(
+            table=table, kind=export, query=query, actor=request.user, ip=client_ip(request)
+        )
+    context = {
+        "query": query,
+        "report": report,
+        "total": report.total,
+        "tables": {t.name: t for t in tables},
+        "managed": managed,
+        "presets": [(days, query.params(preset=str(days))) for days in PRESETS],
+        "grains": [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
+        "chart": chart_data(query, report),
+        "base_params": query.params(),
+        "spikes": [(a, spikes.describe(a), spikes.drill_url(a)) for a in report.spikes],
+        "spikes_more": report.spikes_total - len(report.spikes),
+        "as_of": report.as_of,
+    }
+    return render(request, "reports/reports.html", context)
+
+
+# The drill-down: the reviews behind a figure. Each filter is a plain column match.
+DRILL_FILTERS = {
+    "product": "product_name",
+    "courier": "courier",
+    "subcause": "subcause",
+    "cause": "cause",
+    "severity": "severity",
+    "status": "status",
+    "named_agent": "named_agent",
+    "named_courier": "named_courier",
+}
+
+
+def _agent_names(agent: str | None) -> dict[str, str]:
+    if agent == "none":
+        return {"none": _("Unassigned")}
+    if not agent:
+        return {}
+    return {
+        str(pk): name for pk, name in User.objects.filter(pk=agent).values_list("pk", "username")
+    }
+
+
+@login_required
+@require_GET
+def reports_reviews(request: HttpRequest) -> HttpResponse:
+    """The neutral/negative reviews behind a report row, newest first, keyset pages on
+    (reviewed_at, id) so deep pages stay as fast as the first."""
+    managed = list(shops_for(request, Role.MANAGER))
+    query = ReportQuery.from_get(request.GET, managed)
+    reviews = Review.objects.filter(figures.range_q(query.shops, query.range))
+    filters = {}
+    for param, column in DRILL_FILTERS.items():
+        if value := request.GET.get(param):
+            filters[param] = value
+            reviews = reviews.filter(**{column: value})
+    agent = request.GET.get("agent", "")
+    if agent == "none":
+        filters["agent"] = agent
+        reviews = reviews.filter(assigned_to=None)
+    elif agent.isdigit():
+        filters["agent"] = agent
+        reviews = reviews.filter(assigned_to_id=int(agent))
+    after = cursors.decode_moment(request.GET.get("after", ""))
+    if after:
+        moment, pk = after
+        reviews = reviews.filter(Q(reviewed_at__lt=moment) | Q(reviewed_at=moment, id__lt=pk))
+    page = list(
+        reviews.select_related("shop", "assigned_to").order_by("-reviewed_at", "-id")[
+            : PAGE_SIZE + 1
+        ]
+    )
+    next_url = ""
+    if len(page) > PAGE_SIZE:
+        page = page[:PAGE_SIZE]
+        next_url = "?" + query.params(
+            **filters, after=cursors.encode_moment(page[-1].reviewed_at, page[-1].pk)
+        )
+    labels = {
+        "product": _("Product"),
+        "courier": _("Courier"),
+        "subcause": _("Sub-cause"),
+        "cause": _("Cause"),
+        "severity": _("Severity"),
+        "status": _("Status"),
+        "agent": _("Agent"),
+        "named_agent": _("Agent named"),
+        "named_courier": _("Courier named"),
+    }
+    shown = {
+        "subcause": dict(SubCause.choices),
+        "cause": dict(Cause.choices),
+        "severity": dict(Severity.choices),
+        "status": dict(Status.choices),
+        "agent": _agent_names(filters.get("agent")),
+    }
+    return render(
+        request,
+        "reports/reviews.html",
+        {
+            "query": query,
+            "reviews": page,
+            "next_url": next_url,
+            "filters": [(labels[k], shown.get(k, {}).get(v, v)) for k, v in filters.items()],
+            "back_url": f"{reverse('reports')}?{query.params()}",
+        },
+    )
+
+
+@login_required
+@require_POST
+def spike_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """A manager marks a spike alert seen (it stays on the page until the spike ends)."""
+    # 404 for any alert outside the user's managed shops: its id reveals nothing.
+    managed = Shop.objects.for_user(request.user, Role.MANAGER)
+    alert = get_object_or_404(SpikeAlert.objects.select_related("shop"), pk=pk, shop__in=managed)
+    spikes.acknowledge(alert=alert, user=request.user, ip=client_ip(request))
+    return redirect(f"{reverse('reports')}?{request.POST.get('back', '')}")
