@@ -882,16 +882,3 @@ class _Writer:
             Buyer.objects.bulk_update(stale, ["phone", "timezone"], batch_size=CHUNK)
         return ids, do_not_contact
 
-
-def shop_webhook_secret_rotate(*, shop: Shop, actor, ip: str | None = None) -> str:
-    """A new webhook secret; the old one stops working at once. Audited."""
-    from ..models import AuditLog, new_webhook_secret
-
-    secret = new_webhook_secret()
-    with transaction.atomic():
-        Shop.objects.filter(pk=shop.pk).update(webhook_secret=secret)
-        AuditLog.objects.create(
-            actor=actor, shop=shop, action="webhook_secret_rotated", target=shop.slug, ip=ip
-        )
-    shop.webhook_secret = secret
-    return secret
