@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import services
 from .access import get_import_batch_for_user, get_shop_for_user, shops_for
 from .audit import client_ip
+from .ingest.batches import batch_create, batch_enqueue, inspect_file
 from .ingest.readers import UnreadableFile
-from .ingest.service import batch_create, batch_enqueue, inspect_file
 from .models import ImportBatch, ImportSource, Platform, Role, Shop
 from .privacy import mask_phones
 

@@ -12,7 +12,7 @@ def heartbeat_task(name: str = "worker") -> None:
 @shared_task(name="reviews.tasks.import_batch_task")
 def import_batch_task(batch_id: int) -> None:
     """Runs on the "imports" queue (CELERY_TASK_ROUTES) so big files never delay outreach."""
-    from .ingest.service import import_batch_run
+    from .ingest.batches import import_batch_run
 
     import_batch_run(batch_id=batch_id)
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from outreach.models import PlannedContact
 from reviews.ingest import handoff
-from reviews.ingest.service import batch_create
+from reviews.ingest.batches import batch_create
 from reviews.models import (
     EventKind,
     ImportBatch,
@@ -36,7 +36,7 @@ from reviews.models import (
 from ..procs import Processes, start_services, wait_for
 from .services import Blocker, write_csv
 
-ROWS = 3000  # three chunks of 1,000 (service.CHUNK)
+ROWS = 3000  # three chunks of 1,000 (reviews.ingest.write.CHUNK)
 
 
 def make_rows(n: int, *, blocker_at: int, negative_every: int = 1) -> list[dict]:
@@ -221,6 +221,6 @@ class ImportFaultsTestCase(TransactionTestCase):
 
 
 def handoff_path(batch: ImportBatch) -> str:
-    from reviews.ingest.service import batch_file_path
+    from reviews.ingest.batches import batch_file_path
 
     return str(batch_file_path(batch))

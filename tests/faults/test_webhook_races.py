@@ -18,7 +18,7 @@ from django.test import LiveServerTestCase, override_settings
 
 from reviews.api import sign
 from reviews.ingest import handoff
-from reviews.ingest.service import batch_create
+from reviews.ingest.batches import batch_create
 from reviews.models import (
     EventKind,
     ImportBatch,
@@ -187,7 +187,7 @@ class WebhookRaceTestCase(LiveServerTestCase):
     def test_a_webhook_racing_a_big_pipelined_import_for_the_same_review(self):
         """Files of PIPELINE_MIN_ROWS rows and more are written by a second thread; its chunk
         is decided again there when it loses the race."""
-        from reviews.ingest.service import PIPELINE_MIN_ROWS, import_batch_run
+        from reviews.ingest.batches import PIPELINE_MIN_ROWS, import_batch_run
 
         start_services(self)
         rows = [

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from reviews.ingest.service import batch_create, import_batch_run
+from reviews.ingest.batches import batch_create, import_batch_run
 from reviews.models import ImportBatch, ImportRowError, ImportSource, ImportStatus, Review
 
 from ..base import BaseTestCase

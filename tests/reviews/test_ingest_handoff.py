@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from config.celery import app
 from reviews.ingest import handoff
-from reviews.ingest.service import items_import
+from reviews.ingest.batches import items_import
 from reviews.models import ImportBatch, ImportSource, Review
 
 from ..base import BaseTestCase
