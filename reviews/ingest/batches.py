@@ -2,17 +2,20 @@
 to a worker, or created and written at once for the webhook's items; a file run claims its
 batch, holds its run lease, resumes after the chunks already committed, cuts the rows into
 chunks that `write.Writer` decides and writes (two threads for big files, `pipeline`), and
-finishes the batch with its notes; `batch_summary` puts a batch in words."""
+finishes the batch with its notes; `batch_summary` puts a batch in words. Beat's sweep
+(`batches_requeue_stalled`) queues again the uploads whose task was lost and the runs whose
+worker died, told by the run lease."""
 
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
-from django.db import reset_queries, transaction
+from django.db import DatabaseError, connection, reset_queries, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,8 +31,21 @@ from .write import LeaseLost, Writer
 
 logger = logging.getLogger(__name__)
 
+# The import task's registered name: it is sent by name (reviews.tasks registers it under
+# this name), so this module never imports the tasks that adapt it.
+IMPORT_TASK = "reviews.tasks.import_batch_task"
 # From this many rows on, parsing/classifying and writing overlap in two threads.
 PIPELINE_MIN_ROWS = 5000
+# A batch still pending this long after its upload lost its task (the broker was down).
+REQUEUE_AFTER = timedelta(minutes=1)
+# A running import holds a PostgreSQL advisory lock (IMPORT_LEASE, batch id) on its worker's
+# connection: when the worker dies, even by SIGKILL, PostgreSQL drops the connection and the
+# lock with it, so the sweep knows at once that a "running" batch has no worker and re-queues
+# it; the next run resumes after the rows already committed (import_batch_run).
+IMPORT_LEASE = 0x52440001  # "RD" 1: the advisory lock namespace of import runs
+# Without PostgreSQL (the SQLite first look) there are no such locks: a batch still "running"
+# this long after its last progress lost its worker (the task time limit is 30 minutes).
+STUCK_AFTER = timedelta(minutes=35)
 
 
 def inspect_file(path: str | Path) -> tuple[Sheet, HeaderMap]:
@@ -84,7 +100,13 @@ def batch_create(
 def batch_enqueue(*, batch: ImportBatch) -> None:
     """Run the batch in a worker once the batch row is committed (the sweep re-enqueues
     batches still pending a minute later, e.g. when the broker was down)."""
-    transaction.on_commit(lambda: handoff.enqueue_import(batch.pk))
+    transaction.on_commit(lambda: enqueue_import(batch.pk))
+
+
+def enqueue_import(batch_id: int) -> None:
+    """Send the batch's run to a worker now; with the broker down, nothing is sent (the sweep
+    re-enqueues the still pending batch)."""
+    handoff.send(IMPORT_TASK, (batch_id,))
 
 
 def batch_file_path(batch: ImportBatch) -> Path:
@@ -93,10 +115,10 @@ def batch_file_path(batch: ImportBatch) -> Path:
 
 
 def import_batch_run(*, batch_id: int) -> ImportBatch | None:
-    """Import a file batch, or resume one whose worker died (handoff.handoff_sweep re-queues
-    it). The run holds the batch's lease (handoff.run_lease) while it works, and claims the
-    batch by a conditional update, so a redelivered task is a no-op."""
-    with handoff.run_lease(batch_id) as leased:
+    """Import a file batch, or resume one whose worker died (batches_requeue_stalled re-queues
+    it). The run holds the batch's lease (run_lease) while it works, and claims the batch by a
+    conditional update, so a redelivered task is a no-op."""
+    with run_lease(batch_id) as leased:
         if not leased:
             return None  # another worker is running it right now
         return _run(batch_id)
@@ -254,3 +276,64 @@ def _finish(
         batches = batches.filter(status=ImportStatus.RUNNING, started_at=run)
     batches.update(**fields)
     batch.refresh_from_db()
+
+
+@contextmanager
+def run_lease(batch_id: int) -> Iterator[bool]:
+    """Hold the batch's run lease while the block runs; False when another run holds it.
+    Taken before the batch is marked running, so a running batch without the lease is dead."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [IMPORT_LEASE, batch_id])
+        leased = cursor.fetchone()[0]
+    try:
+        yield leased
+    finally:
+        if leased:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LEASE, batch_id])
+            except DatabaseError:  # the connection is gone, and the lock with it
+                logger.warning("could not release the lease of batch %s", batch_id)
+
+
+def _dead_runs(now) -> list[int]:
+    """Running batches whose worker is gone (see IMPORT_LEASE)."""
+    running = ImportBatch.objects.filter(status=ImportStatus.RUNNING).exclude(path="")
+    if connection.vendor != "postgresql":
+        return list(running.filter(updated_at__lt=now - STUCK_AFTER).values_list("id", flat=True))
+    dead = []
+    with connection.cursor() as cursor:
+        for batch_id in running.values_list("id", flat=True):
+            # Held until the sweep's transaction ends: no new run starts in between.
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [IMPORT_LEASE, batch_id])
+            if cursor.fetchone()[0]:
+                dead.append(batch_id)
+    return dead
+
+
+def batches_requeue_stalled(*, now=None) -> dict[str, int]:
+    """Beat's periodic job, with the hand-off sweep: re-enqueue uploads whose task a broker
+    outage swallowed, and queue again the runs whose worker died."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        stuck = _dead_runs(now)
+        if stuck:
+            # Queued again with their counts and errors: the next run resumes after the rows
+            # the committed chunks hold (each chunk commits its rows and counts together).
+            ImportBatch.objects.filter(id__in=stuck, status=ImportStatus.RUNNING).update(
+                status=ImportStatus.PENDING, updated_at=now
+            )
+        batches = list(
+            ImportBatch.objects.filter(
+                status=ImportStatus.PENDING, created_at__lt=now - REQUEUE_AFTER
+            )
+            .exclude(path="")
+            .values_list("id", flat=True)[:100]
+        )
+        batches += [batch_id for batch_id in stuck if batch_id not in batches]
+        for batch_id in batches:
+            transaction.on_commit(lambda b=batch_id: enqueue_import(b))
+    return {"batches": len(batches)}

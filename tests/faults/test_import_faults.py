@@ -16,7 +16,7 @@ from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 
 from outreach.models import PlannedContact
-from reviews.ingest import handoff
+from reviews.ingest import batches, handoff
 from reviews.ingest.batches import batch_create
 from reviews.models import (
     EventKind,
@@ -132,7 +132,7 @@ class ImportFaultsTestCase(TransactionTestCase):
         workers = [services.worker(name, queues="imports", wait=False) for name in ("w1", "w2")]
         for worker in workers:
             services.wait_ready(worker)
-        handoff.enqueue_import(batch.id)
+        batches.enqueue_import(batch.id)
         # Two chunks committed, the third waiting on the blocked buyer: kill the worker there.
         wait_for(
             lambda: blocker.waiters() == 1 and self.batch(batch.id).processed_rows == 2000,
@@ -147,7 +147,7 @@ class ImportFaultsTestCase(TransactionTestCase):
         # Beat's sweep (every minute) finds the run without a worker as soon as PostgreSQL
         # has dropped the dead worker's connection, and queues the batch again.
         wait_for(
-            lambda: handoff.handoff_sweep() and self.batch(batch.id).status != "running",
+            lambda: batches.batches_requeue_stalled() and self.batch(batch.id).status != "running",
             10,
             message="the sweep to re-queue the batch",
         )
@@ -184,7 +184,7 @@ class ImportFaultsTestCase(TransactionTestCase):
         handoff._broker_down_until = 0.0  # (this process's 30 s back-off, over in real life)
         # The sweep, a minute later, sends the task the outage swallowed.
         self.assertEqual(
-            handoff.handoff_sweep(now=timezone.now() + timedelta(minutes=2))["batches"], 1
+            batches.batches_requeue_stalled(now=timezone.now() + timedelta(minutes=2))["batches"], 1
         )
         wait_for(
             lambda: blocker.waiters() == 1 and self.batch(batch.id).processed_rows == 1000,

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import LiveServerTestCase, override_settings
 
 from reviews.api import sign
-from reviews.ingest import handoff
+from reviews.ingest import batches, handoff
 from reviews.ingest.batches import batch_create
 from reviews.models import (
     EventKind,
@@ -160,7 +160,7 @@ class WebhookRaceTestCase(LiveServerTestCase):
         responses: list = []
         body = json.dumps(ITEM, ensure_ascii=False).encode()
         self.race(
-            lambda: handoff.enqueue_import(batch.id),
+            lambda: batches.enqueue_import(batch.id),
             lambda: self.post_in_thread(body, responses),
         )
         wait_for(

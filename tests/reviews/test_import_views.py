@@ -64,7 +64,7 @@ class UploadTestCase(ImportViewsTestCase):
         self.login(self.lead)
         data = (FIXTURES / "taobao_gbk.csv").read_bytes()
         with (
-            mock.patch("reviews.ingest.handoff.enqueue_import") as enqueue,
+            mock.patch("reviews.ingest.batches.enqueue_import") as enqueue,
             self.captureOnCommitCallbacks(execute=True) as callbacks,
         ):
             response = self.upload("淘宝评价.csv", data)
