@@ -9,11 +9,15 @@ mark in one transaction, so a redelivered or duplicated task finds nothing left 
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from functools import cache
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from ..models import Review
 
@@ -66,10 +70,16 @@ def enqueue_on_commit(review_ids: list[int]) -> None:
     transaction.on_commit(lambda: enqueue(review_ids))
 
 
+@cache
+def planner() -> Callable[..., object]:
+    """The planner settings.REVIEWS_HANDOFF_PLANNER names, imported once per process: the
+    settings wire reviews to outreach, which builds on reviews and so is never imported here."""
+    return import_string(settings.REVIEWS_HANDOFF_PLANNER)
+
+
 def reviews_hand_off(*, review_ids: list[int]) -> int:
     """Hand each still-pending review to the planner and clear its mark, atomically."""
-    from outreach import services as outreach
-
+    plan = planner()
     done = 0
     with transaction.atomic():
         # SKIP LOCKED: a concurrent copy of this task (redelivery) skips rows this one holds.
@@ -83,7 +93,7 @@ def reviews_hand_off(*, review_ids: list[int]) -> int:
         for review in reviews:
             try:
                 with transaction.atomic():  # one review's failure must not block the others
-                    outreach.review_plan(review=review)
+                    plan(review=review)
             except Exception:
                 logger.exception("planning review %s failed; it stays pending", review.pk)
                 continue

@@ -13,6 +13,7 @@ import time_machine
 from django.test import override_settings
 from django.utils import timezone
 
+import outreach.services
 from config.celery import app
 from reviews.ingest import batches, handoff
 from reviews.ingest.batches import items_import
@@ -55,11 +56,14 @@ class HandoffTestCase(FakeClassifierMixin, BaseTestCase):
     def test_the_task_hands_each_review_over_once_and_clears_the_mark(self):
         items_import(shop=self.shop, items=items(3))
         ids = list(Review.objects.values_list("id", flat=True))
-        with mock.patch("outreach.services.review_plan") as plan:
+        with mock.patch.object(handoff, "planner") as planner:
             self.assertEqual(handoff.reviews_hand_off(review_ids=ids), 3)
             self.assertEqual(handoff.reviews_hand_off(review_ids=ids), 0)  # a redelivered task
-        self.assertEqual(plan.call_count, 3)
+        self.assertEqual(planner.return_value.call_count, 3)
         self.assertFalse(Review.objects.filter(handoff_pending_at__isnull=False).exists())
+
+    def test_the_planner_is_the_one_the_settings_name(self):
+        self.assertIs(handoff.planner(), outreach.services.review_plan)
 
     def test_one_failing_review_does_not_block_the_others(self):
         items_import(shop=self.shop, items=items(2))
@@ -69,7 +73,7 @@ class HandoffTestCase(FakeClassifierMixin, BaseTestCase):
             if review.pk == first.pk:
                 raise RuntimeError("planner bug")
 
-        with mock.patch("outreach.services.review_plan", side_effect=plan):
+        with mock.patch.object(handoff, "planner", return_value=plan):
             handoff.reviews_hand_off(review_ids=[first.pk, second.pk])
         first.refresh_from_db()
         second.refresh_from_db()
@@ -169,9 +173,9 @@ class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
         message = json.loads(raw)
         self.assertEqual(message["headers"]["task"], "reviews.tasks.handoff_task")
         args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-        with mock.patch("outreach.services.review_plan") as plan:
+        with mock.patch.object(handoff, "planner") as planner:
             app.tasks[message["headers"]["task"]].apply(args=args, kwargs=kwargs).get()
-        self.assertEqual(plan.call_count, 3)
+        self.assertEqual(planner.return_value.call_count, 3)
         self.assertFalse(Review.objects.filter(handoff_pending_at__isnull=False).exists())
 
     def test_the_sweep_requeues_an_import_whose_worker_died(self):
