@@ -1,10 +1,13 @@
-"""The hand-off of new and changed neutral/negative reviews to the outreach planner.
+"""The hand-off of new and changed neutral/negative reviews to the planner the settings name
+(REVIEWS_HANDOFF_PLANNER, outreach's), and `send`, the quick-failing enqueue it shares with
+import runs.
 
 `Review.handoff_pending_at` is the outbox: it is set in the transaction that stores the review,
 so the review and its pending hand-off commit together. The task is enqueued on commit; if the
-broker is down then (DESIGN.md: `delay_on_commit` is not an outbox), the row stays pending and
-`handoff_sweep` re-enqueues it a minute later. The task hands each review over and clears the
-mark in one transaction, so a redelivered or duplicated task finds nothing left to do.
+broker is down then, that enqueue is lost (an enqueue on commit alone is no outbox), but the
+row stays pending and `handoff_sweep` re-enqueues it a minute later. The task hands each
+review over and clears the mark in one transaction, so a redelivered or duplicated task finds
+nothing left to do.
 """
 
 import logging
