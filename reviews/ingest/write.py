@@ -137,7 +137,7 @@ class Writer:
                 raise _Race()
 
     def prepare(self, parsed: list[Record | Rejection]) -> Plan:
-        """Decide the chunk: reads and classification only, outside any transaction."""
+        """Decide the chunk: reads and classification only, before its write transaction."""
         return decide(parsed, batch=self.batch, aliases=self.aliases)
 
     def apply(self, plan: Plan) -> list[ItemResult]:
