@@ -169,6 +169,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 200)
 
+# Config wires the apps: reviews hands each new or changed review to this function (called
+# with review=), so reviews never imports outreach, which builds on it.
+REVIEWS_HANDOFF_PLANNER = "outreach.services.review_plan"
+
 # Security defaults; production (DEBUG off) passes `manage.py check --deploy`.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

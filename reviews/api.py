@@ -17,7 +17,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from .ingest.service import items_import
+from .ingest.batches import items_import
 from .models import Shop
 from .openapi import document
 

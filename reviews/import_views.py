@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import services
 from .access import get_import_batch_for_user, get_shop_for_user, shops_for
 from .audit import client_ip
+from .ingest.batches import batch_create, batch_enqueue, inspect_file
 from .ingest.readers import UnreadableFile
-from .ingest.service import batch_create, batch_enqueue, inspect_file, shop_webhook_secret_rotate
 from .models import ImportBatch, ImportSource, Platform, Role, Shop
 from .privacy import mask_phones
 from .spreadsheets import neutralise
@@ -213,6 +213,6 @@ def shop_webhook(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def shop_webhook_rotate(request: HttpRequest, slug: str) -> HttpResponse:
     shop = get_shop_for_user(request, slug, Role.MANAGER)
-    shop_webhook_secret_rotate(shop=shop, actor=request.user, ip=client_ip(request))
+    services.shop_rotate_webhook_secret(shop=shop, actor=request.user)
     messages.success(request, _("A new webhook secret was generated; the old one no longer works."))
     return redirect("shop_webhook", slug=shop.slug)

@@ -1,7 +1,7 @@
 """The webhook's OpenAPI 3.1 document, written by hand (served at /api/openapi.json)."""
 
 from .ingest.headers import ALIASES
-from .ingest.service import OUTCOMES
+from .ingest.outcomes import OUTCOMES
 
 _TIME = {
     "type": "string",

@@ -25,6 +25,7 @@ from .models import (
     Review,
     Severity,
     Shop,
+    new_webhook_secret,
 )
 from .privacy import mask_phones
 
@@ -58,6 +59,16 @@ def _masked(value):
     if isinstance(value, list | tuple):
         return [_masked(item) for item in value]
     return value
+
+
+def shop_rotate_webhook_secret(*, shop: Shop, actor) -> str:
+    """A new webhook secret; the old one stops working at once. Audited."""
+    secret = new_webhook_secret()
+    with transaction.atomic():
+        Shop.objects.filter(pk=shop.pk).update(webhook_secret=secret)
+        audit_record(actor=actor, action="webhook_secret_rotated", shop=shop, target=shop.slug)
+    shop.webhook_secret = secret
+    return secret
 
 
 def buyer_reveal_phone(*, review: Review, user, ip: str | None) -> str:

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from . import services
+from .ingest import batches, handoff
 
 
 @shared_task(name="reviews.tasks.heartbeat_task")
@@ -9,30 +10,26 @@ def heartbeat_task(name: str = "worker") -> None:
     services.heartbeat_record(name=name)
 
 
-@shared_task(name="reviews.tasks.import_batch_task")
+@shared_task(name=batches.IMPORT_TASK)
 def import_batch_task(batch_id: int) -> None:
     """Runs on the "imports" queue (CELERY_TASK_ROUTES) so big files never delay outreach."""
-    from .ingest.service import import_batch_run
-
-    import_batch_run(batch_id=batch_id)
+    batches.import_batch_run(batch_id=batch_id)
 
 
-@shared_task(name="reviews.tasks.handoff_task", bind=True, max_retries=5)
+@shared_task(name=handoff.HANDOFF_TASK, bind=True, max_retries=5)
 def handoff_task(self, review_ids: list[int]) -> None:
-    from .ingest.handoff import reviews_hand_off
-
     try:
-        reviews_hand_off(review_ids=review_ids)
+        handoff.reviews_hand_off(review_ids=review_ids)
     except Exception as exc:  # the rows stay pending: a retry or the sweep picks them up
         raise self.retry(exc=exc, countdown=30) from exc
 
 
 @shared_task(name="reviews.tasks.handoff_sweep_task")
 def handoff_sweep_task() -> None:
-    """Beat, every minute: re-enqueue hand-offs and imports a broker outage swallowed."""
-    from .ingest.handoff import handoff_sweep
-
-    handoff_sweep()
+    """Beat, every minute: re-enqueue hand-offs and uploads a broker outage swallowed, and
+    queue again the imports whose worker died."""
+    handoff.handoff_sweep()
+    batches.batches_requeue_stalled()
 
 
 @shared_task(name="reviews.tasks.retrain_classifiers_task")

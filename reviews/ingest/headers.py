@@ -238,7 +238,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Without these a file cannot be imported at all (issue 3: "no review-text column").
+# Without these a file cannot be imported at all: it is refused whole, naming the missing
+# column, rather than every row rejected for the same reason.
 REQUIRED = ("text", "rating", "reviewed_at")
 DSR_FIELDS = {
     "dsr_description": "description",

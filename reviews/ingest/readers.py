@@ -114,7 +114,7 @@ class Sheet:
 
 def detect_encoding(sample: bytes) -> str:
     """UTF-8 (with or without BOM) or GB18030, the superset of GBK that real Chinese exports
-    need (some characters in them are not in GBK; DESIGN.md's field notes)."""
+    need (some characters in them are not in GBK, and decoding as GBK would fail on them)."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -23,10 +23,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
+from reviews.ingest.batches import inspect_file
 from reviews.ingest.headers import _LOOKUP, ALIASES, normalise
 from reviews.ingest.readers import UnreadableFile
 from reviews.ingest.records import Record, Rejection, record_from_cells
-from reviews.ingest.service import inspect_file
 from reviews.models import ImportBatch, ImportRowError, Platform, Review, Shop
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -16,8 +16,8 @@ from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 
 from outreach.models import PlannedContact
-from reviews.ingest import handoff
-from reviews.ingest.service import batch_create
+from reviews.ingest import batches, handoff
+from reviews.ingest.batches import batch_create
 from reviews.models import (
     EventKind,
     ImportBatch,
@@ -36,7 +36,7 @@ from reviews.models import (
 from ..procs import Processes, start_services, wait_for
 from .services import Blocker, write_csv
 
-ROWS = 3000  # three chunks of 1,000 (service.CHUNK)
+ROWS = 3000  # three chunks of 1,000 (reviews.ingest.write.CHUNK)
 
 
 def make_rows(n: int, *, blocker_at: int, negative_every: int = 1) -> list[dict]:
@@ -132,7 +132,7 @@ class ImportFaultsTestCase(TransactionTestCase):
         workers = [services.worker(name, queues="imports", wait=False) for name in ("w1", "w2")]
         for worker in workers:
             services.wait_ready(worker)
-        handoff.enqueue_import(batch.id)
+        batches.enqueue_import(batch.id)
         # Two chunks committed, the third waiting on the blocked buyer: kill the worker there.
         wait_for(
             lambda: blocker.waiters() == 1 and self.batch(batch.id).processed_rows == 2000,
@@ -147,7 +147,7 @@ class ImportFaultsTestCase(TransactionTestCase):
         # Beat's sweep (every minute) finds the run without a worker as soon as PostgreSQL
         # has dropped the dead worker's connection, and queues the batch again.
         wait_for(
-            lambda: handoff.handoff_sweep() and self.batch(batch.id).status != "running",
+            lambda: batches.batches_requeue_stalled() and self.batch(batch.id).status != "running",
             10,
             message="the sweep to re-queue the batch",
         )
@@ -184,7 +184,7 @@ class ImportFaultsTestCase(TransactionTestCase):
         handoff._broker_down_until = 0.0  # (this process's 30 s back-off, over in real life)
         # The sweep, a minute later, sends the task the outage swallowed.
         self.assertEqual(
-            handoff.handoff_sweep(now=timezone.now() + timedelta(minutes=2))["batches"], 1
+            batches.batches_requeue_stalled(now=timezone.now() + timedelta(minutes=2))["batches"], 1
         )
         wait_for(
             lambda: blocker.waiters() == 1 and self.batch(batch.id).processed_rows == 1000,
@@ -221,6 +221,6 @@ class ImportFaultsTestCase(TransactionTestCase):
 
 
 def handoff_path(batch: ImportBatch) -> str:
-    from reviews.ingest.service import batch_file_path
+    from reviews.ingest.batches import batch_file_path
 
     return str(batch_file_path(batch))

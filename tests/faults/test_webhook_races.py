@@ -17,8 +17,8 @@ from django.db import connection
 from django.test import LiveServerTestCase, override_settings
 
 from reviews.api import sign
-from reviews.ingest import handoff
-from reviews.ingest.service import batch_create
+from reviews.ingest import batches, handoff
+from reviews.ingest.batches import batch_create
 from reviews.models import (
     EventKind,
     ImportBatch,
@@ -160,7 +160,7 @@ class WebhookRaceTestCase(LiveServerTestCase):
         responses: list = []
         body = json.dumps(ITEM, ensure_ascii=False).encode()
         self.race(
-            lambda: handoff.enqueue_import(batch.id),
+            lambda: batches.enqueue_import(batch.id),
             lambda: self.post_in_thread(body, responses),
         )
         wait_for(
@@ -187,7 +187,7 @@ class WebhookRaceTestCase(LiveServerTestCase):
     def test_a_webhook_racing_a_big_pipelined_import_for_the_same_review(self):
         """Files of PIPELINE_MIN_ROWS rows and more are written by a second thread; its chunk
         is decided again there when it loses the race."""
-        from reviews.ingest.service import PIPELINE_MIN_ROWS, import_batch_run
+        from reviews.ingest.batches import PIPELINE_MIN_ROWS, import_batch_run
 
         start_services(self)
         rows = [

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from reviews.ingest.service import batch_create, import_batch_run
+from reviews.ingest.batches import batch_create, import_batch_run
 from reviews.models import ImportBatch, ImportRowError, ImportSource, ImportStatus, Review
 
 from ..base import BaseTestCase
@@ -64,7 +64,7 @@ class UploadTestCase(ImportViewsTestCase):
         self.login(self.lead)
         data = (FIXTURES / "taobao_gbk.csv").read_bytes()
         with (
-            mock.patch("reviews.ingest.handoff.enqueue_import") as enqueue,
+            mock.patch("reviews.ingest.batches.enqueue_import") as enqueue,
             self.captureOnCommitCallbacks(execute=True) as callbacks,
         ):
             response = self.upload("淘宝评价.csv", data)

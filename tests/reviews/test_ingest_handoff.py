@@ -13,10 +13,12 @@ import time_machine
 from django.test import override_settings
 from django.utils import timezone
 
+import outreach.services
 from config.celery import app
-from reviews.ingest import handoff
-from reviews.ingest.service import items_import
+from reviews.ingest import batches, handoff
+from reviews.ingest.batches import items_import
 from reviews.models import ImportBatch, ImportSource, Review
+from reviews.tasks import handoff_sweep_task, handoff_task, import_batch_task
 
 from ..base import BaseTestCase
 from ..procs import RedisServer, point_app
@@ -54,11 +56,14 @@ class HandoffTestCase(FakeClassifierMixin, BaseTestCase):
     def test_the_task_hands_each_review_over_once_and_clears_the_mark(self):
         items_import(shop=self.shop, items=items(3))
         ids = list(Review.objects.values_list("id", flat=True))
-        with mock.patch("outreach.services.review_plan") as plan:
+        with mock.patch.object(handoff, "planner") as planner:
             self.assertEqual(handoff.reviews_hand_off(review_ids=ids), 3)
             self.assertEqual(handoff.reviews_hand_off(review_ids=ids), 0)  # a redelivered task
-        self.assertEqual(plan.call_count, 3)
+        self.assertEqual(planner.return_value.call_count, 3)
         self.assertFalse(Review.objects.filter(handoff_pending_at__isnull=False).exists())
+
+    def test_the_planner_is_the_one_the_settings_name(self):
+        self.assertIs(handoff.planner(), outreach.services.review_plan)
 
     def test_one_failing_review_does_not_block_the_others(self):
         items_import(shop=self.shop, items=items(2))
@@ -68,7 +73,7 @@ class HandoffTestCase(FakeClassifierMixin, BaseTestCase):
             if review.pk == first.pk:
                 raise RuntimeError("planner bug")
 
-        with mock.patch("outreach.services.review_plan", side_effect=plan):
+        with mock.patch.object(handoff, "planner", return_value=plan):
             handoff.reviews_hand_off(review_ids=[first.pk, second.pk])
         first.refresh_from_db()
         second.refresh_from_db()
@@ -92,11 +97,25 @@ class HandoffTestCase(FakeClassifierMixin, BaseTestCase):
             shop=self.shop, source=ImportSource.FILE, platform="taobao", path="imports/a.csv"
         )
         with (
-            mock.patch.object(handoff, "enqueue_import") as enqueue,
+            mock.patch.object(batches, "enqueue_import") as enqueue,
             self.captureOnCommitCallbacks(execute=True),
         ):
-            handoff.handoff_sweep(now=timezone.now() + timedelta(minutes=2))
+            batches.batches_requeue_stalled(now=timezone.now() + timedelta(minutes=2))
         enqueue.assert_called_once_with(batch.pk)
+
+    def test_beat_s_sweep_task_sweeps_hand_offs_and_import_batches(self):
+        with (
+            mock.patch.object(handoff, "handoff_sweep") as reviews,
+            mock.patch.object(batches, "batches_requeue_stalled") as stalled,
+        ):
+            handoff_sweep_task.apply().get()
+        reviews.assert_called_once_with()
+        stalled.assert_called_once_with()
+
+    def test_the_tasks_keep_the_names_beat_and_the_routes_use(self):
+        self.assertEqual(import_batch_task.name, "reviews.tasks.import_batch_task")
+        self.assertEqual(handoff_task.name, "reviews.tasks.handoff_task")
+        self.assertEqual(handoff_sweep_task.name, "reviews.tasks.handoff_sweep_task")
 
 
 @unittest.skipUnless(shutil.which("redis-server"), "needs redis-server")
@@ -154,9 +173,9 @@ class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
         message = json.loads(raw)
         self.assertEqual(message["headers"]["task"], "reviews.tasks.handoff_task")
         args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-        with mock.patch("outreach.services.review_plan") as plan:
+        with mock.patch.object(handoff, "planner") as planner:
             app.tasks[message["headers"]["task"]].apply(args=args, kwargs=kwargs).get()
-        self.assertEqual(plan.call_count, 3)
+        self.assertEqual(planner.return_value.call_count, 3)
         self.assertFalse(Review.objects.filter(handoff_pending_at__isnull=False).exists())
 
     def test_the_sweep_requeues_an_import_whose_worker_died(self):
@@ -181,12 +200,14 @@ class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
         worker = psycopg2.connect(**params)  # the worker's own connection, holding the lease
         self.addCleanup(worker.close)
         with worker.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [handoff.IMPORT_LEASE, batch.pk])
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [batches.IMPORT_LEASE, batch.pk])
         with (
-            mock.patch.object(handoff, "enqueue_import") as enqueue,
+            mock.patch.object(batches, "enqueue_import") as enqueue,
             self.captureOnCommitCallbacks(execute=True),
         ):
-            handoff.handoff_sweep(now=timezone.now() + timedelta(hours=2))  # slow, but alive
+            batches.batches_requeue_stalled(
+                now=timezone.now() + timedelta(hours=2)
+            )  # slow, but alive
         enqueue.assert_not_called()
         worker.close()  # the worker dies: PostgreSQL drops its lock (as its backend exits)
         for _ in range(100):
@@ -194,16 +215,16 @@ class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
                 cursor.execute(
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                     " AND classid = %s AND objid = %s",
-                    [handoff.IMPORT_LEASE, batch.pk],
+                    [batches.IMPORT_LEASE, batch.pk],
                 )
                 if not cursor.fetchone()[0]:
                     break
             time.sleep(0.05)
         with (
-            mock.patch.object(handoff, "enqueue_import") as enqueue,
+            mock.patch.object(batches, "enqueue_import") as enqueue,
             self.captureOnCommitCallbacks(execute=True),
         ):
-            handoff.handoff_sweep()
+            batches.batches_requeue_stalled()
         enqueue.assert_called_once_with(batch.pk)
         batch.refresh_from_db()
         self.assertEqual((batch.status, batch.processed_rows, batch.rejected), ("pending", 500, 1))

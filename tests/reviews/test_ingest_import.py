@@ -12,8 +12,8 @@ from unittest import mock
 from django.core.management import CommandError, call_command
 from django.test import TransactionTestCase, override_settings
 
-from reviews.ingest import service
-from reviews.ingest.service import batch_create, import_batch_run
+from reviews.ingest import batches, write
+from reviews.ingest.batches import batch_create, import_batch_run
 from reviews.models import (
     Buyer,
     EventKind,
@@ -356,35 +356,35 @@ class PipelinedImportTestCase(FakeClassifierMixin, TransactionTestCase):
 
     def test_it_imports_the_same_in_two_stages(self):
         with (
-            mock.patch.object(service, "PIPELINE_MIN_ROWS", 0),
-            mock.patch.object(service, "CHUNK", 7),
+            mock.patch.object(batches, "PIPELINE_MIN_ROWS", 0),
+            mock.patch.object(write, "CHUNK", 7),
         ):
-            batch = service.batch_create(
+            batch = batch_create(
                 shop=self.shop, source=ImportSource.COMMAND, path=str(FIXTURES / "broken_rows.csv")
             )
-            batch = service.import_batch_run(batch_id=batch.pk)
+            batch = import_batch_run(batch_id=batch.pk)
             self.assertEqual(
                 (batch.status, batch.processed_rows, batch.rejected), (ImportStatus.DONE, 40, 4)
             )
             self.assertEqual(batch.created + batch.positive, 36)
             self.assertEqual(Review.objects.count(), batch.created)
-            again = service.batch_create(
+            again = batch_create(
                 shop=self.shop, source=ImportSource.COMMAND, path=str(FIXTURES / "broken_rows.csv")
             )
-            again = service.import_batch_run(batch_id=again.pk)
+            again = import_batch_run(batch_id=again.pk)
             self.assertEqual((again.created, again.unchanged, again.rejected), (0, 36, 4))
 
     def test_a_failing_write_fails_the_batch_without_hanging(self):
         with (
-            mock.patch.object(service, "PIPELINE_MIN_ROWS", 0),
-            mock.patch.object(service, "CHUNK", 3),
-            mock.patch.object(service._Writer, "apply", side_effect=RuntimeError("disk full")),
+            mock.patch.object(batches, "PIPELINE_MIN_ROWS", 0),
+            mock.patch.object(write, "CHUNK", 3),
+            mock.patch.object(write.Writer, "apply", side_effect=RuntimeError("disk full")),
         ):
-            batch = service.batch_create(
+            batch = batch_create(
                 shop=self.shop, source=ImportSource.COMMAND, path=str(FIXTURES / "broken_rows.csv")
             )
             with self.assertRaises(RuntimeError):
-                service.import_batch_run(batch_id=batch.pk)
+                import_batch_run(batch_id=batch.pk)
         batch.refresh_from_db()
         self.assertEqual(batch.status, ImportStatus.FAILED)
         self.assertIn("disk full", batch.message)
@@ -398,13 +398,11 @@ class PipelinedImportTestCase(FakeClassifierMixin, TransactionTestCase):
         path = Path(tempfile.mkdtemp()) / "repeat.csv"
         path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
         with (
-            mock.patch.object(service, "PIPELINE_MIN_ROWS", 0),
-            mock.patch.object(service, "CHUNK", 2),
+            mock.patch.object(batches, "PIPELINE_MIN_ROWS", 0),
+            mock.patch.object(write, "CHUNK", 2),
         ):
-            batch = service.batch_create(
-                shop=self.shop, source=ImportSource.COMMAND, path=str(path)
-            )
-            batch = service.import_batch_run(batch_id=batch.pk)
+            batch = batch_create(shop=self.shop, source=ImportSource.COMMAND, path=str(path))
+            batch = import_batch_run(batch_id=batch.pk)
         self.assertEqual(
             (batch.status, batch.created, batch.updated), (ImportStatus.DONE, 6, 1), batch.message
         )

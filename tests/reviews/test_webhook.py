@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from reviews.api import sign
 from reviews.models import AuditLog, EventKind, ImportBatch, Review, Shop, Status
+from reviews.services import shop_rotate_webhook_secret
 
 from ..base import BaseTestCase
 from .ingest_support import FakeClassifierMixin
@@ -227,6 +228,18 @@ class WebhookSecretTestCase(BaseTestCase):
         self.assertNotEqual(self.shop.webhook_secret, old)
         log = AuditLog.objects.get(action="webhook_secret_rotated")
         self.assertEqual((log.actor, log.shop), (self.manager, self.shop))
+
+    def test_the_rotation_service_stores_and_audits_the_new_secret(self):
+        old = self.shop.webhook_secret
+        secret = shop_rotate_webhook_secret(shop=self.shop, actor=self.manager)
+        self.assertNotEqual(secret, old)
+        self.assertEqual(self.shop.webhook_secret, secret)
+        self.assertEqual(Shop.objects.get(pk=self.shop.pk).webhook_secret, secret)
+        log = AuditLog.objects.get(action="webhook_secret_rotated")
+        # Outside a request there is no address to record.
+        self.assertEqual(
+            (log.actor, log.shop, log.target, log.ip), (self.manager, self.shop, "alpha", None)
+        )
 
     def test_others_cannot_see_or_rotate_it(self):
         for user in (self.agent, self.lead, self.outsider):

@@ -229,7 +229,7 @@ class ErasedBuyerImportTestCase(ErasedBuyerTestCase):
         self.login(self.lead)
         with (
             time_machine.travel(LATER, tick=False),
-            mock.patch("reviews.ingest.handoff.enqueue_import") as enqueue,
+            mock.patch("reviews.ingest.batches.enqueue_import") as enqueue,
         ):
             with self.captureOnCommitCallbacks(execute=True):
                 response = self.client.post(

@@ -9,8 +9,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from reviews.ingest.batches import batch_create, batch_summary, import_batch_run, inspect_file
 from reviews.ingest.readers import UnreadableFile
-from reviews.ingest.service import batch_create, batch_summary, import_batch_run, inspect_file
 from reviews.models import ImportSource, ImportStatus, Platform, Shop
 
 PLATFORMS = ["taobao", "tmall", "jd", "ebay", "generic"]
