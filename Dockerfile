@@ -10,6 +10,7 @@ COPY config ./config
 COPY reviews ./reviews
 COPY outreach ./outreach
 COPY reports ./reports
+COPY demo ./demo
 RUN pip install --upgrade pip && pip install .
 
 COPY . .

@@ -25,13 +25,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## run: install, migrate, load the demo shop, build its reports, start web + worker + beat (Ctrl-C stops all)
+## run: install, migrate, load the demo shop, start web + worker + beat (Ctrl-C stops all)
 run: export DEBUG ?= 1
 run: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py reports_rebuild --shop demo
 	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
 
 ## test: install test dependencies and run the whole suite

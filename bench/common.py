@@ -12,8 +12,8 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
+from demo.generator import generate_reviews
 from reviews import mentions
-from reviews.demo import generate_reviews
 from reviews.ingest import copy
 from reviews.models import (
     OPEN_STATUSES,

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "reviews",
     "outreach",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

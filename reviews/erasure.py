@@ -94,7 +94,3 @@ def tombstones_from_audit(audit_model, tombstone_model) -> int:
         ignore_conflicts=True,
     )
     return len(latest)
-
-
-# The importer still names the note by this module (reviews.ingest); it lives with its writer.
-from .timeline import ERASED_NOTE  # noqa: E402,F401

@@ -9,6 +9,9 @@ A writer saves its event and returns it; with `commit=False` it returns a `Pendi
 instead, for the paths that write many at once: `save_all()` for a bulk insert (the
 dispatcher firing thousands of items in one minute), `copy_rows()` for the importer's COPY.
 
+The module is long on purpose: every kind lives here, its writer beside its line, so a reader
+finds a review's whole history in one place.
+
 `outreach` builds on `reviews`, so its codes (a plan's kind, a channel, an outcome) are
 stored here as plain strings and shown with the labels the caller lends `describe()`
 (outreach.work.TIMELINE_LABELS): the timeline never imports upwards.

@@ -1,6 +1,6 @@
 """`make run`'s stack on the embedded defaults: SQLite file, filesystem broker, real processes.
 
-Runs migrate, seed_demo and reports_rebuild into a private var/ folder, starts the web server and a worker the
+Runs migrate and seed_demo into a private var/ folder, starts the web server and a worker the
 way Procfile.dev does, logs in as the demo agent over HTTP and sees the queue; a task sent
 through the serverless broker is run by the worker.
 """
@@ -49,9 +49,7 @@ def test_it_runs_the_embedded_stack_end_to_end(tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
     assert "agent" in result.stdout and "smoke-pass-1" in result.stdout  # logins are printed
     assert (tmp_path / "reviewdesk.sqlite3").exists()
-    # As `make run` does: the demo shop's report roll-ups built before the first look.
-    result = manage(env, "reports_rebuild", "--shop", "demo")
-    assert result.returncode == 0, result.stdout + result.stderr
+    # The demo shop's report roll-ups are built before the first look.
     counted = manage(
         env, "shell", "-c",
         "from django.db.models import Sum; from reports.models import ReportDay; "

@@ -29,6 +29,7 @@ from ..models import (
     PlanState,
     Playbook,
 )
+from .delivery import messages_stop
 
 
 def review_plan(*, review: Review) -> list[PlannedContact]:
@@ -49,7 +50,11 @@ def review_plan(*, review: Review) -> list[PlannedContact]:
 def _review_plan(review: Review) -> list[PlannedContact]:
     now = timezone.now()
     if review.status in (Status.REVISED, Status.CLOSED, Status.REPLIED):
+        # Handed off because an import showed it revised, or handed off again after it was
+        # finished: nothing planned for it may still happen, no queued message go out.
         cancel_pending(review.planned_contacts.all(), reason=f"review_{review.status}", now=now)
+        if review.status != Status.REPLIED:
+            messages_stop(review.messages.all(), why=f"not sent: the review is {review.status}")
         return []
     if review.planned_contacts.exists():
         # A changed review handed off again: only the reply deadline can move (a 追评 closes

@@ -15,13 +15,11 @@ from datetime import datetime
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from .. import erasure
+from .. import timeline
 from ..models import (
     CLASSIFICATION_FIELDS,
     Buyer,
-    EventKind,
     ImportBatch,
     ImportRowError,
     ImportStatus,
@@ -157,21 +155,18 @@ class Writer:
             review.handoff_pending_at = now
         created = copy.insert(Review, [rev for _rec, rev in plan.new_reviews])
         events = [
-            _event_row(
-                now,
-                review=review,
-                kind=EventKind.IMPORTED,
-                message=_("Imported (batch #%(id)s)") % {"id": self.batch.pk},
-                data={
-                    "batch": self.batch.pk,
-                    "classification": {
-                        "cause": review.cause,
-                        "subcause": review.subcause,
-                        "severity": review.severity,
-                        "confidence": round(review.confidence, 3),
-                        "model_version": review.model_version,
-                    },
+            timeline.imported(
+                review,
+                batch=self.batch.pk,
+                source=review.source,
+                classification={
+                    "cause": review.cause,
+                    "subcause": review.subcause,
+                    "severity": review.severity,
+                    "confidence": round(review.confidence, 3),
+                    "model_version": review.model_version,
                 },
+                commit=False,
             )
             for review in created
         ]
@@ -181,16 +176,8 @@ class Writer:
             if erased_at is not None and review.buyer_id in do_not_contact:
                 # A newer review of a buyer erased on request: say on its page why nobody
                 # may contact them (the planner then plans nothing).
-                day = erased_at.astimezone(shop.tz).date().isoformat()
-                events.append(
-                    _event_row(
-                        now,
-                        review=review,
-                        kind=EventKind.NOTE,
-                        message=str(erasure.ERASED_NOTE % {"date": day}),
-                        data={"buyer_erased_on": day},  # the page says it in the reader's words
-                    )
-                )
+                day = erased_at.astimezone(shop.tz).date()
+                events.append(timeline.buyer_erased(review, erased_on=day, commit=False))
 
         # Changed: updated (deciding applied the diff and re-classified when the words
         # changed), with what changed on the timeline.
@@ -207,21 +194,13 @@ class Writer:
             review.updated_at = now
             to_update.append(review)
             events.append(
-                _event_row(
-                    now,
-                    review=review,
-                    kind=EventKind.UPDATED,
-                    message=_("Changed: %(fields)s") % {"fields": ", ".join(sorted(diff))},
-                    data={
-                        "batch": self.batch.pk,
-                        "changes": {k: [_jsonable(o), _jsonable(n)] for k, (o, n) in diff.items()},
-                    },
-                )
+                timeline.updated(review, batch=self.batch.pk, changes=_changes(diff), commit=False)
             )
             results[record.number] = ItemResult(record.number, UPDATED, record.key, review.pk)
 
-        # Came back positive (the buyer revised the review): the best outcome there is, and
-        # the review's work is done, so its pending hand-off is dropped.
+        # Came back positive (the buyer revised the review): the best outcome there is. The
+        # review is handed off too, so the planner stops what was still planned for it (a
+        # reminder must not reach a buyer who already revised).
         for record, review, diff in plan.revised:
             for name, (_old, new) in diff.items():
                 setattr(review, name, new)
@@ -231,22 +210,15 @@ class Writer:
             review.status = Status.REVISED
             review.status_changed_at = now
             review.version += 1
-            review.handoff_pending_at = None
+            review.handoff_pending_at = now
             review.updated_at = now
             to_update.append(review)
             events.append(
-                _event_row(
-                    now,
-                    review=review,
-                    kind=EventKind.STATUS,
-                    message=_("Revised to positive by the buyer (seen in batch #%(id)s)")
-                    % {"id": self.batch.pk},
-                    data={
-                        "batch": self.batch.pk,
-                        "from": old_status,
-                        "to": Status.REVISED,
-                        "changes": {k: [_jsonable(o), _jsonable(n)] for k, (o, n) in diff.items()},
-                    },
+                timeline.updated(review, batch=self.batch.pk, changes=_changes(diff), commit=False)
+            )
+            events.append(
+                timeline.status_changed(
+                    review, old=old_status, new=Status.REVISED, batch=self.batch.pk, commit=False
                 )
             )
             results[record.number] = ItemResult(record.number, REVISED, record.key, review.pk)
@@ -254,9 +226,7 @@ class Writer:
             update_fields.update({"handoff_pending_at", "updated_at"})
             Review.objects.bulk_update(to_update, sorted(update_fields), batch_size=CHUNK)
 
-        copy.insert_values(
-            ReviewEvent, ["review_id", "kind", "message", "data", "created_at"], events
-        )
+        copy.insert_values(ReviewEvent, timeline.COPY_COLUMNS, timeline.copy_rows(events, at=now))
         ImportRowError.objects.bulk_create(plan.errors, batch_size=CHUNK)
         copy.insert_values(
             PositiveReview,
@@ -280,7 +250,7 @@ class Writer:
             updated_at=now,
         )
         pending = [rev.pk for _rec, rev in plan.new_reviews]
-        pending += [rev.pk for _rec, rev, _d in plan.changed]
+        pending += [rev.pk for _rec, rev, _d in plan.changed + plan.revised]
         if pending:
             handoff.enqueue_on_commit(pending)
         return sorted(results.values(), key=lambda r: r.index)
@@ -340,9 +310,9 @@ class Writer:
         return ids, do_not_contact
 
 
-def _event_row(now: datetime, *, review: Review, kind: str, message: str, data: dict) -> tuple:
-    """A timeline event as a row for copy.insert_values (review_id, kind, message, data, at)."""
-    return (review.pk, kind, message[:500], data, now)
+def _changes(diff: dict[str, tuple]) -> dict[str, list]:
+    """What an import changed, as the timeline keeps it: {field: [old, new]}."""
+    return {name: [_jsonable(old), _jsonable(new)] for name, (old, new) in diff.items()}
 
 
 def _jsonable(value) -> object:

@@ -226,8 +226,13 @@ class ReimportTestCase(ImportTestCase):
         self.assertEqual(batch.revised, 1)
         review = Review.objects.get()
         self.assertEqual((review.status, review.rating), (Status.REVISED, "positive"))
-        self.assertIsNone(review.handoff_pending_at)
-        self.assertTrue(review.events.filter(kind=EventKind.STATUS, data__to="revised").exists())
+        # Handed off, so the planner stops whatever is still planned for it.
+        self.assertIsNotNone(review.handoff_pending_at)
+        status = review.events.get(kind=EventKind.STATUS)
+        self.assertEqual((status.data["from"], status.data["to"]), ("new", "revised"))
+        self.assertEqual(status.data["batch"], batch.pk)
+        changed = review.events.filter(kind=EventKind.UPDATED).latest("id")
+        self.assertEqual(changed.data["changes"]["rating"], ["negative", "positive"])
         self.assertEqual(PositiveReview.objects.filter(shop=self.shop).count(), 1)
         # An older export re-imported does not undo the revision.
         self.run_import(self.write_csv(self.rows(), "old.csv"))

@@ -4,6 +4,9 @@ phrase banks, with the cause the generator meant (`truth`) so tests can check a 
 Pure Python, no ORM. Every phrase pool is built once at import; drawing a review is a couple of
 dozen `random()` calls and a few string joins, so benchmarks can draw a million in seconds.
 The same seed (and `now`) always yields the same reviews.
+
+The module is long because it is mostly its phrase banks (products, complaints per sub-cause,
+tones, couriers): data, read top to bottom, not logic to split.
 """
 
 import random

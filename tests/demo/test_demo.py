@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.test import SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 
+from demo.generator import generate_reviews, to_traditional
 from reviews import classifier
-from reviews.demo import generate_reviews, to_traditional
 from reviews.models import (
     OPEN_STATUSES,
     SUBCAUSES_BY_CAUSE,

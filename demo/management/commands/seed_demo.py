@@ -11,8 +11,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from demo.generator import DemoReview, generate_reviews
+from reports import rollups
 from reviews import classifier, timeline
-from reviews.demo import DemoReview, generate_reviews
 from reviews.ingest import handoff
 from reviews.models import (
     Buyer,
@@ -80,6 +81,9 @@ class Command(BaseCommand):
                 _admin(password)
             created = _reviews(shop, agent=users["agent"], n=reviews, seed=seed)
         total = Review.objects.filter(shop=shop).count()
+        # The reports read roll-ups that beat refreshes every minute: built now, so the
+        # manager's first look is not empty.
+        rollups.refresh()
 
         self.stdout.write(
             self.style.SUCCESS(
