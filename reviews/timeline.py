@@ -108,16 +108,19 @@ def _local(moment: str | None, event: ReviewEvent) -> str:
 # ---- arrival and classification
 
 
-def imported(
-    review: Review | int,
-    *,
-    batch: int | None,
-    source: str,
-    classification: dict,
-    commit: bool = True,
-):
-    """A new review stored by an import (file, webhook) or the demo."""
-    data = {"batch": batch, "source": source, "classification": classification}
+def _classification(review: Review) -> dict:
+    return {
+        "cause": review.cause,
+        "subcause": review.subcause,
+        "severity": review.severity,
+        "confidence": round(review.confidence, 3),
+        "model_version": review.model_version,
+    }
+
+
+def imported(review: Review, *, batch: int | None, source: str, commit: bool = True):
+    """A new review stored by an import (file, webhook) or the demo, as it was classified."""
+    data = {"batch": batch, "source": source, "classification": _classification(review)}
     return _event(review, EventKind.IMPORTED, data, commit=commit)
 
 
@@ -128,9 +131,14 @@ def _imported(data: dict, labels: Labels, event: ReviewEvent) -> str:
     return _("Demo data") if data.get("source") == "demo" else ""
 
 
-def updated(review: Review | int, *, batch: int, changes: dict, commit: bool = True):
-    """A later import changed the review: {field: [old, new]}."""
-    return _event(review, EventKind.UPDATED, {"batch": batch, "changes": changes}, commit=commit)
+def updated(
+    review: Review, *, batch: int, changes: dict, reclassified: bool = False, commit: bool = True
+):
+    """A later import changed the review: {field: [old, new]}; with `reclassified`, the new
+    words were classified again and the classification they got is kept too."""
+    classification = _classification(review) if reclassified else None
+    data = {"batch": batch, "changes": changes, "classification": classification}
+    return _event(review, EventKind.UPDATED, data, commit=commit)
 
 
 @_describes(EventKind.UPDATED)
@@ -141,7 +149,13 @@ def _updated(data: dict, labels: Labels, event: ReviewEvent) -> str:
             names.append(str(Review._meta.get_field(name).verbose_name))
         except Exception:  # a field since removed: its name as stored
             names.append(name)
-    return _("Changed: %(fields)s") % {"fields": "、".join(names)}
+    text = _("Changed: %(fields)s") % {"fields": ", ".join(names)}
+    if classification := data.get("classification"):
+        text += "; " + _("classified again: %(subcause)s, %(severity)s") % {
+            "subcause": _label(SubCause, classification.get("subcause")),
+            "severity": _label(Severity, classification.get("severity")),
+        }
+    return text
 
 
 def classified(review: Review | int, *, result, commit: bool = True):

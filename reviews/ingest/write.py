@@ -159,13 +159,6 @@ class Writer:
                 review,
                 batch=self.batch.pk,
                 source=review.source,
-                classification={
-                    "cause": review.cause,
-                    "subcause": review.subcause,
-                    "severity": review.severity,
-                    "confidence": round(review.confidence, 3),
-                    "model_version": review.model_version,
-                },
                 commit=False,
             )
             for review in created
@@ -194,7 +187,13 @@ class Writer:
             review.updated_at = now
             to_update.append(review)
             events.append(
-                timeline.updated(review, batch=self.batch.pk, changes=_changes(diff), commit=False)
+                timeline.updated(
+                    review,
+                    batch=self.batch.pk,
+                    changes=_changes(diff),
+                    reclassified=bool(RECLASSIFY_ON & diff.keys()),
+                    commit=False,
+                )
             )
             results[record.number] = ItemResult(record.number, UPDATED, record.key, review.pk)
 

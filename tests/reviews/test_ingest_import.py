@@ -219,6 +219,9 @@ class ReimportTestCase(ImportTestCase):
         event = review.events.get(kind=EventKind.UPDATED)
         self.assertEqual(event.data["changes"]["rating"], ["negative", "neutral"])
         self.assertEqual(event.data["changes"]["followup_text"], ["", "客服解决了一半"])
+        # New words were classified again: the event keeps what they say now.
+        self.assertEqual(event.data["classification"]["subcause"], review.subcause)
+        self.assertEqual(event.data["classification"]["model_version"], review.model_version)
 
     def test_it_marks_a_review_that_comes_back_positive_as_revised_and_counts_it(self):
         self.run_import(self.write_csv(self.rows()))

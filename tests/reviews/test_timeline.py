@@ -29,10 +29,9 @@ class TimelineTestCase(BaseTestCase):
     def write_one_of_each(self) -> None:
         r, agent = self.review, self.agent
         result = Classification("logistics", "courier_speed", "minor", 0.91, [], ["快递"], "m1")
-        timeline.imported(r, batch=7, source="import", classification={"cause": "logistics"})
-        timeline.updated(
-            r, batch=8, changes={"text": ["差", "很差"], "rating": ["neutral", "negative"]}
-        )
+        timeline.imported(r, batch=7, source="import")
+        changes = {"text": ["差", "很差"], "rating": ["neutral", "negative"]}
+        timeline.updated(r, batch=8, changes=changes, reclassified=True)
         timeline.classified(r, result=result)
         previous = {"cause": "logistics", "subcause": "courier_speed", "severity": "minor"}
         timeline.corrected(
@@ -112,6 +111,7 @@ class TimelineTestCase(BaseTestCase):
         self.assertContains(page, "首次致电改到 12-03 20:15：严重程度 轻微 → 严重")
         self.assertContains(page, "提醒已取消：评价已修改")
         self.assertContains(page, "已导入（批次 #7）")
+        self.assertContains(page, "重新分类：")
         self.assertContains(page, "约定时间回访已转给李组长")
 
     def test_an_old_free_note_still_reads_as_written(self):

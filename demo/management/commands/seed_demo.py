@@ -212,15 +212,7 @@ def _reviews(shop: Shop, *, agent, n: int, seed: int) -> int:
 
     events = []
     for review in created:
-        events.append(
-            timeline.imported(
-                review,
-                batch=None,
-                source=Source.DEMO,
-                classification=_classification(review),
-                commit=False,
-            )
-        )
+        events.append(timeline.imported(review, batch=None, source=Source.DEMO, commit=False))
         if review.status != Status.NEW:
             events.append(
                 timeline.status_changed(
@@ -246,14 +238,3 @@ def _buyers(shop: Shop, demo: list[DemoReview]) -> dict[str, int]:
         ]
     )
     return dict(Buyer.objects.filter(shop=shop, nick__in=phones).values_list("nick", "id"))
-
-
-def _classification(review: Review) -> dict:
-    """What an import's event keeps of the classification (reviews.timeline.imported)."""
-    return {
-        "cause": review.cause,
-        "subcause": review.subcause,
-        "severity": review.severity,
-        "confidence": round(review.confidence, 3),
-        "model_version": review.model_version,
-    }
