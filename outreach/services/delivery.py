@@ -35,7 +35,8 @@ def _lease() -> timedelta:
     return timedelta(seconds=float(settings.OUTREACH_DISPATCH["CLAIM_LEASE_SECONDS"]))
 
 
-def _enqueue_deliver(message_id: int) -> None:
+def send_deliver(message_id: int) -> None:
+    """Enqueue a message's delivery (the worker's side: message_deliver)."""
     current_app.send_task(DELIVER_TASK, args=(message_id,), retry=False)
 
 
@@ -70,7 +71,7 @@ def message_create(
         review, message_id=message.id, kind=kind, channel=channel, state=timeline.QUEUED
     )
     # robust: with Redis down the row is committed and the sweep enqueues it later.
-    transaction.on_commit(lambda: _enqueue_deliver(message.id), robust=True)
+    transaction.on_commit(lambda: send_deliver(message.id), robust=True)
     return message
 
 
@@ -167,7 +168,7 @@ def message_sweep(*, now: datetime | None = None) -> int:
             id=message_id, state=MessageState.QUEUED, enqueued_at__lt=lease
         ).update(enqueued_at=now):
             try:
-                _enqueue_deliver(message_id)
+                send_deliver(message_id)
             except Exception:
                 logger.exception(
                     "broker unavailable; message %s waits for the next sweep", message_id

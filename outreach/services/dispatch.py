@@ -41,6 +41,11 @@ logger = logging.getLogger(__name__)
 FIRE_TASK = "outreach.tasks.fire_planned_task"
 
 
+def send_fire(ids: list[int], eta: datetime | None) -> None:
+    """Enqueue the firing of claimed items (the worker's side: plannedcontact_fire)."""
+    current_app.send_task(FIRE_TASK, args=(ids,), eta=eta, retry=False)
+
+
 def _conf() -> dict:
     # settings.OUTREACH_DISPATCH = {"LOOKAHEAD_SECONDS", "CLAIM_LEASE_SECONDS", "BATCH_SIZE"}
     return settings.OUTREACH_DISPATCH
@@ -93,9 +98,7 @@ def plannedcontact_dispatch_due(*, now: datetime | None = None) -> int:
                 chunks.append((part[-1][1], [row[0] for row in part]))
         for n, (eta, ids) in enumerate(chunks):
             try:
-                current_app.send_task(
-                    FIRE_TASK, args=(ids,), eta=eta if eta > now_tick else None, retry=False
-                )
+                send_fire(ids, eta if eta > now_tick else None)
             except Exception:
                 logger.exception("broker unavailable; un-claiming %s items", len(rows))
                 unsent = [i for _second, chunk in chunks[n:] for i in chunk]

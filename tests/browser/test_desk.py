@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +12,7 @@ from playwright.sync_api import expect
 
 from outreach import services as outreach_services
 from outreach.models import ContactAttempt, Kind, Message, PlannedContact, Reply
+from outreach.tasks import fire_planned_task
 from reviews import services
 from reviews.models import Membership, Platform, Review, Role, Shop
 
@@ -81,16 +83,16 @@ def test_agent_logs_a_call_agreed_tonight_2015_and_the_follow_up_falls_due_then(
     followup = PlannedContact.objects.get(review=review, kind=Kind.REVISE_FOLLOWUP)
     assert followup.due_at == datetime(2026, 11, 20, 20, 15, tzinfo=SH)
 
-    # 20:15: the dispatcher claims it and fires it (eagerly here; the real worker and broker
-    # are proved in tests/outreach/test_scheduler_services.py).
-    from config.celery import app
-
-    with time_machine.travel(datetime(2026, 11, 20, 20, 15, 1, tzinfo=SH), tick=True):
-        app.conf.task_always_eager = True
-        try:
-            outreach_services.plannedcontact_dispatch_due()
-        finally:
-            app.conf.task_always_eager = False
+    # 20:15: the dispatcher claims it and the worker fires it (run in this process here; the
+    # real worker and broker are proved in tests/outreach/test_scheduler_services.py).
+    with (
+        time_machine.travel(datetime(2026, 11, 20, 20, 15, 1, tzinfo=SH), tick=True),
+        mock.patch(
+            "outreach.services.dispatch.send_fire",
+            side_effect=lambda ids, eta: fire_planned_task(ids),
+        ),
+    ):
+        outreach_services.plannedcontact_dispatch_due()
         followup.refresh_from_db()
         assert followup.state == "due"
         login(page, live_server.url, "agent")

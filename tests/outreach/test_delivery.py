@@ -173,12 +173,10 @@ class DeliveryTestCase(BaseTestCase):
         Message.objects.filter(id=self.message.id).update(
             enqueued_at=timezone.now() - timedelta(hours=1)
         )
-        with mock.patch("outreach.services.delivery.current_app") as app:
+        with mock.patch("outreach.services.delivery.send_deliver") as deliver:
             self.assertEqual(services.message_sweep(), 1)
             self.assertEqual(services.message_sweep(), 0)  # not again while its lease runs
-        app.send_task.assert_called_once_with(
-            "outreach.tasks.deliver_message_task", args=(self.message.id,), retry=False
-        )
+        deliver.assert_called_once_with(self.message.id)
 
     @override_settings(OUTREACH_MESSAGE_BACKEND=OUTBOX)
     def test_it_holds_a_message_whose_delivery_comes_in_quiet_hours(self):

@@ -14,15 +14,14 @@ from ..base import BaseTestCase
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 20, 15, tzinfo=SH)
-# The dispatcher enqueues by the task's name; the tests read what it would send.
-APP = "outreach.services.dispatch.current_app"
+# What the dispatcher would hand the broker, read instead of sent.
+SEND = "outreach.services.dispatch.send_fire"
 
 
 @contextmanager
 def fires(**behaviour):
-    with mock.patch(APP) as app:
-        app.send_task.configure_mock(**behaviour)
-        yield app.send_task
+    with mock.patch(SEND, **behaviour) as send:
+        yield send
 
 
 @time_machine.travel(NOW, tick=False)
@@ -48,10 +47,7 @@ class DispatcherTestCase(BaseTestCase):
         with fires() as fire:
             self.assertEqual(services.plannedcontact_dispatch_due(), 1)
         fire.assert_called_once()
-        args, kwargs = fire.call_args
-        self.assertEqual(args[0], "outreach.tasks.fire_planned_task")
-        self.assertEqual(kwargs["args"], ([soon.id],))
-        self.assertEqual(kwargs["eta"], soon.due_at)
+        self.assertEqual(fire.call_args.args, ([soon.id], soon.due_at))
         soon.refresh_from_db()
         later.refresh_from_db()
         self.assertEqual(soon.state, PlanState.CLAIMED)
@@ -66,7 +62,7 @@ class DispatcherTestCase(BaseTestCase):
             fire.assert_not_called()
             with time_machine.travel(item.due_at - timedelta(seconds=4), tick=False):
                 services.plannedcontact_dispatch_due()
-        self.assertEqual(fire.call_args.kwargs["eta"], item.due_at)
+        self.assertEqual(fire.call_args.args[1], item.due_at)
 
     def test_it_never_dispatches_cancelled_items(self):
         self.item(NOW - timedelta(minutes=1), state=PlanState.CANCELLED)
@@ -79,7 +75,7 @@ class DispatcherTestCase(BaseTestCase):
         conf = {"LOOKAHEAD_SECONDS": 10, "CLAIM_LEASE_SECONDS": 60, "BATCH_SIZE": 200}
         with fires() as fire, self.settings(OUTREACH_DISPATCH=conf):
             services.plannedcontact_dispatch_due()
-        batches = [call.kwargs["args"][0] for call in fire.call_args_list]
+        batches = [call.args[0] for call in fire.call_args_list]
         self.assertEqual([len(b) for b in batches], [200, 200, 50])
         self.assertEqual(sorted(i for b in batches for i in b), sorted(i.id for i in items))
 
