@@ -14,7 +14,7 @@ finds a review's whole history in one place.
 
 `outreach` builds on `reviews`, so its codes (a plan's kind, a channel, an outcome) are
 stored here as plain strings and shown with the labels the caller lends `describe()`
-(outreach.work.TIMELINE_LABELS): the timeline never imports upwards.
+(outreach.review_page.TIMELINE_LABELS): the timeline never imports upwards.
 """
 
 from collections.abc import Callable, Iterable, Mapping
