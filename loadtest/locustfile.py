@@ -1,4 +1,4 @@
-"""50 agents working their queues at once (issue 8, "Load"); `make load` runs it.
+"""50 agents working their queues at once; `make load` runs it.
 
 Each locust user is one agent of the `load` shop (loadtest/prepare.py). It logs in through
 the real login form, then works its own queue over and over as the page's htmx does: open the
