@@ -7,237 +7,71 @@ stands (the clause after 但是/就是 weighs more, the first clause a little mo
 GUIDE.md "the one the buyer stresses most (usually the first or the angriest)").
 """
 
-import re
 from dataclasses import dataclass, field
 
 from ..taxonomy import CAUSE_OF
 from .lexicon import (
     ACCESSORIES,
     ARRIVAL,
-    BOOK_WORDS,
-    CLAIMS,
     COMPLAINT_THREAT,
-    CONTRAST,
-    CUES,
-    DURATIONS,
     EXPECTATION,
     EXTORTION,
     EXTORTION_STRONG,
     FAKE,
     FEATURES,
-    MILD,
     MONEY,
     NEGATION_PROOF,
-    NEGATORS,
     PREDICATES,
-    PUNCT,
-    SERIOUS,
-    SUBJECTS,
     VAGUE,
+)
+from .rule_words import (
+    ABSENT,
+    BOUNDARY,
+    CARRIED,
+    CLAIM_WORDS,
+    CONCEDED,
+    CONTENT_CONVERTIBLE,
+    DEFECTS,
+    DELIVER_VERBS,
+    DEVICE_SPEED,
+    GENUINE,
+    GIFT_VERBS,
+    KEEP_ON,
+    LACKS,
+    LEX,
+    LISTING,
+    LOGI_WORDS,
+    MISSING_THINGS,
+    NEGATION_GAP,
+    NEGATORS_WIDE,
+    NO_DEFECT,
+    NO_DEFECT_GAP,
+    NO_DEFECT_NEG,
+    NOT_RECEIVED,
+    NUMBERS,
+    ON_TIME,
+    PAGES_MISSING,
+    PHYSICAL,
+    PRICE_PROMISE,
+    PROMISE,
+    PROMISED,
+    RATING,
+    SENT_HEADS,
+    SENT_OTHER,
+    SENT_VERBS,
+    SIZE_LABEL,
+    SIZE_OFF,
+    SLIP,
+    TASTE_GOOD,
+    UNLESS,
+    WEIGH,
+    WEIGHT_UNITS,
 )
 
 # Weights of a clause by position.
 CONTRAST_AFTER = 1.7  # the clause introduced by 但是/可是/不过/就是/只是
 CONTRAST_BEFORE = 0.5  # the clauses it overrides
 FIRST_CLAUSE_BONUS = 0.1
-# Words between a negator and what it negates: 不是很好, 不太满意, 并不是质量问题.
-_NEGATION_GAP = frozenset(
-    [
-        "是",
-        "太",
-        "很",
-        "算",
-        "那么",
-        "怎么",
-        "会",
-        "够",
-        "大",
-        "十分",
-        "非常",
-        "给",
-        "给我",
-        "我",
-        "都",
-        "能",
-        "有",
-    ]
-)
-_NEGATORS = NEGATORS | {"不太", "不怎么", "不够", "不算太", "不像"}
-_PRICE_HIGH = frozenset(
-    ["高", "太高", "偏高", "贵", "太贵", "偏贵", "不值", "不值得", "虚高", "不便宜"]
-)
-_NUMBERS = frozenset("一二两三四五六七八九十几半")
-_DAY_UNITS = frozenset(["天", "天才", "日", "周", "星期", "个星期", "个月", "月", "礼拜", "个礼拜"])
-_DEVICE_SPEED = frozenset(
-    [
-        "运行",
-        "开机",
-        "反应",
-        "网",
-        "网络",
-        "充电",
-        "处理",
-        "读取",
-        "传输",
-        "下载",
-        "上网",
-        "打开",
-        "启动",
-    ]
-)
-_SENT_OTHER = re.compile(
-    r"(我要的|我买的|我拍的|我订的|买的是|要的是|拍的是|订的是|点的是|选的是|下单的是|要的|拍的)"
-    r".{0,12}(发|给我|送|寄)"
-)
-_CONCEDED = frozenset(
-    ["不说了", "就不说了", "不说", "算了", "就算了", "也就算了", "先不说", "不提"]
-)
-_DELIVER_VERBS = frozenset(["送货", "派送", "配送", "送货上门", "投递", "送", "送上门", "上门"])
-_ON_TIME = frozenset(["时间", "按时", "准时", "及时", "约定", "预约", "预定", "承诺"])
-_CARRIED = frozenset(["logi", "cs"])
-_NOT_RECEIVED = frozenset(["没收到", "未收到", "收不到", "没到", "还没到"])
-_ARRIVAL_NEGATED = _NOT_RECEIVED | frozenset(
-    ["收到", "到货", "送到", "送过来", "送来", "到", "收货", "送达"]
-)
-_MISSING_THINGS = frozenset(["赠品", "发票", "配件", "礼品", "说明书", "充电器", "耳机", "数据线"])
-_PRICE_PROMISE = frozenset(
-    [
-        "保价",
-        "价保",
-        "价格保护",
-        "退差价",
-        "差价",
-        "不给退",
-        "不退",
-        "承诺",
-        "不肯",
-        "退钱",
-        "不支持",
-    ]
-)
-_TASTE_GOOD = frozenset(["必要", "喜欢", "实用", "帮助", "有用", "好看", "精彩", "有趣", "吸引人"])
-_CONTENT_CONVERTIBLE = frozenset(["not_as_described", "quality"])
-_PHYSICAL = frozenset(
-    ["纸张", "纸质", "印刷", "装订", "缺页", "错字", "盗版", "模糊", "破", "破损", "字迹"]
-)
-_GENUINE = frozenset(["正品", "原装", "正版", "全新"])
-_ABSENT = frozenset(
-    ["没有", "没", "无", "不见", "缺", "少", "少了", "缺少", "连", "都没有", "也没有", "什么"]
-)
-_SHIP_VERBS = frozenset(["发货", "出货", "备货", "发出", "发"])
-_BOOK_TASTE = BOOK_WORDS
-# What the listing or the seller said: "different from what I imagined" is the buyer's own
-# expectation (GUIDE.md) unless the review also points at what the seller claimed.
-_LISTING = frozenset(CLAIMS.split()) | frozenset(
-    [
-        "宣传",
-        "虚假宣传",
-        "实物",
-        "实物图",
-        "卖家",
-        "店家",
-        "商家",
-        "详情页",
-        "广告",
-        "模特",
-        "买家秀",
-    ]
-)
-# 质量没问题, 东西本身没毛病, 也没坏, 不是质量问题: the buyer says nothing is wrong with it.
-_NO_DEFECT = frozenset(["问题", "毛病", "坏", "质量问题", "瑕疵", "缺点"])
-_NO_DEFECT_NEG = frozenset(
-    ["没", "没有", "没什么", "不是", "无", "挑不出", "没啥", "并非", "说不上", "谈不上"]
-)
-_NO_DEFECT_GAP = frozenset(["什么", "任何", "啥", "有", "太大", "大", "质量"])
-_DEFECTS = frozenset(["quality", "damaged"])
-_KEEP_ON = frozenset(["一直", "天天", "继续", "永远", "都来", "每天"])
-_UNLESS = frozenset(["不然", "否则", "要么", "除非"])
-_CLAIM_WORDS = frozenset(CLAIMS.split()) - EXPECTATION
-_SENT_HEADS = frozenset(["要", "买", "拍", "订", "点", "选", "下单", "我要", "买的是"])
-_LACKS = frozenset(["没有", "没", "不支持", "不带", "不能", "无", "不能插", "缺少"])
-_PROMISED = frozenset(["说好的", "说好", "承诺", "说了", "答应"])
-_GIFT_VERBS = frozenset(["送", "赠", "赠送", "送的"])
-_PAGES_MISSING = frozenset(["缺", "缺了", "少", "少了", "掉", "掉了", "没有"])
-_PROMISE = frozenset(["保价", "价保", "价格保护", "返现", "优惠券", "满减", "承诺", "说好的"])
-# 不小心点了差评, 手抖评成中评: a rating the buyer did not mean.
-_SLIP = frozenset(["不小心", "手抖", "手滑", "误点", "点错", "评错", "误操作"])
-_RATING = frozenset(
-    ["差评", "中评", "好评", "星", "一星", "评", "评价", "点成", "评成", "打分", "分"]
-)
-# Clothing sizes: a size that does not fit its label is a misdescription (GUIDE.md).
-_SIZE_LABEL = frozenset(
-    ["码", "码数", "尺码", "号", "S", "M", "L", "XL", "XXL", "XS", "均码", "大码", "尺寸", "鞋码"]
-)
-_SIZE_OFF = frozenset(
-    [
-        "大",
-        "太大",
-        "很大",
-        "那么大",
-        "这么大",
-        "偏大",
-        "小",
-        "太小",
-        "很小",
-        "偏小",
-        "那么小",
-        "这么小",
-        "长",
-        "太长",
-        "短",
-        "太短",
-        "肥",
-        "太肥",
-        "紧",
-        "太紧",
-        "宽",
-        "窄",
-        "不准",
-    ]
-)
-_SENT_VERBS = frozenset(["发", "发成", "发的", "给我", "寄", "送", "寄来", "发来"])
-# 不到五斤, 称了只有430克: a weight short of the label.
-_WEIGH = frozenset(
-    ["不到", "不足", "称", "称了", "秤", "电子秤", "净重", "毛重", "只有", "少了", "差了", "少"]
-)
-_WEIGHT_UNITS = ("斤", "克", "公斤", "kg", "g", "两", "毫升", "ml")
-
-
-# One lookup per token: (subject, predicate, cue, serious weight, duration, arrival, ship verb,
-# price-high, mild, day unit, arrival-if-negated, book word). The bench allows the whole
-# pipeline 30% over bare segmentation, and most tokens are in none of the tables.
-_LEX = {
-    w: (
-        SUBJECTS.get(w),
-        PREDICATES.get(w),
-        CUES.get(w),
-        SERIOUS.get(w),
-        w in DURATIONS,
-        w in ARRIVAL,
-        w in _SHIP_VERBS,
-        w in _PRICE_HIGH,
-        w in MILD,
-        w in _DAY_UNITS,
-        w in _ARRIVAL_NEGATED,
-        w in _BOOK_TASTE,
-    )
-    for w in (
-        set(SUBJECTS)
-        | set(PREDICATES)
-        | set(CUES)
-        | set(SERIOUS)
-        | DURATIONS
-        | ARRIVAL
-        | _SHIP_VERBS
-        | _PRICE_HIGH
-        | MILD
-        | _DAY_UNITS
-        | _ARRIVAL_NEGATED
-        | _BOOK_TASTE
-        | {"真的"}
-    )
-}
-_LOGI_WORDS = frozenset(w for w, s in SUBJECTS.items() if s == "logi")
 
 
 @dataclass
@@ -277,17 +111,13 @@ class RuleResult:
             ev.append(clause)
 
 
-# Clause boundaries in one lookup: 1 = punctuation, 2 = a contrast word.
-_BOUNDARY = {**dict.fromkeys(CONTRAST, 2), **{p: 1 for p in PUNCT if not p.isspace()}}
-
-
 def split_clauses(tokens: list[str]) -> list[tuple[list[str], bool]]:
     """[(clause tokens, starts with a contrast word)], punctuation and spaces dropped (the
     tokens come from normalised text, where any run of whitespace is one " ")."""
     clauses: list[tuple[list[str], bool]] = []
     current: list[str] = []
     contrast = False
-    boundary = _BOUNDARY.get
+    boundary = BOUNDARY.get
     for tok in tokens:
         kind = boundary(tok)
         if kind is None:
@@ -304,18 +134,18 @@ def split_clauses(tokens: list[str]) -> list[tuple[list[str], bool]]:
 
 def _negated(toks: list[str], j: int) -> bool:
     """A negator right before toks[j], or before one or two filler words (不是很好, 不给我送货)."""
-    if j >= 1 and toks[j - 1] in _NEGATORS:
+    if j >= 1 and toks[j - 1] in NEGATORS_WIDE:
         return True
-    if j >= 2 and toks[j - 1] in _NEGATION_GAP:
-        if toks[j - 2] in _NEGATORS:
+    if j >= 2 and toks[j - 1] in NEGATION_GAP:
+        if toks[j - 2] in NEGATORS_WIDE:
             return True
-        return j >= 3 and toks[j - 2] in _NEGATION_GAP and toks[j - 3] in _NEGATORS
+        return j >= 3 and toks[j - 2] in NEGATION_GAP and toks[j - 3] in NEGATORS_WIDE
     return False
 
 
 def is_accessory_clause(toks: list[str]) -> bool:
     """没有耳机, 赠品没收到, 连个贴膜都没有: an accessory said to be absent."""
-    return not ACCESSORIES.isdisjoint(toks) and not _ABSENT.isdisjoint(toks)
+    return not ACCESSORIES.isdisjoint(toks) and not ABSENT.isdisjoint(toks)
 
 
 def _clause_text(toks: list[str]) -> str:
@@ -326,12 +156,12 @@ def _clause_text(toks: list[str]) -> str:
 def _says_no_defect(tokens: list[str]) -> bool:
     """质量没问题, 也没坏, 挑不出毛病, 不是质量问题."""
     for j, tok in enumerate(tokens):
-        if tok in _NO_DEFECT:
+        if tok in NO_DEFECT:
             # 没问题, 没什么问题, 说不上有什么问题: a negator before up to two filler words.
             for k in range(j - 1, max(j - 4, -1), -1):
-                if tokens[k] in _NO_DEFECT_NEG:
+                if tokens[k] in NO_DEFECT_NEG:
                     return True
-                if tokens[k] not in _NO_DEFECT_GAP:
+                if tokens[k] not in NO_DEFECT_GAP:
                     break
     return False
 
@@ -339,10 +169,10 @@ def _says_no_defect(tokens: list[str]) -> bool:
 def _short_weight(tokens: list[str]) -> str:
     """不到五斤, 称了只有430克, 净重不足: a weight word within a few tokens of 称/不到/不足."""
     for j, tok in enumerate(tokens):
-        if tok in _WEIGH:
+        if tok in WEIGH:
             for k in range(j + 1, min(j + 4, len(tokens))):
-                if tokens[k].endswith(_WEIGHT_UNITS) and (
-                    tokens[k][0].isdigit() or tokens[k][0] in _NUMBERS or len(tokens[k]) <= 2
+                if tokens[k].endswith(WEIGHT_UNITS) and (
+                    tokens[k][0].isdigit() or tokens[k][0] in NUMBERS or len(tokens[k]) <= 2
                 ):
                     return _clause_text(tokens[j : k + 1])
     return ""
@@ -360,24 +190,24 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
     if clauses:
         weights[0] += FIRST_CLAUSE_BONUS
     token_set = set(tokens)
-    if not token_set.isdisjoint(_CONCEDED):
+    if not token_set.isdisjoint(CONCEDED):
         for i, (toks, _contrast) in enumerate(clauses):
-            if not _CONCEDED.isdisjoint(toks):
+            if not CONCEDED.isdisjoint(toks):
                 # 物流慢就不说了，… / 慢也就算了，…: the buyer waves this one aside for what follows.
                 weights[i] *= CONTRAST_BEFORE
 
     severity = 0.0
     # What the whole review holds, once: the clause-level checks below run only where their
     # words occur at all (the bench allows the pipeline 30% over bare segmentation).
-    text_has_promise = not token_set.isdisjoint(_PROMISED) and not token_set.isdisjoint(_GIFT_VERBS)
-    text_has_pages = not token_set.isdisjoint(_PAGES_MISSING)
-    text_has_accessory = not token_set.isdisjoint(ACCESSORIES) and not token_set.isdisjoint(_ABSENT)
-    text_has_logi = not token_set.isdisjoint(_LOGI_WORDS)
+    text_has_promise = not token_set.isdisjoint(PROMISED) and not token_set.isdisjoint(GIFT_VERBS)
+    text_has_pages = not token_set.isdisjoint(PAGES_MISSING)
+    text_has_accessory = not token_set.isdisjoint(ACCESSORIES) and not token_set.isdisjoint(ABSENT)
+    text_has_logi = not token_set.isdisjoint(LOGI_WORDS)
     text_has_arrival = not token_set.isdisjoint(ARRIVAL)
-    text_has_size = not token_set.isdisjoint(_SIZE_LABEL) and not (
-        "的" in token_set and _SENT_OTHER.search("".join(tokens))
+    text_has_size = not token_set.isdisjoint(SIZE_LABEL) and not (
+        "的" in token_set and SENT_OTHER.search("".join(tokens))
     )
-    text_has_listing = not token_set.isdisjoint(_LISTING)
+    text_has_listing = not token_set.isdisjoint(LISTING)
     text_has_feature = not token_set.isdisjoint(FEATURES)
     carried: set[str] = set()
     for (toks, _contrast), weight in zip(clauses, weights, strict=True):
@@ -387,7 +217,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
         not_received = logi_negated = False
         cues: list[tuple[str, float, str]] = []
         for j, tok in enumerate(toks):
-            entry = _LEX.get(tok)
+            entry = LEX.get(tok)
             if entry is None:  # most tokens: one dict miss and on
                 continue
             (
@@ -408,17 +238,17 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 has_book = True
             if subj is not None:
                 subjects.add(subj)
-                if tok in _DELIVER_VERBS and _negated(toks, j):
+                if tok in DELIVER_VERBS and _negated(toks, j):
                     logi_negated = True
             if pred is not None:
-                if tok in _TASTE_GOOD and not _NEGATORS.isdisjoint(toks[max(0, j - 4) : j]):
+                if tok in TASTE_GOOD and not NEGATORS_WIDE.isdisjoint(toks[max(0, j - 4) : j]):
                     # 并没有什么大帮助, 没太多精彩的: a looser reach for what a reader misses.
                     cues.append(("dislike_or_expectation", 1.8, "不" + tok))
                     pred = None
                 elif _negated(toks, j):
-                    if tok in _TASTE_GOOD:  # 不喜欢, 不太实用, 没有帮助
+                    if tok in TASTE_GOOD:  # 不喜欢, 不太实用, 没有帮助
                         cues.append(("dislike_or_expectation", 1.8, "不" + tok))
-                    elif tok in _GENUINE:  # 不是正品, 不像真的
+                    elif tok in GENUINE:  # 不是正品, 不像真的
                         cues.append(("not_as_described", 3.0, "不是" + tok))
                         result.fake = True
                     # 不快 → slow; 不好/不满意 → bad; 不慢/不差 → fine; 不是态度问题 → nothing.
@@ -435,7 +265,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 cues.append(("not_as_described", 3.0, "不像真的"))
                 result.fake = True
             if cue is not None and (tok in NEGATION_PROOF or not _negated(toks, j)):
-                if tok in _CLAIM_WORDS and _negated(toks, j):
+                if tok in CLAIM_WORDS and _negated(toks, j):
                     # 没有说的那么好, 不像描述的: the listing claimed more than came.
                     cues.append(("not_as_described", 2.5, "不" + tok))
                 else:
@@ -446,10 +276,10 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 is_duration
                 or is_unit
                 and j >= 1
-                and (toks[j - 1].isdigit() or toks[j - 1][-1] in _NUMBERS)
+                and (toks[j - 1].isdigit() or toks[j - 1][-1] in NUMBERS)
             ):
                 has_duration = True
-            if is_arr_neg and (tok in _NOT_RECEIVED or _negated(toks, j)):
+            if is_arr_neg and (tok in NOT_RECEIVED or _negated(toks, j)):
                 not_received = True
             if is_arrival:
                 has_arrival = True
@@ -464,12 +294,12 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             elif is_mild:
                 severity -= 0.3
 
-        if text_has_promise and not _PROMISED.isdisjoint(toks) and not _GIFT_VERBS.isdisjoint(toks):
+        if text_has_promise and not PROMISED.isdisjoint(toks) and not GIFT_VERBS.isdisjoint(toks):
             # 说好的送两个杯子, 承诺赠送: a promised gift is a missing item whatever it is.
             cues.append(("wrong_or_missing_item", 2.3, _clause_text(toks)))
         if (
             text_has_pages
-            and not _PAGES_MISSING.isdisjoint(toks)
+            and not PAGES_MISSING.isdisjoint(toks)
             and any(t[-1] == "页" for t in toks)
         ):
             # 缺了好几页, 少了两页: the book's binding, not a missing parcel item.
@@ -478,7 +308,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             text_has_feature
             and not text_has_listing
             and not FEATURES.isdisjoint(toks)
-            and not _LACKS.isdisjoint(toks)
+            and not LACKS.isdisjoint(toks)
         ):
             # 没有WiFi, 不支持NFC, 不能插手机卡: a feature the buyer hoped for (GUIDE.md).
             cues.append(("dislike_or_expectation", 1.6, _clause_text(toks)))
@@ -486,15 +316,15 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             cues.append(("wrong_or_missing_item", 2.3, _clause_text(toks)))
         if "的" in toks:
             joined = "".join(toks)
-            if _SENT_OTHER.search(joined):
+            if SENT_OTHER.search(joined):
                 # 我要的M号给我弄个L号, 买的夏天的却送的是冬天的: not what was ordered.
                 result.add("wrong_or_missing_item", 2.2 * weight, _clause_text(toks))
         size_off = (
             text_has_size
             and not any(c[0] == "ordered_wrong" for c in cues)
-            and not _SIZE_LABEL.isdisjoint(toks)
-            and not _SIZE_OFF.isdisjoint(toks)
-            and _SENT_VERBS.isdisjoint(toks)
+            and not SIZE_LABEL.isdisjoint(toks)
+            and not SIZE_OFF.isdisjoint(toks)
+            and SENT_VERBS.isdisjoint(toks)
         )
         if not (
             size_off or subjects or preds or cues or has_duration or not_received or "速度" in toks
@@ -506,7 +336,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
         # Chinese drops the subject it has just named: 快递很不给力，态度也不好 → the courier's
         # attitude. A clause without a subject of its own talks about the previous one's.
         if subjects:
-            carried = subjects & _CARRIED
+            carried = subjects & CARRIED
         elif complaint and carried:
             subjects = set(carried)
         if "logi" in subjects:
@@ -524,7 +354,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
                 result.add("courier_speed", 1.2 * weight, clause)
                 result.add("logistics_other", 0.6 * weight, clause)
         if not_received:
-            missing = _MISSING_THINGS & token_set or any(
+            missing = MISSING_THINGS & token_set or any(
                 c[0] == "wrong_or_missing_item" for c in cues
             )
             if missing:
@@ -553,10 +383,14 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             result.add("courier_speed", 2.0 * weight, clause)
         if "速度" in toks and text_has_arrival and not subjects:
             k = toks.index("速度")
-            if k == 0 or toks[k - 1] not in _DEVICE_SPEED:
+            if k == 0 or toks[k - 1] not in DEVICE_SPEED:
                 # 收到货的时候都穿外套了，这速度…: the speed of a delivery, not of a device.
                 result.add("courier_speed", 1.6 * weight, clause)
-        if "logi" in subjects and not _ON_TIME.isdisjoint(toks) and not _NEGATORS.isdisjoint(toks):
+        if (
+            "logi" in subjects
+            and not ON_TIME.isdisjoint(toks)
+            and not NEGATORS_WIDE.isdisjoint(toks)
+        ):
             # 没有按照预定的时间送达, 不能按时送货
             result.add("courier_speed", 2.0 * weight, clause)
         if "logi" in subjects and logi_negated and not complaint:
@@ -566,7 +400,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             result.add("price", 2.0 * weight, clause)
         if "taste" in subjects and ("bad" in preds or "attitude" in preds):
             result.add("dislike_or_expectation", (2.0 if has_book else 1.0) * weight, clause)
-        elif has_book and not _NEGATORS.isdisjoint(toks):
+        elif has_book and not NEGATORS_WIDE.isdisjoint(toks):
             # 没有深入的分析, 内容没什么新意: what a book lacks is the reader's taste.
             result.add("dislike_or_expectation", 1.5 * weight, clause)
         if has_book:
@@ -574,14 +408,14 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
             # as 与书名不符 or 质量差; paper, print and binding stay the product's.
             cues = [
                 ("dislike_or_expectation", w, t)
-                if sub in _CONTENT_CONVERTIBLE and t not in _PHYSICAL
+                if sub in CONTENT_CONVERTIBLE and t not in PHYSICAL
                 else (sub, w, t)
                 for sub, w, t in cues
             ]
         expectation = (
             not text_has_listing
             and not EXPECTATION.isdisjoint(toks)
-            and not any(c[0] in _DEFECTS for c in cues)
+            and not any(c[0] in DEFECTS for c in cues)
         )
         if expectation:
             # 和想象的不一样, 没有期待的那么好: the buyer's own expectation, not a lie (GUIDE.md).
@@ -615,7 +449,7 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
 
     # 降价 alone is the buyer's regret; with a broken price-protection promise it is the
     # seller's (GUIDE.md: "price dropped after they bought (regret only, no promise broken)").
-    if "price_regret" in result.scores and token_set & _PRICE_PROMISE:
+    if "price_regret" in result.scores and token_set & PRICE_PROMISE:
         result.add(
             "price",
             result.scores.pop("price_regret") + 0.5,
@@ -624,24 +458,24 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
 
     if (
         "wrong_or_missing_item" not in result.scores
-        and not token_set.isdisjoint(_SENT_HEADS)
+        and not token_set.isdisjoint(SENT_HEADS)
         and "的" in token_set
     ):
         joined = "".join(tokens)
-        if _SENT_OTHER.search(joined):
+        if SENT_OTHER.search(joined):
             # 点的是小号，寄来的是大号: what was ordered and what came, across a comma.
             result.add("wrong_or_missing_item", 2.2, _clause_text(tokens))
-    if "price" in result.scores and token_set.isdisjoint(_PROMISE) and _says_no_defect(tokens):
+    if "price" in result.scores and token_set.isdisjoint(PROMISE) and _says_no_defect(tokens):
         # 性价比不高，但东西也没坏: not worth it to the buyer, with nothing wrong with it.
         result.add(
             "dislike_or_expectation",
             result.scores.pop("price"),
             "、".join(result.evidence.pop("price")),
         )
-    if not token_set.isdisjoint(_SLIP) and not token_set.isdisjoint(_RATING):
-        slip = sorted(token_set & _SLIP)
+    if not token_set.isdisjoint(SLIP) and not token_set.isdisjoint(RATING):
+        slip = sorted(token_set & SLIP)
         result.add("misoperation", 3.0, "、".join(slip))
-    if not token_set.isdisjoint(_WEIGH):
+    if not token_set.isdisjoint(WEIGH):
         short = _short_weight(tokens)
         if short:
             result.add("not_as_described", 3.0, short)
@@ -662,11 +496,11 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
     if (
         not extortion
         and "差评" in token_set
-        and token_set & _KEEP_ON
-        and (token_set & _UNLESS or "不给" in token_set or {"不", "给"} <= token_set)
+        and token_set & KEEP_ON
+        and (token_set & UNLESS or "不给" in token_set or {"不", "给"} <= token_set)
     ):
         # 不给我退运费，我就一直给差评: a bad review held over the seller as a threat.
-        extortion = token_set & (_KEEP_ON | _UNLESS | {"不给", "差评"})
+        extortion = token_set & (KEEP_ON | UNLESS | {"不给", "差评"})
     if extortion:
         result.flags.append("extortion_suspected")
         result.flag_evidence.extend(sorted(extortion))
