@@ -1,6 +1,5 @@
 """The words the rules look up beside the lexicon: what may stand between a negator and its
-word, what makes a weight or a size a complaint, which phrases wave a complaint aside, and
-the one-lookup-per-token table the clause pass reads.
+word, what makes a weight or a size a complaint, which phrases wave a complaint aside.
 
 Kept apart from `lexicon.py` because these are the rules' own tests (how a clause is read),
 not what the domain words mean, and apart from `rules.py` so the steps of `analyse` read
@@ -10,18 +9,11 @@ without two hundred lines of word lists before them.
 import re
 
 from .lexicon import (
-    ARRIVAL,
-    BOOK_WORDS,
     CLAIMS,
     CONTRAST,
-    CUES,
-    DURATIONS,
     EXPECTATION,
-    MILD,
     NEGATORS,
-    PREDICATES,
     PUNCT,
-    SERIOUS,
     SUBJECTS,
 )
 
@@ -183,42 +175,7 @@ WEIGH = frozenset(
     ["不到", "不足", "称", "称了", "秤", "电子秤", "净重", "毛重", "只有", "少了", "差了", "少"]
 )
 WEIGHT_UNITS = ("斤", "克", "公斤", "kg", "g", "两", "毫升", "ml")
-
-
-# One lookup per token: (subject, predicate, cue, serious weight, duration, arrival, ship verb,
-# price-high, mild, day unit, arrival-if-negated, book word). The bench allows the whole
-# pipeline 30% over bare segmentation, and most tokens are in none of the tables.
-LEX = {
-    w: (
-        SUBJECTS.get(w),
-        PREDICATES.get(w),
-        CUES.get(w),
-        SERIOUS.get(w),
-        w in DURATIONS,
-        w in ARRIVAL,
-        w in SHIP_VERBS,
-        w in PRICE_HIGH,
-        w in MILD,
-        w in DAY_UNITS,
-        w in ARRIVAL_NEGATED,
-        w in BOOK_WORDS,
-    )
-    for w in (
-        set(SUBJECTS)
-        | set(PREDICATES)
-        | set(CUES)
-        | set(SERIOUS)
-        | DURATIONS
-        | ARRIVAL
-        | SHIP_VERBS
-        | PRICE_HIGH
-        | MILD
-        | DAY_UNITS
-        | ARRIVAL_NEGATED
-        | BOOK_WORDS
-        | {"真的"}
-    )
-}
+# A review naming the courier anywhere makes 8天才收到 a transit complaint.
 LOGI_WORDS = frozenset(w for w, s in SUBJECTS.items() if s == "logi")
 
 # Clause boundaries in one lookup: 1 = punctuation, 2 = a contrast word.
