@@ -101,7 +101,7 @@ ABSENT = frozenset(
 )
 SHIP_VERBS = frozenset(["发货", "出货", "备货", "发出", "发"])
 # What the listing or the seller said: "different from what I imagined" is the buyer's own
-# expectation (GUIDE.md) unless the review also points at what the seller claimed.
+# expectation unless the review also points at what the seller claimed.
 LISTING = frozenset(CLAIMS.split()) | frozenset(
     [
         "宣传",
@@ -138,7 +138,7 @@ SLIP = frozenset(["不小心", "手抖", "手滑", "误点", "点错", "评错",
 RATING = frozenset(
     ["差评", "中评", "好评", "星", "一星", "评", "评价", "点成", "评成", "打分", "分"]
 )
-# Clothing sizes: a size that does not fit its label is a misdescription (GUIDE.md).
+# Clothing sizes: a size that does not fit its label is a misdescription, not the buyer's taste.
 SIZE_LABEL = frozenset(
     ["码", "码数", "尺码", "号", "S", "M", "L", "XL", "XXL", "XS", "均码", "大码", "尺寸", "鞋码"]
 )

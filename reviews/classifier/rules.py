@@ -3,9 +3,9 @@
 Pure functions over a token list (no ORM, no jieba): `analyse(tokens)` walks the tokens once,
 splits them into clauses at punctuation and at contrast words, and scores each sub-cause from
 what every clause says about what (快递 + 太慢 → courier_speed), weighted by where the clause
-stands (the clause after 但是/就是 weighs more, the first clause a little more than the rest:
-GUIDE.md "the one the buyer stresses most (usually the first or the angriest)"). `analyse`
-lists its steps; they follow it here in the order they run.
+stands (the clause after 但是/就是 weighs more; the first a little more than the rest, as a
+buyer with several complaints usually puts first the one they mind most). `analyse` lists
+its steps; they follow it here in the order they run.
 
 Past 500 lines on purpose: the steps hand one clause's state (`_Clause`) from one to the
 next and serve nothing else, so they stay together and read top to bottom; the word lists
@@ -97,7 +97,7 @@ class RuleResult:
     severity_evidence: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     flag_evidence: list[str] = field(default_factory=list)
-    fake: bool = False  # the buyer says or suspects it is a fake (serious, GUIDE.md)
+    fake: bool = False  # the buyer says or suspects it is a fake: serious by definition
 
     def cause_scores(self) -> dict[str, float]:
         out = {"logistics": 0.0, "product_service": 0.0, "buyer_side": 0.0}
@@ -106,7 +106,8 @@ class RuleResult:
         return out
 
     def complaint_clauses(self, cause: str) -> int:
-        """In how many clauses the buyer complains about `cause` (GUIDE.md's "equal weight")."""
+        """In how many clauses the buyer complains about `cause`: a product and a delivery
+        criticised in as many clauses weigh the same, and then the product counts."""
         return len(
             {
                 c
@@ -474,7 +475,8 @@ def _read_phrases(
         and not FEATURES.isdisjoint(toks)
         and not LACKS.isdisjoint(toks)
     ):
-        # 没有WiFi, 不支持NFC, 不能插手机卡: a feature the buyer hoped for (GUIDE.md).
+        # 没有WiFi, 不支持NFC, 不能插手机卡: a feature the buyer hoped for, with no word that the
+        # listing promised it, is their expectation, not a defect.
         cues.append(("dislike_or_expectation", 1.6, _clause_text(toks)))
     if review.has_accessory and is_accessory_clause(toks):
         cues.append(("wrong_or_missing_item", 2.3, _clause_text(toks)))
@@ -573,8 +575,8 @@ def _score_goods(clause: _Clause, review: _Review, result: RuleResult) -> None:
         # 没有深入的分析, 内容没什么新意: what a book lacks is the reader's taste.
         result.add("dislike_or_expectation", 1.5 * weight, toks)
     if has_book:
-        # GUIDE.md: a book's content not to the buyer's taste is buyer_side, even when put
-        # as 与书名不符 or 质量差; paper, print and binding stay the product's.
+        # A book's content not to the buyer's taste is buyer_side, even when put as
+        # 与书名不符 or 质量差; paper, print and binding stay the product's.
         clause.cues = [
             ("dislike_or_expectation", w, t)
             if sub in CONTENT_CONVERTIBLE and t not in PHYSICAL
@@ -587,7 +589,8 @@ def _score_goods(clause: _Clause, review: _Review, result: RuleResult) -> None:
         and not any(c[0] in DEFECTS for c in clause.cues)
     )
     if expectation:
-        # 和想象的不一样, 没有期待的那么好: the buyer's own expectation, not a lie (GUIDE.md).
+        # 和想象的不一样, 没有期待的那么好: the buyer's own expectation, not a misdescription,
+        # while the review names nothing the listing or the seller claimed.
         clause.cues = [
             ("dislike_or_expectation", w, t) if sub == "not_as_described" else (sub, w, t)
             for sub, w, t in clause.cues
@@ -626,8 +629,8 @@ def _adjust_across_clauses(tokens: list[str], token_set: set[str], result: RuleR
     """What only the whole review tells: a price drop with a promise broken, the ordered and
     the sent item in different clauses, a price complaint about a flawless item, a slip of
     the rating, a weight short of the label."""
-    # 降价 alone is the buyer's regret; with a broken price-protection promise it is the
-    # seller's (GUIDE.md: "price dropped after they bought (regret only, no promise broken)").
+    # 降价 alone is the buyer's regret (the price dropped after they bought, no promise
+    # broken); with a broken price-protection promise it is the seller's.
     if "price_regret" in result.scores and token_set & PRICE_PROMISE:
         result.add(
             "price",
@@ -659,7 +662,8 @@ def _adjust_across_clauses(tokens: list[str], token_set: set[str], result: RuleR
 
 
 def _add_flags(tokens: list[str], token_set: set[str], result: RuleResult) -> None:
-    """Flags (DESIGN.md: suspected bad-reviewer/extortion, threat of complaint, high value)."""
+    """Flags: a threat to complain (投诉, 12315), and suspected extortion (a bad review held
+    over the seller for money). The high-value flag needs the order amount: `classify` sets it."""
     threat = token_set & COMPLAINT_THREAT
     if threat:
         result.flags.append("complaint_threat")
@@ -687,7 +691,7 @@ def _add_flags(tokens: list[str], token_set: set[str], result: RuleResult) -> No
 
 
 def _finish_severity(result: RuleResult, exclamations: int) -> None:
-    """Shouting and several grievances at once also make a review serious (GUIDE.md)."""
+    """Shouting and several grievances at once also make a review serious."""
     severity = result.severity  # the severity words, counted clause by clause
     severity += min(exclamations, 6) * 0.25
     if len([s for s in result.scores.values() if s >= 1.5]) >= 3:
