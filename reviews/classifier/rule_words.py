@@ -39,6 +39,7 @@ NEGATION_GAP = frozenset(
         "有",
     ]
 )
+# The lexicon's negators and the hedged ones: 不太满意, 不怎么样, 不够好, 不像.
 NEGATORS_WIDE = NEGATORS | {"不太", "不怎么", "不够", "不算太", "不像"}
 PRICE_HIGH = frozenset(
     ["高", "太高", "偏高", "贵", "太贵", "偏贵", "不值", "不值得", "虚高", "不便宜"]

@@ -197,12 +197,12 @@ def _short_weight(tokens: list[str]) -> str:
 def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
     """One review's sub-cause scores, severity and flags, in these steps:
 
-    1. `_clause_weights`: how much each clause counts, by where it stands;
-    2. `_Review`: what the whole review holds, once;
-    3. per clause: `_read_clause` (the lexicon, one lookup per token, then the cues that take
-       several words), and, unless the clause complains of nothing,
-       `_carry_subject`, `_score_service` (shipping, customer service, the courier),
-       `_score_goods` (price, taste, quality) and `_add_cues`;
+    1. `_Review`: what the whole review holds, found once;
+    2. `_clause_weights`: how much each clause counts, by where it stands;
+    3. per clause, `_read_clause` (the lexicon, one lookup per token, then the cues that take
+       several words) and, unless the clause complains of nothing, `_carry_subject`,
+       `_score_service` (shipping, customer service, the courier), `_score_goods` (price,
+       taste, quality) and `_add_cues`;
     4. `_adjust_across_clauses`: what only the whole review can tell (降价 + 保价 is the price);
     5. `_add_flags` (a complaint threat, extortion) and `_finish_severity`.
     """
@@ -223,23 +223,6 @@ def analyse(tokens: list[str], exclamations: int = 0) -> RuleResult:
     _add_flags(tokens, review.token_set, result)
     _finish_severity(result, exclamations)
     return result
-
-
-def _clause_weights(clauses: list[tuple[list[str], bool]], token_set: set[str]) -> list[float]:
-    weights = [1.0] * len(clauses)
-    for i, (_toks, contrast) in enumerate(clauses):
-        if contrast and i > 0:
-            for k in range(i):
-                weights[k] *= CONTRAST_BEFORE
-            weights[i] = CONTRAST_AFTER
-    if clauses:
-        weights[0] += FIRST_CLAUSE_BONUS
-    if not token_set.isdisjoint(CONCEDED):
-        for i, (toks, _contrast) in enumerate(clauses):
-            if not CONCEDED.isdisjoint(toks):
-                # 物流慢就不说了，… / 慢也就算了，…: the buyer waves this one aside for what follows.
-                weights[i] *= CONTRAST_BEFORE
-    return weights
 
 
 class _Review:
@@ -278,6 +261,25 @@ class _Review:
         )
         self.has_listing = not token_set.isdisjoint(LISTING)
         self.has_feature = not token_set.isdisjoint(FEATURES)
+
+
+def _clause_weights(clauses: list[tuple[list[str], bool]], token_set: set[str]) -> list[float]:
+    """The clause after a contrast word counts most and the ones before it less; the first
+    clause a little more; a clause the buyer waves aside (就不说了) less."""
+    weights = [1.0] * len(clauses)
+    for i, (_toks, contrast) in enumerate(clauses):
+        if contrast and i > 0:
+            for k in range(i):
+                weights[k] *= CONTRAST_BEFORE
+            weights[i] = CONTRAST_AFTER
+    if clauses:
+        weights[0] += FIRST_CLAUSE_BONUS
+    if not token_set.isdisjoint(CONCEDED):
+        for i, (toks, _contrast) in enumerate(clauses):
+            if not CONCEDED.isdisjoint(toks):
+                # 物流慢就不说了，… / 慢也就算了，…: the buyer waves this one aside for what follows.
+                weights[i] *= CONTRAST_BEFORE
+    return weights
 
 
 class _Clause:
