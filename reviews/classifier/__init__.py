@@ -28,9 +28,9 @@ TRIAGE_THRESHOLD = 0.55
 TRAINING_TSV = Path(__file__).with_name("training.tsv")
 MODEL_VERSION = "placeholder-0"  # replaced by the base model's version on first use
 
-# Blend: log P_model(cause) + RULE_WEIGHT × rule score + prior. The prior says what GUIDE.md
-# says: when product and delivery weigh the same, it is the product (and most negative
-# reviews are about the product), so product_service starts a little ahead.
+# Blend: log P_model(cause) + RULE_WEIGHT × rule score + prior. The prior: when product and
+# delivery weigh the same, it is the product (and most negative reviews are about the
+# product), so product_service starts a little ahead.
 MODEL_WEIGHT = 0.7
 # "Rules decide when they fire confidently; the model otherwise": once one cause's rule score
 # reaches this, the model only breaks ties (its weight drops to CONFIDENT_MODEL_WEIGHT). The
@@ -40,8 +40,8 @@ CONFIDENT_MODEL_WEIGHT = 0.3
 RULE_WEIGHT = 1.0
 SUB_RULE_WEIGHT = 1.2
 CAUSE_PRIOR = {"logistics": 0.0, "product_service": 0.4, "buyer_side": 0.0}
-# GUIDE.md: "If both the product and the delivery are criticised with equal weight, prefer
-# product_service": when the rules see both, the product gets this much more.
+# A product and a delivery criticised with equal weight count as the product: when the rules
+# see both, the product gets this much more.
 BOTH_BLAMED_BONUS = 0.8
 BOTH_BLAMED_RATIO = 0.75  # "equal weight": the product's rule score within 25% of delivery's
 # Severity: logit P_model(serious) + SEVERITY_RULE_WEIGHT × (rule severity − SEVERITY_PIVOT).
@@ -220,7 +220,7 @@ def classify_tokens(
         and len(learned.content_words(tokens)) <= 2
         and p_cause[cause] < 0.6
     ):
-        # GUIDE.md: "垃圾", "差评" alone — nothing a support agent could tell from.
+        # "垃圾", "差评" alone: nothing a support agent could tell a cause from.
         return Classification("unclear", "unclear", "minor", 0.2, flags, [], model.version)
 
     rule_scores = rule.scores
@@ -233,7 +233,7 @@ def classify_tokens(
     p = min(max(p_serious, 1e-6), 1 - 1e-6)
     sev_z = math.log(p / (1 - p)) + SEVERITY_RULE_WEIGHT * (rule.severity - SEVERITY_PIVOT)
     if rule.fake or "complaint_threat" in flags or "extortion_suspected" in flags:
-        # GUIDE.md: accusations of fakes and threats to complain are serious by definition.
+        # Accusations of fakes and threats to complain are serious by definition.
         sev_z = max(sev_z, 1.0)
     severity = "serious" if sev_z > 0 else "minor"
 

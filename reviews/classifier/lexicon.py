@@ -136,8 +136,8 @@ FAKE = frozenset(
     )
 )
 _cue("not_as_described", 3.0, " ".join(FAKE))
-# Size and fit: the item is not the size the listing said (GUIDE.md: wrong size *sent* is a
-# wrong item; a size that does not match its label or picture is a misdescription).
+# Size and fit: the item is not the size the listing said (a wrong size *sent* is a wrong
+# item; a size that does not match its label or picture is a misdescription).
 _cue(
     "not_as_described",
     1.6,
@@ -248,7 +248,7 @@ for _w, _weight in (
     for _w2 in _words(_w):
         SERIOUS[_w2] = max(_weight, SERIOUS.get(_w2, 0.0))
 # Features a buyer may have hoped for: "没有WiFi", "不支持NFC" with no claim that the listing
-# promised them is an expectation (GUIDE.md), not a defect.
+# promised them is an expectation, not a defect.
 FEATURES = frozenset(
     _words(
         "WiFi wifi Wi-Fi WIFI 蓝牙 摄像头 前置摄像头 插卡 手机卡 电话卡 5G 4G 3G NFC nfc 指纹 光驱 "
