@@ -52,7 +52,7 @@ class DemoReview:
     truth: Truth
 
 
-# --- Products: (title, nouns used in texts, SKUs, prices in yuan) per category --------------
+# Products: (title, nouns used in texts, SKUs, prices in yuan) per category.
 
 PRODUCTS: dict[str, list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[float, ...]]]] = {
     "clothes": [
@@ -279,7 +279,7 @@ DURABLE = (*WEAR, *ELECTRONICS, "accessory", "water_heater")
 # Where a counterfeit is checked at a brand counter.
 BRANDED = (*WEAR, *ELECTRONICS, "accessory", "milk", "shampoo")
 
-# --- What buyers complain about ----------------------------------------------------------
+# What buyers complain about.
 # Per sub-cause: (phrase, categories or product nouns it fits, None for any) for each
 # severity. "{item}" is the product's noun, "{c}" the courier's name.
 Bank = dict[str, list[tuple[str, tuple[str, ...] | None]]]
@@ -729,7 +729,7 @@ SERIOUS_FOLLOWUPS = (
     "追评：已经向12315投诉，等结果",
     "追评：到现在都没解决，我会一直投诉下去",
 )
-# --- Couriers and tracking numbers --------------------------------------------------------
+# Couriers and tracking numbers.
 COURIERS = ("顺丰", "中通", "圆通", "韵达", "申通", "极兔", "京东物流", "EMS", "邮政")
 COURIER_WEIGHTS = (10, 20, 18, 15, 10, 12, 6, 4, 5)
 # Expensive goods mostly travel by 顺丰 or 京东物流.
@@ -747,7 +747,7 @@ TRACKING_FORMATS = {
     "邮政": ("98", 11),
 }
 
-# --- Buyers -------------------------------------------------------------------------------
+# Buyers.
 PHONE_PREFIXES = tuple(
     str(p)
     for p in (
@@ -872,7 +872,7 @@ SURNAMES_PINYIN = (
     "sun",
 )
 
-# --- Ages: minutes-old reviews to historical ones (>1 month, >6 months; seed 000 四.2) ------
+# Ages: minutes-old reviews to historical ones (>1 month, >6 months; seed 000 四.2)
 MINUTE, HOUR, DAY = 60, 3600, 86400
 AGE_BUCKETS = (  # (weight, youngest, oldest) in seconds
     (12, 2 * MINUTE, HOUR),
@@ -883,7 +883,7 @@ AGE_BUCKETS = (  # (weight, youngest, oldest) in seconds
     (9, 180 * DAY, 240 * DAY),
 )
 
-# --- Traditional characters ---------------------------------------------------------------
+# Traditional characters.
 # Phrases first (where one simplified character has several traditional ones), then a
 # character table covering the phrase banks.
 _TRAD_PHRASES = (
@@ -924,7 +924,7 @@ def to_traditional(text: str) -> str:
     return text.translate(_TRAD_TABLE)
 
 
-# --- Precomputed pools --------------------------------------------------------------------
+# Precomputed pools.
 
 
 def _cumulative(weights) -> tuple[list[float], float]:

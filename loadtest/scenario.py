@@ -68,7 +68,7 @@ def agreed_phrase(now: datetime, tz: ZoneInfo, n: int) -> str:
     return phrases[n % len(phrases)]
 
 
-# ---- reading pages -----------------------------------------------------------------------
+# Reading pages.
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _VERSION = re.compile(r'name="version" value="(\d+)"')

@@ -139,7 +139,7 @@ class PlaybookForm(forms.ModelForm):
                 help_text=default,
             )
 
-    # -- what the template shows ----------------------------------------------------------
+    # What the template shows.
 
     def groups(self):
         return [(title, [self[name] for name in names]) for title, names in GROUPS]
@@ -147,7 +147,7 @@ class PlaybookForm(forms.ModelForm):
     def template_fields(self):
         return [self[_template_field(name)] for name in DEFAULT_TEMPLATES]
 
-    # -- validation -----------------------------------------------------------------------
+    # Validation.
 
     def clean(self) -> dict:
         data = super().clean()

@@ -35,7 +35,7 @@ class GuardrailError(Exception):
         self.message = message
 
 
-# ---- quiet hours and working hours -------------------------------------------------------
+# Quiet hours and working hours.
 
 
 def _in_window(t: time, start: time, end: time) -> bool:
@@ -76,7 +76,7 @@ def next_allowed(
     return moment
 
 
-# ---- per-buyer caps ----------------------------------------------------------------------
+# Per-buyer caps.
 
 
 def _local_day_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -130,7 +130,7 @@ def fit_caps_and_hours(
     return moment
 
 
-# ---- do-not-contact ----------------------------------------------------------------------
+# Do-not-contact.
 
 
 def check_contactable(buyer) -> None:
@@ -140,7 +140,7 @@ def check_contactable(buyer) -> None:
         raise GuardrailError("do_not_contact", _("The buyer asked not to be contacted."))
 
 
-# ---- extortion ---------------------------------------------------------------------------
+# Extortion.
 
 
 def is_extortion_suspected(review) -> bool:

@@ -136,7 +136,7 @@ def compose(
     )
 
 
-# ---- checks -----------------------------------------------------------------------------
+# Checks.
 
 # Harsh, sarcastic or blaming wording: later buyers read the reply (seed 000 四.5).
 _TONE = [

@@ -105,7 +105,7 @@ def _local(moment: str | None, event: ReviewEvent) -> str:
     return f"{timezone.localtime(when, event.review.shop.tz):%m-%d %H:%M}"
 
 
-# ---- arrival and classification
+# Arrival and classification.
 
 
 def _classification(review: Review) -> dict:
@@ -190,7 +190,7 @@ def _corrected(data: dict, labels: Labels, event: ReviewEvent) -> str:
     }
 
 
-# ---- status, people, personal data
+# Status, people, personal data.
 
 
 def status_changed(
@@ -291,7 +291,7 @@ def _reopened(data: dict, labels: Labels, event: ReviewEvent) -> str:
     return _("reopened")
 
 
-# ---- planned outreach (PlannedContact rows of outreach: their id and kind)
+# Planned outreach (PlannedContact rows of outreach: their id and kind)
 
 
 def planned(review: Review | int, *, plan_id: int, kind: str, due_at: datetime, actor=None):
@@ -448,7 +448,7 @@ def _not_planned(data: dict, labels: Labels, event: ReviewEvent) -> str:
     return _("outreach not planned: %(why)s") % {"why": data.get("reason", "")}
 
 
-# ---- contacts, messages, replies, compensation
+# Contacts, messages, replies, compensation.
 
 
 def contact(review: Review, *, actor, attempt_id: int, channel: str, outcome: str, resolution: str):

@@ -77,7 +77,7 @@ class Classification:
         }
 
 
-# The built-in base model ----------------------------------------------------------------------
+# The built-in base model.
 
 _base_lock = threading.Lock()
 _base_model: learned.LinearModel | None = None
@@ -164,7 +164,7 @@ def model_for_shop(shop_id: int | None) -> learned.LinearModel:
     return shop_model(shop_id) or base_model()
 
 
-# Classification -------------------------------------------------------------------------------
+# Classification.
 
 
 def classify_tokens(

@@ -16,7 +16,7 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
-# Clause structure -------------------------------------------------------------------------
+# Clause structure.
 
 # The clause after these weighs more: 物流很快，但是质量太差 → the quality.
 CONTRAST = frozenset(_words("但是 可是 不过 就是 只是 但 可 然而 却 可惜 偏偏 结果 谁知 没想到"))
@@ -230,7 +230,7 @@ _cue(
     "还没用 还没用过 还没开始用 没用过 暂时 先评 用不到 用不着 多余",
 )
 
-# Severity ---------------------------------------------------------------------------------
+# Severity.
 SERIOUS: dict[str, float] = {}
 for _w, _weight in (
     ("投诉 维权 315 12315 消协 工商 工商局 举报 曝光 起诉 律师 报警 法院 媒体", 2.5),
@@ -261,7 +261,7 @@ MILD = frozenset(
     _words("有点 有些 稍微 略 略微 一点 一点点 还行 还可以 凑合 小 希望 建议 总体 其他 其它")
 )
 
-# Flags ------------------------------------------------------------------------------------
+# Flags.
 COMPLAINT_THREAT = frozenset(
     _words("投诉 维权 315 12315 消协 工商 工商局 举报 曝光 起诉 律师 报警 法院 媒体 申诉 仲裁")
 )

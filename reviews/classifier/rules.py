@@ -7,7 +7,7 @@ stands (the clause after 但是/就是 weighs more; the first a little more than
 buyer with several complaints usually puts first the one they mind most). `analyse` lists
 its steps; they follow it here in the order they run.
 
-Past 500 lines on purpose: the steps hand one clause's state (`_Clause`) from one to the
+Long on purpose (past 500 lines): the steps hand one clause's state (`_Clause`) from one to the
 next and serve nothing else, so they stay together and read top to bottom; the word lists
 they test against live in `rule_words.py`.
 """

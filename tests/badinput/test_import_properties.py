@@ -68,7 +68,7 @@ def _must_be_read_or_refused(path: Path) -> None:
             assert item.errors and all(reason.strip() for _c, reason in item.errors)
 
 
-# --- no database: any input is read or refused ---------------------------------------------
+# No database: any input is read or refused.
 
 header_line = st.lists(
     st.sampled_from(sum((_aliases(f) for f in ALIASES), []) + ["备注", "", "=1+1", "@x"]),
@@ -126,7 +126,7 @@ def _xml_safe(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
-# --- with the database: valid rows are stored, broken ones reported, none lost -------------
+# With the database: valid rows are stored, broken ones reported, none lost.
 
 VALID_RATINGS = {
     "差评": "negative",
