@@ -222,7 +222,9 @@ def import_file(browser: Browser, path: Path) -> None:
     step(f"uploaded {path.name}: {batch}")
 
     def finished() -> str | None:
-        found = re.search(r"badge import-(done|failed)", expect(browser.get(batch), 200, batch).text)
+        found = re.search(
+            r"badge import-(done|failed)", expect(browser.get(batch), 200, batch).text
+        )
         return found and found.group(1)
 
     started = time.monotonic()
