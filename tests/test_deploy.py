@@ -1,8 +1,10 @@
 """Production settings pass Django's deployment checks and collect the static files the
-image serves; no migration is missing."""
+image serves; the CI's production rehearsal runs what the image and compose run; no migration
+is missing."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -76,6 +78,49 @@ class CollectstaticTestCase(SimpleTestCase):
             manifest = json.loads((Path(var_dir) / "staticfiles" / "staticfiles.json").read_text())
         self.assertIn("vendor/chart-4.6.1.umd.min.js", manifest["paths"])
         self.assertIn("vendor/htmx-2.0.11.min.js", manifest["paths"])
+
+
+def _compose_command(compose: str, service: str) -> str:
+    block = re.search(rf"^  {service}:\n(.*?)(?=^  \S|\Z)", compose, re.M | re.S)
+    command = re.search(r"command: \[(.*)\]", block.group(1))
+    return " ".join(json.loads(f"[{command.group(1)}]"))
+
+
+class RehearsalTestCase(SimpleTestCase):
+    """.ci/rehearse is only worth its minutes while it starts what production starts."""
+
+    def setUp(self):
+        self.rehearsal = re.sub(r"\\\n\s*", "", (ROOT / ".ci" / "rehearse").read_text())
+        self.compose = (ROOT / "docker-compose.yml").read_text()
+        self.dockerfile = (ROOT / "Dockerfile").read_text()
+
+    def test_it_starts_the_worker_and_beat_as_compose_does(self):
+        for service in ("worker", "beat"):
+            command = _compose_command(self.compose, service)
+            # Only the schedule file's folder differs: the image's var/ against a temporary one.
+            command = re.sub(r"/app/var/(\S+)", r'"$REVIEWDESK_VAR_DIR/\1"', command)
+            command = command.removeprefix("celery ")
+            self.assertTrue(command in self.rehearsal, f"{service}: {command}")
+
+    def test_it_starts_gunicorn_as_the_image_does(self):
+        cmd = re.search(r"^CMD (\[.*\])$", self.dockerfile, re.M)
+        command = " ".join(json.loads(cmd.group(1)))
+        command = command.replace("0.0.0.0:8000", '"127.0.0.1:$port"')
+        command = command.removeprefix("gunicorn ")
+        self.assertTrue(command in self.rehearsal, command)
+
+    def test_it_collects_static_files_as_the_image_does(self):
+        self.assertIn("SECRET_KEY=collectstatic-only DEBUG=0 python manage.py", self.dockerfile)
+        self.assertIn("SECRET_KEY=collectstatic-only", self.rehearsal)
+        self.assertIn("manage.py collectstatic --noinput", self.dockerfile)
+        self.assertIn("manage.py collectstatic --noinput", self.rehearsal)
+
+    def test_it_sets_the_environment_compose_gives_the_app(self):
+        block = re.search(r"^  environment: &app-env\n((?:    .*\n)+)", self.compose, re.M)
+        compose_names = set(re.findall(r"^    ([A-Z_]+):", block.group(1), re.M))
+        rehearsal_names = set(re.findall(r"^export ([A-Z_]+)=", self.rehearsal, re.M))
+        # The image sets the folder for files in its Dockerfile (ENV), compose does not.
+        self.assertEqual(compose_names, rehearsal_names - {"REVIEWDESK_VAR_DIR"})
 
 
 class MigrationsTestCase(TestCase):
