@@ -4,6 +4,7 @@ The database is the scheduler's source of truth: a PlannedContact row per planne
 `due_at` in UTC and a state; Celery only delivers (see services.plannedcontact_dispatch_due).
 """
 
+import hashlib
 from datetime import time
 from decimal import Decimal
 
@@ -464,3 +465,8 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review_id}: {self.get_state_display()}"
+
+    @property
+    def text_digest(self) -> str:
+        """What the lead's approval form carries back: approving checks the text is unchanged."""
+        return hashlib.sha256(self.text.encode()).hexdigest()

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
 
+from reviews.privacy import PHONE_RE
+
 from . import wording
 from .platforms import rules_for
 
@@ -182,7 +184,7 @@ def check_reply(text: str, *, platform: str, order_id: str = "", phone: str = ""
                     str(_("Tone: “%(words)s” %(why)s.") % {"words": match.group(0), "why": why}),
                 )
             )
-    if _PHONE.search(stripped) or (phone and phone in stripped):
+    if _PHONE.search(stripped) or PHONE_RE.search(stripped) or (phone and phone in stripped):
         problems.append(
             Problem("pii_phone", str(_("Personal data: the reply contains a phone number.")))
         )

@@ -10,14 +10,47 @@ import logging
 import re
 
 _D = "[0-9０-９]"  # buyers type full-width digits too
-# A mainland mobile (1[3-9] + 9 digits), optionally +86/0086, optionally split by spaces or
-# dashes (138 1234 5678); not part of a longer number (order ids, tracking numbers).
-_MOBILE = rf"(?:(?:\+|00)?86[\s-]?)?[1１][3-9３-９]{_D}(?:[\s-]?{_D}{{4}}){{2}}"
-# A landline with its area code: 010-12345678, (0755)1234567, 021 5555 1234.
-_LANDLINE = rf"(?:\([0０]{_D}{{2,3}}\)|[0０]{_D}{{2,3}}[\s-]){_D}{{3,4}}[\s-]?{_D}{{4}}"
-PHONE_RE = re.compile(rf"(?<![0-9０-９])(?:{_MOBILE}|{_LANDLINE})(?![0-9０-９])")
+_PLUS = "[+＋]"
+_SEP = r"[\s.\-－]"  # between digit groups: space, dot, dash (half- or full-width)
+_OPEN, _CLOSE = "[(（]", "[)）]"
 
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+# Numbers as people write them in the countries the desk's shops sell to. Each shape is
+# specific enough that dates, times, prices, ranges, order ids and tracking numbers never fit
+# (tests/security/test_privacy.py holds both tables). A regular expression rather than
+# libphonenumber: free text mixes countries with no region to parse against, a log filter
+# runs on every line, and a fictional-looking number (555-01xx) must still be masked.
+#
+# A mainland mobile (1[3-9] + 9 digits), optionally +86/0086, optionally split (138 1234 5678,
+# 138.1234.5678); it may follow letters ("微信wx13812345678").
+_MOBILE = rf"(?:(?:{_PLUS}|00)?[8８][6６]{_SEP}?)?[1１][3-9３-９]{_D}(?:{_SEP}?{_D}{{4}}){{2}}"
+# An international number: +, 00 or a bracketed country code, then digits in any grouping,
+# "(0)" included (+44 (0)20 7946 0958, 0049 30 12345678, (852) 2345 6789). 8 to 15 digits.
+_INTL = (
+    rf"(?:{_PLUS}\s?|00|{_OPEN}{_PLUS}?(?=[1-9１-９]{_D}{{0,2}}{_CLOSE}))"
+    rf"(?:{_OPEN}?[1-9１-９]{_D}{{0,3}}{_CLOSE}?)"
+    rf"(?:{_SEP}?(?:{_OPEN}{_D}{{1,4}}{_CLOSE}|{_D})){{6,15}}"
+)
+# A national number with its trunk 0 and a separator after the area or mobile prefix: China
+# 010-12345678 (0755)1234567, UK 020 7946 0958, Germany 030/12345678, France 06.12.34.56.78,
+# Japan 090-1234-5678, Australia 0412 345 678, Taiwan (02)2345-6789. 9 to 12 digits.
+_TRUNK = (
+    rf"(?:{_OPEN}[0０]{_D}{{1,4}}{_CLOSE}\s?|[0０]{_D}{{1,4}}(?:{_SEP}|/))"
+    rf"{_D}(?:{_SEP}?{_D}){{5,10}}"
+)
+# The US and Canada: (415) 555-0100, 415.555.0100, 1-800-555-0199.
+_NANP = (
+    rf"(?:[1１]{_SEP}?)?(?:{_OPEN}[2-9２-９]{_D}{{2}}{_CLOSE}\s?|[2-9２-９]{_D}{{2}}{_SEP})"
+    rf"[2-9２-９]{_D}{{2}}{_SEP}{_D}{{4}}"
+)
+# Not inside a longer run of digits, letters or digit groups (order ids like 112-3456789-0123456,
+# tracking numbers like JD0012345678901-1-1, an order id written 3921 0088 1234 5567).
+_NOT_AFTER = r"(?<![0-9０-９A-Za-z.\-/])(?<![0-9０-９]\s)"
+_NOT_BEFORE = r"(?![0-9０-９]|[.\-－/][0-9０-９])"
+PHONE_RE = re.compile(
+    rf"(?:(?<![0-9０-９]){_MOBILE}|{_NOT_AFTER}(?:{_INTL}|{_TRUNK}|{_NANP})){_NOT_BEFORE}"
+)
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋", "0123456789+")
 
 
 def mask_phone(phone: str) -> str:
@@ -34,10 +67,28 @@ def _mask_digits(digits: str) -> str:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
+def _phone_digits(written: str) -> str | None:
+    """The digits of a matched number, or None when there are too few or too many for one."""
+    written = written.translate(_FULL_WIDTH)
+    # "+44 (0)20 …": the bracketed trunk 0 is not dialled from abroad.
+    digits = re.sub(r"\D", "", re.sub(r"[(（]0[)）]", "", written))
+    international = written.startswith(("+", "(+", "（+")) or re.match(r"00[1-9]", written)
+    if international and written.startswith("00"):
+        digits = digits[2:]
+    if len(digits) > 11 and digits.startswith("86") and digits[-11] == "1":
+        return digits[-11:]  # the country code says nothing; keep the familiar 138****5678
+    # Eight digits make a number only with its country code: 01.15.2024 is a date.
+    if not (8 if international else 9) <= len(digits) <= 15:
+        return None
+    return "+" + digits if international else digits
+
+
 def _masked(match: re.Match) -> str:
-    digits = re.sub(r"\D", "", match.group().translate(_FULL_WIDTH))
-    if len(digits) > 11 and digits.startswith(("86", "0086")) and digits[-11] == "1":
-        digits = digits[-11:]  # the country code says nothing; keep the familiar 138****5678
+    digits = _phone_digits(match.group())
+    if digits is None:
+        return match.group()
+    if digits.startswith("+"):
+        return "+" + _mask_digits(digits[1:])
     return _mask_digits(digits)
 
 
@@ -53,7 +104,9 @@ PHONE_ERASED = "[电话已删除]"
 
 def erase_phones(text: str) -> str:
     """`text` with every phone number removed outright (erasure: masking keeps 7 digits)."""
-    return PHONE_RE.sub(PHONE_ERASED, text) if text else text
+    if not text:
+        return text
+    return PHONE_RE.sub(lambda m: PHONE_ERASED if _phone_digits(m.group()) else m.group(), text)
 
 
 # A postal address as buyers write one: places down to a house number (北京市朝阳区建国路88号

@@ -65,10 +65,31 @@ def reply_save(
 
 
 @transaction.atomic
-def reply_decide(*, reply: Reply, user, approve: bool, note: str = "") -> Reply:
-    """A lead approves the reply, or sends it back with a note. Only a pending reply changes."""
+def reply_decide(
+    *, reply: Reply, user, approve: bool, note: str = "", text_digest: str = ""
+) -> Reply:
+    """A lead approves the reply, or sends it back with a note. Only a pending reply changes.
+
+    Approving needs the `text_digest` of the text the lead read: an agent may re-submit between
+    the lead's reading and the click, and the new text must not be approved unseen.
+    """
     if not Membership.objects.holds(user, reply.shop, Role.LEAD):
         raise GuardrailError("not_lead", _("Only a team lead of this shop can approve replies."))
+    # Locked as reply_save locks it, so no re-submission slips in between check and update.
+    current = Reply.objects.select_for_update().filter(pk=reply.pk).first()
+    if (
+        approve
+        and current is not None
+        and current.state == ReplyState.PENDING
+        and current.text_digest != text_digest
+    ):
+        raise GuardrailError(
+            "text_changed",
+            _(
+                "The reply text was changed after you opened it. Read the new text below and "
+                "decide again; nothing was approved."
+            ),
+        )
     state = ReplyState.APPROVED if approve else ReplyState.REJECTED
     changed = Reply.objects.filter(pk=reply.pk, state=ReplyState.PENDING).update(
         state=state,

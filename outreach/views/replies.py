@@ -82,7 +82,11 @@ def reply_decide(request: HttpRequest, pk: int) -> HttpResponse:
     approve = request.POST.get("decision") == "approve"
     try:
         services.reply_decide(
-            reply=reply, user=request.user, approve=approve, note=request.POST.get("note", "")
+            reply=reply,
+            user=request.user,
+            approve=approve,
+            note=request.POST.get("note", ""),
+            text_digest=request.POST.get("text_digest", ""),
         )
     except GuardrailError as exc:
         if exc.code == "not_lead":

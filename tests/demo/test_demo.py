@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from unittest import mock
 
 from django.contrib.auth.models import User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 
@@ -134,6 +134,7 @@ def fake_classify(text, *, amount=None, high_value_threshold=None, **kwargs):
     )
 
 
+@override_settings(DEBUG=True)
 @mock.patch.object(classifier, "classify", fake_classify)
 class SeedDemoTestCase(TestCase):
     def seed(self, *args: str) -> str:
@@ -237,6 +238,7 @@ class SeedDemoTestCase(TestCase):
         )
 
 
+@override_settings(DEBUG=True)
 class SeedDemoWithTheRealClassifierTestCase(TestCase):
     def test_it_classifies_with_the_project_classifier(self):
         call_command("seed_demo", "--reviews", "30", stdout=StringIO())
@@ -246,3 +248,67 @@ class SeedDemoWithTheRealClassifierTestCase(TestCase):
             self.assertIn(review.severity, Severity.values)
             self.assertEqual(review.needs_triage, review.confidence < threshold)
             self.assertTrue(review.model_version)
+
+
+@mock.patch.object(classifier, "classify", fake_classify)
+class SeedDemoLeavesRealDataAloneTestCase(TestCase):
+    """seed_demo writes logins with a known password: only on a development database, and
+    never over an account that already exists."""
+
+    def seed(self, *args: str) -> str:
+        out = StringIO()
+        call_command("seed_demo", "--reviews", "10", *args, stdout=out)
+        return out.getvalue()
+
+    def test_it_refuses_without_debug(self):
+        with self.assertRaisesMessage(CommandError, "DEBUG") as caught:
+            self.seed()
+        self.assertIn("--allow-without-debug", str(caught.exception))
+        self.assertEqual((Shop.objects.count(), User.objects.count()), (0, 0))
+
+    def test_the_flag_overrides_the_refusal(self):
+        self.seed("--allow-without-debug")
+        self.assertEqual(Review.objects.filter(shop__slug="demo").count(), 10)
+        self.assertTrue(self.client.login(username="agent", password="reviewdesk"))
+
+    @override_settings(DEBUG=True)
+    def test_it_never_changes_an_existing_account(self):
+        from django.contrib.auth.models import Group
+
+        real = Shop.objects.create(slug="real", name="真店", platform="taobao")
+        supervisors = Group.objects.create(name="supervisors")
+        people = {}
+        for username in ("agent", "lead", "admin"):
+            user = User.objects.create_user(username, password=f"real-{username}")
+            user.groups.add(supervisors)
+            Membership.objects.create(user=user, shop=real, role=Role.AGENT)
+            people[username] = user
+
+        output = self.seed("--admin")
+
+        for username, user in people.items():
+            user.refresh_from_db()
+            self.assertTrue(user.check_password(f"real-{username}"), username)
+            self.assertFalse(user.is_superuser or user.is_staff, username)
+            self.assertEqual(list(user.groups.all()), [supervisors])
+            self.assertEqual(
+                list(Membership.objects.filter(user=user).values_list("shop__slug", "role")),
+                [("real", Role.AGENT)],
+            )
+            self.assertIn(f"{username} ", output)
+        self.assertEqual(output.count("已存在"), 3, output)
+        # The real agent gets none of the demo shop's reviews; the new manager is the demo's.
+        self.assertFalse(Review.objects.filter(assigned_to=people["agent"]).exists())
+        self.assertTrue(self.client.login(username="manager", password="reviewdesk"))
+        self.assertEqual(Membership.objects.get(user__username="manager").shop.slug, "demo")
+
+    @override_settings(DEBUG=True)
+    def test_a_second_run_leaves_its_own_logins_as_they_are(self):
+        self.seed()
+        agent = User.objects.get(username="agent")
+        agent.set_password("changed-by-the-agent")
+        agent.save()
+        self.seed()
+        agent.refresh_from_db()
+        self.assertTrue(agent.check_password("changed-by-the-agent"))
+        self.assertEqual(Membership.objects.get(user=agent).shop.slug, "demo")

@@ -137,6 +137,13 @@ class CheckReplyTestCase(SimpleTestCase):
         )
         self.assertEqual(self.codes("订单尾号5566已处理", order_id="2024112233445566"), [])
 
+    def test_it_flags_a_phone_number_from_abroad(self):
+        for text in (
+            "Please call us on +44 20 7946 0958.",
+            "Sorry! Call (415) 555-0100 any time.",
+        ):
+            self.assertEqual(self.codes(text, platform="ebay"), ["pii_phone"], text)
+
     def test_it_enforces_the_platform_length_limit(self):
         self.assertEqual(self.codes("好" * 501), ["too_long"])
         self.assertEqual(self.codes("抱" * 501, platform="jd"), [])

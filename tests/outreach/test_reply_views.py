@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from outreach.models import ContactAttempt, Kind, PlannedContact, PlanState, Reply, ReplyState
 from reviews.models import AuditLog, Status
@@ -102,7 +103,9 @@ class ReplyTestCase(BaseTestCase):
 
         self.login(self.lead)
         response = self.client.post(
-            reverse("reply_decide", args=[reply.pk]), {"decision": "approve"}, headers=HTMX
+            reverse("reply_decide", args=[reply.pk]),
+            {"decision": "approve", "text_digest": reply.text_digest},
+            headers=HTMX,
         )
         self.assertEqual(response.status_code, 200)
         reply.refresh_from_db()
@@ -146,3 +149,102 @@ class ReplyTestCase(BaseTestCase):
             response = self.save("亲，非常抱歉给您带来了不好的体验。")
         self.assertEqual(response.status_code, 400)
         self.assertContains(response, "截止", status_code=400)
+
+
+@time_machine.travel(datetime(2026, 11, 12, 9, 0, tzinfo=SH), tick=False)
+class ApprovalOfTheTextSeenTestCase(BaseTestCase):
+    """A lead approves the text they read; a re-submission in between is not approved."""
+
+    @property
+    def changed(self) -> str:
+        """The refusal in the reader's language (Chinese once the catalogue is compiled)."""
+        return gettext(
+            "The reply text was changed after you opened it. Read the new text below and "
+            "decide again; nothing was approved."
+        )
+
+    FIRST = "亲，非常抱歉给您带来了不好的体验。"
+    SECOND = "亲，非常抱歉，我们已经为您补发了商品。"
+
+    def setUp(self):
+        self.review = self.make_review(
+            self.shop,
+            assigned_to=self.agent,
+            status=Status.UNREACHABLE,
+            reviewed_at=datetime(2026, 11, 9, 20, 0, tzinfo=SH),
+        )
+        self.submit(self.FIRST)
+
+    def submit(self, text):
+        self.login(self.agent)
+        response = self.client.post(
+            reverse("review_reply", args=[self.review.pk]),
+            {"text": text, "situation": "unreachable", "action": "submit"},
+            headers=HTMX,
+        )
+        self.assertEqual(response.status_code, 200)
+
+    def digest_on(self, response) -> str:
+        """The digest the approval form carries, as the lead's browser would send it back."""
+        import re
+
+        found = re.search(r'name="text_digest" value="([0-9a-f]+)"', response.content.decode())
+        self.assertIsNotNone(found, "the approval form carries no text digest")
+        return found[1]
+
+    def approve(self, digest, **extra):
+        self.login(self.lead)
+        reply = Reply.objects.get()
+        return self.client.post(
+            reverse("reply_decide", args=[reply.pk]),
+            {"decision": "approve", "text_digest": digest, **extra.pop("data", {})},
+            **extra,
+        )
+
+    def test_it_approves_the_text_the_lead_read(self):
+        self.login(self.lead)
+        seen = self.digest_on(self.client.get(reverse("review_detail", args=[self.review.pk])))
+        response = self.approve(seen, headers=HTMX)
+        self.assertEqual(response.status_code, 200)
+        reply = Reply.objects.get()
+        self.assertEqual((reply.state, reply.text), (ReplyState.APPROVED, self.FIRST))
+
+    def test_it_refuses_a_text_changed_since_the_review_page_was_read(self):
+        self.login(self.lead)
+        seen = self.digest_on(self.client.get(reverse("review_detail", args=[self.review.pk])))
+        self.submit(self.SECOND)
+        for headers in (HTMX, {}):
+            with self.subTest(htmx=bool(headers)):
+                response = self.approve(seen, headers=headers)
+                self.assertContains(response, self.changed, status_code=409)
+                self.assertContains(response, self.SECOND, status_code=409)
+                self.assertEqual(Reply.objects.get().state, ReplyState.PENDING)
+        # The answer carries the new text's digest: approving from it approves the new text.
+        self.assertEqual(self.approve(self.digest_on(response)).status_code, 302)
+        reply = Reply.objects.get()
+        self.assertEqual((reply.state, reply.text), (ReplyState.APPROVED, self.SECOND))
+
+    def test_it_refuses_a_text_changed_since_the_board_was_read(self):
+        self.login(self.lead)
+        seen = self.digest_on(self.client.get(reverse("board")))
+        self.submit(self.SECOND)
+        response = self.approve(seen, data={"next": "board"})
+        self.assertContains(response, self.changed, status_code=409)
+        self.assertContains(response, self.SECOND, status_code=409)
+        self.assertEqual(Reply.objects.get().state, ReplyState.PENDING)
+
+    def test_an_approval_without_a_digest_approves_nothing(self):
+        response = self.approve("", headers=HTMX)
+        self.assertEqual(response.status_code, 409)
+        self.assertEqual(Reply.objects.get().state, ReplyState.PENDING)
+
+    def test_sending_back_needs_no_digest(self):
+        self.login(self.lead)
+        reply = Reply.objects.get()
+        response = self.client.post(
+            reverse("reply_decide", args=[reply.pk]),
+            {"decision": "reject", "note": "再改改"},
+            headers=HTMX,
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(Reply.objects.get().state, ReplyState.REJECTED)

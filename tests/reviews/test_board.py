@@ -247,7 +247,8 @@ class BoardOutreachTestCase(BaseTestCase):
         )
         self.assertContains(self.client.get(reverse("board")), "亲，抱歉")
         response = self.client.post(
-            reverse("reply_decide", args=[reply.pk]), {"decision": "approve", "next": "board"}
+            reverse("reply_decide", args=[reply.pk]),
+            {"decision": "approve", "next": "board", "text_digest": reply.text_digest},
         )
         self.assertRedirects(response, reverse("board") + "?shop=alpha")
         reply.refresh_from_db()

@@ -87,7 +87,12 @@ class AuditedActionsTestCase(BaseTestCase):
         reply = Reply.objects.create(
             shop=self.shop, review=self.review, text="抱歉", state="pending"
         )
-        self.post(self.lead, "reply_decide", {"decision": "approve"}, pk=reply.pk)
+        self.post(
+            self.lead,
+            "reply_decide",
+            {"decision": "approve", "text_digest": reply.text_digest},
+            pk=reply.pk,
+        )
         self.assertAudited("reply_approved", self.lead, f"review:{self.review.pk}")
         attempt = ContactAttempt.objects.create(
             review=self.review,

@@ -11,6 +11,8 @@ from reviews.privacy import mask_addresses, mask_phones
 
 from ..base import BaseTestCase
 
+FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
 
 class MaskPhonesTestCase(SimpleTestCase):
     def test_it_masks_mobile_numbers_however_they_are_written(self):
@@ -36,6 +38,106 @@ class MaskPhonesTestCase(SimpleTestCase):
             "12345678901",  # 11 digits but not a mobile prefix
         ):
             self.assertEqual(mask_phones(text), text)
+
+    # How people write their numbers, from the places the desk's shops sell to: each must come
+    # out with none of its middle digits and its last four kept.
+    WORLD = (
+        # China: mobiles and landlines, as typed on a phone or copied from a card.
+        ("138.1234.5678", "5678"),
+        ("138-1234-5678", "5678"),
+        ("+86 138 1234 5678", "5678"),
+        ("0086-13812345678", "5678"),
+        ("+86 (10) 6552 9988", "9988"),
+        ("(010) 6552-9988", "9988"),
+        ("0755-8765 4321", "4321"),
+        ("021-12345678转8021", "5678"),
+        # US and Canada.
+        ("+1 415-555-0100", "0100"),
+        ("(415) 555-0100", "0100"),
+        ("415.555.0100", "0100"),
+        ("415-555-0100 ext. 23", "0100"),
+        ("1-800-555-0199", "0199"),
+        ("+1 (604) 555-0123", "0123"),
+        # United Kingdom.
+        ("+44 20 7946 0958", "0958"),
+        ("+44 (0)20 7946 0958", "0958"),
+        ("020 7946 0958", "0958"),
+        ("07700 900123", "0123"),
+        ("0044 7700 900123", "0123"),
+        # Germany.
+        ("+49 30 12345678", "5678"),
+        ("030 12345678", "5678"),
+        ("0171 1234567", "4567"),
+        ("+49 (0)171 1234567", "4567"),
+        ("030/12345678", "5678"),
+        # France.
+        ("+33 1 23 45 67 89", "6789"),
+        ("01 23 45 67 89", "6789"),
+        ("06.12.34.56.78", "5678"),
+        # Japan.
+        ("+81 3-1234-5678", "5678"),
+        ("03-1234-5678", "5678"),
+        ("090-1234-5678", "5678"),
+        # Australia.
+        ("+61 2 9876 5432", "5432"),
+        ("(02) 9876 5432", "5432"),
+        ("0412 345 678", "5678"),
+        # Hong Kong and Taiwan.
+        ("+852 9123 4567", "4567"),
+        ("(852) 2345 6789", "6789"),
+        ("+886 912 345 678", "5678"),
+        ("0912-345-678", "5678"),
+        ("(02)2345-6789", "6789"),
+        # Full-width digits and signs, as a Chinese keyboard gives them.
+        ("＋８６ １３８－１２３４－５６７８", "5678"),
+        ("＋１ ４１５－５５５－０１００", "0100"),
+    )
+
+    def test_it_masks_phone_numbers_as_the_world_writes_them(self):
+        for written, last4 in self.WORLD:
+            with self.subTest(written):
+                masked = mask_phones(f"请联系 {written} 谢谢")
+                self.assertTrue(masked.startswith("请联系 ") and masked.endswith(" 谢谢"), masked)
+                # Stars, then the last four (an extension may follow); at most 3 digits before.
+                head, star, tail = masked.translate(FULL_WIDTH).rpartition("*")
+                self.assertEqual(star, "*", masked)
+                self.assertTrue(tail.startswith(last4), masked)
+                self.assertLessEqual(sum(c.isdigit() for c in head), 3, masked)
+
+    NOT_PHONES = (
+        "订单号202400000001345",
+        "订单号 3921 0088 1234 5567",
+        "order #112-3456789-0123456",
+        "运单 SF1234567890123",
+        "UPS 1Z999AA10123456784",
+        "YT2412345678901",
+        "JD0012345678901-1-1",
+        "买了2件，2024-01-15 13:45 到货",
+        "2024.01.15",
+        "15.01.2024",
+        "01/15/2024",
+        "2024-01-15 20:15:30",
+        "晚上20:15打过来",
+        "13:45-14:30之间",
+        "价格199-299元",
+        "$1,299.00",
+        "1.234,56 €",
+        "1 234 567 €",
+        "共计 12,345.67 元",
+        "2023-2024赛季",
+        "等了10-12天",
+        "192.168.1.100",
+        "ISBN 978-7-111-12345-6",
+        "尺码 170/92A",
+        "12345678901",  # 11 digits but not a mobile prefix
+        "+5元运费",
+        "版本 1.2.3",
+    )
+
+    def test_it_leaves_numbers_that_are_not_phones_alone(self):
+        for text in self.NOT_PHONES:
+            with self.subTest(text):
+                self.assertEqual(mask_phones(text), text)
 
     def test_it_finds_addresses_for_erasure(self):
         self.assertEqual(
@@ -64,6 +166,13 @@ class LoggingTestCase(SimpleTestCase):
         self.assertIn("075****4567", output)
         self.assertNotIn("13812345678", output)
         self.assertNotIn("1234567\n", output)
+
+    def test_it_masks_numbers_from_abroad(self):
+        logging.getLogger("outreach.backends.sms").warning(
+            "sms to %s failed, buyer gave +44 20 7946 0958 too", "+1 415-555-0100"
+        )
+        output = self.stream.getvalue()
+        self.assertIn("sms to +141****0100 failed, buyer gave +442*****0958 too", output)
 
     def test_it_masks_phone_numbers_in_tracebacks(self):
         try:
@@ -98,6 +207,20 @@ class MaskedListsTestCase(BaseTestCase):
         self.client.force_login(self.manager)
         self.assertMasked(self.client.get(reverse("reports_reviews")))
 
+    def test_an_ebay_shops_lists_mask_numbers_from_abroad(self):
+        self.shop.platform = "ebay"
+        self.shop.save(update_fields=["platform"])
+        for review in (self.assigned, self.unassigned):
+            review.text = "Call +1 (415) 555-0100 / 415.555.0199"
+            review.save(update_fields=["text"])
+        for user, page in ((self.agent, "queue"), (self.lead, "board")):
+            self.client.force_login(user)
+            response = self.client.get(reverse(page))
+            self.assertContains(response, "+141****0100")
+            self.assertContains(response, "415***0199")
+            self.assertNotContains(response, "555-0100")
+            self.assertNotContains(response, "555.0199")
+
     def test_the_import_error_list_masks_phone_numbers(self):
         batch = ImportBatch.objects.create(
             shop=self.shop, source="file", platform="taobao", status="done", rejected=1
@@ -105,5 +228,11 @@ class MaskedListsTestCase(BaseTestCase):
         ImportRowError.objects.create(
             batch=batch, row=3, column="rating", reason="bad", raw="差?,13812345678,纯棉T恤"
         )
+        ImportRowError.objects.create(
+            batch=batch, row=4, column="rating", reason="bad", raw="bad?,+44 20 7946 0958,shirt"
+        )
         self.client.force_login(self.lead)
-        self.assertMasked(self.client.get(reverse("import_batch", args=[batch.pk])))
+        response = self.client.get(reverse("import_batch", args=[batch.pk]))
+        self.assertMasked(response)
+        self.assertContains(response, "+442*****0958")
+        self.assertNotContains(response, "7946")

@@ -1,13 +1,17 @@
 """The demo shop, its three logins and a few hundred generated reviews. Idempotent: reviews are
 keyed by the generator's platform review ids (the same seed always yields the same ids), and
-shop, users and memberships are looked up before they are created."""
+shop, users and memberships are looked up before they are created.
+
+The logins get a published password, so the command runs only with DEBUG (or an explicit
+flag) and never touches an account that already exists: `DATABASE_URL=… make run` may point at
+a real database whose `lead` or `admin` is a real person."""
 
 import random
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -68,8 +72,29 @@ class Command(BaseCommand):
         parser.add_argument(
             "--admin", action="store_true", help="also create the superuser 'admin'"
         )
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help="run even though DEBUG is off (only on a database that holds nothing real)",
+        )
 
-    def handle(self, *args, reviews: int, seed: int, admin: bool, **options) -> None:
+    def handle(
+        self,
+        *args,
+        reviews: int,
+        seed: int,
+        admin: bool,
+        allow_without_debug: bool,
+        **options,
+    ) -> None:
+        if not settings.DEBUG and not allow_without_debug:
+            raise CommandError(
+                "DEBUG 未开启，未做任何改动：演示数据会创建使用公开密码的账号，只应写入开发数据库。"
+                "请以 DEBUG=1 运行；若此数据库确实只用于演示，可加 --allow-without-debug。\n"
+                "DEBUG is off, so nothing was done: the demo creates logins with a published "
+                "password and belongs in a development database. Run it with DEBUG=1, or pass "
+                "--allow-without-debug if this database really holds only the demo."
+            )
         password = getattr(settings, "DEMO_PASSWORD", "reviewdesk")
         with transaction.atomic():
             shop = _shop()
@@ -78,8 +103,15 @@ class Command(BaseCommand):
                 for username, first_name, role, *_ in PEOPLE
             }
             if admin:
-                _admin(password)
-            created = _reviews(shop, agent=users["agent"], n=reviews, seed=seed)
+                users["admin"] = _admin(password)
+            # An account that was there before is not the demo's: it gets no demo reviews.
+            agent = users["agent"][0]
+            if (
+                users["agent"][1]
+                and not Membership.objects.filter(user=agent, shop=shop, role=Role.AGENT).exists()
+            ):
+                agent = None
+            created = _reviews(shop, agent=agent, n=reviews, seed=seed)
         total = Review.objects.filter(shop=shop).count()
         # The reports read roll-ups that beat refreshes every minute: built now, so the
         # manager's first look is not empty.
@@ -93,10 +125,19 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"打开 / Open: {URL}")
         self.stdout.write(f"登录 / Logins (密码 / password: {password}):")
-        for username, _, _, zh, en in PEOPLE:
-            self.stdout.write(f"  {username:<8} {zh} / {en}")
+        roles = [(username, zh, en) for username, _, _, zh, en in PEOPLE]
         if admin:
-            self.stdout.write(f"  {'admin':<8} 超级管理员 / superuser ({URL}admin/)")
+            roles.append(("admin", "超级管理员", f"superuser ({URL}admin/)"))
+        for username, zh, en in roles:
+            self.stdout.write(f"  {username:<8} {zh} / {en}")
+            if users[username][1]:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"           账号 {username} 已存在，未作任何改动（密码未重置）/ "
+                        f"the account {username} already existed and was left unchanged "
+                        "(its password was not reset)"
+                    )
+                )
 
 
 def _shop() -> Shop:
@@ -113,26 +154,28 @@ def _shop() -> Shop:
 
 
 def _person(shop: Shop, username: str, first_name: str, role: str, password: str):
-    user, _ = get_user_model().objects.get_or_create(
-        username=username, defaults={"first_name": first_name}
-    )
-    # Reset on every run, so the printed password is always the one that works.
-    user.set_password(password)
-    user.save(update_fields=["password"])
+    """The login, created with its demo shop membership; (user, whether it existed before).
+
+    An existing account is left exactly as it is (password, groups, shops): it may be a real
+    person's, or the demo's own from an earlier run whose password someone changed.
+    """
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user, True
+    user = User.objects.create_user(username, password=password, first_name=first_name)
     # The demo agent goes by 小美 with buyers (her 花名), so reviews naming her are hers.
     alias = DEMO_AGENT_ALIAS if role == Role.AGENT else ""
-    Membership.objects.update_or_create(
-        user=user, shop=shop, defaults={"role": role, "alias": alias}
-    )
-    return user
+    Membership.objects.create(user=user, shop=shop, role=role, alias=alias)
+    return user, False
 
 
-def _admin(password: str) -> None:
-    user, _ = get_user_model().objects.get_or_create(
-        username="admin", defaults={"is_staff": True, "is_superuser": True}
-    )
-    user.set_password(password)
-    user.save(update_fields=["password"])
+def _admin(password: str):
+    User = get_user_model()
+    user = User.objects.filter(username="admin").first()
+    if user is not None:
+        return user, True
+    return User.objects.create_superuser("admin", password=password), False
 
 
 def _reviews(shop: Shop, *, agent, n: int, seed: int) -> int:
