@@ -445,6 +445,21 @@ class ReportPageTestCase(ReportsDataMixin, BaseTestCase):
         )
         self.assertEqual(log.data["format"], "csv")
 
+    def test_it_audits_an_export_of_several_shops_in_each_shops_log(self):
+        from django.contrib.auth.models import User
+
+        from reviews.models import Membership
+
+        Membership.objects.create(user=self.manager, shop=self.other_shop, role=Role.MANAGER)
+        self.assertEqual(self.get(export="csv", table="summary").status_code, 200)
+        logs = AuditLog.objects.filter(action="report_exported")
+        self.assertEqual(sorted(log.shop.slug for log in logs), ["alpha", "bravo"])
+        # The other shop's own manager sees the export on their audit page.
+        self.login(User.objects.get(username=f"bravo-{Role.MANAGER}"))
+        page = self.client.get(reverse("audit_log"), {"action": "report_exported"})
+        self.assertEqual([e.actor for e in page.context["entries"]], [self.manager])
+        self.assertEqual(page.context["entries"][0].data["shops"], ["alpha", "bravo"])
+
     def test_it_exports_xlsx_neutralised_and_audited(self):
         response = self.get(export="xlsx", table="top_products")
         book = load_workbook(io.BytesIO(response.content), read_only=True)
