@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .audit import client_ip
-from .privacy import mask_phones
 from .models import (
     AuditLog,
     Buyer,
@@ -17,6 +16,7 @@ from .models import (
     Review,
     Shop,
 )
+from .privacy import mask_phones
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):

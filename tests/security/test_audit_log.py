@@ -15,10 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outreach.models import ContactAttempt, PlannedContact, Playbook, Reply
+from reviews.audit import ACTIONS
 from reviews.models import AppendOnlyError, AuditLog, ImportBatch, ImportRowError, Membership, Role
 from reviews.services import audit_record
-
-from reviews.audit import ACTIONS
 
 from ..base import BaseTestCase
 
