@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from reviews.admin import AuditedAdmin
+from reviews.admin import AuditedAdmin, ViewOnlyAdmin, masked
 from reviews.privacy import mask_phones
 
 from .models import ContactAttempt, Message, PlannedContact, Playbook
@@ -12,19 +12,8 @@ class PlaybookAdmin(AuditedAdmin):
     list_display = ["shop", "quiet_start", "quiet_end", "max_calls_per_day", "max_messages_per_day"]
 
 
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """The scheduler's rows, the outbox and contact attempts, to look at: they change through
-    outreach.services, which writes the review's timeline and claims rows with conditional
-    updates — an edit here would bypass both."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+# The scheduler's rows, the outbox and contact attempts are shown, never edited: they change
+# through outreach.services. Free text a buyer's number can hide in is shown masked.
 
 
 @admin.register(PlannedContact)
@@ -33,6 +22,9 @@ class PlannedContactAdmin(ViewOnlyAdmin):
     list_filter = ["state", "kind", "channel", "shop"]
     raw_id_fields = ["review", "buyer", "assigned_to"]
     date_hierarchy = "due_at"
+    exclude = ["body"]
+    readonly_fields = ["masked_body"]
+    masked_body = masked("body", _("text"))
 
 
 @admin.register(Message)
@@ -43,7 +35,11 @@ class MessageAdmin(ViewOnlyAdmin):
     list_filter = ["state", "channel", "kind", "shop"]
     search_fields = ["to", "idempotency_key", "provider_id"]
     raw_id_fields = ["review", "buyer", "planned_contact"]
-    exclude = ["to"]  # a phone number: masked in the list, revealed only on the review page
+    # The number and the texts that may quote it: masked here, revealed only on the review page.
+    exclude = ["to", "body", "last_error"]
+    readonly_fields = ["masked_to", "masked_body", "masked_last_error"]
+    masked_body = masked("body", _("text"))
+    masked_last_error = masked("last_error", _("last error"))
 
     @admin.display(description=_("recipient"))
     def masked_to(self, message: Message) -> str:
@@ -55,3 +51,6 @@ class ContactAttemptAdmin(ViewOnlyAdmin):
     list_display = ["id", "review", "agent", "channel", "outcome", "resolution", "created_at"]
     list_filter = ["outcome", "channel"]
     raw_id_fields = ["review", "buyer", "agent", "approved_by"]
+    exclude = ["note"]
+    readonly_fields = ["masked_note"]
+    masked_note = masked("note", _("note"))

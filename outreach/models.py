@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from reviews.models import Buyer, Review, Shop
+from reviews.privacy import mask_phones
 
 from . import wording
 
@@ -326,7 +327,8 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.to} ({self.get_state_display()})"
+        # Masked: a message's name shows in the admin and in logs, which never hold a number.
+        return f"{self.get_channel_display()} → {mask_phones(self.to)} ({self.get_state_display()})"
 
 
 class Outcome(models.TextChoices):

@@ -22,18 +22,21 @@ KINDS = ("csv", "xlsx")
 def table_export(
     *, table: Table, kind: str, query: ReportQuery, actor, ip: str | None
 ) -> HttpResponse:
-    """Record the export in the audit log, then the file as a download."""
-    services.audit_record(
-        actor=actor,
-        action="report_exported",
-        shop=query.shops[0] if len(query.shops) == 1 else None,
-        target=f"report:{table.name}",
-        ip=ip,
-        format=kind,
-        shops=[s.slug for s in query.shops],
-        start=query.range.start.isoformat(),
-        end=query.range.end.isoformat(),
-    )
+    """Record the export in the audit log, then the file as a download. One line per shop
+    the file covers: each shop's manager reads the log of their own shops only, so an export
+    spanning several shops must show in every one of them."""
+    for shop in query.shops:
+        services.audit_record(
+            actor=actor,
+            action="report_exported",
+            shop=shop,
+            target=f"report:{table.name}",
+            ip=ip,
+            format=kind,
+            shops=[s.slug for s in query.shops],
+            start=query.range.start.isoformat(),
+            end=query.range.end.isoformat(),
+        )
     return export_table(table, kind, query)
 
 

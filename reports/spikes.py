@@ -14,6 +14,7 @@ opens and see it on the reports page until it ends; acknowledging it only marks 
 """
 
 import logging
+import unicodedata
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
@@ -136,35 +137,58 @@ def describe(alert: SpikeAlert) -> str:
 def notify(alerts: list[SpikeAlert]) -> int:
     """E-mail each new alert to the managers of its shop (those with an address); returns
     how many e-mails left. The alert is marked notified even if nobody has an address: the
-    reports page shows it either way."""
+    reports page shows it either way. An alert whose e-mail fails is logged and left
+    unmarked; the alerts after it are still sent."""
     sent = 0
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
     with translation.override(settings.LANGUAGE_CODE):
         for alert in alerts:
-            recipients = list(
-                Membership.objects.filter(shop=alert.shop, role=Role.MANAGER)
-                .exclude(user__email="")
-                .values_list("user__email", flat=True)
-            )
-            if recipients:
-                subject = _("[ReviewDesk] Spike at %(shop)s: %(what)s") % {
-                    "shop": alert.shop.name,
-                    "what": describe(alert),
-                }
-                body = "\n\n".join(
-                    [
-                        describe(alert),
-                        _(
-                            "The same complaint about the same product or courier within a "
-                            "week is usually a defect batch or a failing courier: a job for "
-                            "the shop, not for support."
-                        ),
-                        _("The reviews: %(url)s") % {"url": base + drill_url(alert)},
-                    ]
-                )
-                sent += send_mail(subject[:200], body, None, recipients, fail_silently=False)
+            try:
+                sent += _notify_one(alert)
+            except Exception:
+                logger.exception("spike alert %s: the e-mail to the managers failed", alert.pk)
+                continue
             SpikeAlert.objects.filter(pk=alert.pk).update(notified_at=timezone.now())
     return sent
+
+
+def _notify_one(alert: SpikeAlert) -> int:
+    recipients = list(
+        Membership.objects.filter(shop=alert.shop, role=Role.MANAGER)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return 0
+    subject = _("[ReviewDesk] Spike at %(shop)s: %(what)s") % {
+        "shop": alert.shop.name,
+        "what": describe(alert),
+    }
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    body = "\n\n".join(
+        [
+            describe(alert),
+            _(
+                "The same complaint about the same product or courier within a "
+                "week is usually a defect batch or a failing courier: a job for "
+                "the shop, not for support."
+            ),
+            _("The reviews: %(url)s") % {"url": base + drill_url(alert)},
+        ]
+    )
+    return send_mail(header_text(subject)[:200], body, None, recipients, fail_silently=False)
+
+
+def header_text(value: str) -> str:
+    """`value` on one line, fit for a mail header: product and shop names come from imported
+    files, and a line break in a header is refused (BadHeaderError) or, worse, would start a
+    header of its own. Control characters and line or paragraph separators become spaces."""
+    cleaned = "".join(
+        " "
+        if unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
+        else ch
+        for ch in value
+    )
+    return " ".join(cleaned.split())
 
 
 def sweep() -> int:

@@ -68,14 +68,14 @@ DRILL_FILTERS = {
 }
 
 
-def _agent_names(agent: str | None) -> dict[str, str]:
-    if agent == "none":
-        return {"none": _("Unassigned")}
-    if not agent:
-        return {}
-    return {
-        str(pk): name for pk, name in User.objects.filter(pk=agent).values_list("pk", "username")
-    }
+def _agent_user(agent: str, shops: list[Shop]) -> User | None:
+    """The agent a drill-down names by id, if they work in (or were assigned a review of) one
+    of the shops the report covers; any other id (another shop's agent, a superuser, junk) is
+    no one, so the page never names a user the manager may not see."""
+    if not (agent.isascii() and agent.isdigit()) or len(agent) > 18:
+        return None
+    known = Q(memberships__shop__in=shops) | Q(assigned_reviews__shop__in=shops)
+    return User.objects.filter(known, pk=int(agent)).distinct().first()
 
 
 @login_required
@@ -92,12 +92,20 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
             filters[param] = value
             reviews = reviews.filter(**{column: value})
     agent = request.GET.get("agent", "")
+    agent_names = {}
     if agent == "none":
         filters["agent"] = agent
+        agent_names[agent] = _("Unassigned")
         reviews = reviews.filter(assigned_to=None)
-    elif agent.isdigit():
+    elif agent:
         filters["agent"] = agent
-        reviews = reviews.filter(assigned_to_id=int(agent))
+        user = _agent_user(agent, query.shops)
+        if user is None:
+            agent_names[agent] = _("no agent of these shops")
+            reviews = reviews.none()
+        else:
+            agent_names[agent] = user.username
+            reviews = reviews.filter(assigned_to=user)
     after = cursors.decode_moment(request.GET.get("after", ""))
     if after:
         moment, pk = after
@@ -129,7 +137,7 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
         "cause": dict(Cause.choices),
         "severity": dict(Severity.choices),
         "status": dict(Status.choices),
-        "agent": _agent_names(filters.get("agent")),
+        "agent": agent_names,
     }
     return render(
         request,

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .audit import client_ip
@@ -15,6 +16,34 @@ from .models import (
     Review,
     Shop,
 )
+from .privacy import mask_phones
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows to look at, not to edit: reviews, buyers, corrections and outreach's rows change
+    through the services, which write the review's timeline, cancel what must be cancelled,
+    claim rows with conditional updates and keep the audit log — an edit here would bypass
+    all of it."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def masked(field: str, description):
+    """A read-only admin column or field showing `field` with its phone numbers masked: the
+    full number is shown only by the logged reveal on the review page."""
+
+    @admin.display(description=description)
+    def show(self, obj) -> str:
+        return mask_phones(str(getattr(obj, field) or ""))
+
+    return show
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -102,45 +131,44 @@ class MembershipAdmin(AuditedAdmin):
 
 
 @admin.register(Buyer)
-class BuyerAdmin(admin.ModelAdmin):
+class BuyerAdmin(ViewOnlyAdmin):
+    """Buyers arrive with their reviews. Do-not-contact is set on the review page
+    (outreach.services.buyer_set_do_not_contact), which also cancels what is planned; the
+    nick is the key imports match and an erasure rewrites; the phone is personal data,
+    revealed on the review page where the reveal is logged. Here all of it is shown only."""
+
     list_display = ["nick", "shop", "masked_phone", "do_not_contact_at"]
     list_filter = ["shop"]
     search_fields = ["nick"]
-    exclude = ["phone"]  # personal data: revealed on the review page, where the reveal is logged
-    # Do-not-contact is set on the review page (outreach.services.buyer_set_do_not_contact),
-    # which also cancels what is planned and says so on every review of the buyer; the nick
-    # is the key imports match and an erasure rewrites. Here they are shown, not edited.
-    readonly_fields = ["shop", "nick", "do_not_contact_at", "do_not_contact_by"]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # buyers arrive with their reviews
+    exclude = ["phone"]
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
-    """To look, not to edit: a review's status, assignee, classification and severity change
-    through the desk's services, which write its timeline, move or cancel its planned
-    outreach and keep the audit log — an edit here would do none of that."""
+class ReviewAdmin(ViewOnlyAdmin):
+    """A review's status, assignee, classification and severity change through the desk's
+    services; what the buyer wrote is shown with phone numbers masked."""
 
     list_display = ["external_key", "shop", "rating", "status", "cause", "severity", "reviewed_at"]
     list_filter = ["shop", "status", "rating", "cause", "severity"]
     search_fields = ["order_id", "external_key", "buyer__nick"]
     list_select_related = ["shop"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    exclude = ["text", "followup_text", "evidence"]
+    readonly_fields = ["masked_text", "masked_followup_text", "masked_evidence"]
+    masked_text = masked("text", _("review text"))
+    masked_followup_text = masked("followup_text", _("follow-up review (追评)"))
+    masked_evidence = masked("evidence", _("evidence"))
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(ViewOnlyAdmin):
+    """Written by the review page's correction (reviews.services.review_correct) and read by
+    retraining: the review's words are kept with it, shown here masked."""
+
     list_display = ["review", "user", "cause", "subcause", "severity", "created_at"]
     raw_id_fields = ["review"]
+    exclude = ["text"]
+    readonly_fields = ["masked_text"]
+    masked_text = masked("text", _("review text"))
 
 
 @admin.register(ClassifierModel)
@@ -169,9 +197,10 @@ class ImportRowErrorInline(admin.TabularInline):
     model = ImportRowError
     extra = 0
     max_num = 0  # read-only: the error report of what was imported
-    fields = ["row", "column", "reason", "raw"]
+    fields = ["row", "column", "reason", "masked_raw"]
     readonly_fields = fields
     can_delete = False
+    masked_raw = masked("raw", _("raw data"))
 
 
 @admin.register(ImportBatch)

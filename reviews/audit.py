@@ -45,7 +45,9 @@ class ClientIPMiddleware:
             _request_ip.reset(token)
 
 
-# Every action the audit log records, as the audit page shows it.
+# Every action the audit log records, as the audit page shows it (and offers in its filter):
+# reviews.services.audit_record refuses any other, so no line is ever written that the page
+# cannot filter for.
 ACTIONS = {
     "phone_revealed": _("Phone number revealed"),
     "review_assigned": _("Review assigned"),
@@ -57,6 +59,7 @@ ACTIONS = {
     "compensation_rejected": _("Compensation refused"),
     "buyer_do_not_contact": _("Buyer asked not to be contacted"),
     "report_exported": _("Report exported"),
+    "spike_acknowledged": _("Spike alert acknowledged"),
     "import_errors_exported": _("Import error report downloaded"),
     "webhook_secret_rotated": _("Webhook secret rotated"),
     "settings_added": _("Settings added"),

@@ -55,11 +55,12 @@ ERROR = {
         "error": {
             "type": "string",
             "enum": [
-                "unknown_shop",
                 "missing_signature",
                 "bad_timestamp",
+                "bad_nonce",
                 "stale_timestamp",
                 "bad_signature",
+                "replayed",
                 "invalid_json",
                 "invalid_batch",
                 "invalid_body",
@@ -119,10 +120,15 @@ def document() -> dict:
             "version": "1.0",
             "description": (
                 "Push a shop's reviews to ReviewDesk. Each request is signed: "
-                '`X-ReviewDesk-Signature: sha256=HEX(HMAC_SHA256(secret, timestamp + "." + body))` '
-                "with the shop's webhook secret (shown to the shop's managers under Webhook), and "
-                "`X-ReviewDesk-Timestamp` the Unix time in seconds, within 5 minutes of the server's "
-                "clock. Sending the same review again is harmless: a review is stored once; a change "
+                '`X-ReviewDesk-Signature: sha256=HEX(HMAC_SHA256(secret, timestamp + "." + '
+                "nonce + \".\" + body))` with the shop's webhook secret (shown to the shop's "
+                "managers under Webhook), `X-ReviewDesk-Timestamp` the Unix time in seconds, "
+                "within 5 minutes of the server's clock, and `X-ReviewDesk-Nonce` a fresh random "
+                "value for every call (16 to 64 letters, digits, `-` or `_`; a delivery id "
+                "will do). A call whose nonce was already received is refused with 409, so a "
+                "captured call cannot be replayed; to resend, sign again with a new nonce. An "
+                "unknown shop answers 401 exactly like a wrong signature. Sending the same "
+                "review again in a new call is harmless: a review is stored once; a change "
                 "(follow-up review, new rating) updates it; a neutral or negative review that comes "
                 "back positive is marked revised. Positive reviews are counted, not queued."
             ),
@@ -145,6 +151,12 @@ def document() -> dict:
                             "in": "header",
                             "required": True,
                             "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                        },
+                        {
+                            "name": "X-ReviewDesk-Nonce",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
                         },
                         {
                             "name": "X-ReviewDesk-Signature",
@@ -193,10 +205,16 @@ def document() -> dict:
                             "content": error,
                         },
                         "401": {
-                            "description": "Missing, stale or wrong signature.",
+                            "description": (
+                                "Missing, stale or wrong signature, or no such shop (the "
+                                "same answer, so shop names cannot be guessed)."
+                            ),
                             "content": error,
                         },
-                        "404": {"description": "No such shop.", "content": error},
+                        "409": {
+                            "description": "This nonce was already used: a replayed call.",
+                            "content": error,
+                        },
                         "413": {
                             "description": "More than 500 items, or a body over the size limit.",
                             "content": error,

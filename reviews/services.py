@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import classifier, timeline
-from .audit import current_client_ip
+from .audit import ACTIONS, current_client_ip
 from .models import (
     CLASSIFICATION_FIELDS,
     SUBCAUSES_BY_CAUSE,
@@ -40,7 +40,10 @@ def audit_record(
     """Append one line to the audit log (who, what, when, from where). Without an explicit
     `ip`, the address of the request being served (reviews.audit.ClientIPMiddleware). Phone
     numbers are masked on the way in: the log is append-only, so it must never hold personal
-    data that a buyer's erasure would have to remove."""
+    data that a buyer's erasure would have to remove. `action` is one of `audit.ACTIONS`, the
+    list the audit page filters by."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: add it to reviews.audit.ACTIONS")
     return AuditLog.objects.create(
         actor=actor,
         shop=shop,

@@ -2,26 +2,21 @@
 webhook. Used by tests that need a later import to change a stored review (a buyer revising)."""
 
 import json
-import time
 
 from django.urls import reverse
 
-from reviews.api import sign
+from reviews.api import signed_headers
 from reviews.models import Review
 
 
 def post_reviews(client, shop, items: list[dict]):
     """POST `items` to the shop's webhook, signed with its secret, as an integration would."""
     body = json.dumps({"reviews": items}, ensure_ascii=False).encode()
-    timestamp = str(int(time.time()))
     return client.post(
         reverse("api_shop_reviews", args=[shop.slug]),
         data=body,
         content_type="application/json",
-        headers={
-            "X-ReviewDesk-Timestamp": timestamp,
-            "X-ReviewDesk-Signature": sign(shop.webhook_secret, timestamp, body),
-        },
+        headers=signed_headers(shop.webhook_secret, body),
     )
 
 

@@ -7,7 +7,8 @@
 - events: each review's timeline (written by reviews.timeline);
 - classification: agents' corrections and the models trained from them;
 - audit: the append-only audit log and the workers' heartbeats;
-- imports: import batches, their rejected rows, positive reviews counted.
+- imports: import batches, their rejected rows, positive reviews counted, the webhook's
+  recent nonces.
 
 Everything is importable from `reviews.models`, as Django and the migrations expect.
 """
@@ -17,7 +18,14 @@ from .audit import AppendOnlyError, AuditLog, Heartbeat
 from .buyers import Buyer, ErasedBuyer
 from .classification import ClassifierModel, Correction
 from .events import EventKind, ReviewEvent
-from .imports import ImportBatch, ImportRowError, ImportSource, ImportStatus, PositiveReview
+from .imports import (
+    ImportBatch,
+    ImportRowError,
+    ImportSource,
+    ImportStatus,
+    PositiveReview,
+    WebhookNonce,
+)
 from .reviews import (
     CLASSIFICATION_FIELDS,
     FINISHED_STATUSES,
@@ -71,6 +79,7 @@ __all__ = [
     "Source",
     "Status",
     "SubCause",
+    "WebhookNonce",
     "known_timezones",
     "new_webhook_secret",
     "validate_timezone",

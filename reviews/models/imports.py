@@ -140,3 +140,26 @@ class PositiveReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_key} ({self.day})"
+
+
+class WebhookNonce(models.Model):
+    """A webhook call's nonce, kept while its timestamp is still accepted: the unique
+    constraint refuses the same signed call a second time (a captured call replayed inside the
+    5-minute window would otherwise re-apply an old state over later edits). Lines older than
+    the window are deleted by the webhook itself as new calls arrive."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "nonce"], name="webhook_nonce_once_per_shop")
+        ]
+        indexes = [
+            # The purge of nonces past the replay window.
+            models.Index(fields=["seen_at"], name="webhooknonce_seen_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id}:{self.nonce}"

@@ -5,7 +5,6 @@ needs no database, and leave nothing half-written."""
 
 import contextlib
 import json
-import time
 from datetime import timedelta
 from unittest import skipUnless
 
@@ -17,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outreach.models import ContactAttempt, Message, PlannedContact
-from reviews.api import sign
+from reviews.api import signed_headers
 from reviews.models import (
     Buyer,
     ImportBatch,
@@ -156,15 +155,11 @@ class DatabaseDropTestCase(TransactionTestCase):
         url = f"/api/shops/{self.shop.slug}/reviews"
 
         def post():
-            timestamp = str(int(time.time()))
             return self.client.post(
                 url,
                 body,
                 content_type="application/json",
-                headers={
-                    "X-ReviewDesk-Timestamp": timestamp,
-                    "X-ReviewDesk-Signature": sign(self.shop.webhook_secret, timestamp, body),
-                },
+                headers=signed_headers(self.shop.webhook_secret, body),
             )
 
         before = self.state()

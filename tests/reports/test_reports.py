@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from outreach.models import ContactAttempt
@@ -397,6 +398,24 @@ class ReportPageTestCase(ReportsDataMixin, BaseTestCase):
         self.assertEqual(counts[("agents", "未分配")], 3)
         self.assertEqual(counts[("severities", "严重")], 2)
 
+    def test_it_names_only_agents_of_the_reported_shops_in_a_drill_down(self):
+        from django.contrib.auth.models import User
+
+        root = User.objects.create_superuser("root-admin", password="x")
+        drill = reverse("reports_reviews")
+        own = self.client.get(drill, {**RANGE, "agent": str(self.agent.pk)})
+        self.assertContains(own, "alice")
+        self.assertEqual(len(own.context["reviews"]), 5)
+        for stranger in (self.outsider.pk, root.pk, 987654321, "abc", "²", "9" * 40):
+            response = self.client.get(drill, {**RANGE, "agent": str(stranger)})
+            self.assertEqual(response.status_code, 200, stranger)
+            self.assertNotContains(response, "oscar")
+            self.assertNotContains(response, "root-admin")
+            self.assertEqual(list(response.context["reviews"]), [], stranger)
+            self.assertEqual(
+                response.context["filters"], [("客服", gettext("no agent of these shops"))]
+            )
+
     def test_it_drills_down_from_periods_funnel_agents_and_shops(self):
         from reviews.models import Membership
 
@@ -425,6 +444,21 @@ class ReportPageTestCase(ReportsDataMixin, BaseTestCase):
             (log.actor, log.shop, log.target), (self.manager, self.shop, "report:top_products")
         )
         self.assertEqual(log.data["format"], "csv")
+
+    def test_it_audits_an_export_of_several_shops_in_each_shops_log(self):
+        from django.contrib.auth.models import User
+
+        from reviews.models import Membership
+
+        Membership.objects.create(user=self.manager, shop=self.other_shop, role=Role.MANAGER)
+        self.assertEqual(self.get(export="csv", table="summary").status_code, 200)
+        logs = AuditLog.objects.filter(action="report_exported")
+        self.assertEqual(sorted(log.shop.slug for log in logs), ["alpha", "bravo"])
+        # The other shop's own manager sees the export on their audit page.
+        self.login(User.objects.get(username=f"bravo-{Role.MANAGER}"))
+        page = self.client.get(reverse("audit_log"), {"action": "report_exported"})
+        self.assertEqual([e.actor for e in page.context["entries"]], [self.manager])
+        self.assertEqual(page.context["entries"][0].data["shops"], ["alpha", "bravo"])
 
     def test_it_exports_xlsx_neutralised_and_audited(self):
         response = self.get(export="xlsx", table="top_products")

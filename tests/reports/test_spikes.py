@@ -118,6 +118,40 @@ class SpikeTestCase(BaseTestCase):
         alert.refresh_from_db()
         self.assertEqual(alert.state, SpikeState.ACKNOWLEDGED)
 
+    def test_a_product_name_with_a_line_break_is_mailed_on_one_line(self):
+        name = "电热水壶\r\nBcc: victim@example.com\u2028x\x1b"
+        self.reviews(6, days_ago=2, product_name=name)
+        self.assertEqual(self.sweep()["spikes"], 1)
+        (message,) = mail.outbox
+        self.assertNotIn("\n", message.subject)
+        self.assertNotIn("\r", message.subject)
+        self.assertIn("电热水壶 Bcc: victim@example.com x", message.subject)
+        self.assertEqual(message.bcc, [])
+        self.assertIsNotNone(SpikeAlert.objects.get().notified_at)
+
+    def test_one_failing_alert_does_not_stop_the_others(self):
+        from unittest import mock
+
+        self.reviews(6, days_ago=2, product_name="坏的")
+        self.reviews(6, days_ago=2, product_name="好的")
+        real = spikes.send_mail
+
+        def send(subject, *args, **kwargs):
+            if "坏的" in subject:
+                raise ConnectionError("smtp went away")
+            return real(subject, *args, **kwargs)
+
+        with (
+            mock.patch("reports.spikes.send_mail", side_effect=send),
+            self.assertLogs("reports.spikes", "ERROR") as logs,
+        ):
+            self.assertEqual(self.sweep()["spikes"], 2)
+        self.assertEqual([m.subject.count("好的") for m in mail.outbox], [1])
+        notified = dict(SpikeAlert.objects.values_list("key", "notified_at"))
+        self.assertIsNone(notified["坏的"])
+        self.assertIsNotNone(notified["好的"])
+        self.assertIn("e-mail to the managers failed", logs.output[0])
+
 
 class ManySpikesTestCase(BaseTestCase):
     def test_the_page_shows_the_largest_and_counts_the_rest(self):

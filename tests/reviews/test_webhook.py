@@ -7,7 +7,7 @@ import time_machine
 from django.test import override_settings
 from django.urls import reverse
 
-from reviews.api import sign
+from reviews.api import signed_headers
 from reviews.models import AuditLog, EventKind, ImportBatch, Review, Shop, Status
 from reviews.services import shop_rotate_webhook_secret
 
@@ -41,17 +41,18 @@ class WebhookTestCase(FakeClassifierMixin, BaseTestCase):
         slug: str | None = None,
         secret=None,
         timestamp=None,
+        nonce=None,
         body=None,
     ):
         shop = shop or self.shop
         body = body if body is not None else json.dumps(payload, ensure_ascii=False).encode()
-        timestamp = str(int(time.time()) if timestamp is None else timestamp)
-        signature = sign(secret or shop.webhook_secret, timestamp, body)
         return self.client.post(
             reverse("api_shop_reviews", args=[slug or shop.slug]),
             data=body,
             content_type="application/json",
-            headers={"X-ReviewDesk-Timestamp": timestamp, "X-ReviewDesk-Signature": signature},
+            headers=signed_headers(
+                secret or shop.webhook_secret, body, timestamp=timestamp, nonce=nonce
+            ),
         )
 
     def test_it_stores_one_signed_review(self):
@@ -81,14 +82,12 @@ class WebhookTestCase(FakeClassifierMixin, BaseTestCase):
 
     def test_it_refuses_a_body_changed_after_signing(self):
         body = json.dumps(review()).encode()
-        timestamp = str(int(time.time()))
         response = self.client.post(
             reverse("api_shop_reviews", args=["alpha"]),
             data=body.replace(b"W1", b"W2"),
             content_type="application/json",
             headers={
-                "X-ReviewDesk-Timestamp": timestamp,
-                "X-ReviewDesk-Signature": sign(self.shop.webhook_secret, timestamp, body),
+                **signed_headers(self.shop.webhook_secret, body),
             },
         )
         self.assertEqual(response.status_code, 401)
@@ -104,31 +103,73 @@ class WebhookTestCase(FakeClassifierMixin, BaseTestCase):
 
     def test_a_captured_request_replayed_later_is_refused(self):
         body = json.dumps(review()).encode()
+        url = reverse("api_shop_reviews", args=["alpha"])
         with time_machine.travel("2026-01-01 10:00:00+00:00", tick=False):
-            timestamp = str(int(time.time()))
-            headers = {
-                "X-ReviewDesk-Timestamp": timestamp,
-                "X-ReviewDesk-Signature": sign(self.shop.webhook_secret, timestamp, body),
-            }
-            url = reverse("api_shop_reviews", args=["alpha"])
-            self.assertEqual(
-                self.client.post(
-                    url, body, content_type="application/json", headers=headers
-                ).status_code,
-                200,
-            )
-            # Replayed within the window: accepted, and idempotent.
-            replay = self.client.post(url, body, content_type="application/json", headers=headers)
-            self.assertEqual(replay.json()["results"][0]["status"], "unchanged")
+            headers = signed_headers(self.shop.webhook_secret, body)
+            first = self.client.post(url, body, content_type="application/json", headers=headers)
+            self.assertEqual(first.status_code, 200)
         with time_machine.travel("2026-01-01 10:06:00+00:00", tick=False):
             late = self.client.post(url, body, content_type="application/json", headers=headers)
             self.assertEqual(late.status_code, 401)
         self.assertEqual(Review.objects.count(), 1)
 
-    def test_it_refuses_another_shops_signature_and_unknown_shops(self):
-        response = self.post(review(), slug="bravo")  # signed with alpha's secret
-        self.assertEqual((response.status_code, response.json()["error"]), (401, "bad_signature"))
-        self.assertEqual(self.post(review(), slug="nope").status_code, 404)
+    def test_a_call_replayed_within_the_window_is_refused_and_undoes_nothing(self):
+        url = reverse("api_shop_reviews", args=["alpha"])
+        old = json.dumps(review(1)).encode()
+        captured = signed_headers(self.shop.webhook_secret, old)
+        self.assertEqual(
+            self.client.post(url, old, content_type="application/json", headers=captured).json()[
+                "results"
+            ][0]["status"],
+            "created",
+        )
+        # The buyer's follow-up arrives in a later call; then the captured call is replayed.
+        self.assertEqual(self.post(review(1, followup_text="追评：还是没人理")).status_code, 200)
+        replay = self.client.post(url, old, content_type="application/json", headers=captured)
+        self.assertEqual((replay.status_code, replay.json()["error"]), (409, "replayed"))
+        self.assertEqual(Review.objects.get().followup_text, "追评：还是没人理")
+        self.assertEqual(ImportBatch.objects.count(), 2)
+        # The same nonce is refused even with a fresh timestamp and a new signature; another
+        # shop may use it, and a new nonce is a new call.
+        nonce = captured["X-ReviewDesk-Nonce"]
+        self.assertEqual(self.post(review(1), nonce=nonce).status_code, 409)
+        bravo = Shop.objects.get(slug="bravo")
+        self.assertEqual(self.post(review(1), shop=bravo, nonce=nonce).status_code, 200)
+
+    def test_it_forgets_nonces_once_their_window_has_passed(self):
+        from reviews.models import WebhookNonce
+
+        with time_machine.travel("2026-01-01 10:00:00+00:00", tick=False):
+            self.assertEqual(self.post(review(1)).status_code, 200)
+        with time_machine.travel("2026-01-01 10:11:00+00:00", tick=False):
+            self.assertEqual(self.post(review(2)).status_code, 200)
+        self.assertEqual(WebhookNonce.objects.count(), 1)
+
+    def test_it_refuses_a_missing_or_malformed_nonce(self):
+        body = json.dumps(review()).encode()
+        headers = signed_headers(self.shop.webhook_secret, body)
+        del headers["X-ReviewDesk-Nonce"]
+        response = self.client.post(
+            reverse("api_shop_reviews", args=["alpha"]),
+            body,
+            content_type="application/json",
+            headers=headers,
+        )
+        self.assertEqual(
+            (response.status_code, response.json()["error"]), (401, "missing_signature")
+        )
+        for nonce in ("short", "x" * 65, "has space in it ok", "ñññññññññññññññññ"):
+            response = self.post(review(), nonce=nonce)
+            self.assertEqual((response.status_code, response.json()["error"]), (401, "bad_nonce"))
+        self.assertFalse(Review.objects.exists())
+
+    def test_it_refuses_another_shops_signature_and_unknown_shops_alike(self):
+        wrong = self.post(review(), slug="bravo")  # signed with alpha's secret
+        self.assertEqual((wrong.status_code, wrong.json()["error"]), (401, "bad_signature"))
+        unknown = self.post(review(), slug="nope")
+        # The same answer, byte for byte: the API does not tell which shop names exist.
+        self.assertEqual((unknown.status_code, unknown.content), (401, wrong.content))
+        self.assertEqual(unknown.headers["Content-Type"], wrong.headers["Content-Type"])
         self.assertFalse(Review.objects.exists())
 
     def test_it_stores_the_valid_items_of_a_batch_and_rejects_the_malformed_with_index_and_reason(
@@ -188,14 +229,12 @@ class WebhookTestCase(FakeClassifierMixin, BaseTestCase):
 
         client = Client(enforce_csrf_checks=True)
         body = json.dumps(review()).encode()
-        timestamp = str(int(time.time()))
         response = client.post(
             reverse("api_shop_reviews", args=["alpha"]),
             body,
             content_type="application/json",
             headers={
-                "X-ReviewDesk-Timestamp": timestamp,
-                "X-ReviewDesk-Signature": sign(self.shop.webhook_secret, timestamp, body),
+                **signed_headers(self.shop.webhook_secret, body),
             },
         )
         self.assertEqual(response.status_code, 200)
@@ -209,9 +248,11 @@ class WebhookTestCase(FakeClassifierMixin, BaseTestCase):
         operation = doc["paths"]["/api/shops/{slug}/reviews"]["post"]
         self.assertEqual(
             {p["name"] for p in operation["parameters"]},
-            {"slug", "X-ReviewDesk-Timestamp", "X-ReviewDesk-Signature"},
+            {"slug", "X-ReviewDesk-Timestamp", "X-ReviewDesk-Nonce", "X-ReviewDesk-Signature"},
         )
         self.assertIn("401", operation["responses"])
+        self.assertIn("409", operation["responses"])
+        self.assertNotIn("404", operation["responses"])
         self.assertIn("Review", doc["components"]["schemas"])
 
 

@@ -1,9 +1,12 @@
 """The audit log: every sensitive action leaves a line (who, what, when, from where), the
 shop's managers read it on /audit/, and nobody changes or deletes a line."""
 
+import ast
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import time_machine
 from django.contrib.auth.models import User
@@ -12,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outreach.models import ContactAttempt, PlannedContact, Playbook, Reply
+from reviews.audit import ACTIONS
 from reviews.models import AppendOnlyError, AuditLog, ImportBatch, ImportRowError, Membership, Role
 from reviews.services import audit_record
 
@@ -449,3 +453,64 @@ class AuditPageTestCase(BaseTestCase):
         response = self.client.get(reverse("audit_log"), params)
         self.assertEqual(response.status_code, 200)
         return [e.target for e in response.context["entries"]]
+
+
+def _written_actions() -> tuple[set[str], set[str]]:
+    """Every audit action the code writes: the literal `action=` of each audit_record call and
+    the literal actions handed to the admin's audit helper (exact names), and the f-string
+    actions as patterns (`f"reply_{state}"` → `reply_.+`)."""
+    root = Path(__file__).resolve().parents[2]
+    exact, patterns = set(), set()
+    for path in root.glob("*/**/*.py"):
+        parts = path.relative_to(root).parts
+        if parts[0] in ("tests", ".venv", "var") or "migrations" in parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name == "audit_record":
+                values = [k.value for k in node.keywords if k.arg == "action"]
+            elif name == "_audit":
+                values = node.args[2:3]
+            else:
+                continue
+            for value in values:
+                if isinstance(value, ast.Constant):
+                    exact.add(value.value)
+                elif isinstance(value, ast.JoinedStr):
+                    patterns.add(
+                        "".join(
+                            re.escape(v.value) if isinstance(v, ast.Constant) else ".+"
+                            for v in value.values
+                        )
+                    )
+    return exact, patterns
+
+
+class AuditActionsKnownTestCase(BaseTestCase):
+    def test_the_audit_page_can_filter_every_action_the_code_writes(self):
+        exact, patterns = _written_actions()
+        self.assertGreaterEqual(len(exact), 12)  # the scan finds the writers
+        self.assertIn("spike_acknowledged", exact)
+        self.assertEqual(exact - set(ACTIONS), set())
+        for pattern in patterns:
+            self.assertTrue([a for a in ACTIONS if re.fullmatch(pattern, a)], pattern)
+        self.client.force_login(self.manager)
+        offered = {
+            action for action, _label in self.client.get(reverse("audit_log")).context["actions"]
+        }
+        self.assertEqual(exact - offered, set())
+
+    def test_it_filters_spike_acknowledgements(self):
+        audit_record(actor=self.manager, action="spike_acknowledged", shop=self.shop, target="s")
+        audit_record(actor=self.manager, action="report_exported", shop=self.shop, target="r")
+        self.client.force_login(self.manager)
+        response = self.client.get(reverse("audit_log"), {"action": "spike_acknowledged"})
+        self.assertEqual(response.context["query"].problems, [])
+        self.assertEqual([e.target for e in response.context["entries"]], ["s"])
+
+    def test_an_action_the_page_does_not_know_is_never_written(self):
+        with self.assertRaises(ValueError):
+            audit_record(actor=self.manager, action="nothing_happened", shop=self.shop)
+        self.assertFalse(AuditLog.objects.exists())

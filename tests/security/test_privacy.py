@@ -236,3 +236,85 @@ class MaskedListsTestCase(BaseTestCase):
         self.assertMasked(response)
         self.assertContains(response, "+442*****0958")
         self.assertNotContains(response, "7946")
+
+
+class AdminPersonalDataTestCase(BaseTestCase):
+    """The admin, even for a superuser, shows buyers' numbers masked wherever they appear
+    (the review page's logged reveal is the only way to a full number), and lets nobody
+    change or delete a buyer, review, correction, planned contact, message or contact attempt:
+    those change through the services, which keep the timeline and the audit log."""
+
+    NUMBER = "13812345678"
+
+    def setUp(self):
+        from django.contrib.auth.models import User
+
+        from outreach.models import ContactAttempt, Message, PlannedContact
+        from reviews.models import Buyer, Correction
+
+        n = self.NUMBER
+        buyer = Buyer.objects.create(shop=self.shop, nick="小王", phone=n)
+        review = self.make_review(
+            self.shop, buyer=buyer, text=f"加我微信{n}", followup_text=f"电话{n}"
+        )
+        planned = PlannedContact.objects.create(
+            shop=self.shop, review=review, buyer=buyer, kind="first_call", channel="sms",
+            due_at=review.reviewed_at, body=f"打 {n}",
+        )  # fmt: skip
+        message = Message.objects.create(
+            shop=self.shop, review=review, buyer=buyer, planned_contact=planned, kind="apology",
+            channel="sms", to=n, body=f"您留的号码 {n}", idempotency_key="k1",
+            last_error=f"rejected {n}",
+        )  # fmt: skip
+        attempt = ContactAttempt.objects.create(
+            review=review, buyer=buyer, agent=self.agent, channel="sms", outcome="agreed",
+            note=f"换号了 {n}",
+        )  # fmt: skip
+        correction = Correction.objects.create(
+            review=review, shop=self.shop, user=self.agent, text=f"加我微信{n}",
+            cause="product", subcause="quality", severity="minor",
+        )  # fmt: skip
+        batch = ImportBatch.objects.create(shop=self.shop, source="file", platform="taobao")
+        ImportRowError.objects.create(batch=batch, row=2, reason="bad", raw=f"差评,{n},北京")
+        self.objects = {
+            "reviews_buyer": buyer,
+            "reviews_review": review,
+            "reviews_correction": correction,
+            "reviews_importbatch": batch,
+            "outreach_plannedcontact": planned,
+            "outreach_message": message,
+            "outreach_contactattempt": attempt,
+        }
+        self.client.force_login(User.objects.create_superuser("root", password="x"))
+
+    def test_it_never_shows_a_full_phone_number(self):
+        for name, obj in self.objects.items():
+            for url in (
+                reverse(f"admin:{name}_changelist"),
+                reverse(f"admin:{name}_change", args=[obj.pk]),
+            ):
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, 200, url)
+                self.assertNotContains(response, self.NUMBER, msg_prefix=url)
+        review = self.client.get(
+            reverse("admin:reviews_review_change", args=[self.objects["reviews_review"].pk])
+        )
+        self.assertContains(review, "加我微信138****5678")
+
+    def test_personal_data_and_outreach_rows_are_view_only(self):
+        from reviews.models import AuditLog
+
+        for name, obj in self.objects.items():
+            if name == "reviews_importbatch":
+                continue
+            change = reverse(f"admin:{name}_change", args=[obj.pk])
+            posted = self.client.post(change, {"nick": "x", "phone": "1", "text": "x"})
+            self.assertEqual(posted.status_code, 403, name)
+            delete = reverse(f"admin:{name}_delete", args=[obj.pk])
+            self.assertEqual(self.client.post(delete, {"post": "yes"}).status_code, 403, name)
+            self.assertTrue(type(obj).objects.filter(pk=obj.pk).exists(), name)
+        buyer = self.objects["reviews_buyer"]
+        buyer.refresh_from_db()
+        self.assertEqual((buyer.nick, buyer.phone), ("小王", self.NUMBER))
+        self.assertEqual(self.client.get(reverse("admin:reviews_buyer_add")).status_code, 403)
+        self.assertFalse(AuditLog.objects.exists())  # nothing changed, so nothing to audit
