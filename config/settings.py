@@ -8,7 +8,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("REVIEWDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -190,8 +190,20 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The proxies whose X-Forwarded-For is believed (reviews.audit.client_ip): a request from any
+# other address is taken to come from that address, whatever header it carries.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a proxy every request comes from the proxy: without knowing which addresses are
+    # the proxy, all callers would share its address and one caller's wrong passwords would
+    # lock everyone out. Refuse to start rather than run like that.
+    if not TRUSTED_PROXIES:
+        raise ImproperlyConfigured(
+            "BEHIND_TLS_PROXY is on but TRUSTED_PROXIES is empty: set TRUSTED_PROXIES to the "
+            "address(es) your TLS proxy connects from (e.g. 127.0.0.1 or 172.16.0.0/12), so "
+            "X-Forwarded-For is believed from it and from nobody else."
+        )
 # Exempt the health check from the HTTPS redirect so container probes over plain HTTP work.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 

@@ -4,6 +4,7 @@ The address is remembered per request by `ClientIPMiddleware`, so the services t
 audit lines (reviews.services.audit_record) record it without every caller passing it on.
 """
 
+import functools
 import ipaddress
 from contextvars import ContextVar
 
@@ -11,21 +12,55 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
 _request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None)
 
 
+def _address(value: str) -> IPAddress | None:
+    """`value` as an address, an IPv4 address mapped into IPv6 as plain IPv4; None if it is
+    not one (a forwarded entry can be anything a client cared to send)."""
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+@functools.cache
+def _networks(proxies: tuple) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _is_trusted_proxy(address: IPAddress) -> bool:
+    return any(address in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address. Behind our TLS proxy REMOTE_ADDR is the proxy itself, so the
-    address the proxy appended last to X-Forwarded-For is used (earlier entries are whatever
-    the client claimed and are never trusted)."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        if forwarded:
-            try:
-                return str(ipaddress.ip_address(forwarded))
-            except ValueError:
-                pass
-    return request.META.get("REMOTE_ADDR") or None
+    """The caller's address: REMOTE_ADDR, unless that is one of TRUSTED_PROXIES. Then the
+    X-Forwarded-For entries are read from the right (each was appended by the proxy to its
+    right) past every trusted proxy, and the first other address is the caller; everything
+    left of it is whatever the client claimed and is never believed. An entry that is not an
+    address ends the walk at the last proxy known to be ours."""
+    remote = _address(request.META.get("REMOTE_ADDR") or "")
+    if remote is None:
+        return None
+    if not _is_trusted_proxy(remote):
+        return str(remote)
+    nearest = remote
+    for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        if not entry.strip():
+            continue
+        address = _address(entry)
+        if address is None:
+            break
+        nearest = address
+        if not _is_trusted_proxy(address):
+            break
+    return str(nearest)
 
 
 def current_client_ip() -> str | None:

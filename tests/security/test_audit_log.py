@@ -134,8 +134,8 @@ class AuditedActionsTestCase(BaseTestCase):
         self.post(self.manager, "shop_webhook_rotate", slug="alpha")
         self.assertAudited("webhook_secret_rotated", self.manager, "alpha")
 
-    def test_it_trusts_the_proxy_address_only_behind_the_proxy(self):
-        with self.settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
+    def test_it_trusts_the_forwarded_address_only_from_a_trusted_proxy(self):
+        with self.settings(TRUSTED_PROXIES=["10.0.0.2"]):
             self.client.force_login(self.agent)
             self.client.post(
                 reverse("review_reveal_phone", args=[self.review.pk]),
