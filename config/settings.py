@@ -127,7 +127,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username
 # from one address, that pair is locked out for LOGIN_COOLOFF_MINUTES (another address, or
-# another username, is not); a successful login clears the count.
+# another username, is not); a successful login clears the count. From any address,
+# LOGIN_USER_FAILURE_LIMIT wrong passwords for one username make each further try wait 1, 2,
+# 4, … seconds, at most LOGIN_USER_DELAY_MAX_SECONDS (reviews.security; counted in the cache).
 AUTHENTICATION_BACKENDS = [
     "reviews.security.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -136,10 +138,15 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A try while locked out is refused without being counted, so the lock-out ends when the page
+# says it does (and the per-username delay's refusals take the same path).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "reviews.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "reviews.audit.client_ip"
 # Every successful login is already in the session table; axes keeps only the failures.
 AXES_DISABLE_ACCESS_LOG = True
+LOGIN_USER_FAILURE_LIMIT = env_int("LOGIN_USER_FAILURE_LIMIT", 10)
+LOGIN_USER_DELAY_MAX_SECONDS = env_int("LOGIN_USER_DELAY_MAX_SECONDS", 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -27,3 +27,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Serve static files from the finders (no collectstatic in tests; the browser tests need them).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The cache holds login failure counts: each test process keeps its own (conftest.py empties it
+# before every test), never shared with other runs through Redis.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

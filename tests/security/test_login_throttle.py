@@ -23,10 +23,11 @@ class LoginThrottleTestCase(BaseTestCase):
             response = self.post(username, "wrong-password", ip)
             self.assertIn(response.status_code, (200, 429))
 
-    def assertLockedOut(self, response) -> None:
+    def assertLockedOut(self, response, minutes: int = 15) -> None:
         self.assertEqual(response.status_code, 429)
         self.assertContains(response, "登录失败次数过多", status_code=429)
-        self.assertContains(response, "15 分钟", status_code=429)
+        self.assertContains(response, f"{minutes} 分钟", status_code=429)
+        self.assertIn(int(response["Retry-After"]), range((minutes - 1) * 60 + 1, minutes * 60 + 1))
         self.assertNotIn("_auth_user_id", self.client.session)
 
     def test_it_counts_wrong_passwords_up_to_the_limit(self):
@@ -43,6 +44,14 @@ class LoginThrottleTestCase(BaseTestCase):
 
     def test_it_lets_the_user_in_again_after_the_cool_off(self):
         self.fail(LIMIT)
+        with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+            response = self.post("alice", PASSWORD)
+        self.assertRedirects(response, reverse("home"), fetch_redirect_response=False)
+
+    def test_tries_during_the_lock_out_do_not_extend_it(self):
+        self.fail(LIMIT)
+        with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+            self.assertLockedOut(self.post("alice", PASSWORD), minutes=5)
         with time_machine.travel(timezone.now() + timedelta(minutes=16)):
             response = self.post("alice", PASSWORD)
         self.assertRedirects(response, reverse("home"), fetch_redirect_response=False)
