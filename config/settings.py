@@ -176,6 +176,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 200)
+# An upload's file goes when its batch finishes; what a failed or abandoned one leaves is
+# removed by beat's daily job after this many days.
+IMPORT_UPLOAD_RETENTION_DAYS = env_int("IMPORT_UPLOAD_RETENTION_DAYS", 7)
 
 # Config wires the apps: reviews hands each new or changed review to this function (called
 # with review=), so reviews never imports outreach, which builds on it.
@@ -276,6 +279,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55.0},
     },
+    # Uploaded files that failed or abandoned imports left behind, past their retention.
+    "uploads-cleanup": {"task": "reviews.tasks.uploads_cleanup_task", "schedule": 24 * 3600.0},
     # Per-shop classifier retraining when enough new corrections exist.
     "retrain-classifiers": {"task": "reviews.tasks.retrain_classifiers_task", "schedule": 3600.0},
     "outreach-tick": {

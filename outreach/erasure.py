@@ -8,6 +8,15 @@ the tracking number, the nick inside order + buyer + time review keys (positive 
 too), and the buyer's rows in import error reports. The review text itself is
 public on the platform, so it stays, minus those details: the words still explain the cause.
 
+What the shop learned from their text goes too: the agents' corrections of their reviews are
+deleted (the review keeps its corrected labels, the timeline and audit log say who corrected
+it), and so is every classifier model of the shop trained with them; the shop's other
+corrections are marked untrained, so beat's retraining builds a model without them. Uploaded
+export files that may hold their rows are deleted: every file of the shop's finished imports
+(a finished import removes its own, so these are leftovers) and any upload no import is
+waiting for. A file an import is still waiting for or running on goes when that import
+finishes; it skips their rows (the tombstone below). A command-line file is the operator's.
+
 What stays: every review with its rating, dates, status, cause, severity, order, product,
 amount and courier, every contact attempt with its outcome and time — so every report figure
 is the same afterwards. The buyer is marked do-not-contact (there is no number left to call);
@@ -29,18 +38,26 @@ other. The tombstones and their keyed hash live in reviews.erasure.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reviews import privacy
+from reviews.classifier import store
 from reviews.erasure import is_erased, nick_digest, pseudonym_for
+from reviews.ingest.batches import UPLOADS_DIR
 from reviews.models import (
     Buyer,
+    ClassifierModel,
     Correction,
     ErasedBuyer,
+    ImportBatch,
     ImportRowError,
+    ImportStatus,
     KeyKind,
     PositiveReview,
     Review,
@@ -57,6 +74,8 @@ LABELS = {
     "tracking numbers": _("tracking numbers"),
     "review keys": _("review keys"),
     "corrections": _("corrections"),
+    "classifier models": _("classifier models"),
+    "uploaded files": _("uploaded files"),
     "timeline entries": _("timeline entries"),
     "planned contacts": _("planned contacts"),
     "messages": _("messages"),
@@ -121,6 +140,61 @@ def _scrub_rows(queryset, fields: list[str], scrub: _Scrubber, json_fields=()) -
     return changed
 
 
+def _forget_learned(shop_id: int, review_ids: list[int]) -> int:
+    """Delete the shop's classifier models trained with corrections of these reviews (each
+    model is trained on all corrections so far: the first such model and every later one);
+    the corrections they held are marked untrained so the next retraining rebuilds without
+    them. Returns how many models were deleted."""
+    trained_into = set(
+        Correction.objects.filter(review_id__in=review_ids)
+        .exclude(trained_into="")
+        .values_list("trained_into", flat=True)
+    )
+    first = (
+        ClassifierModel.objects.filter(shop_id=shop_id, version__in=trained_into)
+        .order_by("created_at")
+        .first()
+    )
+    if first is None:
+        return 0
+    models = ClassifierModel.objects.filter(shop_id=shop_id, created_at__gte=first.created_at)
+    versions = list(models.values_list("version", flat=True))
+    Correction.objects.filter(shop_id=shop_id, trained_into__in=versions).update(trained_into="")
+    deleted = models.delete()[0]
+    # Every process drops the deleted model within store.CACHE_SECONDS; this one at once.
+    transaction.on_commit(lambda: store.forget(shop_id))
+    return deleted
+
+
+# An upload younger than this may be on its way to its batch (stored, batch not yet created).
+UPLOAD_IN_FLIGHT = timedelta(hours=1)
+
+
+def _leftover_uploads(shop) -> list[Path]:
+    """The shop's uploaded files no import is waiting for or running on."""
+    root = Path(settings.MEDIA_ROOT)
+    folder = root / UPLOADS_DIR / shop.slug
+    if not folder.is_dir():
+        return []
+    batches = ImportBatch.objects.filter(shop=shop).exclude(path="")
+    waiting = [ImportStatus.PENDING, ImportStatus.RUNNING]
+    in_use = set(batches.filter(status__in=waiting).values_list("path", flat=True))
+    finished = set(batches.exclude(status__in=waiting).values_list("path", flat=True))
+    recent = (timezone.now() - UPLOAD_IN_FLIGHT).timestamp()
+    leftovers = []
+    for path in folder.iterdir():
+        relative = str(path.relative_to(root))
+        try:
+            if not path.is_file() or relative in in_use:
+                continue
+            if relative not in finished and path.stat().st_mtime > recent:
+                continue
+        except OSError:
+            continue
+        leftovers.append(path)
+    return leftovers
+
+
 def buyer_erase(*, buyer: Buyer, dry_run: bool = False, reason: str = "") -> Erasure:
     """Erase `buyer`'s personal data (see the module docstring). Idempotent: a second run
     finds nothing left and writes nothing. With `dry_run`, everything is done and counted
@@ -155,9 +229,12 @@ def buyer_erase(*, buyer: Buyer, dry_run: bool = False, reason: str = "") -> Era
                 PositiveReview.objects.filter(pk=pk).update(external_key=new_key)
                 keys += 1
             counts["review keys"] = keys
-        counts["corrections"] = _scrub_rows(
-            Correction.objects.filter(review_id__in=review_ids), ["text"], scrub
-        )
+        counts["classifier models"] = _forget_learned(buyer.shop_id, review_ids)
+        counts["corrections"] = Correction.objects.filter(review_id__in=review_ids).delete()[0]
+        uploads = _leftover_uploads(buyer.shop)
+        counts["uploaded files"] = len(uploads)
+        if not dry_run:
+            transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in uploads])
         counts["timeline entries"] = _scrub_rows(
             ReviewEvent.objects.filter(review_id__in=review_ids), ["message"], scrub, ["data"]
         )

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import services
 from .access import get_import_batch_for_user, get_shop_for_user, shops_for
 from .audit import client_ip
-from .ingest.batches import batch_create, batch_enqueue, inspect_file
+from .ingest.batches import UPLOADS_DIR, batch_create, batch_enqueue, inspect_file
 from .ingest.readers import UnreadableFile
 from .models import ImportBatch, ImportSource, Platform, Role, Shop
 from .privacy import mask_phones
@@ -70,7 +70,7 @@ class UploadForm(forms.Form):
 def _store_upload(shop_slug: str, upload) -> str:
     """Save under MEDIA_ROOT/imports/<shop>/ and return the path relative to MEDIA_ROOT."""
     name = get_valid_filename(Path(upload.name).name)[-100:] or "upload"
-    relative = Path("imports") / shop_slug / f"{uuid.uuid4().hex}-{name}"
+    relative = Path(UPLOADS_DIR) / shop_slug / f"{uuid.uuid4().hex}-{name}"
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("wb") as fh:

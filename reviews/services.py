@@ -221,7 +221,7 @@ def classifier_retrain(*, shop: Shop) -> ClassifierModel | None:
     version = f"shop{shop.pk}-{timezone.now():%Y%m%d%H%M%S%f}"[:40]
     model = learned.train(examples, version=version, tokenize=tokens, weights=weights)
     model.memory = [
-        (learned.content_words(tokens(c.text)), (c.cause, c.subcause, c.severity, c.text[:30]))
+        (learned.content_words(tokens(c.text)), (c.cause, c.subcause, c.severity))
         for c in corrections[-CORRECTION_MEMORY:]
     ]
     # How the previous model did on these corrections, and how the new one fits them.

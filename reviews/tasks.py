@@ -36,3 +36,9 @@ def handoff_sweep_task() -> None:
 def retrain_classifiers_task() -> list[str]:
     """Beat, hourly: retrain the cause classifier of every shop with enough new corrections."""
     return services.classifier_retrain_due()
+
+
+@shared_task(name="reviews.tasks.uploads_cleanup_task")
+def uploads_cleanup_task() -> int:
+    """Beat, daily: remove the uploaded files failed or abandoned imports left behind."""
+    return batches.uploads_remove_stale()

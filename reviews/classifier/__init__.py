@@ -6,8 +6,8 @@ project's tokenizer (segment.py) → the same tokens feed the rules (rules.py: c
 contrast, negation, the lexicon) and the learned linear model (learned.py) → the two are
 blended here. Rules that fire clearly dominate; where they are silent or split, the model
 decides. A shop with its own retrained model (from agents' corrections) gets it, plus a
-memory of the corrected texts themselves, so the next near-identical review comes out as the
-agent said.
+memory of the corrected reviews' words (never their text), so the next near-identical review
+comes out as the agent said.
 """
 
 import hashlib
@@ -176,16 +176,19 @@ def classify_tokens(
 
     if model.memory:
         content = learned.content_words(tokens)
-        best, best_sim = None, 0.0
+        best, best_sim, shared = None, 0.0, frozenset()
         for words, labels in model.memory:
             union = len(content | words)
             sim = len(content & words) / union if union else 0.0
             if sim > best_sim:
-                best, best_sim = labels, sim
+                best, best_sim, shared = labels, sim, content & words
         if best is not None and best_sim >= MEMORY_SIMILARITY:
-            cause, subcause, severity, excerpt = best
+            cause, subcause, severity = best
+            # The evidence is this review's own words (those a corrected review shared), in
+            # the order written here: nothing of the other review is shown.
+            words = [t for t in dict.fromkeys(tokens) if t in shared][:MAX_EVIDENCE]
             return Classification(
-                cause, subcause, severity, 0.95, flags, [f"≈ {excerpt}"], model.version
+                cause, subcause, severity, 0.95, flags, [f"≈ {' '.join(words)}"], model.version
             )
 
     p_cause, sub_logp, p_serious = model.predict(tokens)

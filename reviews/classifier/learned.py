@@ -194,8 +194,9 @@ class LinearModel:
     vocab: dict[str, int]
     weights: np.ndarray  # (len(vocab), 3 + len(SUBCAUSES) + 1)
     bias: np.ndarray
-    # Agents' corrections: (content words, (cause, sub-cause, severity, excerpt)).
-    memory: list[tuple[frozenset[str], tuple[str, str, str, str]]] = field(default_factory=list)
+    # Agents' corrections: (content words, (cause, sub-cause, severity)). Never their text:
+    # evidence is taken from the review being classified, and an erasure drops the model.
+    memory: list[tuple[frozenset[str], tuple[str, str, str]]] = field(default_factory=list)
     _margins: list[dict[str, float]] | None = field(default=None, repr=False, compare=False)
 
     def top_words(self, tokens: Sequence[str], cause: str, n: int = 3) -> list[str]:
@@ -252,8 +253,10 @@ class LinearModel:
     def from_bytes(cls, data: bytes) -> "LinearModel":
         with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as z:
             words = z["vocab"].tolist()
+            # Models stored before carry an excerpt of the corrected text as a fourth label:
+            # it is dropped here (and by the migration that rewrote the stored ones).
             memory = [
-                (frozenset(w.split()), tuple(lab.split("\t")))
+                (frozenset(w.split()), tuple(lab.split("\t")[:3]))
                 for w, lab in zip(
                     z["memory_words"].tolist(), z["memory_labels"].tolist(), strict=True
                 )

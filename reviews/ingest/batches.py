@@ -42,6 +42,8 @@ REQUEUE_AFTER = timedelta(minutes=1)
 # connection: when the worker dies, even by SIGKILL, PostgreSQL drops the connection and the
 # lock with it, so the sweep knows at once that a "running" batch has no worker and re-queues
 # it; the next run resumes after the rows already committed (import_batch_run).
+# Uploads are stored under MEDIA_ROOT/imports/<shop>/ (relative paths in ImportBatch.path).
+UPLOADS_DIR = "imports"
 IMPORT_LEASE = 0x52440001  # "RD" 1: the advisory lock namespace of import runs
 # Without PostgreSQL (the SQLite first look) there are no such locks: a batch still "running"
 # this long after its last progress lost its worker (the task time limit is 30 minutes).
@@ -112,6 +114,46 @@ def enqueue_import(batch_id: int) -> None:
 def batch_file_path(batch: ImportBatch) -> Path:
     path = Path(batch.path)
     return path if path.is_absolute() else Path(settings.MEDIA_ROOT) / path
+
+
+def _remove_upload(batch: ImportBatch) -> None:
+    """An uploaded file holds buyers' names, phones and addresses: kept only while its batch
+    may still run. A command-line file (an absolute path) is the operator's own and stays."""
+    if batch.path and not Path(batch.path).is_absolute():
+        batch_file_path(batch).unlink(missing_ok=True)
+
+
+def uploads_remove_stale(*, now: datetime | None = None) -> int:
+    """Beat's daily job: remove uploaded files older than IMPORT_UPLOAD_RETENTION_DAYS that a
+    failed or abandoned import left behind (a finished batch removes its own at once). A batch
+    still waiting or running on such a file lost its worker days ago: it is marked failed so
+    the sweep stops re-queueing it. Returns how many files were removed."""
+    now = now or timezone.now()
+    days = settings.IMPORT_UPLOAD_RETENTION_DAYS
+    cutoff = (now - timedelta(days=days)).timestamp()
+    root = Path(settings.MEDIA_ROOT)
+    removed = 0
+    for path in (root / UPLOADS_DIR).rglob("*"):
+        try:
+            if not path.is_file() or path.stat().st_mtime >= cutoff:
+                continue
+        except OSError:
+            continue  # removed meanwhile
+        ImportBatch.objects.filter(
+            path=str(path.relative_to(root)),
+            status__in=[ImportStatus.PENDING, ImportStatus.RUNNING],
+        ).update(
+            status=ImportStatus.FAILED,
+            finished_at=now,
+            message=_(
+                "The uploaded file was removed after %(days)s days without the import "
+                "finishing; upload it again."
+            )
+            % {"days": days},
+        )
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def import_batch_run(*, batch_id: int) -> ImportBatch | None:
@@ -274,7 +316,8 @@ def _finish(
     batches = ImportBatch.objects.filter(id=batch.id)
     if run is not None:  # only the run that holds the batch finishes it
         batches = batches.filter(status=ImportStatus.RUNNING, started_at=run)
-    batches.update(**fields)
+    if batches.update(**fields):
+        _remove_upload(batch)
     batch.refresh_from_db()
 
 

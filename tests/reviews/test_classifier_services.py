@@ -1,3 +1,7 @@
+import io
+import re
+
+import numpy as np
 from django.core.exceptions import ValidationError
 
 from reviews import services
@@ -146,3 +150,36 @@ class RetrainTestCase(BaseTestCase):
         with self.assertLogs("reviews.classifier.store", "ERROR"):
             result = classify(self.NEXT, shop_id=self.shop.pk)
         self.assertEqual(result.model_version, base_model().version)
+
+
+class CorrectionsStayWithTheirReviewTestCase(BaseTestCase):
+    """A model learns from corrections as weights and word counts, never as text: evidence an
+    agent reads comes only from the review in front of them."""
+
+    TEXTS, NEXT = RetrainTestCase.TEXTS, RetrainTestCase.NEXT
+    correct_all = RetrainTestCase.correct_all
+
+    def test_a_corrected_reviews_words_never_appear_in_another_reviews_evidence(self):
+        self.correct_all()
+        stored = services.classifier_retrain(shop=self.shop)
+        review = self.make_review(self.shop, text=self.NEXT)
+        result = services.review_classify(review=review)
+        self.assertEqual(result.model_version, stored.version)
+        self.assertTrue(result.evidence)
+        for item in result.evidence:
+            for word in re.findall(r"[\u4e00-\u9fff]+", item):
+                self.assertIn(word, self.NEXT, result.evidence)
+
+    def test_the_stored_model_holds_no_text_of_the_corrections(self):
+        self.correct_all()
+        stored = services.classifier_retrain(shop=self.shop)
+        with np.load(io.BytesIO(bytes(stored.artifact)), allow_pickle=False) as arrays:
+            strings = [
+                str(value)
+                for name in arrays.files
+                if arrays[name].dtype.kind == "U"
+                for value in arrays[name].ravel().tolist()
+            ]
+        for text in self.TEXTS:
+            for clause in re.split(r"[，。]", text):
+                self.assertFalse([s for s in strings if clause in s], clause)

@@ -1,18 +1,27 @@
 """`manage.py erase_buyer`: a buyer's personal data goes, the shop's figures stay."""
 
 import dataclasses
+import re
+import shutil
+import tempfile
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from outreach.models import ContactAttempt, Message, PlannedContact, Reply
 from reports import figures, rollups
+from reviews import services
+from reviews.classifier import classify, learned
 from reviews.models import (
     AuditLog,
     Buyer,
+    ClassifierModel,
     Correction,
     ImportBatch,
     ImportRowError,
@@ -194,3 +203,105 @@ class EraseBuyerTestCase(BaseTestCase):
         self.assertEqual(Buyer.objects.get(pk=self.buyer.pk).nick, NICK)
         self.assertEqual(Buyer.objects.get(pk=bravo_buyer.pk).phone, PHONE)
         self.assertFalse(AuditLog.objects.filter(action="buyer_erased").exists())
+
+
+class ErasureLeavesNoCopiesTestCase(BaseTestCase):
+    """What the shop's files and models took from the buyer's text goes with the erasure."""
+
+    TEXT = f"箱子被快递压扁了，里面的盒子也变形了，{NICK}很生气"
+    OTHERS = [
+        "快递把箱子压扁了，外包装都烂了",
+        "外箱被压扁，快递太粗暴了",
+        "箱子压扁了，明显是快递扔的",
+        "纸箱被快递压得扁扁的",
+        "快递压扁了箱子",
+    ]
+
+    def setUp(self):
+        self.media = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.media, ignore_errors=True)
+        override = override_settings(MEDIA_ROOT=self.media)
+        override.enable()
+        self.addCleanup(override.disable)
+        self.buyer = Buyer.objects.create(shop=self.shop, nick=NICK, phone=PHONE)
+        self.review = self.make_review(self.shop, buyer=self.buyer, text=self.TEXT)
+        self.other_reviews = [self.make_review(self.shop, text=t) for t in self.OTHERS]
+
+    def erase(self, *args) -> str:
+        out = StringIO()
+        # Files go and the model cache is forgotten once the erasure commits.
+        with self.captureOnCommitCallbacks(execute=True):
+            call_command("erase_buyer", "alpha", "--nick", NICK, *args, stdout=out)
+        return out.getvalue()
+
+    def correct(self, review):
+        services.review_classify(review=review)
+        services.review_correct(
+            review=review,
+            user=self.agent,
+            cause="logistics",
+            subcause="logistics_other",
+            severity="minor",
+        )
+
+    def upload(self, name: str, status: str, *, shop=None) -> Path:
+        shop = shop or self.shop
+        relative = f"imports/{shop.slug}/{name}"
+        path = Path(self.media) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"买家昵称,手机,评价\n{NICK},{PHONE},{self.TEXT}\n")
+        ImportBatch.objects.create(
+            shop=shop, source="file", platform="taobao", status=status, path=relative
+        )
+        return path
+
+    def test_it_removes_the_uploads_that_may_hold_their_rows(self):
+        failed = self.upload("failed.csv", "failed")
+        done = self.upload("done.csv", "done")
+        waiting = self.upload("waiting.csv", "pending")
+        elsewhere = self.upload("bravo.csv", "failed", shop=self.other_shop)
+
+        dry = self.erase("--dry-run")
+        self.assertTrue(failed.exists() and done.exists())
+        self.assertIn(f"{gettext('uploaded files')} 2", dry)
+
+        self.erase()
+        self.assertFalse(failed.exists())
+        self.assertFalse(done.exists())
+        # An import still waiting on its file removes it when it finishes, skipping their rows.
+        self.assertTrue(waiting.exists())
+        self.assertTrue(elsewhere.exists())
+
+    def test_it_leaves_no_trace_of_their_text_in_models_or_evidence(self):
+        self.correct(self.review)
+        for review in self.other_reviews:
+            self.correct(review)
+        trained = services.classifier_retrain(shop=self.shop)
+        self.assertIsNotNone(trained)
+
+        self.erase()
+
+        self.assertFalse(ClassifierModel.objects.filter(shop=self.shop).exists())
+        self.assertFalse(Correction.objects.filter(review=self.review).exists())
+        # The shop's other corrections are learned again at the next retraining, without them.
+        self.assertEqual(set(Correction.objects.values_list("trained_into", flat=True)), {""})
+        rebuilt = services.classifier_retrain(shop=self.shop)
+        self.assertEqual(rebuilt.n_corrections, len(self.OTHERS))
+        model = learned.LinearModel.from_bytes(bytes(rebuilt.artifact))
+        self.assertNotIn(NICK, model.vocab)
+        # A review like theirs shows its own words as evidence, nothing of theirs.
+        text = "箱子被快递压扁了，外箱变形"
+        result = classify(text, shop_id=self.shop.pk)
+        self.assertEqual(result.model_version, rebuilt.version)
+        for item in result.evidence:
+            for word in re.findall(r"[\u4e00-\u9fff]+", item):
+                self.assertIn(word, text)
+
+    def test_a_model_trained_before_their_corrections_stays(self):
+        for review in self.other_reviews:
+            self.correct(review)
+        before = services.classifier_retrain(shop=self.shop)
+        self.correct(self.review)
+        self.erase()
+        self.assertEqual(list(ClassifierModel.objects.filter(shop=self.shop)), [before])
+        self.assertEqual(Correction.objects.filter(trained_into="").count(), 0)
