@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0011_event_kinds'),
+        ('reviews', '0012_no_correction_text_in_models'),
     ]
 
     operations = [
