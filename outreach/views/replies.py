@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from reviews.access import get_review_for_user
+from reviews.downloads import attachment
 from reviews.models import Shop
 
 from .. import replies, services
@@ -119,7 +120,8 @@ def reply_export(request: HttpRequest, pk: int) -> HttpResponse:
     if reply.state not in (ReplyState.APPROVED, ReplyState.POSTED):
         raise Http404
     response = HttpResponse(reply.text + "\n", content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="reply-{reply.review.order_id or reply.review_id}.txt"'
+    # The order id comes from an imported file: any character can be in it.
+    response["Content-Disposition"] = attachment(
+        f"reply-{reply.review.order_id or reply.review_id}.txt"
     )
     return response
