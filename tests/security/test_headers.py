@@ -91,7 +91,7 @@ class DownloadHeaderTestCase(SimpleTestCase):
         cases = {
             "report.csv": "attachment; filename=\"report.csv\"; filename*=UTF-8''report.csv",
             '报表"; x=1.csv': (
-                'attachment; filename="___ x_1.csv"; '
+                'attachment; filename="____ x_1.csv"; '
                 "filename*=UTF-8''%E6%8A%A5%E8%A1%A8%22%3B%20x%3D1.csv"
             ),
             "a\r\nb": "attachment; filename=\"a__b\"; filename*=UTF-8''a__b",
