@@ -107,6 +107,7 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
             agent_names[agent] = user.username
             reviews = reviews.filter(assigned_to=user)
     after = cursors.decode_moment(request.GET.get("after", ""))
+    broken = bool(request.GET.get("after")) and after is None
     if after:
         moment, pk = after
         reviews = reviews.filter(Q(reviewed_at__lt=moment) | Q(reviewed_at=moment, id__lt=pk))
@@ -148,7 +149,9 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
             "next_url": next_url,
             "filters": [(labels[k], shown.get(k, {}).get(v, v)) for k, v in filters.items()],
             "back_url": f"{reverse('reports')}?{query.params()}",
+            "problems": [cursors.BROKEN] if broken else [],
         },
+        status=400 if broken else 200,
     )
 
 

@@ -135,6 +135,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = AuditQuery.from_get(request.GET, managed, people)
     rows = query.entries()
     after = cursors.decode_moment(request.GET.get("after", ""))
+    if request.GET.get("after") and after is None:
+        query.problems.append(str(cursors.BROKEN))
     if after:
         moment, pk = after
         rows = rows.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk))
@@ -167,4 +169,5 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "people": sorted(people.values(), key=lambda u: u.username),
             "managed": managed,
         },
+        status=400 if request.GET.get("after") and after is None else 200,
     )
