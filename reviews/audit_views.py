@@ -17,6 +17,7 @@ from . import cursors
 from .access import shops_for
 from .audit import ACTIONS
 from .models import AuditLog, Role, Shop
+from .params import whole
 from .privacy import mask_phones
 
 PAGE_SIZE = 50
@@ -53,8 +54,8 @@ class AuditQuery:
                     _("Unknown action “%(value)s”: not filtered.") % {"value": action}
                 )
         if who := params.get("user", ""):
-            if who.isdigit() and int(who) in people:
-                query.actor = people[int(who)]
+            if whole(who) in people:
+                query.actor = people[whole(who)]
             else:
                 query.problems.append(
                     _("Unknown person “%(value)s”: not filtered.") % {"value": who}

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from reviews.access import get_review_for_user
 from reviews.downloads import attachment
 from reviews.models import Shop
+from reviews.params import whole
 
 from .. import replies, services
 from ..guardrails import GuardrailError
@@ -34,7 +35,7 @@ def review_reply_suggest(request: HttpRequest, pk: int) -> HttpResponse:
         review,
         user=request.user,
         situation=situation,
-        variant=int(variant) if variant.isdigit() else 0,
+        variant=whole(variant, high=1000) or 0,
     )
     return render(request, f"{PAGE}#reply-composer", context)
 
