@@ -97,3 +97,22 @@ class HostileNumbersTestCase(BaseTestCase):
             )
             self.assertEqual(response.status_code, 200, value)
         self.assertFalse(AuditLog.objects.exists())
+
+
+class HostileQueueCursorTestCase(BaseTestCase):
+    def test_the_queue_reads_a_forged_cursor_as_no_cursor(self):
+        from reviews import cursors
+
+        self.make_review(self.shop, assigned_to=self.agent)
+        self.login(self.agent)
+        t = "2026-03-01T10:00:00+00:00"
+        for values in (
+            ["9999-12-31T23:59:59+23:59", 1, "1", t, 1],  # an offset PostgreSQL refuses
+            [t, 1, "1", "0001-01-01T00:00:00+23:59", 1],
+            [t, 1e308, "NaN", t, 1],
+            [t, 1, "1e400", t, -1],
+            [t, 1, "1", t, 10**30],
+            [t, True, "x", t, "y"],
+        ):
+            response = self.client.get(reverse("queue"), {"after": cursors.encode(values)})
+            self.assertEqual(response.status_code, 200, values)
