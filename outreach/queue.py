@@ -164,11 +164,19 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int, Decimal, datetime, int] 
     if values is None:
         return None
     due, sev, amount, reviewed, pk = values
+    # Forged values are no cursor: ids and ranks must be JSON integers in range, the amount
+    # a finite decimal, the moments carry a zone (read in UTC: PostgreSQL refuses offsets
+    # Python accepts, such as +23:59).
+    if not all(type(n) is int and 0 <= n <= cursors.MAX_ID for n in (sev, pk)):
+        return None
     try:
         due_at, when = parse_datetime(due), parse_datetime(reviewed)
-        if due_at is None or when is None:
+        if due_at is None or when is None or due_at.tzinfo is None or when.tzinfo is None:
             return None
-        return due_at, int(sev), Decimal(amount), when, int(pk)
+        money = Decimal(amount)
+        if not money.is_finite() or abs(money) > Decimal("1e12"):
+            return None
+        return due_at.astimezone(UTC), sev, money, when.astimezone(UTC), pk
     except (ValueError, TypeError, ArithmeticError):
         return None
 

@@ -11,6 +11,7 @@ import io
 from django.http import HttpResponse
 
 from reviews import services
+from reviews.downloads import attachment
 from reviews.spreadsheets import neutralise
 
 from .query import ReportQuery
@@ -50,7 +51,7 @@ def export_table(table: Table, kind: str, query: ReportQuery) -> HttpResponse:
         buffer.write("\ufeff")
         csv.writer(buffer).writerows(rows)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        response["Content-Disposition"] = attachment(f"{filename}.csv")
         return response
     from openpyxl import Workbook
 
@@ -64,7 +65,7 @@ def export_table(table: Table, kind: str, query: ReportQuery) -> HttpResponse:
         out.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    response["Content-Disposition"] = attachment(f"{filename}.xlsx")
     return response
 
 

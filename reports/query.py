@@ -8,6 +8,7 @@ from django.http import Http404, QueryDict
 from django.utils import timezone
 
 from reviews.models import Shop
+from reviews.params import whole
 
 from . import figures
 
@@ -35,8 +36,8 @@ class ReportQuery:
         preset = params.get("preset", "")
         end = _date(params.get("to")) or today
         start = _date(params.get("from"))
-        if preset.isdigit() and int(preset) in PRESETS:
-            end, start = today, today - timedelta(days=int(preset) - 1)
+        if whole(preset) in PRESETS:
+            end, start = today, today - timedelta(days=whole(preset) - 1)
         if start is None or start > end:
             start = end - timedelta(days=29)
         start = max(start, end - timedelta(days=MAX_DAYS - 1))

@@ -14,6 +14,7 @@ from reviews import cursors
 from reviews.access import shops_for
 from reviews.audit import client_ip
 from reviews.models import Cause, Review, Role, Severity, Shop, Status, SubCause
+from reviews.params import whole
 
 from . import exports, figures, spikes
 from .models import SpikeAlert
@@ -72,10 +73,10 @@ def _agent_user(agent: str, shops: list[Shop]) -> User | None:
     """The agent a drill-down names by id, if they work in (or were assigned a review of) one
     of the shops the report covers; any other id (another shop's agent, a superuser, junk) is
     no one, so the page never names a user the manager may not see."""
-    if not (agent.isascii() and agent.isdigit()) or len(agent) > 18:
+    if (pk := whole(agent)) is None:
         return None
     known = Q(memberships__shop__in=shops) | Q(assigned_reviews__shop__in=shops)
-    return User.objects.filter(known, pk=int(agent)).distinct().first()
+    return User.objects.filter(known, pk=pk).distinct().first()
 
 
 @login_required
@@ -107,6 +108,7 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
             agent_names[agent] = user.username
             reviews = reviews.filter(assigned_to=user)
     after = cursors.decode_moment(request.GET.get("after", ""))
+    broken = bool(request.GET.get("after")) and after is None
     if after:
         moment, pk = after
         reviews = reviews.filter(Q(reviewed_at__lt=moment) | Q(reviewed_at=moment, id__lt=pk))
@@ -148,7 +150,9 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
             "next_url": next_url,
             "filters": [(labels[k], shown.get(k, {}).get(v, v)) for k, v in filters.items()],
             "back_url": f"{reverse('reports')}?{query.params()}",
+            "problems": [cursors.BROKEN] if broken else [],
         },
+        status=400 if broken else 200,
     )
 
 

@@ -17,6 +17,7 @@ from . import cursors
 from .access import shops_for
 from .audit import ACTIONS
 from .models import AuditLog, Role, Shop
+from .params import whole
 from .privacy import mask_phones
 
 PAGE_SIZE = 50
@@ -53,8 +54,8 @@ class AuditQuery:
                     _("Unknown action “%(value)s”: not filtered.") % {"value": action}
                 )
         if who := params.get("user", ""):
-            if who.isdigit() and int(who) in people:
-                query.actor = people[int(who)]
+            if whole(who) in people:
+                query.actor = people[whole(who)]
             else:
                 query.problems.append(
                     _("Unknown person “%(value)s”: not filtered.") % {"value": who}
@@ -135,6 +136,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = AuditQuery.from_get(request.GET, managed, people)
     rows = query.entries()
     after = cursors.decode_moment(request.GET.get("after", ""))
+    if request.GET.get("after") and after is None:
+        query.problems.append(str(cursors.BROKEN))
     if after:
         moment, pk = after
         rows = rows.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk))
@@ -167,4 +170,5 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "people": sorted(people.values(), key=lambda u: u.username),
             "managed": managed,
         },
+        status=400 if request.GET.get("after") and after is None else 200,
     )

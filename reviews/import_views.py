@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import services
 from .access import get_import_batch_for_user, get_shop_for_user, shops_for
 from .audit import client_ip
+from .downloads import attachment
 from .ingest.batches import UPLOADS_DIR, batch_create, batch_enqueue, inspect_file
 from .ingest.readers import UnreadableFile
 from .models import ImportBatch, ImportSource, Platform, Role, Shop
@@ -189,7 +190,7 @@ def import_batch_errors(request: HttpRequest, pk: int) -> StreamingHttpResponse:
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
+    response["Content-Disposition"] = attachment(f"import-{batch.pk}-errors.csv")
     return response
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from reviews.access import shops_for
 from reviews.models import Membership, Review, Role, Severity, Shop
+from reviews.params import whole
 from reviews.services import audit_record
 
 from .. import services
@@ -69,7 +70,7 @@ def board(request: HttpRequest) -> HttpResponse:
 def _shop_agent(shop: Shop, user_id: str) -> User:
     return get_object_or_404(
         User,
-        pk=user_id if str(user_id).isdigit() else 0,
+        pk=whole(str(user_id)) or 0,
         memberships__shop=shop,
         memberships__role__in=[Role.AGENT, Role.LEAD],
     )
@@ -80,7 +81,7 @@ def _shop_agent(shop: Shop, user_id: str) -> User:
 def board_assign(request: HttpRequest) -> HttpResponse:
     shop = _board_shop(request)
     agent = _shop_agent(shop, request.POST.get("agent", ""))
-    ids = [int(i) for i in request.POST.getlist("review") if i.isdigit()]
+    ids = [n for n in (whole(i) for i in request.POST.getlist("review")) if n is not None]
     reviews = Review.objects.filter(shop=shop, pk__in=ids)
     n = services.reviews_bulk_assign(reviews=reviews, assignee=agent, by=request.user)
     if n:
@@ -111,7 +112,10 @@ def board_auto_assign(request: HttpRequest) -> HttpResponse:
 def board_reassign_followup(request: HttpRequest) -> HttpResponse:
     """A missed slot goes to another agent in one action (the escalation's answer)."""
     shop = _board_shop(request)
-    planned = get_object_or_404(PlannedContact, shop=shop, pk=request.POST.get("planned", "0") or 0)
+    planned_id = whole(request.POST.get("planned", ""))
+    if planned_id is None:
+        return HttpResponseBadRequest(_("Choose the follow-up to give to another agent."))
+    planned = get_object_or_404(PlannedContact, shop=shop, pk=planned_id)
     agent = _shop_agent(shop, request.POST.get("agent", ""))
     services.plannedcontact_reassign(planned_contact=planned, to=agent, by=request.user)
     messages.success(

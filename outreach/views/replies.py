@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from reviews.access import get_review_for_user
+from reviews.downloads import attachment
 from reviews.models import Shop
+from reviews.params import whole
 
 from .. import replies, services
 from ..guardrails import GuardrailError
@@ -33,7 +35,7 @@ def review_reply_suggest(request: HttpRequest, pk: int) -> HttpResponse:
         review,
         user=request.user,
         situation=situation,
-        variant=int(variant) if variant.isdigit() else 0,
+        variant=whole(variant, high=1000) or 0,
     )
     return render(request, f"{PAGE}#reply-composer", context)
 
@@ -123,7 +125,8 @@ def reply_export(request: HttpRequest, pk: int) -> HttpResponse:
     if reply.state not in (ReplyState.APPROVED, ReplyState.POSTED):
         raise Http404
     response = HttpResponse(reply.text + "\n", content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="reply-{reply.review.order_id or reply.review_id}.txt"'
+    # The order id comes from an imported file: any character can be in it.
+    response["Content-Disposition"] = attachment(
+        f"reply-{reply.review.order_id or reply.review_id}.txt"
     )
     return response

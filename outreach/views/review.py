@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from reviews.access import get_review_for_user
 from reviews.audit import client_ip
 from reviews.models import Review, Severity
+from reviews.params import whole
 from reviews.services import StaleReview, buyer_reveal_phone, review_claim_version
 from reviews.taxonomy import CAUSE_OF
 
@@ -67,8 +68,13 @@ _STALE = gettext_lazy(
 
 
 def _expected_version(request: HttpRequest) -> int | None:
+    """The version the form was made from (None: the caller sent none). One that is not a
+    number matches no version, so the action is refused as stale."""
     value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    if not value:
+        return None
+    version = whole(value)
+    return -1 if version is None else version
 
 
 @login_required
@@ -86,6 +92,19 @@ def review_contact(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         return _render_work(
             request, review, status=400, error=_("Choose a channel and an outcome.")
+        )
+    try:
+        refund_percent = _percent(request.POST.get("refund_percent", ""))
+        compensation_amount = _yuan(request.POST.get("compensation_amount", ""))
+    except BadNumber:
+        return _render_work(
+            request,
+            review,
+            status=400,
+            error=_(
+                "The refund is a whole percentage from 1 to 100, and the compensation an "
+                "amount in yuan from 0.01 to 99,999,999.99."
+            ),
         )
     when = None
     if outcome == Outcome.AGREED:
@@ -108,8 +127,8 @@ def review_contact(request: HttpRequest, pk: int) -> HttpResponse:
                 outcome=outcome,
                 note=request.POST.get("note", "").strip()[:2000],
                 resolution=resolution,
-                refund_percent=_percent(request.POST.get("refund_percent", "")),
-                compensation_amount=_yuan(request.POST.get("compensation_amount", "")),
+                refund_percent=refund_percent,
+                compensation_amount=compensation_amount,
             )
             if when is not None:
                 services.review_record_agreement(review=review, agent=request.user, when=when)
@@ -142,16 +161,36 @@ def _open_steps(review: Review) -> set[tuple[str, int]]:
     }
 
 
+MAX_YUAN = Decimal("99999999.99")  # the column's 10 digits, 2 after the point
+
+
+class BadNumber(ValueError):
+    pass
+
+
 def _yuan(value: str) -> Decimal | None:
-    try:
-        amount = Decimal(value.strip().lstrip("¥"))
-    except (InvalidOperation, ValueError):
+    """An amount in yuan (None if left empty); anything else that is not an amount from
+    0.01 to MAX_YUAN (NaN, inf, 1e400, -1, words) is BadNumber, said to the agent."""
+    text = value.strip().lstrip("¥").strip()
+    if not text:
         return None
-    return amount.quantize(Decimal("0.01")) if amount > 0 and amount.is_finite() else None
+    try:
+        amount = Decimal(text)
+        if not amount.is_finite() or not Decimal("0.01") <= amount <= MAX_YUAN:
+            raise BadNumber
+        return amount.quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError) as exc:
+        raise BadNumber from exc
 
 
 def _percent(value: str) -> int | None:
-    return int(value) if value.isdigit() and 0 < int(value) <= 100 else None
+    """A refund percentage (None if left empty), a whole number from 1 to 100."""
+    if not value.strip():
+        return None
+    percent = whole(value.strip(), low=1, high=100)
+    if percent is None:
+        raise BadNumber
+    return percent
 
 
 @login_required

@@ -248,3 +248,37 @@ class ApprovalOfTheTextSeenTestCase(BaseTestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(Reply.objects.get().state, ReplyState.REJECTED)
+
+
+class ReplyExportFileNameTestCase(BaseTestCase):
+    """The order id comes from an imported file; it reaches the download's header safely."""
+
+    HOSTILE = [
+        'A1"; filename="evil.exe',
+        "A1\r\nSet-Cookie: sessionid=stolen",
+        "订单/../../etc/passwd",
+        "A1\\x\x0b\x1b\u2028",
+    ]
+
+    def test_it_names_the_file_without_letting_the_order_id_into_the_header(self):
+        self.login(self.agent)
+        for order_id in self.HOSTILE:
+            review = self.make_review(self.shop, assigned_to=self.agent, order_id=order_id)
+            reply = Reply.objects.create(
+                shop=self.shop, review=review, text="您好", state=ReplyState.APPROVED
+            )
+            response = self.client.get(reverse("reply_export", args=[reply.pk]))
+            self.assertEqual(response.status_code, 200, order_id)
+            header = response["Content-Disposition"]
+            self.assertNotIn("\n", header)
+            self.assertNotIn("\r", header)
+            self.assertEqual(header.count('"'), 2, header)  # one quoted fallback, nothing more
+            self.assertEqual(header.count("filename="), 1, header)
+            self.assertRegex(header, r"""^attachment; filename="[ -~]+"; filename\*=UTF-8''\S+$""")
+            self.assertNotIn("/", header.split("filename*=")[1].replace("%2F", ""))
+        plain = self.make_review(self.shop, assigned_to=self.agent, order_id="2024001")
+        reply = Reply.objects.create(shop=self.shop, review=plain, text="您好", state="approved")
+        header = self.client.get(reverse("reply_export", args=[reply.pk]))["Content-Disposition"]
+        self.assertEqual(
+            header, "attachment; filename=\"reply-2024001.txt\"; filename*=UTF-8''reply-2024001.txt"
+        )

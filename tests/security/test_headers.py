@@ -1,6 +1,8 @@
 """What a browser receives from production settings: security headers and cookie flags."""
 
-from django.test import Client, override_settings
+from pathlib import Path
+
+from django.test import Client, SimpleTestCase, override_settings
 from django.urls import reverse
 
 from ..base import PASSWORD, BaseTestCase
@@ -67,3 +69,33 @@ class ProductionHeadersTestCase(BaseTestCase):
         self.assertTrue(session["secure"])
         self.assertTrue(session["httponly"])
         self.assertEqual(session["samesite"], "Lax")
+
+
+class DownloadHeaderTestCase(SimpleTestCase):
+    def test_every_download_names_its_file_through_the_one_helper(self):
+        root = Path(__file__).resolve().parents[2]
+        found = []
+        for path in root.glob("*/**/*.py"):
+            if path.relative_to(root).parts[0] in ("tests", ".venv"):
+                continue
+            for line in path.read_text().splitlines():
+                if '["Content-Disposition"]' in line:
+                    found.append((path.name, line.split("=", 1)[1].strip()))
+        self.assertGreaterEqual(len(found), 4)
+        for name, value in found:
+            self.assertTrue(value.startswith("attachment("), (name, value))
+
+    def test_the_helper_keeps_a_hostile_name_inside_its_parameter(self):
+        from reviews.downloads import attachment
+
+        cases = {
+            "report.csv": "attachment; filename=\"report.csv\"; filename*=UTF-8''report.csv",
+            '报表"; x=1.csv': (
+                'attachment; filename="____ x_1.csv"; '
+                "filename*=UTF-8''%E6%8A%A5%E8%A1%A8%22%3B%20x%3D1.csv"
+            ),
+            "a\r\nb": "attachment; filename=\"a__b\"; filename*=UTF-8''a__b",
+            "": "attachment; filename=\"download\"; filename*=UTF-8''download",
+        }
+        for name, header in cases.items():
+            self.assertEqual(attachment(name), header, name)
