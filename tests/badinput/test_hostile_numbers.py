@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from outreach.models import ContactAttempt, PlannedContact
 from reviews.models import AuditLog, Membership, Role
@@ -64,7 +65,9 @@ class HostileNumbersTestCase(BaseTestCase):
                 url, {"shop": "alpha", "planned": value, "agent": self.agent.pk}
             )
             self.assertEqual(response.status_code, 400, value)
-            self.assertContains(response, "follow-up", status_code=400)
+            self.assertContains(
+                response, gettext("Choose the follow-up to give to another agent."), status_code=400
+            )
         for value in LOOKALIKES:
             response = self.client.post(
                 url, {"shop": "alpha", "planned": planned.pk, "agent": value}
