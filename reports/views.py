@@ -68,14 +68,15 @@ DRILL_FILTERS = {
 }
 
 
-def _agent_names(agent: str | None) -> dict[str, str]:
+def _agent_names(agent: str | None, shops: list[Shop]) -> dict[str, str]:
+    """The filter's person by name, if they work in one of the shops shown: an id of anyone
+    else stays an id (it must not tell a manager the names of another shop's people)."""
     if agent == "none":
         return {"none": _("Unassigned")}
     if not agent:
         return {}
-    return {
-        str(pk): name for pk, name in User.objects.filter(pk=agent).values_list("pk", "username")
-    }
+    people = User.objects.filter(pk=agent, memberships__shop__in=shops).distinct()
+    return {str(pk): name for pk, name in people.values_list("pk", "username")}
 
 
 @login_required
@@ -129,7 +130,7 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
         "cause": dict(Cause.choices),
         "severity": dict(Severity.choices),
         "status": dict(Status.choices),
-        "agent": _agent_names(filters.get("agent")),
+        "agent": _agent_names(filters.get("agent"), query.shops),
     }
     return render(
         request,
