@@ -8,6 +8,7 @@ from django.http import Http404, QueryDict
 from django.utils import timezone
 
 from reviews.models import Shop
+from reviews.params import int_param
 
 from . import figures
 
@@ -35,7 +36,7 @@ class ReportQuery:
         preset = params.get("preset", "")
         end = _date(params.get("to")) or today
         start = _date(params.get("from"))
-        if preset.isdigit() and int(preset) in PRESETS:
+        if int_param(preset) in PRESETS:
             end, start = today, today - timedelta(days=int(preset) - 1)
         if start is None or start > end:
             start = end - timedelta(days=29)
@@ -53,8 +54,14 @@ class ReportQuery:
         return urlencode(pairs)
 
 
+# The days a report can span: a range counted back or forward from a day near the calendar's
+# ends (year 1, year 9999) would overflow Python's date.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
 def _date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is None or FIRST_DAY <= day <= LAST_DAY else None

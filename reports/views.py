@@ -14,6 +14,7 @@ from reviews import cursors
 from reviews.access import shops_for
 from reviews.audit import client_ip
 from reviews.models import Cause, Review, Role, Severity, Shop, Status, SubCause
+from reviews.params import id_param
 
 from . import exports, figures, spikes
 from .models import SpikeAlert
@@ -96,9 +97,9 @@ def reports_reviews(request: HttpRequest) -> HttpResponse:
     if agent == "none":
         filters["agent"] = agent
         reviews = reviews.filter(assigned_to=None)
-    elif agent.isdigit():
+    elif (agent_id := id_param(agent)) is not None:
         filters["agent"] = agent
-        reviews = reviews.filter(assigned_to_id=int(agent))
+        reviews = reviews.filter(assigned_to_id=agent_id)
     after = cursors.decode_moment(request.GET.get("after", ""))
     if after:
         moment, pk = after

@@ -17,9 +17,14 @@ from . import cursors
 from .access import shops_for
 from .audit import ACTIONS
 from .models import AuditLog, Role, Shop
+from .params import id_param
 from .privacy import mask_phones
 
 PAGE_SIZE = 50
+
+
+# The days the filter takes: the day after 9999-12-31 (the end of a "to" day) is no date.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
 
 
 def _date(value: str) -> date | None:
@@ -53,7 +58,7 @@ class AuditQuery:
                     _("Unknown action “%(value)s”: not filtered.") % {"value": action}
                 )
         if who := params.get("user", ""):
-            if who.isdigit() and int(who) in people:
+            if id_param(who) in people:
                 query.actor = people[int(who)]
             else:
                 query.problems.append(
@@ -70,6 +75,11 @@ class AuditQuery:
                 if (day := _date(value)) is None:
                     query.problems.append(
                         _("“%(value)s” is not a date (YYYY-MM-DD): not filtered.")
+                        % {"value": value}
+                    )
+                elif not FIRST_DAY <= day <= LAST_DAY:
+                    query.problems.append(
+                        _("“%(value)s” is outside the years 1970 to 2999: not filtered.")
                         % {"value": value}
                     )
                 elif name == "from":
@@ -113,8 +123,8 @@ class AuditQuery:
 
 def _target_link(target: str) -> str:
     kind, _sep, pk = target.partition(":")
-    if kind == "review" and pk.isdigit():
-        return reverse("review_detail", args=[int(pk)])
+    if kind == "review" and (review_id := id_param(pk)) is not None:
+        return reverse("review_detail", args=[review_id])
     return ""
 
 

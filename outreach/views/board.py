@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from reviews.access import shops_for
 from reviews.models import Membership, Review, Role, Severity, Shop
+from reviews.params import id_param
 from reviews.services import audit_record
 
 from .. import services
@@ -69,7 +70,7 @@ def board(request: HttpRequest) -> HttpResponse:
 def _shop_agent(shop: Shop, user_id: str) -> User:
     return get_object_or_404(
         User,
-        pk=user_id if str(user_id).isdigit() else 0,
+        pk=id_param(user_id) or 0,
         memberships__shop=shop,
         memberships__role__in=[Role.AGENT, Role.LEAD],
     )
@@ -80,7 +81,7 @@ def _shop_agent(shop: Shop, user_id: str) -> User:
 def board_assign(request: HttpRequest) -> HttpResponse:
     shop = _board_shop(request)
     agent = _shop_agent(shop, request.POST.get("agent", ""))
-    ids = [int(i) for i in request.POST.getlist("review") if i.isdigit()]
+    ids = [pk for pk in map(id_param, request.POST.getlist("review")) if pk is not None]
     reviews = Review.objects.filter(shop=shop, pk__in=ids)
     n = services.reviews_bulk_assign(reviews=reviews, assignee=agent, by=request.user)
     if n:

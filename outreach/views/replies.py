@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reviews.access import get_review_for_user
 from reviews.models import Shop
+from reviews.params import int_param
 
 from .. import replies, services
 from ..guardrails import GuardrailError
@@ -33,7 +34,7 @@ def review_reply_suggest(request: HttpRequest, pk: int) -> HttpResponse:
         review,
         user=request.user,
         situation=situation,
-        variant=int(variant) if variant.isdigit() else 0,
+        variant=int_param(variant) or 0,
     )
     return render(request, f"{PAGE}#reply-composer", context)
 

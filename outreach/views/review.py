@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from reviews.access import get_review_for_user
 from reviews.audit import client_ip
 from reviews.models import Review, Severity
+from reviews.params import int_param
 from reviews.services import StaleReview, buyer_reveal_phone, review_claim_version
 from reviews.taxonomy import CAUSE_OF
 
@@ -68,7 +69,7 @@ _STALE = gettext_lazy(
 
 def _expected_version(request: HttpRequest) -> int | None:
     value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    return int_param(value)
 
 
 @login_required
@@ -142,16 +143,24 @@ def _open_steps(review: Review) -> set[tuple[str, int]]:
     }
 
 
+# What ContactAttempt.compensation_amount holds (10 digits, 2 of them decimals).
+MAX_YUAN = Decimal("99999999.99")
+
+
 def _yuan(value: str) -> Decimal | None:
     try:
         amount = Decimal(value.strip().lstrip("¥"))
     except (InvalidOperation, ValueError):
         return None
-    return amount.quantize(Decimal("0.01")) if amount > 0 and amount.is_finite() else None
+    # Finite first: comparing NaN raises, and 1e400 cannot be rounded to cents.
+    if not amount.is_finite() or not 0 < amount <= MAX_YUAN:
+        return None
+    return amount.quantize(Decimal("0.01"))
 
 
 def _percent(value: str) -> int | None:
-    return int(value) if value.isdigit() and 0 < int(value) <= 100 else None
+    percent = int_param(value)
+    return percent if percent is not None and 0 < percent <= 100 else None
 
 
 @login_required
