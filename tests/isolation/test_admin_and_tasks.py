@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 
 from .test_walk import body_text
-from .world import MARKERS, TwoShopsTestCase, _victim_filter
+from .world import MARKERS, TwoShopsTestCase, shop_rows
 
 
 class AdminTestCase(TwoShopsTestCase):
@@ -28,7 +28,7 @@ class AdminTestCase(TwoShopsTestCase):
             yield reverse("admin:app_list", args=[info[0]]), False
             for view in ("changelist", "add"):
                 yield reverse(f"admin:{info[0]}_{info[1]}_{view}"), True
-            where = _victim_filter(model, self.victim.shop, people)
+            where = shop_rows(model, self.victim.shop, people)
             victim = model.objects.filter(where).first() if where is not None else None
             if victim is None:
                 continue

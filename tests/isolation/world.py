@@ -260,7 +260,9 @@ class TwoShopsTestCase(TestCase):
         }
 
 
-def _victim_filter(model, shop: Shop, people: list[int]) -> Q | None:
+def shop_rows(model, shop: Shop, people: list[int]) -> Q | None:
+    """Which rows of `model` belong to `shop` (its people: the ids in `people`); None for a
+    model no shop owns."""
     names = {f.name for f in model._meta.get_fields()}
     if model is Shop:
         return Q(pk=shop.pk)
@@ -291,7 +293,7 @@ def snapshot(shop: Shop) -> dict[str, list]:
         for model in apps.get_app_config(label).get_models():
             if label == "auth" and model is not User:
                 continue
-            where = _victim_filter(model, shop, people)
+            where = shop_rows(model, shop, people)
             if where is None:
                 continue
             values = model.objects.filter(where).order_by("pk").values()
