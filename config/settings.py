@@ -59,6 +59,8 @@ MIDDLEWARE = [
     # Before CSRF, which would parse a multipart body whole: an oversized one is refused unread.
     "reviews.upload_limit.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # A NUL in a parameter is refused with 400 here instead of a 500 from the database.
+    "reviews.nul_characters.NulCharacterMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Remembers the caller's address for the audit lines written while serving the request.
     "reviews.audit.ClientIPMiddleware",

@@ -54,8 +54,14 @@ class ReportQuery:
         return urlencode(pairs)
 
 
+# The days a report can span: a range counted back or forward from a day near the calendar's
+# ends (year 1, year 9999) would overflow Python's date.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
 def _date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is None or FIRST_DAY <= day <= LAST_DAY else None

@@ -23,6 +23,10 @@ from .privacy import mask_phones
 PAGE_SIZE = 50
 
 
+# The days the filter takes: the day after 9999-12-31 (the end of a "to" day) is no date.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
 def _date(value: str) -> date | None:
     try:
         return date.fromisoformat(value)
@@ -73,6 +77,11 @@ class AuditQuery:
                         _("“%(value)s” is not a date (YYYY-MM-DD): not filtered.")
                         % {"value": value}
                     )
+                elif not FIRST_DAY <= day <= LAST_DAY:
+                    query.problems.append(
+                        _("“%(value)s” is outside the years 1970 to 2999: not filtered.")
+                        % {"value": value}
+                    )
                 elif name == "from":
                     query.start = day
                 else:
@@ -114,8 +123,8 @@ class AuditQuery:
 
 def _target_link(target: str) -> str:
     kind, _sep, pk = target.partition(":")
-    if kind == "review" and pk.isdigit():
-        return reverse("review_detail", args=[int(pk)])
+    if kind == "review" and (review_id := whole(pk)) is not None:
+        return reverse("review_detail", args=[review_id])
     return ""
 
 

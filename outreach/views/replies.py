@@ -47,6 +47,10 @@ def review_reply(request: HttpRequest, pk: int) -> HttpResponse:
     text = request.POST.get("text", "")
     situation = request.POST.get("situation", "")
     submit = request.POST.get("action") == "submit"
+    if situation and situation not in replies.SITUATION_LABELS:
+        return _render_work(
+            request, review, status=400, error=_("Choose a situation from the list.")
+        )
     try:
         services.reply_save(
             review=review, user=request.user, text=text, situation=situation, submit=submit

@@ -53,6 +53,15 @@ class ReplyTestCase(BaseTestCase):
         self.assertContains(response, "10号11:15、10号晚上20:25")
         self.assertContains(response, "物流速度")
 
+    def test_it_refuses_a_situation_not_in_the_list(self):
+        response = self.client.post(
+            reverse("review_reply", args=[self.review.pk]),
+            {"text": "亲，非常抱歉。", "situation": "x" * 21, "action": "submit"},
+            headers=HTMX | {"Accept-Language": "en"},
+        )
+        self.assertContains(response, "Choose a situation from the list.", status_code=400)
+        self.assertFalse(Reply.objects.filter(review=self.review).exists())
+
     def test_another_wording_changes_the_text(self):
         url = reverse("review_reply_suggest", args=[self.review.pk])
         first = self.client.get(url, {"situation": "unreachable", "variant": 0}, headers=HTMX)

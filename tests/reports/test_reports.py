@@ -367,6 +367,14 @@ class ReportPageTestCase(ReportsDataMixin, BaseTestCase):
         own = self.client.get(reverse("reports_reviews"), {**RANGE, "product": SHIRT})
         self.assertEqual(len(own.context["reviews"]), 1)  # bravo's own, never alpha's
 
+    def test_it_names_no_person_of_another_shop_in_the_drill_downs_filters(self):
+        bravo_manager = self.other_shop.memberships.get(role=Role.MANAGER).user
+        self.login(bravo_manager)
+        drill = self.client.get(reverse("reports_reviews"), {**RANGE, "agent": self.agent.pk})
+        self.assertEqual(drill.status_code, 200)
+        self.assertNotContains(drill, self.agent.username)
+        self.assertEqual(drill.context["reviews"], [])
+
     def test_it_drills_down_to_the_reviews_behind_a_row_in_keyset_pages(self):
         response = self.get()
         link = response.context["tables"]["top_products"].links[0]
