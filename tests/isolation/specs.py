@@ -154,7 +154,7 @@ SPECS: dict[str, Spec] = {
         LEAD,
         POST,
         path={"pk": "{reply}"},
-        form={"decision": "approve", "note": "好", "next": "board"},
+        form={"decision": "approve", "note": "好", "next": "board", "text_digest": "{digest}"},
     ),
     "reply_posted": Spec(ALL, POST, path={"pk": "{approved_reply}"}),
     "reply_export": Spec(ALL, GET, path={"pk": "{approved_reply}"}),

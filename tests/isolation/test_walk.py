@@ -18,6 +18,7 @@ from django.http import QueryDict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.html import escape
 
+from outreach.models import Reply
 from reviews import cursors
 from reviews.models import Review
 
@@ -55,6 +56,7 @@ def values_of(data: ShopData) -> dict[str, str]:
         "order_id": review.order_id,
         "agent_alias": f"{data.agent.username}"[:40],
         "version": str(review.version),
+        "digest": Reply.objects.get(pk=data.ids["reply"]).text_digest,
         "cursor": cursors.encode_moment(review.reviewed_at, review.pk + 1),
     }
 
