@@ -61,7 +61,11 @@ def test_the_webhook_answers_every_request_within_its_document(webhook_schema, s
     operation = webhook_schema[path][method]
     signed_calls = []
 
-    @given(case=operation.as_strategy(), signed=st.booleans(), valid=st.booleans())
+    # Three in four calls signed, three in four of those made valid: with 40 examples the
+    # checks below (batches imported, reviews stored) do not hang on the luck of the draw.
+    mostly = st.integers(0, 3).map(bool)
+
+    @given(case=operation.as_strategy(), signed=mostly, valid=mostly)
     @settings(max_examples=settings.default.max_examples)
     def check(case, signed, valid):
         call = {}
@@ -69,7 +73,9 @@ def test_the_webhook_answers_every_request_within_its_document(webhook_schema, s
             payload = case.body
             if valid:
                 if isinstance(payload.get("reviews"), list):
-                    payload = {**payload, "reviews": [_valid(i) for i in payload["reviews"]]}
+                    # An empty list stays one item long, so a valid call stores a review.
+                    items = payload["reviews"] or [{}]
+                    payload = {**payload, "reviews": [_valid(i) for i in items]}
                 else:
                     payload = _valid(payload)
             body = json.dumps(payload).encode()  # a lone surrogate travels as a \udxxx escape
