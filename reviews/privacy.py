@@ -50,6 +50,15 @@ PHONE_RE = re.compile(
     rf"(?:(?<![0-9０-９]){_MOBILE}|{_NOT_AFTER}(?:{_INTL}|{_TRUNK}|{_NANP})){_NOT_BEFORE}"
 )
 
+# A number typed in one run of digits ("call me at 4155550100", "电话 02079460958") has no
+# shape of its own: order ids look the same. The word just before it says it is a phone; an
+# order or tracking word in between says it is not.
+_KEYWORD = r"(?:phone|tel|call|cell|mobile|whats\s?app|wechat|电话|手机|座机|联系|微信|致电)"
+_GAP = r"(?:(?!订单|单号|order|tracking|运单|快递)[^0-9０-９\n]){0,8}?"
+KEYED_PHONE_RE = re.compile(
+    rf"(?i)(?<![A-Za-z]){_KEYWORD}{_GAP}(?<![0-9０-９A-Za-z])({_PLUS}?{_D}{{9,15}})(?![0-9０-９])"
+)
+
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９＋", "0123456789+")
 
 
@@ -92,11 +101,28 @@ def _masked(match: re.Match) -> str:
     return _mask_digits(digits)
 
 
+def _keyed(replace):
+    """A substitution for KEYED_PHONE_RE that changes only the number, not the word before."""
+
+    def sub(match: re.Match) -> str:
+        number = match.group(1)
+        start = match.start(1) - match.start()
+        digits = number.translate(_FULL_WIDTH)
+        plus = digits.startswith("+")
+        return match.group()[:start] + replace("+" * plus + digits.lstrip("+"))
+
+    return sub
+
+
 def mask_phones(text: str) -> str:
     """`text` with every phone number in it masked (138****5678)."""
     if not text or not any(c.isdigit() for c in text):
         return text
-    return PHONE_RE.sub(_masked, text)
+    text = PHONE_RE.sub(_masked, text)
+    return KEYED_PHONE_RE.sub(
+        _keyed(lambda d: "+" + _mask_digits(d[1:]) if d.startswith("+") else _mask_digits(d)),
+        text,
+    )
 
 
 PHONE_ERASED = "[电话已删除]"
@@ -106,7 +132,8 @@ def erase_phones(text: str) -> str:
     """`text` with every phone number removed outright (erasure: masking keeps 7 digits)."""
     if not text:
         return text
-    return PHONE_RE.sub(lambda m: PHONE_ERASED if _phone_digits(m.group()) else m.group(), text)
+    text = PHONE_RE.sub(lambda m: PHONE_ERASED if _phone_digits(m.group()) else m.group(), text)
+    return KEYED_PHONE_RE.sub(_keyed(lambda _digits: PHONE_ERASED), text)
 
 
 # A postal address as buyers write one: places down to a house number (北京市朝阳区建国路88号

@@ -7,7 +7,7 @@ from django.test import SimpleTestCase
 from django.urls import reverse
 
 from reviews.models import ImportBatch, ImportRowError
-from reviews.privacy import mask_addresses, mask_phones
+from reviews.privacy import PHONE_ERASED, erase_phones, mask_addresses, mask_phones
 
 from ..base import BaseTestCase
 
@@ -133,6 +133,43 @@ class MaskPhonesTestCase(SimpleTestCase):
         "+5元运费",
         "版本 1.2.3",
     )
+
+    # A number typed without any separator says it is a phone only by the word before it.
+    KEYED = (
+        ("call me at 4155550100", "0100"),
+        ("phone: +14155550100", "0100"),
+        ("Tel 02079460958", "0958"),
+        ("my cell is 07700900123", "0123"),
+        ("WhatsApp 447700900123", "0123"),
+        ("Mobile #4915112345678", "5678"),
+        ("电话 02079460958", "0958"),
+        ("手机号：4155550100", "0100"),
+        ("联系方式 07700900123", "0123"),
+        ("座机 075587654321", "4321"),
+    )
+    KEYED_NOT_PHONES = (
+        "手机壳订单号 202400000001345",
+        "phone case, order 112345678901",
+        "called twice, tracking 1Z999AA10123456784",
+        "电话里说 3 天到",
+        "call center ticket 2024011512",
+    )
+
+    def test_it_masks_a_bare_number_that_the_words_before_it_call_a_phone(self):
+        for written, last4 in self.KEYED:
+            with self.subTest(written):
+                masked = mask_phones(written)
+                head, star, tail = masked.rpartition("*")
+                self.assertEqual((star, tail), ("*", last4), masked)
+                self.assertLessEqual(sum(c.isdigit() for c in head), 3, masked)
+        for text in self.KEYED_NOT_PHONES:
+            with self.subTest(text):
+                self.assertEqual(mask_phones(text), text)
+                self.assertEqual(erase_phones(text), text)
+
+    def test_erasure_removes_a_bare_number_that_the_words_before_it_call_a_phone(self):
+        self.assertEqual(erase_phones("call me at 4155550100"), f"call me at {PHONE_ERASED}")
+        self.assertEqual(erase_phones("电话：02079460958 谢谢"), f"电话：{PHONE_ERASED} 谢谢")
 
     def test_it_leaves_numbers_that_are_not_phones_alone(self):
         for text in self.NOT_PHONES:
