@@ -7,7 +7,7 @@ import yaml
 from django.test import SimpleTestCase
 
 from .procs import ROOT
-from .test_deploy import run_manage
+from .test_deploy import check_deploy
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 
@@ -27,14 +27,7 @@ class ComposeTestCase(SimpleTestCase):
     def test_its_proxy_settings_pass_the_deployment_checks(self):
         environment = COMPOSE["services"]["web"]["environment"]
         self.assertEqual(compose_default(environment["BEHIND_TLS_PROXY"]), "1")
-        result = run_manage(
-            "check",
-            "--deploy",
-            "--fail-level",
-            "WARNING",
-            DEBUG="0",
-            SECRET_KEY="x7Hq2-production-like-secret-" + "k" * 40,
-            ALLOWED_HOSTS="reviewdesk.example.com",
+        result = check_deploy(
             BEHIND_TLS_PROXY="1",
             TRUSTED_PROXIES=compose_default(environment.get("TRUSTED_PROXIES", "")),
         )

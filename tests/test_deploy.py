@@ -36,17 +36,24 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+def check_deploy(**env):
+    """`check --deploy` failing on warnings, as production starts (DEBUG off, a real-looking
+    key and host), with `env` on top."""
+    return run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY="x7Hq2-production-like-secret-" + "k" * 40,
+        ALLOWED_HOSTS="reviewdesk.example.com",
+        **env,
+    )
+
+
 class DeployTestCase(SimpleTestCase):
     def test_it_passes_check_deploy_with_production_settings(self):
-        result = run_manage(
-            "check",
-            "--deploy",
-            "--fail-level",
-            "WARNING",
-            DEBUG="0",
-            SECRET_KEY="x7Hq2-production-like-secret-" + "k" * 40,
-            ALLOWED_HOSTS="reviewdesk.example.com",
-        )
+        result = check_deploy()
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("no issues", result.stdout)
 

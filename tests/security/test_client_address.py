@@ -8,7 +8,7 @@ from django.urls import reverse
 from reviews.models import AuditLog
 
 from ..base import PASSWORD, BaseTestCase
-from ..test_deploy import run_manage
+from ..test_deploy import check_deploy, run_manage
 
 LIMIT = settings.AXES_FAILURE_LIMIT
 PROXY = "10.0.0.2"
@@ -110,16 +110,6 @@ class ProxySettingsTestCase(SimpleTestCase):
         self.assertIn("TRUSTED_PROXIES: '10.0.0.0/33' is not an IP address", result.stderr)
 
     def test_it_starts_behind_a_proxy_it_knows(self):
-        result = run_manage(
-            "check",
-            "--deploy",
-            "--fail-level",
-            "WARNING",
-            DEBUG="0",
-            SECRET_KEY="x7Hq2-production-like-secret-" + "k" * 40,
-            ALLOWED_HOSTS="reviewdesk.example.com",
-            BEHIND_TLS_PROXY="1",
-            TRUSTED_PROXIES="127.0.0.1, 172.16.0.0/12",
-        )
+        result = check_deploy(BEHIND_TLS_PROXY="1", TRUSTED_PROXIES="127.0.0.1, 172.16.0.0/12")
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("no issues", result.stdout)
