@@ -39,6 +39,28 @@ def _is_trusted_proxy(address: IPAddress) -> bool:
     return any(address in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
 
 
+def _from_trusted_proxy(request: HttpRequest) -> bool:
+    remote = _address(request.META.get("REMOTE_ADDR") or "")
+    return remote is not None and _is_trusted_proxy(remote)
+
+
+class ForwardedHeadersMiddleware:
+    """First in the chain: a request that does not come from one of TRUSTED_PROXIES loses its
+    X-Forwarded-* headers, so nothing after (the HTTPS redirect and secure cookies through
+    SECURE_PROXY_SSL_HEADER, the caller's address) believes what a client claims."""
+
+    HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if not _from_trusted_proxy(request):
+            for header in self.HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The caller's address: REMOTE_ADDR, unless that is one of TRUSTED_PROXIES. Then the
     X-Forwarded-For entries are read from the right (each was appended by the proxy to its

@@ -113,3 +113,22 @@ class ProxySettingsTestCase(SimpleTestCase):
         result = check_deploy(BEHIND_TLS_PROXY="1", TRUSTED_PROXIES="127.0.0.1, 172.16.0.0/12")
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("no issues", result.stdout)
+
+
+@override_settings(**BEHIND_PROXY, SECURE_SSL_REDIRECT=True)
+class ForwardedSchemeTestCase(SimpleTestCase):
+    """X-Forwarded-Proto says the connection was HTTPS: believed from a trusted proxy only, or
+    anyone reaching the port could dodge the HTTPS redirect and get secure cookies over HTTP."""
+
+    def get(self, remote: str):
+        return self.client.get(
+            "/login/", REMOTE_ADDR=remote, headers={"X-Forwarded-Proto": "https"}
+        )
+
+    def test_it_believes_the_scheme_a_trusted_proxy_sends(self):
+        self.assertEqual(self.get(PROXY).status_code, 200)
+
+    def test_it_redirects_a_caller_that_only_claims_https(self):
+        response = self.get("203.0.113.9")
+        self.assertEqual(response.status_code, 301)
+        self.assertTrue(response["Location"].startswith("https://"), response["Location"])
