@@ -1,0 +1,66 @@
+"""Held-out measurement of the reward-for-review check (`outreach.wording.compliance_problem`).
+
+The messages in bench/heldout/compliance.tsv were written without looking at the check or its
+tests: about half tie a reward (refund, red packet, cash, a transfer, coupon, gift, free
+shipping, a surprise, points, a free order) to a better, changed, removed or added review,
+rating, follow-up review or photo review, in Chinese and English; the other half are ordinary
+after-sales messages that must pass (an apology with a coupon not tied to the review, a
+partial refund for a defect, a polite request to revise once the problem is solved, the
+revision steps, reshipping, returns).
+
+Figures: `compliance_refused_correctly` (target: all the `refuse` rows),
+`compliance_passed_correctly` (target: all the `pass` rows), `compliance_misses` (target 0).
+Every miss is printed with the reason the check gave.
+"""
+
+import csv
+from pathlib import Path
+
+TABLE = Path(__file__).resolve().parent / "heldout" / "compliance.tsv"
+
+
+def load_rows() -> list[dict[str, str]]:
+    with TABLE.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def run() -> dict[str, dict]:
+    from outreach.wording import compliance_problem
+
+    rows = load_rows()
+    to_refuse = [r for r in rows if r["expected"] == "refuse"]
+    to_pass = [r for r in rows if r["expected"] == "pass"]
+    let_through: list[dict[str, str]] = []
+    blocked: list[tuple[dict[str, str], str]] = []
+    for row in to_refuse:
+        if not compliance_problem(row["text"]):
+            let_through.append(row)
+    for row in to_pass:
+        reason = compliance_problem(row["text"])
+        if reason:
+            blocked.append((row, reason))
+
+    print(f"   {len(rows)} messages: {len(to_refuse)} to refuse, {len(to_pass)} to pass")
+    print(f"   reward for a review LET THROUGH: {len(let_through)}")
+    for row in let_through:
+        print(f"     {row['text']!r}: expected refuse, got pass")
+    print(f"   ordinary messages blocked: {len(blocked)}")
+    for row, reason in blocked:
+        print(f"     {row['text']!r}: expected pass, got refuse ({reason})")
+    return {
+        "compliance_refused_correctly": {
+            "value": len(to_refuse) - len(let_through),
+            "unit": f"of {len(to_refuse)}",
+            "target": len(to_refuse),
+        },
+        "compliance_passed_correctly": {
+            "value": len(to_pass) - len(blocked),
+            "unit": f"of {len(to_pass)}",
+            "target": len(to_pass),
+        },
+        "compliance_misses": {
+            "value": len(let_through) + len(blocked),
+            "unit": "messages",
+            "target": 0,
+        },
+    }
