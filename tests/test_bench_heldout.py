@@ -1,0 +1,106 @@
+"""The held-out tables of `make bench` are well formed: the right columns, parseable "now" and
+expected minutes, real zones, legal expected values, no duplicate rows, the sizes and spread the
+measurement promises.
+
+Only the shape is checked here. The parser and the wording check are never run against these
+rows in the suite, so nobody tunes the code on them by making tests pass.
+"""
+
+import csv
+import re
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.test import SimpleTestCase
+
+HELDOUT = Path(__file__).resolve().parent.parent / "bench" / "heldout"
+# A minute with its offset, as written in the tables: 2026-12-02T10:00+08:00.
+MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{2}:\d{2}$")
+
+
+def _read(name: str, columns: list[str]) -> list[dict[str, str]]:
+    path = HELDOUT / name
+    with path.open(encoding="utf-8", newline="") as f:
+        lines = f.read().splitlines()
+    header, body = lines[0].split("\t"), lines[1:]
+    if header != columns:
+        raise AssertionError(f"{name}: header {header}, expected {columns}")
+    rows = []
+    for number, line in enumerate(body, start=2):
+        cells = line.split("\t")
+        if len(cells) != len(columns):
+            raise AssertionError(f"{name} line {number}: {len(cells)} cells in {line!r}")
+        rows.append(dict(zip(columns, cells, strict=True)))
+    # The benches read the file with the csv module: it must see the same rows.
+    with path.open(encoding="utf-8", newline="") as f:
+        parsed = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    if parsed != rows:
+        raise AssertionError(f"{name}: the csv module reads different rows")
+    return rows
+
+
+def _minute(text: str, where: str) -> datetime:
+    if not MINUTE.match(text):
+        raise AssertionError(f"{where}: {text!r} is not an ISO minute with an offset")
+    return datetime.fromisoformat(text)
+
+
+class TimePhraseTableTests(SimpleTestCase):
+    def setUp(self):
+        self.rows = _read("timephrases.tsv", ["phrase", "now", "tz", "expected"])
+
+    def test_it_has_enough_rows_of_each_kind(self):
+        kinds = Counter(
+            r["expected"] if r["expected"] in ("refuse", "ambiguous") else "minute"
+            for r in self.rows
+        )
+        self.assertGreaterEqual(len(self.rows), 200)
+        self.assertGreaterEqual(kinds["minute"], 150)
+        self.assertGreaterEqual(kinds["refuse"], 40)
+        self.assertGreaterEqual(kinds["ambiguous"], 5)
+
+    def test_each_row_is_a_phrase_a_now_a_zone_and_a_legal_answer(self):
+        for number, row in enumerate(self.rows, start=2):
+            where = f"timephrases.tsv line {number}"
+            with self.subTest(where):
+                self.assertEqual(row["phrase"], row["phrase"].strip())
+                self.assertTrue(row["phrase"], where)
+                now = _minute(row["now"], where)
+                try:
+                    tz = ZoneInfo(row["tz"])
+                except (ZoneInfoNotFoundError, ValueError) as exc:
+                    raise AssertionError(f"{where}: {row['tz']!r} is not a zone") from exc
+                if row["expected"] in ("refuse", "ambiguous"):
+                    continue
+                expected = _minute(row["expected"], where)
+                # Always in the future, written in the buyer's own offset at that instant.
+                self.assertGreater(expected, now, where)
+                self.assertEqual(expected.utcoffset(), expected.astimezone(tz).utcoffset(), where)
+
+    def test_rows_are_not_repeated(self):
+        keys = Counter((r["phrase"], r["now"], r["tz"]) for r in self.rows)
+        self.assertEqual([k for k, n in keys.items() if n > 1], [])
+
+    def test_it_covers_several_nows_and_a_zone_with_daylight_saving(self):
+        nows = {r["now"] for r in self.rows}
+        self.assertGreaterEqual(len(nows), 4)
+        self.assertIn("America/New_York", {r["tz"] for r in self.rows})
+
+
+class ComplianceTableTests(SimpleTestCase):
+    def setUp(self):
+        self.rows = _read("compliance.tsv", ["text", "expected"])
+
+    def test_it_has_enough_messages_each_way(self):
+        kinds = Counter(r["expected"] for r in self.rows)
+        self.assertEqual(set(kinds), {"refuse", "pass"})
+        self.assertGreaterEqual(len(self.rows), 120)
+        self.assertGreaterEqual(kinds["refuse"], 50)
+        self.assertGreaterEqual(kinds["pass"], 50)
+
+    def test_each_message_is_a_text_once(self):
+        texts = [r["text"] for r in self.rows]
+        self.assertTrue(all(t and t == t.strip() for t in texts))
+        self.assertEqual([t for t, n in Counter(texts).items() if n > 1], [])
