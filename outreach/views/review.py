@@ -145,7 +145,11 @@ def review_contact(request: HttpRequest, pk: int) -> HttpResponse:
             error=_STALE,
         )
     except GuardrailError as exc:
-        return _render_work(request, review, status=400, error=str(exc.message))
+        # Refused (quiet hours, a platform rule): the agreed time stays in the box, understood.
+        kept = {}
+        if when is not None:
+            kept = agreed_time.preview_context(review, phrase, now=timezone.now())
+        return _render_work(request, review, status=400, error=str(exc.message), **kept)
     # Only some outcomes plan something (no answer: the next try; agreed: the follow-up;
     # solved on Tmall: the 追评 request; ...); "reached, in progress" plans nothing, and saying
     # otherwise would have the agent wait for a step that never comes.

@@ -188,3 +188,11 @@ class AgreedTimeSaveTestCase(BaseTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertContains(response, 'data-agreed-fill="2026-12-02 20:15"', status_code=400)
         self.assertFalse(ContactAttempt.objects.exists())
+
+    def test_a_time_in_the_buyers_quiet_hours_is_refused_and_the_phrase_stays_in_the_box(self):
+        response = self.agree(agreed_at="今晚 22:00")  # quiet hours start at 21:30
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "免打扰", status_code=400)
+        self.assertContains(response, 'value="今晚 22:00"', status_code=400)
+        self.assertContains(response, "= 12月2日 周三 22:00", status_code=400)
+        self.assertFalse(ContactAttempt.objects.exists())
