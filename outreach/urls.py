@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import board, queue, replies, review
+from .views import agreed_time, board, queue, replies, review
 
 urlpatterns = [
     path("queue/", queue.queue, name="queue"),
@@ -10,6 +10,11 @@ urlpatterns = [
     path("reviews/<int:pk>/phone/", review.review_reveal_phone, name="review_reveal_phone"),
     path("reviews/<int:pk>/correct/", review.review_correct, name="review_correct"),
     path("reviews/<int:pk>/contact/", review.review_contact, name="review_contact"),
+    path(
+        "reviews/<int:pk>/agreed-time/",
+        agreed_time.review_agreed_preview,
+        name="review_agreed_preview",
+    ),
     path("reviews/<int:pk>/message/", review.review_message, name="review_message"),
     path(
         "reviews/<int:pk>/do-not-contact/",

@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..review_page import review_work_context
 from ..timephrase import TimePhraseError, parse_time_phrase
+from . import agreed_time
 
 PAGE = "outreach/review_detail.html"
 
@@ -108,13 +109,16 @@ def review_contact(request: HttpRequest, pk: int) -> HttpResponse:
         )
     when = None
     if outcome == Outcome.AGREED:
-        phrase = request.POST.get("agreed_at", "").strip()
-        try:
-            when = parse_time_phrase(phrase, now=timezone.now(), tz=review.shop.tz)
-        except TimePhraseError as exc:
-            return _render_work(
-                request, review, status=400, error=str(exc.message), agreed_at=phrase
-            )
+        phrase = request.POST.get("agreed_at", "").strip()[:200]
+        now = timezone.now()
+        when = agreed_time.shown_minute(request, phrase, now=now)
+        if when is None:
+            try:
+                when = parse_time_phrase(phrase, now=now, tz=agreed_time.agreed_zone(review))
+            except TimePhraseError as exc:
+                # The hint (and, for an ambiguous hour, its buttons) under the box as well.
+                preview = agreed_time.preview_context(review, phrase, now=now)
+                return _render_work(request, review, status=400, error=str(exc.message), **preview)
     try:
         with transaction.atomic():
             # Exactly one of two agents acting on the same review at once wins.
@@ -141,11 +145,20 @@ def review_contact(request: HttpRequest, pk: int) -> HttpResponse:
             error=_STALE,
         )
     except GuardrailError as exc:
-        return _render_work(request, review, status=400, error=str(exc.message))
+        # Refused (quiet hours, a platform rule): the agreed time stays in the box, understood.
+        kept = {}
+        if when is not None:
+            kept = agreed_time.preview_context(review, phrase, now=timezone.now())
+        return _render_work(request, review, status=400, error=str(exc.message), **kept)
     # Only some outcomes plan something (no answer: the next try; agreed: the follow-up;
     # solved on Tmall: the 追评 request; ...); "reached, in progress" plans nothing, and saying
     # otherwise would have the agent wait for a step that never comes.
     saved = _("Saved. The next step is planned.") if planned else _("Saved.")
+    if when is not None:
+        saved = _("Saved. The next step is planned. Follow-up at %(when)s (%(zone)s).") % {
+            "when": agreed_time.describe(when, review, now=timezone.now()),
+            "zone": agreed_time.zone_label(review),
+        }
     return _render_work(request, review, saved=saved)
 
 

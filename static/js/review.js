@@ -62,3 +62,25 @@
     }
   } catch (e) { /* an unparsable referrer: keep the plain link */ }
 })();
+
+// The agreed time: the date-time picker and the buttons of an ambiguous hour fill the text box
+// with an exact form ("2026-12-03T15:00", "2026-12-02 20:15"); the input event makes htmx ask
+// for the preview again, so what was understood is always shown before saving.
+(function () {
+  "use strict";
+  function fill(value) {
+    var box = document.querySelector("[data-agreed-text]");
+    if (!box || !value) { return; }
+    box.value = value;
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    box.focus();
+  }
+  document.addEventListener("change", function (event) {
+    var picker = event.target.closest("[data-agreed-picker]");
+    if (picker) { fill(picker.value); }
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-agreed-fill]");
+    if (button) { fill(button.dataset.agreedFill); }
+  });
+})();

@@ -35,6 +35,9 @@ CONTACT_FORM = {
     "outcome": "agreed",
     "resolution": "red_packet",
     "agreed_at": "明天晚上8点",
+    # The minute the preview showed for that phrase (none here: the phrase is parsed).
+    "agreed_shown": "",
+    "agreed_shown_for": "明天晚上8点",
     "version": "{version}",
     "note": "买家同意修改",
     "refund_percent": "30",
@@ -128,6 +131,7 @@ SPECS: dict[str, Spec] = {
         ALL, POST, path=REVIEW, form={"subcause": "courier_slow", "severity": "minor"}
     ),
     "review_contact": Spec(ALL, POST, path=REVIEW, form=CONTACT_FORM),
+    "review_agreed_preview": Spec(ALL, GET, path=REVIEW, query={"agreed_at": "明天晚上8点"}),
     "review_message": Spec(ALL, POST, path=REVIEW, form={"channel": "im", "body": "您好，打扰了"}),
     "review_do_not_contact": Spec(ALL, POST, path=REVIEW),
     "review_close": Spec(
