@@ -100,6 +100,11 @@ TRADES = [
     "好评立减5元",
     "评价改成五星后，差价退给您",
     "好评给您返两块",
+    "麻烦您改一下评价。改好之后联系客服领红包。",
+    "不管怎样，好评就返现",
+    "亲不要给差评哦，返您5元",
+    "先别评价，我们给您补偿",
+    "能不能把评价改一下？我们给您退10元。",
     # English, for eBay shops.
     "Leave us 5 stars and we'll refund you $10.",
     "If you change your feedback to positive, we will send you a full refund.",
@@ -115,6 +120,38 @@ TRADES = [
     "Post a review with photos and we'll send you $3 via PayPal.",
     "Update your feedback, then we send the refund.",
     "Give us five stars and claim your discount code.",
+    "We will not refund you unless you change your feedback.",
+    # Thirty more, written after the check to measure it (24 of them were refused at first).
+    "亲，确认收货并给五星的话，联系客服领5元红包",
+    "评价返现活动进行中",
+    "晒单返3元",
+    "买家秀返现",
+    "满意的话给个全五星哦，有小礼物相送",
+    "您改成好评，我们再给您寄一个新的",
+    "把评论删掉，我这边马上给你打款",
+    "追加评价带三张图，奖励10元",
+    "差评能撤回吗？撤回给您50块",
+    "修改下评分吧，运费我们出",
+    "评个五星，下单立减10",
+    "五星好评后私信客服，有福利",
+    "给个好评嘛，返点小钱给您",
+    "好评截图，领取无门槛券",
+    "评价改掉后，我们给您补一个赠品",
+    "Leave positive feedback and get 10% off your next order.",
+    "We will send you $15 back once you revise the rating.",
+    "Delete the bad review please, we'll refund shipping.",
+    "5 star review = free gift",
+    "Kindly update your feedback; in return we will refund $8.",
+    "评价截图发我，返现2元",
+    "删了差评吧，补您十块",
+    "修改评价为好评，可获得无门槛优惠券一张",
+    "好评五星加晒图，送您运费险",
+    "给个好评，给您包邮补发",
+    "改成五星就给您免单",
+    "好评后返现到支付宝",
+    "评价写好一点，微信给您转个红包",
+    "追评返现3元，限时",
+    "只要好评，红包立刻到账",
 ]
 
 # Ordinary after-sales messages: apologies, refunds and gifts not tied to the review,
@@ -224,6 +261,37 @@ ORDINARY = [
     "Thanks for the 5-star review!",
     "Our refunds never depend on your feedback.",
     "We've sent a free gift with your next parcel to say sorry.",
+    # Thirty more, written after the check to measure it (one was refused at first).
+    "您好，给您补偿10元，已经原路退回，再次抱歉。",
+    "您的快递明天到，请注意查收。",
+    "尺码偏小，建议您拍大一码，可以免费换。",
+    "很抱歉商品有色差，给您退差价20元。",
+    "问题解决后，如果您愿意，可以更新一下评价，不勉强。",
+    "淘宝修改评价：我的淘宝-评价管理-修改。",
+    "请您把商品寄回，收到后马上退款。",
+    "谢谢亲的好评，欢迎下次光临！",
+    "已经给您补发了一件，运费我们出。",
+    "店铺周年庆，全场满减，还有小礼品。",
+    "为表歉意，送您一张15元无门槛券。",
+    "您好，我们已经收到您的反馈，正在处理。",
+    "评价管理在我的订单页面最下方。",
+    "抱歉，给您的赠品漏发了，今天寄出。",
+    "您好，我们的退款与您的评价无关，请放心。",
+    "Sorry about the broken item; we have refunded $12.",
+    "Thank you for the positive feedback!",
+    "We will ship a replacement today at no cost.",
+    "You can revise feedback within 30 days in My eBay.",
+    "Here is a 10% discount code for your next purchase as an apology.",
+    "您好，维修费用由我们承担。",
+    "您好，请问方便告诉我们具体是哪里开线了吗？",
+    "给您安排了上门取件，快递员会联系您。",
+    "您好，您的退款已经完成，请查收。",
+    "本店会员积分可以兑换礼品。",
+    "亲，运费险理赔已经到账了。",
+    "您好，这次的问题我们深感抱歉，已经处罚了相关仓库人员。",
+    "如您对处理结果满意，欢迎追加评价说明情况。",
+    "感谢您的晒图，我们会把您的建议转给设计师。",
+    "您好，按照平台规定，我们不会以任何补偿换取评价，退款会正常处理。",
 ]
 
 
@@ -241,3 +309,15 @@ class ComplianceCorpusTestCase(SimpleTestCase):
         for text in ORDINARY:
             with self.subTest(text=text):
                 self.assertIsNone(compliance_problem(text))
+
+    def test_it_names_the_reward_and_the_review_it_found(self):
+        for text, reward, review in [
+            ("给五颗星，返您8元", "返您", "五颗星"),
+            ("评分改成5分，给您返现", "返现", "评分"),
+            ("好评后联系客服领取惊喜", "惊喜", "好评"),
+            ("Leave us 5 stars and we'll refund you $10.", "refund", "5 stars"),
+        ]:
+            with self.subTest(text=text):
+                reason = compliance_problem(text)
+                self.assertIn(reward, reason)
+                self.assertIn(review, reason)
