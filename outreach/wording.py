@@ -85,13 +85,16 @@ _REVIEW = re.compile(
     r"\b(?:feedback|reviews?|ratings?|stars?)\b|"
     r"\b(?:5|five)[- ]stars?\b|\bpositive (?:feedback|reviews?|ratings?)\b"
 )
-# Words that deny the link, or make a clause neutral whatever follows.
+# A negation denies the link only when it governs how a reward is given or asked for (不会因为评价
+# 给补偿, 不能用红包换取评价, 不需要您改评价): 能不能 and 会不会 ask, 不会亏待您 promises, and
+# 绝不会骗您，好评返现 still trades.
+_HOW = r"(?=.{0,3}?(?:因为|以|用|拿|换|给|要求|需要|根据|影响|作为))"
 _NEGATION = re.compile(
-    # 能不能 / 会不会 / 可不可以 ask, they do not deny.
-    # 不会亏待您 / 不会让您吃亏 / 不会少 promise, they do not deny.
-    r"(?<!会)不会(?!亏待|让您?吃亏|少)|(?<!能)不能|(?<!可)不可以|不可能|不得|绝不|决不|从不|禁止|不允许|不以|并不|"
-    r"不需要|无需|不必|不要求|"
-    r"\b(?:never|not|don't|do not|won't|will not|cannot|can't)\b"
+    r"(?:(?<!会)不会|(?<!能)不能|(?<!可)不可以|不可能|不得|绝不|决不|从不|并不)" + _HOW + "|"
+    r"不需要|无需|不必|不要求|禁止|不允许|不以|"
+    r"\b(?:never|not|don't|do not|won't|will not|cannot|can't)\b(?=[^,;:]{0,20}?"
+    r"\b(?:depend|in exchange|tied|conditional|linked|ask|require|for (?:a|your|any) "
+    r"(?:review|feedback|rating)))"
 )
 _UNLINKED = re.compile(
     r"无关|没有(?:任何)?关系|没关系|不影响|无论|不管|"

@@ -153,7 +153,7 @@ TRADES = [
     "追评返现3元，限时",
     "只要好评，红包立刻到账",
     # Twenty more, written after the first thirty were added (16 of them were refused at first),
-    # then three promises (不会亏待您) that must not count as a denial.
+    # then promises and asides (不会亏待您, 绝不会骗您) that must not count as a denial.
     "亲，麻烦把一星改成五星，我这边给您退运费",
     "评价改完截个图给我，我给您发个8.8的红包",
     "您这边追评一下好评，我们送您一副耳机",
@@ -177,6 +177,8 @@ TRADES = [
     "给个好评吧不会亏待您红包少不了",
     "亲放心不会让您吃亏，好评返现",
     "红包不会少您的，改个好评",
+    "亲，我们绝不会骗您好评返现5元",
+    "We will never forget you: 5 stars gets a $5 refund.",
 ]
 
 # Ordinary after-sales messages: apologies, refunds and gifts not tied to the review,
