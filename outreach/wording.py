@@ -56,24 +56,23 @@ def render(template: str, *, nick: str = "", order_id: str = "", link: str = "")
 # nothing, unless it also makes the reward conditional (除非, unless).
 _NUM = r"[\d一二两俩三四五六七八九十百千半]"
 _REWARD = re.compile(
-    r"返现|返钱|返款|返利|返点|返还|返xian|fanxian|返" + _NUM + r"|立返|返您|返你|返给|返红包|"
+    rf"返现|返钱|返款|返利|返点|返还|返xian|fanxian|返{_NUM}|立返|返您|返你|返给|返红包|"
     r"红包|现金|转账|转给您|转给你|转您|转你|给您转|给你转|支付宝|微信转|打款|"
-    r"退款|退钱|退全款|全额退|退一半|退差价|差价|退运费|退" + _NUM + r"|退您|退你|退给|"
+    rf"退款|退钱|退全款|全额退|退一半|退差价|差价|退运费|退{_NUM}|退您|退你|退给|"
     r"补偿|赔偿|补贴|补您|补你|奖励|报销|福利|"
-    r"券|优惠|立减|减"
-    + _NUM
-    + r"|折扣|打折|打?[一二三四五六七八九\d]折|(?:给您|给你)免|再(?:给您|给你)?(?:寄|发)一?[个件份]|"
+    rf"券|优惠|立减|减{_NUM}|折扣|打折|打?[一二三四五六七八九\d]折|(?:给您|给你)免|"
+    r"再(?:给您|给你)?(?:寄|发)一?[个件份]|"
     r"礼品|礼物|小礼|赠品|赠送|送您|送你|送个|送一|有礼|"
     r"包邮|免运费|运费险|运费(?:由)?我们(?:来)?(?:出|承担)|惊喜|积分|免单|"
-    + _NUM
-    + r"+(?:元|块|毛)|[¥￥$]\s?\d|"
+    rf"{_NUM}+(?:元|块|毛)|[¥￥$]\s?\d|"
     r"\b(?:refunds?|refunded|cash\s?back|cash|coupons?|discount|voucher|gift(?: card)?|"
-    r"free (?:shipping|samples?|items?)|paypal|money back|compensat\w*|reward|bonus|store credit|rebate|"
-    r"\d+\s?(?:dollars|usd|euros?|pounds))\b|\d+\s?% off"
+    r"free (?:shipping|samples?|items?)|paypal|money back|compensat\w*|reward|bonus|"
+    r"store credit|rebate|\d+\s?(?:dollars|usd|euros?|pounds))\b|\d+\s?% off"
 )
 _REVIEW = re.compile(
     r"好评|hp(?=返|送|有礼|截图|晒图)|五星|5星|[五5][颗个]星|[5五]\s?[⭐★☆]|满分|打星|星评|"
-    r"[5五]分(?!钟)|追评|写(?:点|些)?好话|说(?:点|些)?好话|追加(?:一条|个)?(?:好评|评价|评论)|晒图|晒单|买家秀|带图评|删评|改评|"
+    r"[5五]分(?!钟)|追评|写(?:点|些)?好话|说(?:点|些)?好话|追加(?:一条|个)?(?:好评|评价|评论)|"
+    r"晒图|晒单|买家秀|带图评|删评|改评|"
     r"(?:改|修改|评)(?:成|为)(?:满意|好的)|(?:评价|评论|评分)(?=返|送|有礼|有惊喜|截图|后)|"
     r"(?:别|不要|不用|先别|暂时别)(?:给|打|写)?(?:差评|中评|低分|评价)|"
     r"(?:修改|更改|更新|改|删|删除|删掉|撤销|撤回|追加|补|写|给|打|留|换取|换)"
