@@ -365,6 +365,18 @@ COMPENSATIONS = {
     Resolution.FREE_SHIPPING,
 }
 
+# Compensation that hands the buyer something beyond fixing the product. Logged together with
+# the buyer's agreement to revise, it can read as a reward for the review (seed 002 Q3): the
+# agent explains it in a note and a team lead decides. A resent part or a paid return fixes
+# the product and does not.
+REWARDS = {
+    Resolution.PARTIAL_REFUND,
+    Resolution.FULL_REFUND,
+    Resolution.GIFT,
+    Resolution.RED_PACKET,
+    Resolution.FREE_SHIPPING,
+}
+
 
 class Approval(models.TextChoices):
     NOT_NEEDED = "", _("Not needed")

@@ -9,6 +9,7 @@ Playbook.clean) and the reply checks all ask here, so they cannot disagree.
 
 import re
 import string
+import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
@@ -47,40 +48,124 @@ def render(template: str, *, nick: str = "", order_id: str = "", link: str = "")
     return template.format(nick=nick, order_id=order_id, link=link)
 
 
-# A change of the review (…好评, 删差评, 修改评价, 追加好评, 五星…) …
-_REVIEW_CHANGE = re.compile(
-    r"好评|差评|中评|五星|5星|追评|追加评|晒图|删评|改评|"
-    r"(?:修改|更改|删除|删掉|删|改|撤销|撤回|追加)(?:一下|下)?(?:您的|你的)?(?:评价|评论)"
+# Compensation for a review (seed 002 Q3). A message is read sentence by sentence: a sentence
+# that names a reward and a review cue is a trade, in either order and whatever joins them
+# (如果/只要/…的话/后, "if", "once", an arrow, nothing). Two neighbouring sentences are a trade
+# too when one of them carries a word that ties it to the other (只要五星好评 after 免单!). A
+# clause that denies the link (不会因为评价给任何补偿, 与评价无关, 无论是否修改评价) counts for
+# nothing, unless it also makes the reward conditional (除非, unless).
+_NUM = r"[\d一二两俩三四五六七八九十百千半]"
+_REWARD = re.compile(
+    rf"返现|返钱|返款|返利|返点|返还|返xian|fanxian|返{_NUM}|立返|返您|返你|返给|返红包|"
+    r"红包|现金|转账|转给您|转给你|转您|转你|给您转|给你转|支付宝|微信转|打款|"
+    rf"退款|退钱|退全款|全额退|退一半|退差价|差价|退运费|退{_NUM}|退您|退你|退给|"
+    r"补偿|赔偿|补贴|补您|补你|奖励|报销|福利|"
+    rf"券|优惠|立减|减{_NUM}|折扣|打折|打?[一二三四五六七八九\d]折|(?:给您|给你)免|"
+    r"再(?:给您|给你)?(?:寄|发)一?[个件份]|"
+    r"礼品|礼物|小礼|赠品|赠送|送您|送你|送个|送一|有礼|"
+    r"包邮|免运费|运费险|运费(?:由)?我们(?:来)?(?:出|承担)|惊喜|积分|免单|"
+    rf"{_NUM}+(?:元|块|毛)|[¥￥$]\s?\d|"
+    r"\b(?:refunds?|refunded|cash\s?back|cash|coupons?|discount|voucher|gift(?: card)?|"
+    r"free (?:shipping|samples?|items?)|paypal|money back|compensat\w*|reward|bonus|"
+    r"store credit|rebate|\d+\s?(?:dollars|usd|euros?|pounds))\b|\d+\s?% off"
 )
-# … next to money or goods (返现, 红包, 退款, 礼品, 优惠券, 20元…).
-_COMPENSATION = re.compile(
-    r"返现|返钱|返款|返利|返[\d一二三四五六七八九十两]|返还|红包|退款|退钱|退差价|补偿|赔偿|"
-    r"现金|礼品|礼物|赠品|小礼|优惠券|代金券|券|奖励|报销|包邮|免单|"
-    r"[\d一二三四五六七八九十两百]+\s*(?:元|块|块钱)"
+_REVIEW = re.compile(
+    r"好评|hp(?=返|送|有礼|截图|晒图)|五星|5星|[五5][颗个]星|[5五]\s?[⭐★☆]|满分|打星|星评|"
+    r"[5五]分(?!钟)|追评|写(?:点|些)?好话|说(?:点|些)?好话|追加(?:一条|个)?(?:好评|评价|评论)|"
+    r"晒图|晒单|买家秀|带图评|删评|改评|"
+    r"(?:改|修改|评)(?:成|为)(?:满意|好的)|(?:评价|评论|评分)(?=返|送|有礼|有惊喜|截图|后)|"
+    r"(?:别|不要|不用|先别|暂时别)(?:给|打|写)?(?:差评|中评|低分|评价)|"
+    r"(?:修改|更改|更新|改|删|删除|删掉|撤销|撤回|追加|补|写|给|打|留|换取|换)"
+    r"(?:一下|下|个|一个|一条|了|成)?.{0,5}?(?:评价|评论|评分|差评|中评)|"
+    r"(?:评价|评论|评分|差评|中评)(?:的事)?[^,;:]{0,10}?"
+    r"(?:修改|更改|改(?!进|善|正)|删|撤|写|换|帮|满意)|"
+    r"\b(?:leave|leaving|give|giving|post|posting|change|changing|update|updating|revise|"
+    r"revising|remove|removing|delete|deleting|withdraw|edit|modify)\b[^,;:]{0,25}?"
+    r"\b(?:feedback|reviews?|ratings?|stars?)\b|"
+    r"\b(?:5|five)[- ]stars?\b|\bpositive (?:feedback|reviews?|ratings?)\b"
 )
-# Phrases that are a trade on their own.
-_TRADE_PHRASES = re.compile(r"好评返|五星返|评价返|晒图返|返现好评|好评有礼|好评送")
+# A negation denies the link only when it governs how a reward is given or asked for (不会因为评价
+# 给补偿, 不能用红包换取评价, 不需要您改评价): 能不能 and 会不会 ask, 不会亏待您 promises, and
+# 绝不会骗您，好评返现 still trades.
+_HOW = r"(?=.{0,3}?(?:因为|以|用|拿|换|给|要求|需要|根据|影响|作为))"
+_NEGATION = re.compile(
+    r"(?:(?<!会)不会|(?<!能)不能|(?<!可)不可以|不可能|不得|绝不|决不|从不|并不)" + _HOW + "|"
+    r"不需要|无需|不必|不要求|禁止|不允许|不以|"
+    r"\b(?:never|not|don't|do not|won't|will not|cannot|can't)\b(?=[^,;:]{0,20}?"
+    r"\b(?:depend|in exchange|tied|conditional|linked|ask|require|for (?:a|your|any) "
+    r"(?:review|feedback|rating)))"
+)
+_UNLINKED = re.compile(
+    r"无关|没有(?:任何)?关系|没关系|不影响|无论|不管|"
+    r"\b(?:regardless|no matter|nothing to do with|independent of)\b"
+)
+_CONDITIONAL = re.compile(r"除非|否则|\b(?:unless|otherwise)\b")
+# A word in one sentence that ties it to its neighbour.
+_LINK = re.compile(
+    # A question about the review followed by an offer (改一下评价吗? 改了给您…) is linked too.
+    r"只要|前提|条件|作为回报|这样|那么|即可|领取|领|马上|立即|能不能|可不可以|行不行|好不好|吗|"
+    r"\b(?:then|in return|in exchange|once|if|after)\b"
+)
+_SENTENCE = re.compile(r"[。!?;\n]+|\.(?=\s|$)")
+_CLAUSE = re.compile(r"[,:、]")
+# Separators typed between characters to slip past a filter: 好-评-返-现, 好.评.返.现 5 元.
+_SPACER = re.compile(r"(?<=[\u4e00-\u9fff\d])[\s\-_.·・*~|/]+(?=[\u4e00-\u9fff\d])")
+
+
+def _normalise(text: str) -> str:
+    # NFKC folds full-width letters, digits and punctuation (ｈｐ５，) and circled numbers.
+    return _SPACER.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def _cues(sentence: str) -> tuple[str | None, str | None]:
+    """The first reward and the first review cue of a sentence outside any clause that
+    denies the link between them."""
+    reward = review = None
+    for clause in _CLAUSE.split(sentence):
+        denied = _UNLINKED.search(clause)
+        if not denied and (negation := _NEGATION.search(clause)):
+            # Denied when the negation comes before one of the two: 不会因为评价给补偿,
+            # 补偿不需要您改评价.
+            last = max(
+                (m.start() for m in (_REWARD.search(clause), _REVIEW.search(clause)) if m),
+                default=None,
+            )
+            denied = last is not None and negation.start() < last
+        if denied and not _CONDITIONAL.search(clause):
+            continue
+        if reward is None and (m := _REWARD.search(clause)):
+            reward = m.group(0)
+        if review is None and (m := _REVIEW.search(clause)):
+            review = m.group(0)
+    return reward, review
+
+
+def _trade(text: str) -> tuple[str, str] | None:
+    sentences = [s for s in _SENTENCE.split(_normalise(text)) if s.strip()]
+    cues = [_cues(s) for s in sentences]
+    for reward, review in cues:
+        if reward and review:
+            return reward, review
+    for i in range(len(cues) - 1):
+        (r1, v1), (r2, v2) = cues[i], cues[i + 1]
+        linked = _LINK.search(sentences[i]) or _LINK.search(sentences[i + 1])
+        if linked and ((r1 and v2) or (v1 and r2)):
+            return (r1 or r2), (v1 or v2)
+    return None
 
 
 def compliance_problem(text: str) -> str | None:
-    """Why `text` may not be sent to a buyer, or None.
-
-    Refuses wording that ties compensation to a better review (好评返现, 改好评就退款,
-    删差评给红包, 追加好评返红包, 修改评价…返…).  Deliberately strict: review talk and
-    compensation talk never share one message, so no message can read as a trade.
-    """
-    compact = re.sub(r"\s+", "", text)
-    if _TRADE_PHRASES.search(compact):
-        return str(_("Offers a reward for a review (platform rules forbid it)."))
-    change = _REVIEW_CHANGE.search(compact)
-    money = _COMPENSATION.search(compact)
-    if change and money:
+    """Why `text` may not be sent to a buyer, or None: it ties a reward (refund, red packet,
+    cash, transfer, coupon, gift, free shipping, 惊喜, points) to a better, changed, removed
+    or added review (好评, 五星, 改评价, 删差评, 追评, 晒图, "5 stars", "feedback")."""
+    if found := _trade(text):
+        reward, review = (cue.strip() for cue in found)
         return str(
             _(
-                'Mentions "%(review)s" together with "%(money)s": compensation must never '
-                "depend on the review."
+                'Ties a reward ("%(reward)s") to the review ("%(review)s"): compensation '
+                "must never depend on the review (platform rules forbid it)."
             )
-            % {"review": change.group(0), "money": money.group(0)}
+            % {"reward": reward, "review": review}
         )
     return None
 

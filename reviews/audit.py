@@ -114,6 +114,7 @@ ACTIONS = {
     "reply_rejected": _("Reply sent back"),
     "compensation_approved": _("Compensation approved"),
     "compensation_rejected": _("Compensation refused"),
+    "compensation_with_revision": _("Compensation logged with an agreement to revise"),
     "buyer_do_not_contact": _("Buyer asked not to be contacted"),
     "report_exported": _("Report exported"),
     "spike_acknowledged": _("Spike alert acknowledged"),

@@ -546,11 +546,23 @@ COMPENSATION = {
 }
 
 
-def compensation(review: Review, *, actor, attempt_id: int | None, decision: str):
+# Why a compensation waits for a lead beyond the usual (extortion suspected, the amount): it
+# was logged together with the buyer's agreement to revise.
+WITH_REVISION = "revision"
+COMPENSATION_WITH_REVISION = gettext_lazy(
+    "compensation given with an agreement to revise the review awaits a team lead's approval"
+)
+
+
+def compensation(review: Review, *, actor, attempt_id: int | None, decision: str, reason: str = ""):
     data = {"attempt": attempt_id, "decision": decision}
+    if reason:
+        data["reason"] = reason
     return _event(review, EventKind.COMPENSATION, data, actor=actor)
 
 
 @_describes(EventKind.COMPENSATION)
 def _compensation(data: dict, labels: Labels, event: ReviewEvent) -> str:
+    if data.get("decision") == "pending" and data.get("reason") == WITH_REVISION:
+        return str(COMPENSATION_WITH_REVISION)
     return str(COMPENSATION.get(data.get("decision", ""), data.get("decision", "")))

@@ -29,6 +29,7 @@ from ..models import (
     AGENT_KINDS,
     COMPENSATIONS,
     OPEN_PLAN_STATES,
+    REWARDS,
     Approval,
     Channel,
     ContactAttempt,
@@ -71,12 +72,29 @@ def contact_log(
     now = timezone.now()
     playbook = Playbook.objects.for_shop(review.shop)
     amount = _compensation_value(review, resolution, refund_percent, compensation_amount)
+    # Agreed to revise and handed a reward in the same call: it can read as a reward for the
+    # review, whatever its size (seed 002 Q3), so the agent says why and a lead decides.
+    with_revision = outcome == Outcome.AGREED and (
+        resolution in REWARDS or compensation_amount is not None
+    )
+    if with_revision and not note.strip():
+        raise GuardrailError(
+            "note_required",
+            _(
+                "The buyer agreed to revise and gets compensation in the same contact: write a "
+                "note saying what the compensation is for, so the team lead can see it is not "
+                "a reward for the review."
+            ),
+        )
     approval = Approval.NOT_NEEDED
-    if resolution in COMPENSATIONS:
-        # Extortion suspected, or worth more than the shop's threshold: a lead decides before
-        # anything is granted (seed 001). The call is recorded either way.
-        needs_lead = guardrails.is_extortion_suspected(review) or (
-            amount is not None and amount > playbook.compensation_approval_above
+    if resolution in COMPENSATIONS or with_revision:
+        # Extortion suspected, worth more than the shop's threshold, or given with an
+        # agreement to revise: a lead decides before anything is granted (seed 001). The call
+        # is recorded either way.
+        needs_lead = (
+            with_revision
+            or guardrails.is_extortion_suspected(review)
+            or (amount is not None and amount > playbook.compensation_approval_above)
         )
         if approved_by is not None and Membership.objects.holds(
             approved_by, review.shop, Role.LEAD
@@ -118,7 +136,24 @@ def contact_log(
     if review.status == Status.NEW:
         review_set_status(review=review, status=Status.CONTACTING, actor=agent, now=now)
     if approval == Approval.PENDING:
-        timeline.compensation(review, actor=agent, attempt_id=attempt.id, decision="pending")
+        timeline.compensation(
+            review,
+            actor=agent,
+            attempt_id=attempt.id,
+            decision="pending",
+            reason=timeline.WITH_REVISION if with_revision else "",
+        )
+    if with_revision:
+        audit_record(
+            actor=agent,
+            shop=review.shop,
+            action="compensation_with_revision",
+            target=f"review:{review.id}",
+            attempt=attempt.id,
+            resolution=resolution,
+            amount=str(amount or ""),
+            approval=approval,
+        )
 
     if outcome in (Outcome.NO_ANSWER, Outcome.WRONG_NUMBER):
         plan_next_persistence(review=review, playbook=playbook, now=now, actor=agent)

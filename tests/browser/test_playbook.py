@@ -1,5 +1,7 @@
 """The team lead tunes the shop's playbook in real headless Chromium, on a desk and a phone."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -27,7 +29,8 @@ def test_lead_tunes_the_playbook_and_a_bad_template_is_refused(
     page.get_by_label("提醒（买家同意了但还没改）").fill("您好{nick}，改好评就返现5元：{link}")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_text("什么都没有保存")).to_be_visible()
-    expect(page.get_by_text("提醒（买家同意了但还没改）：同时提到")).to_be_visible()
+    # The reason names the reward and the review it ties together.
+    expect(page.get_by_text(re.compile("提醒（买家同意了但还没改）：.*返现.*好评"))).to_be_visible()
     assert Playbook.objects.for_shop(shop).cooling_off_hours == 24
     screenshot("playbook-refused-1366")
     page.set_viewport_size({"width": 390, "height": 844})

@@ -77,6 +77,9 @@ class TimelineTestCase(BaseTestCase):
             timeline.reply(r, actor=self.lead, state=state, note="语气再缓和些")
         for decision in timeline.COMPENSATION:
             timeline.compensation(r, actor=self.lead, attempt_id=1, decision=decision)
+        timeline.compensation(
+            r, actor=agent, attempt_id=1, decision="pending", reason=timeline.WITH_REVISION
+        )
 
     def test_every_kind_has_a_writer_that_this_test_calls(self):
         self.write_one_of_each()
