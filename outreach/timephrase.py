@@ -18,6 +18,15 @@ class TimePhraseError(ValueError):
         self.message = message
 
 
+class TimePhraseAmbiguous(TimePhraseError):
+    """The hour could be morning or evening and both are ahead: `readings` (aware datetimes,
+    earliest first) are offered to the agent instead of a guess."""
+
+    def __init__(self, readings: list, message) -> None:
+        super().__init__("ambiguous", message)
+        self.readings = readings
+
+
 # A follow-up further ahead than this is a typo (2062 for 2026), not an agreement.
 MAX_AHEAD = timedelta(days=90)
 
