@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 from django.test import SimpleTestCase
 
-from outreach.timephrase import TimePhraseError, parse_time_phrase
+from outreach.timephrase import TimePhraseAmbiguous, TimePhraseError, parse_time_phrase
 
 SH = ZoneInfo("Asia/Shanghai")
 # Wednesday 2026-11-25, 10:00 in Shanghai.
@@ -34,10 +34,16 @@ class TimePhraseTestCase(SimpleTestCase):
         self.assertEqual(self.parse("明天下午三点一刻"), at(2026, 11, 26, 15, 15))
 
     def test_it_parses_weekdays(self):
-        self.assertEqual(self.parse("周六 10:00"), at(2026, 11, 28, 10, 0))
+        self.assertEqual(self.parse("周六上午10:00"), at(2026, 11, 28, 10, 0))
         self.assertEqual(self.parse("星期三 15:00"), at(2026, 11, 25, 15, 0))
-        self.assertEqual(self.parse("下周一 9:30"), at(2026, 11, 30, 9, 30))
-        self.assertEqual(self.parse("下周三 9:30"), at(2026, 12, 2, 9, 30))
+        self.assertEqual(self.parse("下周一 09:30"), at(2026, 11, 30, 9, 30))
+        self.assertEqual(self.parse("下周三早上9:30"), at(2026, 12, 2, 9, 30))
+
+    def test_it_offers_both_readings_when_morning_and_evening_are_ahead(self):
+        with self.assertRaises(TimePhraseAmbiguous) as ctx:
+            self.parse("周六 10:00")
+        self.assertEqual(ctx.exception.readings, [at(2026, 11, 28, 10, 0), at(2026, 11, 28, 22, 0)])
+        self.assertIn("10:00", str(ctx.exception.message))
 
     def test_it_parses_datetime_local_input_in_the_shops_time_zone(self):
         self.assertEqual(self.parse("2026-11-27T18:05"), at(2026, 11, 27, 18, 5))
@@ -56,7 +62,7 @@ class TimePhraseTestCase(SimpleTestCase):
         self.assertIn("20:15", str(ctx.exception.message))
 
     def test_it_refuses_past_times(self):
-        self.assertRefused("今天 9:00", "past")
+        self.assertRefused("今天上午9:00", "past")
         self.assertRefused("08:00", "past")
         self.assertRefused("2026-11-24T18:00", "past")
 
