@@ -47,7 +47,7 @@ class TimePhraseAmbiguous(TimePhraseError):
 # A follow-up further ahead than this is a typo (2062 for 2026), not an agreement.
 MAX_AHEAD = timedelta(days=90)
 
-HINT = _('Give an exact clock time, e.g. "今晚 20:15", "明早 11:30" or "周六 10:00".')
+HINT = _('Give an exact clock time, e.g. "今晚 20:15", "明早 11:30" or "周六上午 10:00".')
 
 _CN_DIGITS = dict(
     zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True)
@@ -437,7 +437,9 @@ def _readings(hour, minute, ap, padded, period, base, explicit_day, local_now):
     if padded or hour == 0 or hour >= 12:
         return [(base, hour, minute)]
     if base == local_now.date() and local_now.hour in (hour, hour + 12):
-        return [(base, local_now.hour, minute)]
+        # The hour the clock shows now ("十点过五分" at 10:00) is that hour, if still ahead.
+        if local_now.time() < time(local_now.hour, minute):
+            return [(base, local_now.hour, minute)]
     return [(base, hour, minute), (base, hour + 12, minute)]
 
 
