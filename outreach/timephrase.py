@@ -436,10 +436,10 @@ def _readings(hour, minute, ap, padded, period, base, explicit_day, local_now):
         raise TimePhraseError("invalid", _no_such_clock())
     if padded or hour == 0 or hour >= 12:
         return [(base, hour, minute)]
-    if base == local_now.date() and local_now.hour in (hour, hour + 12):
-        # The hour the clock shows now ("十点过五分" at 10:00) is that hour, if still ahead.
-        if local_now.time() < time(local_now.hour, minute):
-            return [(base, local_now.hour, minute)]
+    # The hour the clock shows now ("十点过五分" at 10:00) is that hour, if still ahead.
+    shown = base == local_now.date() and local_now.hour in (hour, hour + 12)
+    if shown and local_now.time() < time(local_now.hour, minute):
+        return [(base, local_now.hour, minute)]
     return [(base, hour, minute), (base, hour + 12, minute)]
 
 

@@ -52,6 +52,11 @@ class TimePhraseTestCase(SimpleTestCase):
     def test_it_parses_a_bare_clock_time_as_today(self):
         self.assertEqual(self.parse("16:40"), at(2026, 11, 25, 16, 40))
 
+    def test_the_hour_the_clock_shows_is_that_hour_while_its_minute_is_ahead(self):
+        half_past_ten = at(2026, 11, 25, 10, 30)
+        self.assertEqual(self.parse("十点四十", half_past_ten), at(2026, 11, 25, 10, 40))
+        self.assertEqual(self.parse("十点", half_past_ten), at(2026, 11, 25, 22, 0))
+
     def test_it_refuses_vague_phrases(self):
         for phrase in ("明天", "下午", "晚点", "一会儿", "有空", "今晚", "明天下午", "周六"):
             self.assertRefused(phrase, "vague")
