@@ -133,7 +133,7 @@ _COLON_CLOCK = re.compile(
 )
 _AP_CLOCK = re.compile(r"(?<![\d:])(?P<h>\d{1,2})\s*(?P<ap>[ap])\.?m\b\.?")
 _CN_CLOCK = re.compile(
-    rf"(?:差(?P<before>{_N}分钟?|一刻))?(?P<h>{_N})\s*点钟?"
+    rf"(?:差(?P<before>{_N}分钟?|一刻))?(?P<h>{_N})\s*(?:点钟?|(?<!小)时)\s*"
     rf"(?:(?P<whole>整)|(?P<half>半)|过?(?P<quarter>[一三]刻)|差(?P<to>{_N}分钟?|一刻)"
     rf"|过?(?P<m>{_N})\s*分?)?"
 )
@@ -390,8 +390,9 @@ def _readings(hour, minute, ap, padded, period, base, explicit_day, local_now):
     if ap:
         if not 1 <= hour <= 12:
             raise TimePhraseError("invalid", _no_such_clock())
-        if ap == "a" and hour == 12:
-            return [(next_day, 0, minute)]
+        if ap == "a" and (hour == 12 or (period in _EVENING and hour <= 4)):
+            # 12am, and "tonight 1am": the small hours after this day's evening.
+            return [(next_day, hour % 12, minute)]
         return [(base, hour % 12 + (12 if ap == "p" else 0), minute)]
     if period:
         if not 0 <= hour <= 23:
@@ -408,6 +409,16 @@ def _readings(hour, minute, ap, padded, period, base, explicit_day, local_now):
             if hour == 12 and minute == 0:
                 return [(next_day, 0, 0)]
             if hour <= 4:
+                if period == "晚上":
+                    # "今晚3点" may be 03:00 or a slip for 15:00: 凌晨/夜里 or 下午 says which.
+                    raise TimePhraseError(
+                        "invalid",
+                        _(
+                            '"晚上%(hour)s点" could be the small hours or the afternoon: write '
+                            '"凌晨%(hour)s点" or "下午%(hour)s点".'
+                        )
+                        % {"hour": hour},
+                    )
                 return [(next_day, hour, minute)]
             if 5 <= hour <= 11:
                 return [(base, hour + 12, minute)]

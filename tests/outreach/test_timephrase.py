@@ -57,6 +57,18 @@ class TimePhraseTestCase(SimpleTestCase):
         self.assertEqual(self.parse("十点四十", half_past_ten), at(2026, 11, 25, 10, 40))
         self.assertEqual(self.parse("十点", half_past_ten), at(2026, 11, 25, 22, 0))
 
+    def test_it_reads_spaced_and_formal_clocks(self):
+        self.assertEqual(self.parse("下午 3 点 30 分"), at(2026, 11, 25, 15, 30))
+        self.assertEqual(self.parse("15时30分"), at(2026, 11, 25, 15, 30))
+        self.assertEqual(self.parse("明天下午3时"), at(2026, 11, 26, 15, 0))
+
+    def test_a_small_hour_tonight_is_refused_unless_said_as_night_or_am(self):
+        # "今晚3点" may be 03:00 or a slip for 15:00: the agent says 凌晨/夜里 or am instead.
+        self.assertRefused("今晚3点", "invalid")
+        self.assertRefused("明晚 3:00", "invalid")
+        self.assertEqual(self.parse("夜里2点"), at(2026, 11, 26, 2, 0))
+        self.assertEqual(self.parse("tonight 1am"), at(2026, 11, 26, 1, 0))
+
     def test_it_refuses_vague_phrases(self):
         for phrase in ("明天", "下午", "晚点", "一会儿", "有空", "今晚", "明天下午", "周六"):
             self.assertRefused(phrase, "vague")
