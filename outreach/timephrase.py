@@ -57,7 +57,7 @@ _AFTER = r"(?:以后|之后|后)"
 
 _VAGUE = re.compile(
     r"左右|大概|大约|大致|差不多|尽量|可能|估计|也许|或|多|几|前后|之前|以前|一会|晚点|早点|有空"
-    r"|随时|再说|周末|\b(?:around|about|approx\w*|roughly|ish|after|before|by|sometime|maybe"
+    r"|随时|再说|周末|\b(?:around|about|approx\w*|roughly|ish|(?<!day )after|before|by|sometime|maybe"
     r"|or|asap|soon|later|whenever|anytime|next|weekend)\b"
 )
 _RANGE = re.compile(
@@ -78,7 +78,7 @@ _REL_EN = re.compile(
 _ISO = re.compile(
     r"^(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})[t ](?P<h>\d{2}):(?P<m>\d{2})(?::\d{2}(?:\.\d+)?)?$"
 )
-_REL_DAYS = re.compile(rf"(?P<n>{_N})\s*天\s*{_AFTER}")
+_REL_DAYS = re.compile(rf"(?P<n>{_N})\s*(?P<unit>天|个?(?:周|星期|礼拜))\s*{_AFTER}")
 _FULL_DATE = re.compile(
     r"(?<!\d)(?P<y>\d{4})\s*[-/.年]\s*(?P<mo>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*[日号]?"
 )
@@ -132,6 +132,7 @@ _COLON_CLOCK = re.compile(
     r"(?<![\d.])(?P<h>\d{1,2})\s*[:.]\s*(?P<m>\d{2})(?::00)?(?!\d)(?:\s*(?P<ap>[ap])\.?m\b\.?)?"
 )
 _AP_CLOCK = re.compile(r"(?<![\d:])(?P<h>\d{1,2})\s*(?P<ap>[ap])\.?m\b\.?")
+_AT_HOUR = re.compile(r"\bat\s+(?P<h>\d{1,2})\b(?![:.])")  # "tonight at 9"
 _CN_CLOCK = re.compile(
     rf"(?:差(?P<before>{_N}分钟?|一刻))?(?P<h>{_N})\s*(?:点钟?|(?<!小)时)\s*"
     rf"(?:(?P<whole>整)|(?P<half>半)|过?(?P<quarter>[一三]刻)|差(?P<to>{_N}分钟?|一刻)"
@@ -139,7 +140,7 @@ _CN_CLOCK = re.compile(
 )
 # What may be left around a time: punctuation, little words, and what the agent will do then.
 _FILLER = re.compile(
-    r"[\s,，。.!！、;；()（）]|的|在|于|打电话|回电话|回电|来电|回访|联系|\b(?:at|on|the|this|call)\b"
+    r"[\s,，。.!！、;；()（）]|的|在|于|给(?:买家|客户|顾客|他|她|您|你)|打电话|回电话|回电|来电|回访|联系|\b(?:at|on|the|this|call)\b"
 )
 
 
@@ -261,7 +262,12 @@ def _parse_moment(text: str, local_now: datetime, now: datetime, tz: ZoneInfo) -
             handle(match)
             text = text[: match.start()] + " " + text[match.end() :]
 
-    take(_REL_DAYS, lambda m: days.append(today + timedelta(days=_cn_number(m.group("n")))))
+    take(
+        _REL_DAYS,
+        lambda m: days.append(
+            today + timedelta(days=_cn_number(m["n"]) * (1 if m["unit"] == "天" else 7))
+        ),
+    )
     take(_FULL_DATE, lambda m: days.append(_date(int(m["y"]), int(m["mo"]), int(m["d"]))))
     take(_NEXT_MONTH, lambda m: days.append(_next_month_day(today, _cn_number(m["d"]))))
     take(
@@ -346,6 +352,7 @@ def _parse_moment(text: str, local_now: datetime, now: datetime, tz: ZoneInfo) -
 
     take(_COLON_CLOCK, colon)
     take(_AP_CLOCK, lambda m: clocks.append((int(m["h"]), 0, m["ap"], False)))
+    take(_AT_HOUR, lambda m: clocks.append((int(m["h"]), 0, "", False)))
     take(_CN_CLOCK, chinese)
 
     leftover = _FILLER.sub("", text)

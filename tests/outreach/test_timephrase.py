@@ -69,6 +69,13 @@ class TimePhraseTestCase(SimpleTestCase):
         self.assertEqual(self.parse("夜里2点"), at(2026, 11, 26, 2, 0))
         self.assertEqual(self.parse("tonight 1am"), at(2026, 11, 26, 1, 0))
 
+    def test_it_reads_weeks_ahead_english_at_hours_and_what_the_agent_will_do(self):
+        self.assertEqual(self.parse("一周后下午3点"), at(2026, 12, 2, 15, 0))
+        self.assertEqual(self.parse("两个星期后上午10点"), at(2026, 12, 9, 10, 0))
+        self.assertEqual(self.parse("tonight at 9"), at(2026, 11, 25, 21, 0))
+        self.assertEqual(self.parse("day after tomorrow 3pm"), at(2026, 11, 27, 15, 0))
+        self.assertEqual(self.parse("明天下午3点给买家打电话"), at(2026, 11, 26, 15, 0))
+
     def test_it_refuses_vague_phrases(self):
         for phrase in ("明天", "下午", "晚点", "一会儿", "有空", "今晚", "明天下午", "周六"):
             self.assertRefused(phrase, "vague")
