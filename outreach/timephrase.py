@@ -67,9 +67,10 @@ _RANGE = re.compile(
 # A clock followed by 前/后: "3点前", "8点以后" (a duration followed by 后 is read before this).
 _CLOCK_BOUND = re.compile(r"(?:点|分|钟|半|刻|整|\d|[ap]m)\s*(?:之|以)?[前后]")
 
+_COUNT = r"(?:\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
 _REL = re.compile(
-    rf"^(?:(?P<hours>{_N})\s*个?\s*(?P<and_half>半)?\s*(?:小时|钟头)|(?P<half>半)\s*个?\s*(?:小时|钟头)"
-    rf"|(?P<quarter>一刻钟))?\s*(?:(?P<mins>{_N})\s*分钟?)?\s*{_AFTER}$"
+    rf"^(?:(?P<hours>{_COUNT})\s*个?\s*(?P<and_half>半)?\s*(?:小时|钟头)|(?P<half>半)\s*个?\s*(?:小时|钟头)"
+    rf"|(?P<quarter>一刻钟))?\s*(?:(?P<mins>{_COUNT})\s*分钟?)?\s*{_AFTER}$"
 )
 _REL_EN = re.compile(
     r"^in\s+(?:(?P<n>\d{1,4}|an?|one)\s*(?P<unit>minutes?|mins?|hours?|hrs?)|(?P<half>half an hour))$"
@@ -294,28 +295,36 @@ def _parse_moment(text: str, local_now: datetime, now: datetime, tz: ZoneInfo) -
             day_period = "早上"
 
     take(_DAY_WORD, day_word)
-    weekdays: list[date] = []
+    weekdays: list[int] = []  # a bare weekday: the next one, unless a date names the day
 
-    def weekday(match: re.Match) -> None:
-        wd = match.group("wd")
-        index = int(wd) - 1 if wd.isdigit() else "一二三四五六日".find(wd.replace("天", "日"))
-        pre = (match.groupdict().get("pre") or "").removesuffix("个")
+    def weekday(index: int, pre: str) -> None:
         if not pre:
-            weekdays.append(today + timedelta(days=(index - today.weekday()) % 7))
+            weekdays.append(index)
             return
         monday = today - timedelta(days=today.weekday())
         weeks = {"这": 0, "本": 0, "下": 1, "下下": 2}[pre]
         days.append(monday + timedelta(weeks=weeks, days=index))
 
-    take(_WEEKDAY, weekday)
-    take(_WEEKDAY_EN, lambda m: weekday(_FakeWeekday(_WEEKDAY_NAMES.index(m["wd"]))))
+    def chinese_weekday(match: re.Match) -> None:
+        wd = match["wd"]
+        index = int(wd) - 1 if wd.isdigit() else "一二三四五六日".find(wd.replace("天", "日"))
+        weekday(index, (match["pre"] or "").removesuffix("个"))
+
+    take(_WEEKDAY, chinese_weekday)
+    take(_WEEKDAY_EN, lambda m: weekday(_WEEKDAY_NAMES.index(m["wd"]), ""))
     take(_DAY_OF_MONTH, lambda m: days.append(_day_of_month(today, _cn_number(m["d"]))))
 
-    if len(set(days)) > 1 or (days and weekdays and set(weekdays) != set(days)):
+    if (
+        len(set(days)) > 1
+        or len(set(weekdays)) > 1
+        or (days and weekdays and days[0].weekday() != weekdays[0])
+    ):
         raise TimePhraseError(
             "invalid", _("The days named do not agree; check which day the buyer meant.")
         )
-    day = days[0] if days else (weekdays[0] if weekdays else None)
+    if weekdays and not days:
+        days.append(today + timedelta(days=(weekdays[0] - today.weekday()) % 7))
+    day = days[0] if days else None
 
     periods: list[str] = []
     take(_PERIOD, lambda m: periods.append(_PERIODS.get(m.group(0), m.group(0))))
@@ -378,19 +387,6 @@ def _parse_moment(text: str, local_now: datetime, now: datetime, tz: ZoneInfo) -
     return _checked([_local(d, h, m, tz) for d, h, m in readings], now, f"{hour}:{minute:02d}")
 
 
-class _FakeWeekday(dict):
-    """An English weekday name in the shape a 周X match has."""
-
-    def __init__(self, index: int) -> None:
-        super().__init__(wd=str(index + 1), pre=None)
-
-    def group(self, key):
-        return self[key]
-
-    def groupdict(self):
-        return self
-
-
 def _readings(hour, minute, ap, padded, period, base, explicit_day, local_now):
     """The (day, hour, minute) readings of a clock time said with a period or am/pm."""
     next_day = base + timedelta(days=1)
@@ -413,8 +409,8 @@ def _readings(hour, minute, ap, padded, period, base, explicit_day, local_now):
                 return [(next_day, hour, minute)]
             return [(base, hour, minute)]
         if period in _EVENING:
-            if hour == 12 and minute == 0:
-                return [(next_day, 0, 0)]
+            if hour == 12:
+                return [(next_day, 0, minute)]
             if hour <= 4:
                 if period == "晚上":
                     # "今晚3点" may be 03:00 or a slip for 15:00: 凌晨/夜里 or 下午 says which.

@@ -76,6 +76,15 @@ class TimePhraseTestCase(SimpleTestCase):
         self.assertEqual(self.parse("day after tomorrow 3pm"), at(2026, 11, 27, 15, 0))
         self.assertEqual(self.parse("明天下午3点给买家打电话"), at(2026, 11, 26, 15, 0))
 
+    def test_a_weekday_beside_a_date_is_checked_against_that_date(self):
+        self.assertEqual(self.parse("12月3号周四下午3点"), at(2026, 12, 3, 15, 0))
+        self.assertRefused("12月3号周三下午3点", "invalid")
+
+    def test_half_past_midnight_and_long_durations(self):
+        self.assertEqual(self.parse("晚上12点半"), at(2026, 11, 26, 0, 30))
+        self.assertEqual(self.parse("120分钟后"), at(2026, 11, 25, 12, 0))
+        self.assertRefused("9999小时后", "too_far")
+
     def test_it_refuses_vague_phrases(self):
         for phrase in ("明天", "下午", "晚点", "一会儿", "有空", "今晚", "明天下午", "周六"):
             self.assertRefused(phrase, "vague")
