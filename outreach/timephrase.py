@@ -129,6 +129,15 @@ _PERIODS = {
     "midnight": "半夜",
 }
 _EVENING = {"晚上", "夜里", "半夜"}
+_PM_HOURS = {("中午", h) for h in (1, 2, 3)} | {("下午", h) for h in range(1, 12)}
+_PM_HOURS |= {("傍晚", h) for h in range(4, 9)}
+_PERIOD_HOURS = {
+    "早上": (1, 11),
+    "上午": (0, 12),
+    "中午": (11, 15),
+    "下午": (12, 20),
+    "傍晚": (16, 20),
+}
 _COLON_CLOCK = re.compile(
     r"(?<![\d.])(?P<h>\d{1,2})\s*[:.]\s*(?P<m>\d{2})(?::00)?(?!\d)(?:\s*(?P<ap>[ap])\.?m\b\.?)?"
 )
@@ -409,41 +418,37 @@ def _readings(hour, minute, ap, padded, period, base, explicit_day, local_now):
                 return [(next_day, hour, minute)]
             return [(base, hour, minute)]
         if period in _EVENING:
-            if hour == 12:
+            if hour in (0, 12):
                 return [(next_day, 0, minute)]
-            if hour <= 4:
-                if period == "晚上":
-                    # "今晚3点" may be 03:00 or a slip for 15:00: 凌晨/夜里 or 下午 says which.
+            if hour <= 5 and period != "晚上":
+                if explicit_day:
+                    # "明天夜里2点": tomorrow's small hours or the night after? 凌晨 says which.
                     raise TimePhraseError(
                         "invalid",
-                        _(
-                            '"晚上%(hour)s点" could be the small hours or the afternoon: write '
-                            '"凌晨%(hour)s点" or "下午%(hour)s点".'
-                        )
+                        _('Which night is that? Write "凌晨%(hour)s点" with the day it falls on.')
                         % {"hour": hour},
                     )
                 return [(next_day, hour, minute)]
-            if 5 <= hour <= 11:
+            if hour <= 4:
+                # "今晚3点" may be 03:00 or a slip for 15:00: 凌晨/夜里 or 下午 says which.
+                raise TimePhraseError(
+                    "invalid",
+                    _(
+                        '"晚上%(hour)s点" could be the small hours or the afternoon: write '
+                        '"凌晨%(hour)s点" or "下午%(hour)s点".'
+                    )
+                    % {"hour": hour},
+                )
+            if 5 <= hour <= 11 and (period == "晚上" or hour >= 9):
                 return [(base, hour + 12, minute)]
             if 17 <= hour <= 23:
                 return [(base, hour, minute)]
             raise TimePhraseError("invalid", _no_such_clock())
-        ranges = {
-            "早上": ((1, 11), 0),
-            "上午": ((0, 12), 0),
-            "中午": ((11, 12), 0),
-            "下午": ((12, 18), 0),
-            "傍晚": ((16, 20), 0),
-        }
-        (low, high), _shift = ranges[period]
-        if (
-            period == "中午"
-            and 1 <= hour <= 3
-            or (period == "下午" and 1 <= hour <= 11)
-            or (period == "傍晚" and 4 <= hour <= 8)
-        ):
+        # The afternoon's hours said on a 12-hour clock, then the 24-hour hours each period covers.
+        if (period, hour) in _PM_HOURS:
             hour += 12
-        if not (low <= hour <= high) and not (period == "中午" and 13 <= hour <= 15):
+        low, high = _PERIOD_HOURS[period]
+        if not low <= hour <= high:
             raise TimePhraseError("invalid", _no_such_clock())
         return [(base, hour, minute)]
     if not 0 <= hour <= 23:

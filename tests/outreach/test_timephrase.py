@@ -85,6 +85,14 @@ class TimePhraseTestCase(SimpleTestCase):
         self.assertEqual(self.parse("120分钟后"), at(2026, 11, 25, 12, 0))
         self.assertRefused("9999小时后", "too_far")
 
+    def test_night_words_keep_to_the_hours_of_the_night(self):
+        self.assertEqual(self.parse("夜里5点"), at(2026, 11, 26, 5, 0))
+        self.assertEqual(self.parse("夜里11点"), at(2026, 11, 25, 23, 0))
+        self.assertEqual(self.parse("晚上0点"), at(2026, 11, 26, 0, 0))
+        self.assertEqual(self.parse("下午7点"), at(2026, 11, 25, 19, 0))
+        self.assertRefused("明天夜里2点", "invalid")
+        self.assertRefused("夜里7点", "invalid")
+
     def test_it_refuses_vague_phrases(self):
         for phrase in ("明天", "下午", "晚点", "一会儿", "有空", "今晚", "明天下午", "周六"):
             self.assertRefused(phrase, "vague")
