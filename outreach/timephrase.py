@@ -150,7 +150,7 @@ _CN_CLOCK = re.compile(
 )
 # What may be left around a time: punctuation, little words, and what the agent will do then.
 _FILLER = re.compile(
-    r"[\s,，。.!！、;；()（）]|的|在|于|给(?:买家|客户|顾客|他|她|您|你)|打电话|回电话|回电|来电|回访|联系|\b(?:at|on|the|this|call)\b"
+    r"[\s,，。.!！、;；()（）@]|的|在|于|给(?:买家|客户|顾客|他|她|您|你)|打电话|回电话|回电|来电|回访|联系|\b(?:at|on|the|this|call)\b"
 )
 
 
@@ -402,7 +402,14 @@ def _readings(hour, minute, ap, padded, period, base, explicit_day, local_now):
     if ap:
         if not 1 <= hour <= 12:
             raise TimePhraseError("invalid", _no_such_clock())
-        if ap == "a" and (hour == 12 or (period in _EVENING and hour <= 4)):
+        morning = period in ("凌晨", "早上", "上午")
+        small_hours = period in _EVENING and hour <= 4
+        if (ap == "p" and morning) or (ap == "a" and period and not morning and not small_hours):
+            # "上午3pm", "tonight 8am": the two halves of the phrase name different hours.
+            raise TimePhraseError(
+                "invalid", _("The parts of the day named do not agree; check the time.")
+            )
+        if ap == "a" and (hour == 12 or small_hours):
             # 12am, and "tonight 1am": the small hours after this day's evening.
             return [(next_day, hour % 12, minute)]
         return [(base, hour % 12 + (12 if ap == "p" else 0), minute)]

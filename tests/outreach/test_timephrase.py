@@ -93,6 +93,13 @@ class TimePhraseTestCase(SimpleTestCase):
         self.assertRefused("明天夜里2点", "invalid")
         self.assertRefused("夜里7点", "invalid")
 
+    def test_am_or_pm_against_the_part_of_the_day_is_refused(self):
+        self.assertRefused("上午3pm", "invalid")
+        self.assertRefused("tonight 8am", "invalid")
+        self.assertRefused("下午3am", "invalid")
+        self.assertEqual(self.parse("下午3:00pm"), at(2026, 11, 25, 15, 0))
+        self.assertEqual(self.parse("tomorrow @ 3pm"), at(2026, 11, 26, 15, 0))
+
     def test_it_refuses_vague_phrases(self):
         for phrase in ("明天", "下午", "晚点", "一会儿", "有空", "今晚", "明天下午", "周六"):
             self.assertRefused(phrase, "vague")
