@@ -9,12 +9,16 @@ matters (a range or a vague word before anything, dates before days of the month
 How a phrase is read (tests/outreach/test_timephrase_table.py holds the examples):
 - A bare hour from 1 to 11 with no period and no am/pm may be morning or evening. When both
   readings are ahead the agent chooses (TimePhraseAmbiguous); when one is, it is that one; the
-  hour the clock shows now ("十点过五分" said at 10:00) is that hour. "08:15" is a 24-hour clock.
-- 晚上/夜里/半夜12点 and "12am" are 00:00 of the next day; a small hour after an evening word
-  ("晚上1点") is that night's, i.e. the next day's; 凌晨 with no day, said in the evening, is
-  the coming night's.
+  hour the clock shows now ("十点过五分" said at 10:00) is that hour while its minute is ahead.
+  "08:15" and a date-time picker's value are a 24-hour clock.
+- 晚上/夜里/半夜12点 and "12am" are 00:00 of the next day. 夜里/半夜2点 and "tonight 1am" are
+  tonight's small hours (the next day); 晚上3点 is refused (03:00 or a slip for 15:00?), and so
+  is 明天夜里2点 (which night?). 凌晨 with no day, said in the evening, is the coming night's.
+  am/pm that contradicts the part of the day ("上午3pm") is refused.
 - A month and day with no year that passed this year is next year if that is within
-  MAX_AHEAD, else it is refused as past; a day of the month alone that passed is next month's.
+  MAX_AHEAD; if neither is, it is refused as past or too far, whichever is nearer ("11月28日"
+  on 2 December is past). A day of the month alone that passed is next month's.
+- Relative times count elapsed minutes from `now` ("20分钟后"); "3天后下午3点" is a day.
 - A bare weekday is the next one, today included; 这/本周X is this calendar week's, 下周X the
   next one's and 下下周X the one after (weeks start on Monday).
 - A minute a daylight-saving change skips is refused; one it repeats is offered twice.
