@@ -74,7 +74,7 @@ _CLOCK_BOUND = re.compile(r"(?:点|分|钟|半|刻|整|\d|[ap]m)\s*(?:之|以)?[
 _COUNT = r"(?:\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
 _REL = re.compile(
     rf"^(?:(?P<hours>{_COUNT})\s*个?\s*(?P<and_half>半)?\s*(?:小时|钟头)|(?P<half>半)\s*个?\s*(?:小时|钟头)"
-    rf"|(?P<quarter>一刻钟))?\s*(?:(?P<mins>{_COUNT})\s*分钟?)?\s*{_AFTER}$"
+    rf"|(?P<quarter>[一两三])刻钟)?\s*(?:(?P<mins>{_COUNT})\s*分钟?)?\s*{_AFTER}$"
 )
 _REL_EN = re.compile(
     r"^in\s+(?:(?P<n>\d{1,4}|an?|one)\s*(?P<unit>minutes?|mins?|hours?|hrs?)|(?P<half>half an hour))$"
@@ -150,7 +150,7 @@ _AT_HOUR = re.compile(r"\bat\s+(?P<h>\d{1,2})\b(?![:.])")  # "tonight at 9"
 _CN_CLOCK = re.compile(
     rf"(?:差(?P<before>{_N}分钟?|一刻))?(?P<h>{_N})\s*(?:点钟?|(?<!小)时)\s*"
     rf"(?:(?P<whole>整)|(?P<half>半)|过?(?P<quarter>[一三]刻)|差(?P<to>{_N}分钟?|一刻)"
-    rf"|过?(?P<m>{_N})\s*分?)?"
+    rf"|过?(?P<m>零?{_N})\s*分?)?"
 )
 # What may be left around a time: punctuation, little words, and what the agent will do then.
 _FILLER = re.compile(
@@ -163,8 +163,8 @@ def _cn_number(text: str) -> int:
     text = text.removesuffix("分钟").removesuffix("分")
     if text == "一刻":
         return 15
-    if text.isdigit():
-        return int(text)
+    if text.removeprefix("零").isdigit():  # "05", "零5"
+        return int(text.removeprefix("零"))
     try:
         if "十" in text:
             tens, _sep, units = text.partition("十")
@@ -252,7 +252,7 @@ def _relative(compact: str, text: str) -> timedelta | None:
         if match.group("half"):
             minutes += 30
         if match.group("quarter"):
-            minutes += 15
+            minutes += 15 * _cn_number(match.group("quarter"))
         return timedelta(minutes=minutes) if minutes else None
     match = _REL_EN.match(text)
     if match:

@@ -100,6 +100,10 @@ class TimePhraseTestCase(SimpleTestCase):
         self.assertEqual(self.parse("下午3:00pm"), at(2026, 11, 25, 15, 0))
         self.assertEqual(self.parse("tomorrow @ 3pm"), at(2026, 11, 26, 15, 0))
 
+    def test_quarters_of_an_hour_ahead_and_a_mixed_zero_minute(self):
+        self.assertEqual(self.parse("三刻钟后"), at(2026, 11, 25, 10, 45))
+        self.assertEqual(self.parse("下午3点零5分"), at(2026, 11, 25, 15, 5))
+
     def test_it_refuses_vague_phrases(self):
         for phrase in ("明天", "下午", "晚点", "一会儿", "有空", "今晚", "明天下午", "周六"):
             self.assertRefused(phrase, "vague")
