@@ -1,6 +1,6 @@
 """The agreed-time parser against any string: a future aware moment within MAX_AHEAD, or a
 TimePhraseError with a message — never another exception. Phrases built from known parts
-come back as the moment they name."""
+come back as the moment they name, or as a choice that includes it."""
 
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -8,10 +8,15 @@ from zoneinfo import ZoneInfo
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from outreach.timephrase import MAX_AHEAD, TimePhraseError, parse_time_phrase
+from outreach.timephrase import (
+    MAX_AHEAD,
+    TimePhraseAmbiguous,
+    TimePhraseError,
+    parse_time_phrase,
+)
 
 ZONES = [ZoneInfo(name) for name in ("Asia/Shanghai", "Europe/Berlin", "America/New_York", "UTC")]
-CODES = {"empty", "vague", "invalid", "past", "too_far"}
+CODES = {"empty", "vague", "range", "invalid", "past", "too_far", "ambiguous", "no_such_time"}
 
 nows = st.datetimes(
     min_value=datetime(2001, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.sampled_from(ZONES)
@@ -95,21 +100,35 @@ phrases = st.one_of(
 )
 
 
-def check(phrase: str, now: datetime, tz: ZoneInfo):
-    try:
-        result = parse_time_phrase(phrase, now=now, tz=tz)
-    except TimePhraseError as exc:
-        assert exc.code in CODES, exc.code
-        assert str(exc.message).strip()
-        return None
+def valid_moment(result: datetime, phrase: str, now: datetime, tz: ZoneInfo) -> None:
     assert result.tzinfo is not None and result.utcoffset() is not None
     # Elapsed time, in UTC: Python subtracts and adds datetimes of one zone by wall clock, an
     # hour off across a daylight-saving change.
     elapsed = result.astimezone(UTC) - now.astimezone(UTC)
     assert timedelta(0) < elapsed <= MAX_AHEAD, (phrase, now, result)
+    assert result.second == 0 and result.microsecond == 0
+
+
+def check(phrase: str, now: datetime, tz: ZoneInfo, readings: list | None = None):
+    """The moment, or None when refused; a choice's readings are appended to `readings`."""
+    try:
+        result = parse_time_phrase(phrase, now=now, tz=tz)
+    except TimePhraseAmbiguous as exc:
+        assert len(exc.readings) == 2
+        for reading in exc.readings:
+            valid_moment(reading, phrase, now, tz)
+        assert exc.readings[0].astimezone(UTC) < exc.readings[1].astimezone(UTC)
+        assert str(exc.message).strip()
+        if readings is not None:
+            readings.extend(exc.readings)
+        return None
+    except TimePhraseError as exc:
+        assert exc.code in CODES, exc.code
+        assert str(exc.message).strip()
+        return None
+    valid_moment(result, phrase, now, tz)
     # A wall time that exists: converting through UTC gives it back unchanged.
     assert result.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == result.replace(tzinfo=None)
-    assert result.second == 0 and result.microsecond == 0
     return result
 
 
@@ -132,12 +151,15 @@ def test_the_examples_above_are_refused_or_normalised_as_they_should():
             assert exc.code == code
         else:
             raise AssertionError(phrase)
-    # 02:30 does not exist in Berlin on 2027-03-28 (clocks jump 02:00 -> 03:00).
+    # 02:30 does not exist in Berlin on 2027-03-28 (clocks jump 02:00 -> 03:00): refused,
+    # not moved to 03:30, a minute the buyer did not name.
     berlin = ZONES[1]
-    result = parse_time_phrase(
-        "2027-03-28 02:30", now=datetime(2027, 3, 20, tzinfo=berlin), tz=berlin
-    )
-    assert (result.hour, result.minute, result.utcoffset()) == (3, 30, timedelta(hours=2))
+    try:
+        parse_time_phrase("2027-03-28 02:30", now=datetime(2027, 3, 20, tzinfo=berlin), tz=berlin)
+    except TimePhraseError as exc:
+        assert exc.code == "no_such_time"
+    else:
+        raise AssertionError("02:30 on the spring-forward day")
 
 
 @example(
@@ -154,8 +176,13 @@ def test_a_datetime_local_value_comes_back_as_written(now, tz, ahead, sep):
     wanted = (now.astimezone(UTC) + timedelta(minutes=ahead)).astimezone(tz)
     wanted = wanted.replace(second=0, microsecond=0)
     text = wanted.strftime(f"%Y-%m-%d{sep}%H:%M")
-    result = check(text, now, tz)
-    if wanted <= now or wanted.fold:  # the minute just passed, or an ambiguous hour
+    readings: list = []
+    result = check(text, now, tz, readings)
+    if wanted <= now:  # the minute just passed
+        return
+    if wanted.replace(fold=1 - wanted.fold).utcoffset() != wanted.utcoffset():
+        # A minute the clocks repeat: both are offered, this one among them.
+        assert result is None and wanted.astimezone(UTC) in [r.astimezone(UTC) for r in readings]
         return
     assert result is not None and result.replace(tzinfo=None) == wanted.replace(tzinfo=None)
 
@@ -196,8 +223,80 @@ def test_a_day_word_and_clock_come_back_as_the_moment_they_name(now, tz, word, h
     expected = datetime.combine(
         local_now.date() + timedelta(days=DAY_WORDS[word]), time(hour, minute), tzinfo=tz
     )
-    result = check(phrase, now, tz)
-    if expected <= now:
-        assert result is None
+    readings: list = []
+    result = check(phrase, now, tz, readings)
+    padded = style == "full-width" and hour < 10
+    if style == "afternoon" or not 1 <= hour <= 11 or padded:
+        if expected <= now:
+            assert result is None
+        else:
+            assert result == expected, phrase
+        return
+    # A bare hour from 1 to 11 is morning or evening: one of the two that is ahead, or the
+    # choice of both — never another minute.
+    ahead = [m for m in (expected, expected.replace(hour=hour + 12)) if m > now]
+    if result is None:
+        assert readings == ahead if readings else not ahead, (phrase, now, readings)
     else:
-        assert result == expected, phrase
+        assert result in ahead, (phrase, now, result)
+
+
+FORMS = [
+    "{y}-{m:02d}-{d:02d} {clock}",
+    "{y}/{m:02d}/{d:02d} {clock}",
+    "{y}/{m}/{d} {clock}",
+    "{y}年{m}月{d}日 {clock}",
+    "{y}年{m}月{d}号{clock}",
+    "{m}月{d}号 {clock}",
+    "{m}月{d}日{clock}",
+    "{m}/{d} {clock}",
+    "{m:02d}-{d:02d} {clock}",
+    "{cm}月{cd}号{clock}",
+]
+
+
+@given(
+    now=nows,
+    tz=st.sampled_from(ZONES),
+    days_ahead=st.integers(0, MAX_AHEAD.days),
+    hour=st.integers(0, 23),
+    minute=st.integers(0, 59),
+    form=st.sampled_from(FORMS),
+    clock_style=st.sampled_from(["24h", "chinese", "period"]),
+)
+@example(
+    now=datetime(2026, 12, 31, 21, tzinfo=ZONES[0]),
+    tz=ZONES[0],
+    days_ahead=5,
+    hour=15,
+    minute=0,
+    form="{m}月{d}号 {clock}",
+    clock_style="period",
+)
+def test_an_explicit_date_that_is_accepted_is_that_date_and_minute(
+    now, tz, days_ahead, hour, minute, form, clock_style
+):
+    day = now.astimezone(tz).date() + timedelta(days=days_ahead)
+    if clock_style == "24h":
+        clock = f"{hour:02d}:{minute:02d}"
+    elif clock_style == "chinese":
+        clock = f"{cn(hour)}点{cn(minute)}分" if minute else f"{cn(hour)}点整"
+    else:
+        period = "凌晨" if hour < 5 else "上午" if hour < 12 else "下午" if hour < 18 else "晚上"
+        clock = f"{period}{hour % 12 if hour > 12 else hour}点{cn(minute)}分"
+    phrase = form.format(
+        y=day.year, m=day.month, d=day.day, cm=cn(day.month), cd=cn(day.day), clock=clock
+    )
+    readings: list = []
+    result = check(phrase, now, tz, readings)
+    # A bare hour from 1 to 11 written without a period ("二点", "10:15") may be the evening's.
+    bare = clock_style != "period" and 1 <= hour <= 11 and not clock.startswith("0")
+    hours = {hour, hour + 12} if bare else {hour}
+    for moment in ([result] if result is not None else []) + readings:
+        assert (moment.year, moment.month, moment.day, moment.minute) == (
+            day.year,
+            day.month,
+            day.day,
+            minute,
+        ), (phrase, moment)
+        assert moment.hour in hours, (phrase, moment)
