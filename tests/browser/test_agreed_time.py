@@ -69,7 +69,6 @@ def test_the_agent_sees_what_was_understood_picks_a_time_and_saves_that_minute(
         assert followup.due_at == datetime(2026, 12, 3, 16, 30, tzinfo=SH)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the new parser")
 def test_an_ambiguous_hour_is_settled_with_a_button_and_saved(live_server, page, shop):
     with time_machine.travel(datetime(2026, 12, 2, 7, 0, tzinfo=SH), tick=True):
         review = open_review(page, live_server, shop)

@@ -4,7 +4,6 @@ a save that uses exactly the minute shown."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from django.urls import reverse
 
@@ -73,7 +72,6 @@ class AgreedTimePreviewTestCase(BaseTestCase):
         self.assertNotContains(response, "今晚 20:15")
         self.assertNotContains(response, "agreed_shown")
 
-    @pytest.mark.xfail(strict=True, reason="needs the new parser")
     @time_machine.travel(datetime(2026, 12, 2, 7, 0, tzinfo=SH), tick=False)
     def test_an_ambiguous_hour_offers_one_button_per_reading_with_an_exact_value(self):
         response = self.preview("8:15")
@@ -181,7 +179,6 @@ class AgreedTimeSaveTestCase(BaseTestCase):
         self.assertFalse(ContactAttempt.objects.exists())
         self.assertFalse(PlannedContact.objects.filter(kind=Kind.REVISE_FOLLOWUP).exists())
 
-    @pytest.mark.xfail(strict=True, reason="needs the new parser")
     @time_machine.travel(datetime(2026, 12, 2, 7, 0, tzinfo=SH), tick=False)
     def test_an_ambiguous_hour_answers_400_with_the_buttons_and_saves_nothing(self):
         response = self.agree(agreed_at="8:15")
