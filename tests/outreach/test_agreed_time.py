@@ -125,18 +125,19 @@ class AgreedTimeSaveTestCase(BaseTestCase):
         self.assertContains(response, "12-03 15:00")  # the timeline's "planned for" line
 
     def test_it_saves_the_minute_shown_even_when_the_phrase_now_means_another_day(self):
-        # Shown just before midnight: 明天 10:00 was Thursday; saved a minute later, it would
-        # be read as Friday. The agent read Thursday back to the buyer.
+        # Shown just before midnight: 明天上午 10:00 was Thursday; saved a minute later, it
+        # would be read as Friday. The agent read Thursday back to the buyer.
         with time_machine.travel(datetime(2026, 12, 2, 23, 59, 30, tzinfo=SH), tick=False):
             shown = self.client.get(
-                reverse("review_agreed_preview", args=[self.review.pk]), {"agreed_at": "明天 10:00"}
+                reverse("review_agreed_preview", args=[self.review.pk]),
+                {"agreed_at": "明天上午 10:00"},
             )
         self.assertContains(shown, 'value="2026-12-03T10:00:00+08:00"')
         with time_machine.travel(datetime(2026, 12, 3, 0, 0, 30, tzinfo=SH), tick=False):
             response = self.agree(
-                agreed_at="明天 10:00",
+                agreed_at="明天上午 10:00",
                 agreed_shown="2026-12-03T10:00:00+08:00",
-                agreed_shown_for="明天 10:00",
+                agreed_shown_for="明天上午 10:00",
             )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.followup().due_at, datetime(2026, 12, 3, 10, 0, tzinfo=SH))

@@ -40,6 +40,10 @@ ADDRESS = "北京市朝阳区建国路88号3栋201室"
 
 class EraseBuyerTestCase(BaseTestCase):
     def setUp(self):
+        # Uploads of its own: erasure removes a shop's leftover uploads, and other tests (or
+        # earlier runs) leave files in the shared media folder under the same shop slug.
+        media = self.enterContext(tempfile.TemporaryDirectory())
+        self.enterContext(override_settings(MEDIA_ROOT=media))
         now = timezone.now()
         self.buyer = Buyer.objects.create(
             shop=self.shop, nick=NICK, phone=PHONE, timezone="Asia/Shanghai"
