@@ -73,11 +73,13 @@ _CLOCK_BOUND = re.compile(r"(?:点|分|钟|半|刻|整|\d|[ap]m)\s*(?:之|以)?[
 
 _COUNT = r"(?:\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
 _REL = re.compile(
-    rf"^(?:(?P<hours>{_COUNT})\s*个?\s*(?P<and_half>半)?\s*(?:小时|钟头)|(?P<half>半)\s*个?\s*(?:小时|钟头)"
+    rf"^(?:(?P<hours>{_COUNT}|\d{{1,3}}\.\d{{1,2}})\s*个?\s*(?P<and_half>半)?\s*(?:小时|钟头)|(?P<half>半)\s*个?\s*(?:小时|钟头)"
     rf"|(?P<quarter>[一两三])刻钟)?\s*(?:(?P<mins>{_COUNT})\s*分钟?)?\s*{_AFTER}$"
 )
 _REL_EN = re.compile(
-    r"^in\s+(?:(?P<n>\d{1,4}|an?|one)\s*(?P<unit>minutes?|mins?|hours?|hrs?)|(?P<half>half an hour))$"
+    r"^in\s+(?:(?P<n>\d{1,4}|an?|one)\s*(?P<and_half>and a half\s+)?(?P<unit>minutes?|mins?|hours?|hrs?)"
+    r"(?P<half_after>\s+and a half)?(?:\s+(?:and\s+)?(?P<mins>\d{1,2})\s*(?:minutes?|mins?))?"
+    r"|(?P<half>half an hour))$"
 )
 
 _ISO = re.compile(
@@ -110,8 +112,10 @@ _DAY_WORDS = {
 _WEEKDAY = re.compile(
     r"(?P<pre>下下个?|下个?|这个?|本)?\s*(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
 )
-_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY_EN = re.compile(r"\b(?P<wd>" + "|".join(_WEEKDAY_NAMES) + r")\b")
+_WEEKDAY_ABBR = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_EN = re.compile(
+    r"\b(?P<wd>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|rs|urday)?\.?(?![a-z])"
+)
 _DAY_OF_MONTH = re.compile(rf"(?<![\d月/-])(?P<d>{_N})\s*[号日]")
 _PERIOD = re.compile(
     r"凌晨|早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|深夜|午夜|晚|早"
@@ -149,13 +153,55 @@ _AP_CLOCK = re.compile(r"(?<![\d:])(?P<h>\d{1,2})\s*(?P<ap>[ap])\.?m\b\.?")
 _AT_HOUR = re.compile(r"\bat\s+(?P<h>\d{1,2})\b(?![:.])")  # "tonight at 9"
 _CN_CLOCK = re.compile(
     rf"(?:差(?P<before>{_N}分钟?|一刻))?(?P<h>{_N})\s*(?:点钟?|(?<!小)时)\s*"
-    rf"(?:(?P<whole>整)|(?P<half>半)|过?(?P<quarter>[一三]刻)|差(?P<to>{_N}分钟?|一刻)"
+    rf"(?:(?P<whole>整)|(?P<half>半)|过?(?P<quarter>[一三13]刻)|差(?P<to>{_N}分钟?|一刻)"
     rf"|过?(?P<m>零?{_N})\s*分?)?"
 )
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 # What may be left around a time: punctuation, little words, and what the agent will do then.
 _FILLER = re.compile(
-    r"[\s,，。.!！、;；()（）@]|的|在|于|给(?:买家|客户|顾客|他|她|您|你)|打电话|回电话|回电|来电|回访|联系|\b(?:at|on|the|this|call)\b"
+    r"[\s,，。.!！、;；()（）@]|的|在|于|给(?:买家|客户|顾客|他|她|您|你)|打电话|回电话|回电|来电|准时|准点"
+    r"|(?:回访|联系|致电|打给|提醒)(?:一下)?(?:买家|客户|顾客|他|她|您|你)?|\b(?:at|on|the|this|call)\b"
 )
+# Spoken day words of the north (明儿, 今儿个) and English clock words, read as their plain forms
+# before anything else: "quarter past 11" is 11:15, "ten to 8" 7:50 (and not a range).
+_COLLOQUIAL = (
+    (re.compile(r"今儿个?"), "今天"),
+    (re.compile(r"明儿个?"), "明天"),
+    (re.compile(r"后儿个?"), "后天"),
+    (re.compile(r"\bmidday\b"), "noon"),
+)
+_EN_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "twenty": 20,
+    "twenty-five": 25,
+    "twenty five": 25,
+    "quarter": 15,
+    "a quarter": 15,
+    "half": 30,
+}
+_EN_NUMBER = (
+    r"(?:\d{1,2}|twenty[- ]five|a quarter|quarter|half|"
+    + "|".join(
+        sorted((w for w in _EN_WORDS if " " not in w and "-" not in w), key=len, reverse=True)
+    )
+    + ")"
+)
+_EN_PAST_TO = re.compile(
+    rf"\b(?P<m>{_EN_NUMBER})(?:\s+minutes?)?\s+(?P<rel>past|after|to|before)\s+(?P<h>{_EN_NUMBER})(?=[ap]\.?m\b|(?![\w:.]))"
+)
+# "Friday 9", "tomorrow 10": a bare hour in an English phrase (after the dates are read).
+_EN_BARE_HOUR = re.compile(r"(?<![\d:.])\b(?P<h>\d{1,2})\b(?![:.\d])")
 
 
 def _cn_number(text: str) -> int:
@@ -200,6 +246,9 @@ def parse_time_phrase(phrase: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise TimePhraseError("empty", HINT)
+    for pattern, plain in _COLLOQUIAL:
+        text = pattern.sub(plain, text)
+    text = _EN_PAST_TO.sub(_en_clock, text)
     local_now = now.astimezone(tz)
     iso = _ISO.match(text)
     if iso:
@@ -226,7 +275,10 @@ def parse_time_phrase(phrase: str, *, now: datetime, tz: ZoneInfo) -> datetime:
             )
             % {"word": vague.group(0)},
         )
-    relative = _relative(text.replace(" ", ""), text)
+    # The filler goes (联系买家, spaces), but not a decimal point: "1.5小时后" is 90 minutes.
+    relative = _relative(
+        _FILLER.sub("", re.sub(r"(?<=\d)\.(?=\d)", "\u2024", text)).replace("\u2024", "."), text
+    )
     if relative is not None:
         result = (now.astimezone(UTC) + relative).replace(second=0, microsecond=0)
         return _checked([result.astimezone(tz)], now, "")
@@ -241,11 +293,30 @@ def parse_time_phrase(phrase: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     return _parse_moment(text, local_now, now, tz)
 
 
+def _en_clock(match: re.Match) -> str:
+    """ "quarter past 11" -> "11:15", "ten to 8" -> "7:50"; "half to 8" stays (no such time)."""
+    value = {k: (int(v) if v.isdigit() else _EN_WORDS.get(v)) for k, v in match.groupdict().items()}
+    hour, minute = value["h"], value["m"]
+    if hour is None or minute is None or not 1 <= hour <= 12 or not 1 <= minute <= 59:
+        return match.group(0)
+    if match["rel"] in ("to", "before"):
+        if match["m"] == "half" or match["m"].isdigit():
+            # "5 to 8" is a range as often as 7:55: left for the range check to refuse.
+            return match.group(0)
+        hour, minute = (hour - 2) % 12 + 1, 60 - minute
+    return f"{hour}:{minute:02d}"
+
+
 def _relative(compact: str, text: str) -> timedelta | None:
     match = _REL.match(compact)
     if match and any(match.group(k) for k in ("hours", "half", "quarter", "mins")):
         minutes = _cn_number(match.group("mins")) if match.group("mins") else 0
-        if match.group("hours"):
+        if match.group("hours") and "." in match.group("hours"):
+            exact = float(match.group("hours")) * 60
+            if exact != int(exact):
+                return None  # "1.33小时后": no whole minute
+            minutes += int(exact) + (30 if match.group("and_half") else 0)
+        elif match.group("hours"):
             minutes += 60 * _cn_number(match.group("hours")) + (
                 30 if match.group("and_half") else 0
             )
@@ -259,13 +330,23 @@ def _relative(compact: str, text: str) -> timedelta | None:
         if match.group("half"):
             return timedelta(minutes=30)
         count = int(match.group("n")) if match.group("n").isdigit() else 1
-        unit = 60 if match.group("unit").startswith("h") else 1
-        return timedelta(minutes=count * unit)
+        hours = match.group("unit").startswith("h")
+        minutes = count * (60 if hours else 1)
+        if match.group("and_half") or match.group("half_after"):
+            if not hours:
+                return None
+            minutes += 30
+        if match.group("mins"):
+            if not hours:
+                return None
+            minutes += int(match.group("mins"))
+        return timedelta(minutes=minutes)
     return None
 
 
 def _parse_moment(text: str, local_now: datetime, now: datetime, tz: ZoneInfo) -> datetime:
     original = text  # "noon" and "midnight" name the clock as well as the part of the day
+    english = not _CJK.search(text) and bool(re.search(r"[a-z]{2}", text))
     today = local_now.date()
     days: list[date] = []
     day_period = ""
@@ -295,7 +376,7 @@ def _parse_moment(text: str, local_now: datetime, now: datetime, tz: ZoneInfo) -
         _EN_DATE_MD,
         lambda m: days.append(_month_day(today, _MONTHS.index(m["mon"]) + 1, int(m["d"]))),
     )
-    take(_SLASH_DATE, lambda m: days.append(_month_day(today, int(m["mo"]), int(m["d"]))))
+    take(_SLASH_DATE, lambda m: days.append(_slash_date(today, m, english, tz)))
 
     def day_word(match: re.Match) -> None:
         nonlocal day_period
@@ -324,7 +405,7 @@ def _parse_moment(text: str, local_now: datetime, now: datetime, tz: ZoneInfo) -
         weekday(index, (match["pre"] or "").removesuffix("个"))
 
     take(_WEEKDAY, chinese_weekday)
-    take(_WEEKDAY_EN, lambda m: weekday(_WEEKDAY_NAMES.index(m["wd"]), ""))
+    take(_WEEKDAY_EN, lambda m: weekday(_WEEKDAY_ABBR.index(m["wd"]), ""))
     take(_DAY_OF_MONTH, lambda m: days.append(_day_of_month(today, _cn_number(m["d"]))))
 
     if (
@@ -361,7 +442,7 @@ def _parse_moment(text: str, local_now: datetime, now: datetime, tz: ZoneInfo) -
         if match["half"]:
             minute = 30
         elif match["quarter"]:
-            minute = 15 if match["quarter"] == "一刻" else 45
+            minute = 15 if match["quarter"] in ("一刻", "1刻") else 45
         elif match["m"]:
             minute = _cn_number(match["m"])
         less = match["before"] or match["to"]
@@ -375,6 +456,8 @@ def _parse_moment(text: str, local_now: datetime, now: datetime, tz: ZoneInfo) -
     take(_COLON_CLOCK, colon)
     take(_AP_CLOCK, lambda m: clocks.append((int(m["h"]), 0, m["ap"], False)))
     take(_AT_HOUR, lambda m: clocks.append((int(m["h"]), 0, "", False)))
+    if not clocks and re.search(r"[a-z]", original) and not re.search(r"[\u4e00-\u9fff]", original):
+        take(_EN_BARE_HOUR, lambda m: clocks.append((int(m["h"]), 0, "", False)))
     take(_CN_CLOCK, chinese)
 
     leftover = _FILLER.sub("", text)
@@ -396,6 +479,20 @@ def _parse_moment(text: str, local_now: datetime, now: datetime, tz: ZoneInfo) -
         raise TimePhraseError("invalid", _no_such_clock())
     base = day or today
     _within_reach(base, today)
+    if (
+        english
+        and day not in (None, today)
+        and hour in (0, 12)
+        and (ap == "a" or "midnight" in named_hour)
+    ):
+        # "tomorrow 12am", "midnight Friday": the midnight that starts the day or ends it?
+        raise TimePhraseError(
+            "invalid",
+            _(
+                'Midnight of a named day can be read two ways: write "tonight 11:59pm" or the '
+                "hour after it, e.g. 12:30am with the date it falls on."
+            ),
+        )
     readings = _readings(hour, minute, ap, padded, period, base, day is not None, local_now)
     return _checked([_local(d, h, m, tz) for d, h, m in readings], now, f"{hour}:{minute:02d}")
 
@@ -471,6 +568,24 @@ def _readings(hour, minute, ap, padded, period, base, explicit_day, local_now):
     if shown and local_now.time() < time(local_now.hour, minute):
         return [(base, local_now.hour, minute)]
     return [(base, hour, minute), (base, hour + 12, minute)]
+
+
+def _slash_date(today: date, match: re.Match, english: bool, tz: ZoneInfo) -> date:
+    """12/3 and 12-03: month then day, as Chinese and Americans write it. In an English phrase
+    for a buyer outside the Americas the day may come first (4/12 is 4 December in London):
+    when both readings are dates, refused rather than guessed."""
+    first, second = int(match["mo"]), int(match["d"])
+    both = first != second and first <= 12 and second <= 12
+    if english and both and not str(tz).startswith("America/"):
+        raise TimePhraseError(
+            "invalid",
+            _(
+                '"%(text)s" could be day/month or month/day: write the month\'s name, e.g. '
+                '"Dec 4 3pm".'
+            )
+            % {"text": match.group(0)},
+        )
+    return _month_day(today, first, second)
 
 
 def _within_reach(day: date, today: date) -> None:

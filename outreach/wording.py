@@ -13,6 +13,8 @@ import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
+from reviews.classifier.normalize import to_simplified
+
 # The text of each message the playbook sends, until a team lead writes the shop's own
 # (Playbook.templates). {nick}, {order_id} and {link} are filled in by render().
 DEFAULT_TEMPLATES = {
@@ -48,42 +50,73 @@ def render(template: str, *, nick: str = "", order_id: str = "", link: str = "")
     return template.format(nick=nick, order_id=order_id, link=link)
 
 
-# Compensation for a review (seed 002 Q3). A message is read sentence by sentence: a sentence
-# that names a reward and a review cue is a trade, in either order and whatever joins them
-# (如果/只要/…的话/后, "if", "once", an arrow, nothing). Two neighbouring sentences are a trade
-# too when one of them carries a word that ties it to the other (只要五星好评 after 免单!). A
-# clause that denies the link (不会因为评价给任何补偿, 与评价无关, 无论是否修改评价) counts for
-# nothing, unless it also makes the reward conditional (除非, unless).
+# Compensation for a review (seed 002 Q3). A message is read sentence by sentence, clause by
+# clause. It is a trade when
+# - one sentence names a reward and a review (好评返现, 给五颗星，返您8元), in either order and
+#   whatever joins them (如果/只要/…的话/后, "if", "once", an arrow, nothing); or
+# - the message anywhere asks the buyer to act on the review (改评价, 删差评, 追评一下, 给个好评,
+#   "revise your feedback") and anywhere offers or names a reward: a reward and a request in
+#   one message read as one deal to the buyer, whatever order, however far apart (已退您10元。
+#   麻烦改一下评价), and to the platform (利益诱导); or
+# - a hint promises a reward for a review without naming it (好评有惊喜, 改了不会让您白忙活).
+# A clause that denies the link (不会因为评价给任何补偿, 与评价无关, 无论是否修改评价) counts for
+# nothing, unless it also makes the reward conditional (除非, unless). Traditional characters
+# are read as simplified.
 _NUM = r"[\d一二两俩三四五六七八九十百千半]"
 _REWARD = re.compile(
     rf"返现|返钱|返款|返利|返点|返还|返xian|fanxian|返{_NUM}|立返|返您|返你|返给|返红包|"
-    r"红包|现金|转账|转给您|转给你|转您|转你|给您转|给你转|支付宝|微信转|打款|"
+    r"红包|利是|现金|转账|转给您|转给你|转您|转你|给您转|给你转|支付宝|微信转|打款|"
     rf"退款|退钱|退全款|全额退|退一半|退差价|差价|退运费|退{_NUM}|退您|退你|退给|"
-    r"补偿|赔偿|补贴|补您|补你|奖励|报销|福利|"
+    r"补偿|赔偿|补贴|补您|补你|奖励|报销|福利|回馈|回报|"
     rf"券|优惠|立减|减{_NUM}|折扣|打折|打?[一二三四五六七八九\d]折|(?:给您|给你)免|"
     r"再(?:给您|给你)?(?:寄|发)一?[个件份]|"
-    r"礼品|礼物|小礼|赠品|赠送|送您|送你|送个|送一|有礼|"
-    r"包邮|免运费|运费险|运费(?:由)?我们(?:来)?(?:出|承担)|惊喜|积分|免单|"
+    r"礼品|礼物|小礼|好礼|礼包|有礼|赠品|赠送|赠|送您|送你|送个|送一|送点|送同款|送小|相送|"
+    r"奉上|小样|零食|特产|多(?:塞|放|送|寄)了?|"
+    r"包邮|免运费|运费险|运费(?:由)?我们(?:来)?(?:出|承担)|承担.{0,4}运费|惊喜|彩蛋|积分|金币|免单|"
+    r"心意|谢意|感谢费|辛苦费|辛苦钱|茶钱|奶茶|咖啡钱|话费|好处|"
+    r"表示一下|表示表示|有所表示|少不了|亏待|白忙|白改|算我的|我来出|我出|"
     rf"{_NUM}+(?:元|块|毛)|[¥￥$]\s?\d|"
-    r"\b(?:refunds?|refunded|cash\s?back|cash|coupons?|discount|voucher|gift(?: card)?|"
-    r"free (?:shipping|samples?|items?)|paypal|money back|compensat\w*|reward|bonus|"
-    r"store credit|rebate|\d+\s?(?:dollars|usd|euros?|pounds))\b|\d+\s?% off"
+    r"\b(?:refunds?|refunded|reimburse\w*|cash\s?back|cash|coupons?|discount|voucher|"
+    r"gifts?(?: cards?)?|free (?:shipping|samples?|items?|replacement)|paypal|money back|"
+    r"compensat\w*|reward|bonus|store credit|rebate|surprise|token of (?:appreciation|thanks)|"
+    r"\d+\s?(?:dollars|usd|euros?|pounds))\b|\d+\s?% off"
 )
-_REVIEW = re.compile(
-    r"好评|hp(?=返|送|有礼|截图|晒图)|五星|5星|[五5][颗个]星|[5五]\s?[⭐★☆]|满分|打星|星评|"
-    r"[5五]分(?!钟)|追评|写(?:点|些)?好话|说(?:点|些)?好话|追加(?:一条|个)?(?:好评|评价|评论)|"
-    r"晒图|晒单|买家秀|带图评|删评|改评|"
+# What the buyer may be asked to do with the review (the request cues), and the words that only
+# name it (好评, 追评, 晒图: "感谢您之前的好评", "看到您的追评"), which count next to a reward in
+# the same sentence only.
+_STAR = r"(?:好评|五星|5星|[五5][颗个]星|星星|满星|[5五]\s?[⭐★☆]|满分|[5五]分(?!钟)|星)"
+_REQUEST = re.compile(
+    r"hp(?=返|送|有礼|截图|晒图)|写(?:点|些)?好话|说(?:点|些)?好话|"
+    r"追加(?:一条|个)?(?:好评|评价|评论)|追评(?:一下|下|一句|一条|一个|个)|"
+    r"晒(?:个|一下|下|张|点)?图|晒单|带图(?:评|的)|删评|改评|撤评|"
     r"(?:改|修改|评)(?:成|为)(?:满意|好的)|(?:评价|评论|评分)(?=返|送|有礼|有惊喜|截图|后)|"
     r"(?:别|不要|不用|先别|暂时别)(?:给|打|写)?(?:差评|中评|低分|评价)|"
-    r"(?:修改|更改|更新|改|删|删除|删掉|撤销|撤回|追加|补|写|给|打|留|换取|换)"
-    r"(?:一下|下|个|一个|一条|了|成)?.{0,5}?(?:评价|评论|评分|差评|中评)|"
-    r"(?:评价|评论|评分|差评|中评)(?:的事)?[^,;:]{0,10}?"
-    r"(?:修改|更改|改(?!进|善|正)|删|撤|写|换|帮|满意)|"
+    r"(?:修改|更改|更新|改|删|删除|删掉|撤销|撤回|撤掉|撤|追加|补|写|给|打|留|换取|换|点亮|点满|加)"
+    r"(?:一下|下|个|一个|一条|了|成|为|上)?.{0,5}?"
+    rf"(?:评价|评论|评分|差评|中评|{_STAR})|"
+    rf"(?:评价|评论|评分|差评|中评|{_STAR})(?:的事)?[^,;:]{{0,14}}?"
+    r"(?:修改|更改|改(?!进|善|正)|删|撤|写|换|帮|满意|加上|点满|处理)|"
+    r"(?<![地址信息资料])改(?:好|完)了?(?:后|之后|以后|的话)|"
+    r"(?:麻烦|请|求|希望|期待|恳请|拜托|劳烦|记得|能否|可否|方便)[^,;:]{0,8}?" + _STAR + "|"
     r"\b(?:leave|leaving|give|giving|post|posting|change|changing|update|updating|revise|"
-    r"revising|remove|removing|delete|deleting|withdraw|edit|modify)\b[^,;:]{0,25}?"
+    r"revising|remove|removing|delete|deleting|withdraw|edit|modify|amend|improve)\b[^,;:]{0,25}?"
     r"\b(?:feedback|reviews?|ratings?|stars?)\b|"
-    r"\b(?:5|five)[- ]stars?\b|\bpositive (?:feedback|reviews?|ratings?)\b"
+    r"\b(?:5|five)[- ]stars?\b|\bpositive (?:feedback|reviews?|ratings?)\b|"
+    r"\b(?:feedback|review|rating)\b[^,;:]{0,20}?\b(?:changed|removed|revised|updated|deleted)\b"
 )
+_MENTION = re.compile(r"追评|晒图|买家秀|带图评|打星|星评|" + _STAR)
+# A mention after 看到/感谢 names a review the buyer already wrote ("看到您的追评", "感谢您之前的
+# 好评"): it asks nothing.
+_SEEN = re.compile(r"(?:看到|收到|感谢|谢谢|针对|关于|根据)(?:您|你)?(?:之前|上次|刚才)?的?$")
+# 好评率, 好评如潮: what other buyers said of a product.
+_STAT = re.compile(r"率|如潮|很多|最多|不断|榜|度")
+# A review named in one clause and a bare change asked in another of the same sentence (您这个
+# 评价对我们影响很大，改一下的话…; 差评的事情咱们商量下，您改了…).
+_NOUN = re.compile(r"评价|评论|评分|差评|中评|\b(?:feedback|review)\b")
+_CHANGE = re.compile(r"改(?:一下|下|了|好|完|掉|成)|删(?:了|掉|除)|撤(?:了|掉|销|回)")
+# A hint: a review cue and a promise that something comes of it (好评有惊喜, 晒图有礼, 改了
+# 不会让您白忙活, 满意五星有彩蛋) is a trade without naming the reward's kind.
+_HINT = re.compile(r"有(?:惊喜|彩蛋|礼|好礼|回馈|福利|表示)|不会(?:让您|让你)?白|少不了|亏待")
 # A negation denies the link only when it governs how a reward is given or asked for (不会因为评价
 # 给补偿, 不能用红包换取评价, 不需要您改评价): 能不能 and 会不会 ask, 不会亏待您 promises, and
 # 绝不会骗您，好评返现 still trades.
@@ -107,50 +140,81 @@ _LINK = re.compile(
     r"\b(?:then|in return|in exchange|once|if|after)\b"
 )
 _SENTENCE = re.compile(r"[。!?;\n]+|\.(?=\s|$)")
-_CLAUSE = re.compile(r"[,:、]")
+# A clause ends at a comma, and before a "but" that may take back a denial (与评价无关～不过
+# 改了好评的话另有惊喜).
+_CLAUSE = re.compile(r"[,:、~]|(?=不过|但是|可是|\bbut\b|\bhowever\b)")
 # Separators typed between characters to slip past a filter: 好-评-返-现, 好.评.返.现 5 元.
 _SPACER = re.compile(r"(?<=[\u4e00-\u9fff\d])[\s\-_.·・*~|/]+(?=[\u4e00-\u9fff\d])")
 
 
 def _normalise(text: str) -> str:
-    # NFKC folds full-width letters, digits and punctuation (ｈｐ５，) and circled numbers.
-    return _SPACER.sub("", unicodedata.normalize("NFKC", text).lower())
+    # NFKC folds full-width letters, digits and punctuation (ｈｐ５，) and circled numbers;
+    # OpenCC reads traditional characters as simplified (刪除差評後聯繫客服，領取紅包).
+    text = to_simplified(unicodedata.normalize("NFKC", text).lower())
+    return _SPACER.sub("", text)
 
 
-def _cues(sentence: str) -> tuple[str | None, str | None]:
-    """The first reward and the first review cue of a sentence outside any clause that
-    denies the link between them."""
-    reward = review = None
-    for clause in _CLAUSE.split(sentence):
-        denied = _UNLINKED.search(clause)
-        if not denied and (negation := _NEGATION.search(clause)):
-            # Denied when the negation comes before one of the two: 不会因为评价给补偿,
-            # 补偿不需要您改评价.
-            last = max(
-                (m.start() for m in (_REWARD.search(clause), _REVIEW.search(clause)) if m),
-                default=None,
-            )
-            denied = last is not None and negation.start() < last
-        if denied and not _CONDITIONAL.search(clause):
-            continue
-        if reward is None and (m := _REWARD.search(clause)):
-            reward = m.group(0)
-        if review is None and (m := _REVIEW.search(clause)):
-            review = m.group(0)
-    return reward, review
+class _Cues:
+    """The first reward, request and review cue of a sentence outside any clause that
+    denies the link between a reward and the review."""
+
+    def __init__(self, sentence: str) -> None:
+        self.reward = self.request = self.review = None
+        self.hint = None
+        noun = change = None
+        for clause in _CLAUSE.split(sentence):
+            reward, request = _REWARD.search(clause), _REQUEST.search(clause)
+            review = request or _mention(clause)
+            if _denied(clause, reward, review):
+                continue
+            self.reward = self.reward or (reward and reward.group(0))
+            self.request = self.request or (request and request.group(0))
+            self.review = self.review or (review and review.group(0))
+            hint = review and _HINT.search(clause)
+            self.hint = self.hint or (hint and hint.group(0))
+            noun = noun or _NOUN.search(clause)
+            change = change or _CHANGE.search(clause)
+        if self.request is None and noun and change:
+            self.request = self.review = self.review or change.group(0)
+
+
+def _mention(clause: str) -> re.Match | None:
+    for match in _MENTION.finditer(clause):
+        if not _SEEN.search(clause[: match.start()]) and not _STAT.match(clause, match.end()):
+            return match
+    return None
+
+
+def _denied(clause: str, reward, review) -> bool:
+    if _CONDITIONAL.search(clause):
+        return False
+    if _UNLINKED.search(clause):
+        return True
+    negation = _NEGATION.search(clause)
+    if negation is None:
+        return False
+    # Denied when the negation comes before one of the two: 不会因为评价给补偿, 补偿不需要您改评价.
+    last = max((m.start() for m in (reward, review) if m), default=None)
+    return last is not None and negation.start() < last
 
 
 def _trade(text: str) -> tuple[str, str] | None:
     sentences = [s for s in _SENTENCE.split(_normalise(text)) if s.strip()]
-    cues = [_cues(s) for s in sentences]
-    for reward, review in cues:
-        if reward and review:
-            return reward, review
+    cues = [_Cues(s) for s in sentences]
+    for cue in cues:
+        if cue.reward and cue.review:
+            return cue.reward, cue.review
+        if cue.hint:
+            return cue.hint, cue.review
+    reward = next((c.reward for c in cues if c.reward), None)
+    request = next((c.request for c in cues if c.request), None)
+    if reward and request:
+        return reward, request
     for i in range(len(cues) - 1):
-        (r1, v1), (r2, v2) = cues[i], cues[i + 1]
+        first, second = cues[i], cues[i + 1]
         linked = _LINK.search(sentences[i]) or _LINK.search(sentences[i + 1])
-        if linked and ((r1 and v2) or (v1 and r2)):
-            return (r1 or r2), (v1 or v2)
+        if linked and ((first.reward and second.review) or (first.review and second.reward)):
+            return (first.reward or second.reward), (first.review or second.review)
     return None
 
 

@@ -48,8 +48,10 @@ def _minute(text: str, where: str) -> datetime:
 
 
 class TimePhraseTableTests(SimpleTestCase):
+    name = "timephrases.tsv"
+
     def setUp(self):
-        self.rows = _read("timephrases.tsv", ["phrase", "now", "tz", "expected"])
+        self.rows = _read(self.name, ["phrase", "now", "tz", "expected"])
 
     def test_it_has_enough_rows_of_each_kind(self):
         kinds = Counter(
@@ -63,7 +65,7 @@ class TimePhraseTableTests(SimpleTestCase):
 
     def test_each_row_is_a_phrase_a_now_a_zone_and_a_legal_answer(self):
         for number, row in enumerate(self.rows, start=2):
-            where = f"timephrases.tsv line {number}"
+            where = f"{self.name} line {number}"
             with self.subTest(where):
                 self.assertEqual(row["phrase"], row["phrase"].strip())
                 self.assertTrue(row["phrase"], where)
@@ -89,9 +91,15 @@ class TimePhraseTableTests(SimpleTestCase):
         self.assertIn("America/New_York", {r["tz"] for r in self.rows})
 
 
+class SecondRoundTimePhraseTableTests(TimePhraseTableTests):
+    name = "timephrases_2.tsv"
+
+
 class ComplianceTableTests(SimpleTestCase):
+    name = "compliance.tsv"
+
     def setUp(self):
-        self.rows = _read("compliance.tsv", ["text", "expected"])
+        self.rows = _read(self.name, ["text", "expected"])
 
     def test_it_has_enough_messages_each_way(self):
         kinds = Counter(r["expected"] for r in self.rows)
@@ -104,3 +112,27 @@ class ComplianceTableTests(SimpleTestCase):
         texts = [r["text"] for r in self.rows]
         self.assertTrue(all(t and t == t.strip() for t in texts))
         self.assertEqual([t for t, n in Counter(texts).items() if n > 1], [])
+
+
+class SecondRoundComplianceTableTests(ComplianceTableTests):
+    name = "compliance_2.tsv"
+
+
+class RoundsDoNotOverlapTests(SimpleTestCase):
+    """A held-out row that is also in a table the suite runs is no longer held out."""
+
+    def test_no_held_out_row_is_in_the_test_tables(self):
+        tests = Path(__file__).resolve().parent / "outreach"
+        with (tests / "timephrases_more.tsv").open(encoding="utf-8") as f:
+            tuned = {tuple(line.split("\t")[:3]) for line in f.read().splitlines()[1:]}
+        with (tests / "compliance_messages.tsv").open(encoding="utf-8") as f:
+            tuned |= {line.split("\t")[0] for line in f.read().splitlines()[1:]}
+        for name, columns in (
+            ("timephrases.tsv", ["phrase", "now", "tz", "expected"]),
+            ("timephrases_2.tsv", ["phrase", "now", "tz", "expected"]),
+        ):
+            rows = _read(name, columns)
+            self.assertEqual([r for r in rows if (r["phrase"], r["now"], r["tz"]) in tuned], [])
+        for name in ("compliance.tsv", "compliance_2.tsv"):
+            rows = _read(name, ["text", "expected"])
+            self.assertEqual([r for r in rows if r["text"] in tuned], [])

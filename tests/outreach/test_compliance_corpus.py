@@ -2,6 +2,9 @@
 reward to a review is refused, every ordinary after-sales message passes (seed 002 Q3: 切忌以
 评价换取客诉处理). The two lists were written before the check they measure."""
 
+import csv
+from pathlib import Path
+
 from django.test import SimpleTestCase
 
 from outreach.wording import compliance_problem
@@ -343,6 +346,22 @@ ORDINARY = [
 ]
 
 
+# A second corpus, written later by a colleague who had not read the check, as a table: each
+# message with `refuse` or `pass`. It holds the harder shapes: a reward and a request in
+# different sentences of one message (已退您10元。麻烦改一下评价), euphemisms (辛苦费, 一点心意,
+# 不会让您白忙活), hints (好评有彩蛋), traditional characters, disclaimers taken back (与评价无关～
+# 不过改了好评另有惊喜), and ordinary messages whose words only look alike (好评率, 感谢您的好评).
+MESSAGES = Path(__file__).with_name("compliance_messages.tsv")
+
+
+def corpus_rows() -> list[tuple[str, str]]:
+    with MESSAGES.open(encoding="utf-8", newline="") as f:
+        return [
+            (row["text"], row["expected"])
+            for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        ]
+
+
 class ComplianceCorpusTestCase(SimpleTestCase):
     def test_the_corpus_is_big_enough(self):
         self.assertGreaterEqual(len(set(TRADES)), 100)
@@ -357,6 +376,17 @@ class ComplianceCorpusTestCase(SimpleTestCase):
         for text in ORDINARY:
             with self.subTest(text=text):
                 self.assertIsNone(compliance_problem(text))
+
+    def test_the_second_corpus(self):
+        rows = corpus_rows()
+        self.assertGreaterEqual(sum(1 for _t, e in rows if e == "refuse"), 150)
+        self.assertGreaterEqual(sum(1 for _t, e in rows if e == "pass"), 150)
+        for text, expected in rows:
+            with self.subTest(text=text):
+                self.assertIn(expected, ("refuse", "pass"))
+                self.assertEqual(
+                    "refuse" if compliance_problem(text) else "pass", expected, compliance_problem(text)
+                )
 
     def test_it_names_the_reward_and_the_review_it_found(self):
         for text, reward, review in [

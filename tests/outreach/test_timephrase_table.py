@@ -18,7 +18,9 @@ Decisions the table pins down:
   offered as both readings ("ambiguous").
 """
 
+import csv
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -360,3 +362,44 @@ def test_phrase_gives_exactly_the_minute_meant_or_a_refusal(now_key, phrase, exp
 def test_the_table_is_large_enough():
     assert len(ROWS) >= 150
     assert len({(now, phrase) for now, phrase, _ in ROWS}) == len(ROWS)
+
+
+# A second table, written later by a colleague who had not read the parser, in the held-out
+# format: the phrase, "now" with its offset, the buyer's zone, and the minute meant (with its
+# offset), `refuse` or `ambiguous`. It adds north-China day words (明儿), phrases with what the
+# agent will do (半个小时后联系买家), English clock words (quarter past 11, ten to 8pm),
+# abbreviated weekdays, London and Sydney buyers across their own clock changes.
+MORE = Path(__file__).with_name("timephrases_more.tsv")
+
+
+def more_rows() -> list[dict[str, str]]:
+    with MORE.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+@pytest.mark.parametrize("row", more_rows(), ids=lambda r: f"{r['phrase']}@{r['now']}")
+def test_second_table(row):
+    now, tz = datetime.fromisoformat(row["now"]), ZoneInfo(row["tz"])
+    if row["expected"] == "refuse":
+        with pytest.raises(TimePhraseError) as caught:
+            result = parse_time_phrase(row["phrase"], now=now, tz=tz)
+            pytest.fail(f"gave {result}, expected a refusal")
+        assert not isinstance(caught.value, TimePhraseAmbiguous), caught.value.readings
+        assert str(caught.value.message).strip()
+    elif row["expected"] == "ambiguous":
+        with pytest.raises(TimePhraseAmbiguous) as caught:
+            result = parse_time_phrase(row["phrase"], now=now, tz=tz)
+            pytest.fail(f"gave {result}, expected a choice")
+        assert len(caught.value.readings) == 2
+    else:
+        result = parse_time_phrase(row["phrase"], now=now, tz=tz)
+        wanted = datetime.fromisoformat(row["expected"])
+        # In UTC: a minute the clocks repeat (fold=1) never equals one in another zone.
+        assert utc(result) == utc(wanted), result
+        assert result.utcoffset() == wanted.utcoffset(), result
+
+
+def test_the_second_table_is_large_enough():
+    rows = more_rows()
+    assert len(rows) >= 300
+    assert len({(r["phrase"], r["now"], r["tz"]) for r in rows}) == len(rows)
