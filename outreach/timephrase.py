@@ -61,8 +61,8 @@ _AFTER = r"(?:以后|之后|后)"
 
 _VAGUE = re.compile(
     r"左右|大概|大约|大致|差不多|尽量|可能|估计|也许|或|多|几|前后|之前|以前|一会|晚点|早点|有空"
-    r"|随时|再说|周末|\b(?:around|about|approx\w*|roughly|ish|(?<!day )after|before|by|sometime|maybe"
-    r"|or|asap|soon|later|whenever|anytime|next|weekend)\b"
+    r"|随时|再说|周末|(?<![周期拜])(?:一两|两三|二三|三四|四五|五六|六七|七八|八九)(?![十月])|\b(?:around|about|approx\w*|roughly|ish|(?<!day )after|before|by|sometime|maybe"
+    r"|or|asap|soon|later|whenever|anytime|next(?! (?:mon|tue|wed|thu|fri|sat|sun))|weekend)\b"
 )
 _RANGE = re.compile(
     r"到|至|~|〜|—|–|\b(?:between|until|till|to)\b"
@@ -73,13 +73,18 @@ _CLOCK_BOUND = re.compile(r"(?:点|分|钟|半|刻|整|\d|[ap]m)\s*(?:之|以)?[
 
 _COUNT = r"(?:\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
 _REL = re.compile(
-    rf"^(?:(?P<hours>{_COUNT}|\d{{1,3}}\.\d{{1,2}})\s*个?\s*(?P<and_half>半)?\s*(?:小时|钟头)|(?P<half>半)\s*个?\s*(?:小时|钟头)"
-    rf"|(?P<quarter>[一两三])刻钟)?\s*(?:(?P<mins>{_COUNT})\s*分钟?)?\s*{_AFTER}$"
+    rf"^(?P<pre>再?过)?(?:(?P<hours>{_COUNT}|\d{{1,3}}\.\d{{1,2}})\s*个?\s*(?P<and_half>半)?\s*(?:小时|钟头)|(?P<half>半)\s*个?\s*(?:小时|钟头)"
+    rf"|(?P<quarter>[一两三])刻钟)?\s*(?:(?P<mins>{_COUNT})\s*分钟?)?\s*(?P<after>{_AFTER})?$"
 )
-_REL_EN = re.compile(
-    r"^in\s+(?:(?P<n>\d{1,4}|an?|one)\s*(?P<and_half>and a half\s+)?(?P<unit>minutes?|mins?|hours?|hrs?)"
+_REL_EN_SPAN = (
+    r"(?:(?P<n>\d{1,4}|an?|one)\s*(?P<and_half>and a half\s+)?(?P<unit>minutes?|mins?|hours?|hrs?)"
     r"(?P<half_after>\s+and a half)?(?:\s+(?:and\s+)?(?P<mins>\d{1,2})\s*(?:minutes?|mins?))?"
-    r"|(?P<half>half an hour))$"
+    r"|(?P<half>half an hour))"
+)
+# "in 20 minutes", "20 minutes later", "an hour from now"
+_REL_EN = (
+    re.compile(rf"^in\s+{_REL_EN_SPAN}$"),
+    re.compile(rf"^{_REL_EN_SPAN}\s+(?:later|from now)$"),
 )
 
 _ISO = re.compile(
@@ -89,6 +94,8 @@ _REL_DAYS = re.compile(rf"(?P<n>{_N})\s*(?P<unit>天|个?(?:周|星期|礼拜))\
 _FULL_DATE = re.compile(
     r"(?<!\d)(?P<y>\d{4})\s*[-/.年]\s*(?P<mo>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*[日号]?"
 )
+# 12/04/2026: month first in the Americas (and in Chinese), refused as either elsewhere.
+_FULL_DATE_YEAR_LAST = re.compile(r"(?<![\d/])(?P<mo>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})(?!\d)")
 _CN_DATE = re.compile(rf"(?<!\d)(?P<mo>{_N})\s*月\s*(?P<d>{_N})\s*[日号]?")
 _NEXT_MONTH = re.compile(rf"下个?月\s*(?P<d>{_N})\s*[日号]")
 _SLASH_DATE = re.compile(r"(?<![\d:.])(?P<mo>\d{1,2})\s*[/-]\s*(?P<d>\d{1,2})(?![\d:.点])")
@@ -114,7 +121,7 @@ _WEEKDAY = re.compile(
 )
 _WEEKDAY_ABBR = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_EN = re.compile(
-    r"\b(?P<wd>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|rs|urday)?\.?(?![a-z])"
+    r"\b(?P<next>next )?(?P<wd>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|rs|urday)?\.?(?![a-z])"
 )
 _DAY_OF_MONTH = re.compile(rf"(?<![\d月/-])(?P<d>{_N})\s*[号日]")
 _PERIOD = re.compile(
@@ -265,6 +272,14 @@ def parse_time_phrase(phrase: str, *, now: datetime, tz: ZoneInfo) -> datetime:
             "range",
             _('That is a range of times; give the one minute the buyer agreed to, e.g. "20:15".'),
         )
+    # A relative time is read whole or not at all ("20 minutes later" before "later" is vague).
+    # The filler goes (联系买家, spaces), but not a decimal point: "1.5小时后" is 90 minutes.
+    relative = _relative(
+        _FILLER.sub("", re.sub(r"(?<=\d)\.(?=\d)", "\u2024", text)).replace("\u2024", "."), text
+    )
+    if relative is not None:
+        result = (now.astimezone(UTC) + relative).replace(second=0, microsecond=0)
+        return _checked([result.astimezone(tz)], now, "")
     vague = _VAGUE.search(text)
     if vague:
         raise TimePhraseError(
@@ -275,13 +290,6 @@ def parse_time_phrase(phrase: str, *, now: datetime, tz: ZoneInfo) -> datetime:
             )
             % {"word": vague.group(0)},
         )
-    # The filler goes (联系买家, spaces), but not a decimal point: "1.5小时后" is 90 minutes.
-    relative = _relative(
-        _FILLER.sub("", re.sub(r"(?<=\d)\.(?=\d)", "\u2024", text)).replace("\u2024", "."), text
-    )
-    if relative is not None:
-        result = (now.astimezone(UTC) + relative).replace(second=0, microsecond=0)
-        return _checked([result.astimezone(tz)], now, "")
     if _CLOCK_BOUND.search(text):
         raise TimePhraseError(
             "vague",
@@ -309,6 +317,8 @@ def _en_clock(match: re.Match) -> str:
 
 def _relative(compact: str, text: str) -> timedelta | None:
     match = _REL.match(compact)
+    if match and not (match["pre"] or match["after"]):
+        match = None  # "20分钟" alone is a duration, not a moment
     if match and any(match.group(k) for k in ("hours", "half", "quarter", "mins")):
         minutes = _cn_number(match.group("mins")) if match.group("mins") else 0
         if match.group("hours") and "." in match.group("hours"):
@@ -325,7 +335,7 @@ def _relative(compact: str, text: str) -> timedelta | None:
         if match.group("quarter"):
             minutes += 15 * _cn_number(match.group("quarter"))
         return timedelta(minutes=minutes) if minutes else None
-    match = _REL_EN.match(text)
+    match = _REL_EN[0].match(text) or _REL_EN[1].match(text)
     if match:
         if match.group("half"):
             return timedelta(minutes=30)
@@ -364,6 +374,7 @@ def _parse_moment(text: str, local_now: datetime, now: datetime, tz: ZoneInfo) -
         ),
     )
     take(_FULL_DATE, lambda m: days.append(_date(int(m["y"]), int(m["mo"]), int(m["d"]))))
+    take(_FULL_DATE_YEAR_LAST, lambda m: days.append(_slash_date(today, m, english, tz)))
     take(_NEXT_MONTH, lambda m: days.append(_next_month_day(today, _cn_number(m["d"]))))
     take(
         _CN_DATE, lambda m: days.append(_month_day(today, _cn_number(m["mo"]), _cn_number(m["d"])))
@@ -405,7 +416,25 @@ def _parse_moment(text: str, local_now: datetime, now: datetime, tz: ZoneInfo) -
         weekday(index, (match["pre"] or "").removesuffix("个"))
 
     take(_WEEKDAY, chinese_weekday)
-    take(_WEEKDAY_EN, lambda m: weekday(_WEEKDAY_ABBR.index(m["wd"]), ""))
+
+    def english_weekday(match: re.Match) -> None:
+        index = _WEEKDAY_ABBR.index(match["wd"])
+        if not match["next"]:
+            weekday(index, "")
+            return
+        # "next Friday": the coming Friday to some, next week's to others; taken only when the
+        # two are the same day.
+        coming = today + timedelta(days=(index - today.weekday() - 1) % 7 + 1)
+        next_week = today - timedelta(days=today.weekday()) + timedelta(weeks=1, days=index)
+        if coming != next_week:
+            raise TimePhraseError(
+                "vague",
+                _('"%(text)s" may be %(coming)s or %(later)s; give the date, e.g. "Dec 5 3pm".')
+                % {"text": match.group(0).strip(), "coming": coming, "later": next_week},
+            )
+        days.append(coming)
+
+    take(_WEEKDAY_EN, english_weekday)
     take(_DAY_OF_MONTH, lambda m: days.append(_day_of_month(today, _cn_number(m["d"]))))
 
     if (
@@ -563,10 +592,8 @@ def _readings(hour, minute, ap, padded, period, base, explicit_day, local_now):
         raise TimePhraseError("invalid", _no_such_clock())
     if padded or hour == 0 or hour >= 12:
         return [(base, hour, minute)]
-    # The hour the clock shows now ("十点过五分" at 10:00) is that hour, if still ahead.
-    shown = base == local_now.date() and local_now.hour in (hour, hour + 12)
-    if shown and local_now.time() < time(local_now.hour, minute):
-        return [(base, local_now.hour, minute)]
+    # Even the hour the clock shows ("7点半" at 07:00) may be this morning or tonight: when
+    # both are ahead, the agent chooses (_checked drops a reading that has passed).
     return [(base, hour, minute), (base, hour + 12, minute)]
 
 
@@ -575,6 +602,9 @@ def _slash_date(today: date, match: re.Match, english: bool, tz: ZoneInfo) -> da
     for a buyer outside the Americas the day may come first (4/12 is 4 December in London):
     when both readings are dates, refused rather than guessed."""
     first, second = int(match["mo"]), int(match["d"])
+    year = int(match["y"]) if "y" in match.groupdict() else None
+    if first > 12 >= second:
+        first, second = second, first  # 25/12: only the day can come first
     both = first != second and first <= 12 and second <= 12
     if english and both and not str(tz).startswith("America/"):
         raise TimePhraseError(
@@ -585,6 +615,8 @@ def _slash_date(today: date, match: re.Match, english: bool, tz: ZoneInfo) -> da
             )
             % {"text": match.group(0)},
         )
+    if year is not None:
+        return _date(year, first, second)
     return _month_day(today, first, second)
 
 

@@ -95,6 +95,10 @@ class SecondRoundTimePhraseTableTests(TimePhraseTableTests):
     name = "timephrases_2.tsv"
 
 
+class ThirdRoundTimePhraseTableTests(TimePhraseTableTests):
+    name = "timephrases_3.tsv"
+
+
 class ComplianceTableTests(SimpleTestCase):
     name = "compliance.tsv"
 
@@ -118,6 +122,10 @@ class SecondRoundComplianceTableTests(ComplianceTableTests):
     name = "compliance_2.tsv"
 
 
+class ThirdRoundComplianceTableTests(ComplianceTableTests):
+    name = "compliance_3.tsv"
+
+
 class RoundsDoNotOverlapTests(SimpleTestCase):
     """A held-out row that is also in a table the suite runs is no longer held out."""
 
@@ -130,9 +138,10 @@ class RoundsDoNotOverlapTests(SimpleTestCase):
         for name, columns in (
             ("timephrases.tsv", ["phrase", "now", "tz", "expected"]),
             ("timephrases_2.tsv", ["phrase", "now", "tz", "expected"]),
+            ("timephrases_3.tsv", ["phrase", "now", "tz", "expected"]),
         ):
             rows = _read(name, columns)
             self.assertEqual([r for r in rows if (r["phrase"], r["now"], r["tz"]) in tuned], [])
-        for name in ("compliance.tsv", "compliance_2.tsv"):
+        for name in ("compliance.tsv", "compliance_2.tsv", "compliance_3.tsv"):
             rows = _read(name, ["text", "expected"])
             self.assertEqual([r for r in rows if r["text"] in tuned], [])

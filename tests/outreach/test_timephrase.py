@@ -52,9 +52,14 @@ class TimePhraseTestCase(SimpleTestCase):
     def test_it_parses_a_bare_clock_time_as_today(self):
         self.assertEqual(self.parse("16:40"), at(2026, 11, 25, 16, 40))
 
-    def test_the_hour_the_clock_shows_is_that_hour_while_its_minute_is_ahead(self):
+    def test_the_hour_the_clock_shows_is_still_a_choice_while_both_readings_are_ahead(self):
+        # "十点四十" at 10:30: in ten minutes, or tonight? Two careful readers disagreed.
         half_past_ten = at(2026, 11, 25, 10, 30)
-        self.assertEqual(self.parse("十点四十", half_past_ten), at(2026, 11, 25, 10, 40))
+        with self.assertRaises(TimePhraseAmbiguous) as caught:
+            self.parse("十点四十", half_past_ten)
+        self.assertEqual(
+            caught.exception.readings, [at(2026, 11, 25, 10, 40), at(2026, 11, 25, 22, 40)]
+        )
         self.assertEqual(self.parse("十点", half_past_ten), at(2026, 11, 25, 22, 0))
 
     def test_it_reads_spaced_and_formal_clocks(self):

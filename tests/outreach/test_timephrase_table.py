@@ -6,8 +6,9 @@ the readings the agent is offered, earliest first.
 
 Decisions the table pins down:
 - A bare hour from 1 to 11 with no period and no am/pm is morning or evening: when both are
-  ahead the agent picks; when only one is ahead it is that one; an hour the clock already shows
-  ("十点过五分" at 10:00) is that hour. A zero-padded hour ("08:15") is a 24-hour clock.
+  ahead the agent picks, even for the hour the clock shows ("十点过五分" at 10:00: in five
+  minutes or tonight?); when only one is ahead it is that one. A zero-padded hour ("08:15") is
+  a 24-hour clock.
 - Midnight words (晚上/夜里/半夜12点) are 00:00 of the next day.
 - A month and day with no year that has passed this year is next year when that is within
   MAX_AHEAD ("1月5号" in December), else refused as past ("11月28日" on 2 December). A day of
@@ -59,7 +60,7 @@ ROWS = [
     ("wed10", "半小时后", (2026, 12, 2, 10, 30)),
     ("wed10", "周6下午3点", (2026, 12, 5, 15, 0)),
     ("wed10", "下个月3号上午10点", (2027, 1, 3, 10, 0)),
-    ("wed10", "十点过五分", (2026, 12, 2, 10, 5)),
+    ("wed10", "十点过五分", (A, [(2026, 12, 2, 10, 5), (2026, 12, 2, 22, 5)])),
     ("wed10", "下午三点左右", "vague"),
     ("wed10", "今晚七点到八点", "range"),
     ("wed10", "3天后下午3点", (2026, 12, 5, 15, 0)),
@@ -261,7 +262,7 @@ ROWS = [
     ("wed07", "08:15", (2026, 12, 2, 8, 15)),
     ("wed07", "上午8点15", (2026, 12, 2, 8, 15)),
     ("wed07", "早上八点一刻", (2026, 12, 2, 8, 15)),
-    ("wed07", "7点半", (2026, 12, 2, 7, 30)),
+    ("wed07", "7点半", (A, [(2026, 12, 2, 7, 30), (2026, 12, 2, 19, 30)])),
     ("wed07", "6点", (2026, 12, 2, 18, 0)),
     ("wed07", "今晚8点", (2026, 12, 2, 20, 0)),
     ("wed07", "凌晨5点", "past"),
