@@ -65,7 +65,7 @@ def render(template: str, *, nick: str = "", order_id: str = "", link: str = "")
 _NUM = r"[\d一二两俩三四五六七八九十百千半]"
 _REWARD = re.compile(
     rf"返现|返钱|返款|返利|返点|返还|返xian|fanxian|返{_NUM}|立返|返您|返你|返给|返红包|"
-    r"红包|利是|现金|转账|转给您|转给你|转您|转你|给您转|给你转|支付宝|微信转|打款|"
+    r"红包|利是|现金|转账|转帐|转给您|转给你|转您|转你|给您转|给你转|支付宝|微信转|打款|"
     rf"退款|退钱|退全款|全额退|退一半|退差价|差价|退运费|退{_NUM}|退您|退你|退给|"
     r"(?:退回|退还)(?:运费|邮费|\d|您|你|给|差价|款|钱|部分)|"
     r"补偿|赔偿|补贴|补您|补你|奖励|报销|福利|回馈|回报|"
@@ -74,12 +74,13 @@ _REWARD = re.compile(
     r"礼品|礼物|小礼|好礼|礼包|有礼|赠品|赠送|赠|送您|送你|送个|送一|送点|送同款|送小|相送|"
     r"奉上|小样|零食|特产|多(?:塞|放|送|寄)了?|"
     r"包邮|免运费|运费险|运费(?:由)?我们(?:来)?(?:出|承担)|承担.{0,4}运费|惊喜|彩蛋|积分|金币|免单|"
-    r"心意|谢意|感谢费|辛苦费|辛苦钱|茶钱|奶茶|咖啡钱|话费|好处|小钱|零花钱|"
+    r"心意|谢意|谢礼|薄礼|礼金|感谢费|辛苦费|辛苦钱|茶钱|奶茶|咖啡钱|话费|好处|小钱|零花钱|"
+    r"(?:一点|小小?)意思|意思一下|(?:关怀|慰问|感谢|答谢|奖励|补偿)金|全退|运费.{0,2}退|"
     r"表示一下|表示表示|有所表示|少不了|亏待|白忙|白改|算我的|我来出|我出|"
     rf"{_NUM}+(?:元|块|毛)|[¥￥$]\s?\d|"
     r"\b(?:refunds?|refunded|reimburse\w*|cash\s?back|cash|coupons?|discount|voucher|"
     r"gifts?(?: cards?)?|(?<!feel )free(?! to\b)(?! returns?\b)|paypal|money back|"
-    r"compensat\w*|reward|bonus|store credit|rebate|surprise|token of (?:appreciation|thanks)|"
+    r"compensat\w*|reward|bonus|cover (?:the |your )?(?:return )?(?:shipping|postage)|store credit|rebate|surprise|token of (?:appreciation|thanks)|"
     r"\d+\s?(?:dollars|usd|euros?|pounds))\b|\d+\s?% off"
 )
 # What the buyer may be asked to do with the review (the request cues), and the words that only
@@ -90,13 +91,14 @@ _REQUEST = re.compile(
     r"hp(?=返|送|有礼|截图|晒图)|写(?:点|些)?好话|说(?:点|些)?好话|"
     r"追加(?:一条|个)?(?:好评|评价|评论)|追评(?:一下|下|一句|一条|一个|个)|"
     r"晒(?:个|一下|下|张|点)?图|晒单|带图(?:评|的)|删评|改评|撤评|"
-    r"(?:改|修改|评)(?:成|为)(?:满意|好的)|(?:评价|评论|评分)(?=返|送|有礼|有惊喜|截图|后)|"
+    r"(?:改|修改|评)(?:成|为)(?:满意|好的)|(?:评价|评论|评分)(?=返|送|有礼|有惊喜|后|.{0,4}截(?:个)?图)|"
+    r"(?:删|改|撤)(?:个|了|掉|下|一下)?评(?!论|估|审|价)|"
     r"(?:别|不要|不用|先别|暂时别)(?:给|打|写)?(?:差评|中评|低分|评价)|"
     r"(?:修改|更改|更新|改|删|删除|删掉|撤销|撤回|撤掉|撤|追加|补|写|给|打|留|换取|换|点亮|点满|加)"
     r"(?:一下|下|个|一个|一条|了|成|为|上)?.{0,5}?"
     rf"(?:评价|评论|评分|差评|中评|{_STAR})|"
     rf"(?:评价|评论|评分|差评|中评|{_STAR})(?:的事)?[^,;:]{{0,14}}?"
-    r"(?:修改|更改|改(?!进|善|正)|删|撤|写|换|帮|满意|加上|点满|处理|调高|提高|调整|调|加分|升)|"
+    r"(?:修改|更改|更新|改(?!进|善|正)|删|撤|写|换|帮|满意|加上|点满|处理|调高|提高|调整|调|加分|升)|"
     r"(?<![地址信息资料])改(?:好|完)了?(?:后|之后|以后|的话)|"
     r"(?:麻烦|请|求|希望|期待|恳请|拜托|劳烦|记得|能否|可否|方便)[^,;:]{0,8}?" + _STAR + "|"
     r"\b(?:leave|leaving|give|giving|post|posting|change|changing|update|updating|revise|"
@@ -104,7 +106,8 @@ _REQUEST = re.compile(
     r"write|writing|raise|raising|increase|bump|upgrade|fix|adjust)\b[^,;:]{0,25}?"
     r"\b(?:feedback|reviews?|ratings?|stars?)\b|"
     r"\b(?:5|five)[- ]stars?\b|\bpositive (?:feedback|reviews?|ratings?)\b|"
-    r"\b(?:feedback|review|rating)\b[^,;:]{0,20}?\b(?:changed|removed|revised|updated|deleted)\b"
+    r"\b(?:feedback|review|rating)\b[^,;:]{0,20}?\b(?:changed|removed|revised|updated|deleted)\b|"
+    r"\b(?:revised|updated|changed|amended|new) (?:feedback|reviews?|ratings?)\b"
 )
 _MENTION = re.compile(r"追评|晒图|买家秀|带图评|打星|星评|" + _STAR)
 # A mention after 看到/感谢 names a review the buyer already wrote ("看到您的追评", "感谢您之前的
@@ -115,7 +118,7 @@ _STAT = re.compile(r"率|如潮|很多|最多|不断|榜|度")
 # A review named in one clause and a bare change asked in another of the same sentence (您这个
 # 评价对我们影响很大，改一下的话…; 差评的事情咱们商量下，您改了…).
 _NOUN = re.compile(r"评价|评论|评分|差评|中评|\b(?:feedback|review)\b")
-_CHANGE = re.compile(r"改(?:一下|下|了|好|完|掉|成)|删(?:了|掉|除)|撤(?:了|掉|销|回)")
+_CHANGE = re.compile(r"改(?:一下|下|了|好|完|掉|成)|更新|删(?:了|掉|除)|撤(?:了|掉|销|回)")
 # A hint: a review cue and a promise that something comes of it (好评有惊喜, 晒图有礼, 改了
 # 不会让您白忙活, 满意五星有彩蛋) is a trade without naming the reward's kind.
 _HINT = re.compile(r"有(?:惊喜|彩蛋|礼|好礼|回馈|福利|表示)|不会(?:让您|让你)?白|少不了|亏待")
@@ -130,8 +133,10 @@ _NEGATION = re.compile(
     r"\b(?:depend|in exchange|tied|conditional|linked|ask|require|for (?:a|your|any) "
     r"(?:review|feedback|rating)))"
 )
+# Naming the practice to disown it: 本店不做好评返现, 好评返现卡不是我们放的, 谨防好评返现骗局.
 _UNLINKED = re.compile(
     r"无关|没有(?:任何)?关系|没关系|不影响|无论|不管|"
+    r"不做|不参与|不搞|不存在|不是我们|谨防|警惕|骗局|诈骗|违规|违反|严禁|举报|"
     r"\b(?:regardless|no matter|nothing to do with|independent of)\b"
 )
 _CONDITIONAL = re.compile(r"除非|否则|\b(?:unless|otherwise)\b")

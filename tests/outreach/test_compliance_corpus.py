@@ -385,7 +385,9 @@ class ComplianceCorpusTestCase(SimpleTestCase):
             with self.subTest(text=text):
                 self.assertIn(expected, ("refuse", "pass"))
                 self.assertEqual(
-                    "refuse" if compliance_problem(text) else "pass", expected, compliance_problem(text)
+                    "refuse" if compliance_problem(text) else "pass",
+                    expected,
+                    compliance_problem(text),
                 )
 
     def test_it_names_the_reward_and_the_review_it_found(self):
