@@ -430,6 +430,14 @@ NOT_PLANNED = {
     "revision_limit": gettext_lazy(
         "revision instructions not sent again: the platform allows one revision request"
     ),
+    "awaiting_approval": gettext_lazy(
+        "revision instructions held until a team lead decides on the compensation given with "
+        "the agreement"
+    ),
+    "compensation_refused": gettext_lazy(
+        "revision instructions not sent: the team lead refused the compensation; record the "
+        "agreement again once the buyer knows"
+    ),
 }
 
 

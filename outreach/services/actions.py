@@ -16,6 +16,7 @@ from reviews.models import (
     Buyer,
     CloseReason,
     Correction,
+    EventKind,
     Membership,
     Review,
     Role,
@@ -270,17 +271,17 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
         timeline.not_planned(
             review, code="revision_limit", kind=Kind.REVISION_INSTRUCTIONS, actor=agent
         )
-    if not already_sent:
-        body = render(playbook.template("revision_instructions"), review, revision_link(review))
-        message_now_or_later(
-            review=review,
-            kind=Kind.REVISION_INSTRUCTIONS,
-            channel=message_channel(review.buyer),
-            body=body,
-            playbook=playbook,
-            now=now,
-            actor=agent,
+    # Compensation logged with this agreement waits for a lead (seed 002 Q3): the steps to
+    # revise go out only once it is approved, or the reward would already be traded.
+    awaiting = review.contact_attempts.filter(
+        approval=Approval.PENDING, outcome=Outcome.AGREED
+    ).exists()
+    if not already_sent and awaiting:
+        timeline.not_planned(
+            review, code="awaiting_approval", kind=Kind.REVISION_INSTRUCTIONS, actor=agent
         )
+    elif not already_sent:
+        _send_revision_instructions(review=review, playbook=playbook, now=now, actor=agent)
     followup = plan(
         review=review,
         kind=Kind.REVISE_FOLLOWUP,
@@ -307,6 +308,19 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
         actor=agent,
     )
     return followup
+
+
+def _send_revision_instructions(*, review: Review, playbook: Playbook, now, actor) -> None:
+    body = render(playbook.template("revision_instructions"), review, revision_link(review))
+    message_now_or_later(
+        review=review,
+        kind=Kind.REVISION_INSTRUCTIONS,
+        channel=message_channel(review.buyer),
+        body=body,
+        playbook=playbook,
+        now=now,
+        actor=actor,
+    )
 
 
 def message_now_or_later(
@@ -418,6 +432,7 @@ def compensation_decide(*, attempt: ContactAttempt, user, approve: bool) -> Cont
         )
     attempt.refresh_from_db()
     timeline.compensation(attempt.review, actor=user, attempt_id=attempt.pk, decision=state)
+    _release_held_instructions(attempt=attempt, approved=approve, user=user)
     audit_record(
         actor=user,
         shop=attempt.review.shop,
@@ -427,6 +442,45 @@ def compensation_decide(*, attempt: ContactAttempt, user, approve: bool) -> Cont
         amount=str(attempt.compensation_amount or ""),
     )
     return attempt
+
+
+def _release_held_instructions(*, attempt: ContactAttempt, approved: bool, user) -> None:
+    """The revision instructions held while a lead looked at compensation given with the
+    buyer's agreement: sent once it is approved; on a refusal the agent records the agreement
+    again after telling the buyer (the timeline says so)."""
+    review = attempt.review
+    review.refresh_from_db()
+    held = review.events.filter(
+        kind=EventKind.NOT_PLANNED,
+        data__code="awaiting_approval",
+        created_at__gte=attempt.created_at,
+    ).exists()
+    if attempt.outcome != Outcome.AGREED or review.status != Status.AGREED or not held:
+        return
+    if review.messages.filter(kind=Kind.REVISION_INSTRUCTIONS).exists() or (
+        review.planned_contacts.filter(
+            kind=Kind.REVISION_INSTRUCTIONS, state__in=OPEN_PLAN_STATES
+        ).exists()
+    ):
+        return
+    if not approved:
+        timeline.not_planned(
+            review, code="compensation_refused", kind=Kind.REVISION_INSTRUCTIONS, actor=user
+        )
+        return
+    playbook = Playbook.objects.for_shop(review.shop)
+    try:
+        _send_revision_instructions(
+            review=review, playbook=playbook, now=timezone.now(), actor=user
+        )
+    except GuardrailError as refused:
+        timeline.not_planned(
+            review,
+            code=refused.code,
+            kind=Kind.REVISION_INSTRUCTIONS,
+            reason=str(refused),
+            actor=user,
+        )
 
 
 @transaction.atomic

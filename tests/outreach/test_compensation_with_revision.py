@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.urls import reverse
 
-from outreach.models import ContactAttempt, Message
+from outreach.models import ContactAttempt, Kind, Message, PlannedContact
 from reviews import timeline
 from reviews.models import AuditLog, EventKind, ReviewEvent
 
@@ -98,3 +98,61 @@ class CompensationWithRevisionTestCase(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(ContactAttempt.objects.get().approval, "")
         self.assertFalse(AuditLog.objects.filter(action="compensation_with_revision").exists())
+
+
+@time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=SH), tick=False)
+class InstructionsWaitForTheLeadTestCase(BaseTestCase):
+    """The steps to revise are the other half of the deal: while the compensation given with
+    the agreement waits for a lead they are held; approved, they go out; refused, they do not,
+    and the timeline tells the agent what to do."""
+
+    setUp = CompensationWithRevisionTestCase.setUp
+    agreed = CompensationWithRevisionTestCase.agreed
+
+    def instructions(self):
+        return Message.objects.filter(review=self.review, kind=Kind.REVISION_INSTRUCTIONS)
+
+    def lines(self):
+        page = self.client.get(reverse("review_detail", args=[self.review.pk]))
+        return [text for _event, text in page.context["events"]]
+
+    def decide(self, decision):
+        attempt = ContactAttempt.objects.get()
+        self.login(self.lead)
+        response = self.client.post(
+            reverse("compensation_decide", args=[attempt.pk]), {"decision": decision}
+        )
+        self.assertLess(response.status_code, 400)
+
+    def test_an_agreement_alone_sends_the_instructions_at_once(self):
+        self.agreed()
+        self.assertEqual(self.instructions().count(), 1)
+
+    def test_they_are_held_while_the_lead_has_not_decided(self):
+        self.agreed(resolution="red_packet", note=NOTE)
+        self.assertFalse(self.instructions().exists())
+        self.assertIn(str(timeline.NOT_PLANNED["awaiting_approval"]), self.lines())
+        # The follow-up at the agreed minute is planned all the same.
+        self.assertTrue(
+            PlannedContact.objects.filter(review=self.review, kind=Kind.REVISE_FOLLOWUP).exists()
+        )
+
+    def test_approved_they_go_out(self):
+        self.agreed(resolution="red_packet", note=NOTE)
+        self.decide("approve")
+        self.assertEqual(self.instructions().count(), 1)
+        self.decide_again_changes_nothing()
+
+    def decide_again_changes_nothing(self):
+        response = self.client.post(
+            reverse("compensation_decide", args=[ContactAttempt.objects.get().pk]),
+            {"decision": "approve"},
+        )
+        self.assertGreaterEqual(response.status_code, 200)
+        self.assertEqual(self.instructions().count(), 1)
+
+    def test_refused_they_stay_unsent_and_the_timeline_says_why(self):
+        self.agreed(resolution="red_packet", note=NOTE)
+        self.decide("reject")
+        self.assertFalse(self.instructions().exists())
+        self.assertIn(str(timeline.NOT_PLANNED["compensation_refused"]), self.lines())
