@@ -76,7 +76,7 @@ _REWARD = re.compile(
     r"奉上|小样|零食|特产|多(?:塞|放|送|寄)了?|"
     r"包邮|免运费|运费险|运费(?:由)?我们(?:来)?(?:出|承担)|承担.{0,4}运费|惊喜|彩蛋|积分|金币|免单|"
     r"心意|谢意|谢礼|薄礼|礼金|感谢费|辛苦费|辛苦钱|茶钱|奶茶|咖啡钱|话费|好处|小钱|零花钱|"
-    r"(?:一点|小小?)意思|意思一下|(?:关怀|慰问|感谢|答谢|奖励|补偿)金|全退|运费.{0,2}退|"
+    r"(?:一点|小小?)意思|意思一下|(?:关怀|慰问|感谢|答谢|奖励|补偿)金|全退|运费.{0,2}退|钱退|退回来|"
     r"表示一下|表示表示|有所表示|少不了|亏待|白忙|白改|算我的|我来出|我出|"
     rf"{_NUM}+(?:元|块|毛)|[¥￥$]\s?\d|"
     r"\b(?:refunds?|refunded|reimburse\w*|cash\s?back|cash|coupons?|discount|voucher|"
@@ -106,8 +106,9 @@ _REQUEST = re.compile(
     r"\b(?:leave|leaving|give|giving|post|posting|change|changing|update|updating|revise|"
     r"revising|remove|removing|delete|deleting|withdraw|edit|modify|amend|improve|add|adding|"
     r"write|writing|raise|raising|increase|bump|upgrade|fix|adjust)\b[^,;:]{0,25}?"
-    r"\b(?:feedback|reviews?|ratings?|stars?)\b|"
-    r"\b(?:5|five)[- ]stars?\b|\bpositive (?:feedback|reviews?|ratings?)\b|"
+    r"\b(?:feedback|reviews?|ratings?|stars?|neutral|negative)\b|"
+    r"\b(?:feedback|review|rating) (?:revision|change|update|removal)\b|"
+    r"\b(?:5|five)[- ]stars?\b(?![- ](?:rated|hotel))|\bpositive (?:feedback|reviews?|ratings?)\b|"
     r"\b(?:feedback|review|rating)\b[^,;:]{0,20}?\b(?:changed|removed|revised|updated|deleted)\b|"
     r"\b(?:revised|updated|changed|amended|new) (?:feedback|reviews?|ratings?)\b"
 )
@@ -115,6 +116,7 @@ _MENTION = re.compile(r"追评|晒图|买家秀|带图评|打星|星评|" + _STA
 # A mention after 看到/感谢 names a review the buyer already wrote ("看到您的追评", "感谢您之前的
 # 好评"): it asks nothing.
 _SEEN = re.compile(r"(?:看到|收到|感谢|谢谢|针对|关于|根据)(?:您|你)?(?:之前|上次|刚才)?的?$")
+_SEEN_AFTER = re.compile(r"(?:我们|我|这边)?(?:已经|都)?(?:看到|收到|了解|知道)")
 # 好评率, 好评如潮: what other buyers said of a product.
 _STAT = re.compile(r"(?:好评)?(?:率|如潮|很多|最多|不断|榜|度|级)")
 # A review named in one clause and a bare change asked in another of the same sentence (您这个
@@ -139,7 +141,7 @@ _NEGATION = re.compile(
 _UNLINKED = re.compile(
     r"无关|没有(?:任何)?关系|没关系|不影响|无论|不管|"
     r"不做|不参与|不搞|不存在|不是我们|谨防|警惕|骗局|诈骗|违规|违反|严禁|举报|"
-    r"如实|按真实|真实体验|客观|"
+    r"如实|按真实|真实体验|客观|不能做|不能搞|不可以做|不会做|不会搞|平台规定|平台规则|"
     r"\b(?:regardless|no matter|nothing to do with|independent of)\b"
 )
 _CONDITIONAL = re.compile(r"除非|否则|\b(?:unless|otherwise)\b")
@@ -190,7 +192,8 @@ class _Cues:
 
 def _mention(clause: str) -> re.Match | None:
     for match in _MENTION.finditer(clause):
-        if not _SEEN.search(clause[: match.start()]) and not _STAT.match(clause, match.end()):
+        seen = _SEEN.search(clause[: match.start()]) or _SEEN_AFTER.match(clause, match.end())
+        if not seen and not _STAT.match(clause, match.end()):
             return match
     return None
 
