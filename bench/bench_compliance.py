@@ -23,6 +23,7 @@ TABLES = {
     "": HELDOUT / "compliance.tsv",
     "r2_": HELDOUT / "compliance_2.tsv",
     "r3_": HELDOUT / "compliance_3.tsv",
+    "r4_": HELDOUT / "compliance_4.tsv",
 }
 
 

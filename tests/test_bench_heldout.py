@@ -126,6 +126,10 @@ class ThirdRoundComplianceTableTests(ComplianceTableTests):
     name = "compliance_3.tsv"
 
 
+class FourthRoundComplianceTableTests(ComplianceTableTests):
+    name = "compliance_4.tsv"
+
+
 class RoundsDoNotOverlapTests(SimpleTestCase):
     """A held-out row that is also in a table the suite runs is no longer held out."""
 
@@ -142,6 +146,6 @@ class RoundsDoNotOverlapTests(SimpleTestCase):
         ):
             rows = _read(name, columns)
             self.assertEqual([r for r in rows if (r["phrase"], r["now"], r["tz"]) in tuned], [])
-        for name in ("compliance.tsv", "compliance_2.tsv", "compliance_3.tsv"):
+        for name in ("compliance.tsv", "compliance_2.tsv", "compliance_3.tsv", "compliance_4.tsv"):
             rows = _read(name, ["text", "expected"])
             self.assertEqual([r for r in rows if r["text"] in tuned], [])
