@@ -179,3 +179,25 @@ def off_days(cal: ShopCalendar, start: date, days: int) -> list[tuple[date, Day]
         if not info.working or info.adjusted or on in cal.local_days:
             out.append((on, info))
     return out
+
+
+def wait_text(why: str, holiday: str, due: datetime, tz: ZoneInfo) -> str:
+    """「国庆节假期，10月8日 09:00 起联系」: why a plan waits and when it will happen."""
+    local = due.astimezone(tz)
+    return _("%(why)s: contact from %(month)d/%(day)d %(time)s") % {
+        "why": describe_wait(why, holiday),
+        "month": local.month,
+        "day": local.day,
+        "time": f"{local:%H:%M}",
+    }
+
+
+def day_label(info: Day) -> str:
+    """What the playbook page says of a listed day."""
+    if not info.working:
+        return describe_wait(info.why, info.holiday)
+    if info.adjusted:
+        return _("Adjusted working day (for the %(holiday)s)") % {
+            "holiday": holiday_label(info.holiday)
+        }
+    return str(_("The shop's extra working day"))

@@ -60,7 +60,12 @@ class WorkingDayTableTestCase(SimpleTestCase):
             (LOCAL, date(2026, 11, 15), True, ""),  # the shop's extra Sunday
             (LOCAL, date(2026, 11, 14), False, WEEKEND),
             # The shop's own table beats the national one, both ways.
-            (ShopCalendar(tz=SH, local_days={date(2026, 10, 2): True}), date(2026, 10, 2), True, ""),
+            (
+                ShopCalendar(tz=SH, local_days={date(2026, 10, 2): True}),
+                date(2026, 10, 2),
+                True,
+                "",
+            ),
             (
                 ShopCalendar(tz=SH, works_weekends=False, local_days={date(2026, 10, 10): False}),
                 date(2026, 10, 10),
@@ -70,7 +75,12 @@ class WorkingDayTableTestCase(SimpleTestCase):
             # A year the package does not know: no public holiday, weekends by the shop's rule.
             (SEVEN_DAYS, date(2027, 10, 1), True, ""),
             (WEEKDAYS, date(2027, 10, 2), False, WEEKEND),
-            (ShopCalendar(tz=SH, local_days={date(2027, 10, 1): False}), date(2027, 10, 1), False, SHOP_DAY_OFF),
+            (
+                ShopCalendar(tz=SH, local_days={date(2027, 10, 1): False}),
+                date(2027, 10, 1),
+                False,
+                SHOP_DAY_OFF,
+            ),
         ]
         for cal, on, working, why in table:
             with self.subTest(on=on, cal=cal):
@@ -108,7 +118,11 @@ class NextWorkingMinuteTableTestCase(SimpleTestCase):
             (LOCAL, at(2026, 11, 14, 12, 0), at(2026, 11, 15, 9, 0)),  # to the extra Sunday
             (NO_HOLIDAYS, at(2026, 10, 1, 10, 0), at(2026, 10, 1, 10, 0)),
             # In UTC in, in the shop's zone out: 02:00 UTC on 1 October is 10:00 in Shanghai.
-            (SEVEN_DAYS, datetime(2026, 10, 1, 2, 0, tzinfo=ZoneInfo("UTC")), at(2026, 10, 8, 9, 0)),
+            (
+                SEVEN_DAYS,
+                datetime(2026, 10, 1, 2, 0, tzinfo=ZoneInfo("UTC")),
+                at(2026, 10, 8, 9, 0),
+            ),
             (
                 ShopCalendar(tz=SH, work_start=time(8, 0), work_end=time(18, 0)),
                 at(2026, 11, 25, 18, 0),
