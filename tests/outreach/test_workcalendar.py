@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.test import SimpleTestCase
+from django.utils import translation
 
 from outreach import workcalendar
 from outreach.workcalendar import (
@@ -165,8 +166,13 @@ class WhyWaitingTableTestCase(SimpleTestCase):
 
     def test_it_describes_the_reason_in_the_desks_words(self):
         wait = why_waiting(SEVEN_DAYS, at(2026, 10, 1, 10, 0))
-        self.assertEqual(workcalendar.describe_wait(wait.why, wait.holiday), "National Day holiday")
-        self.assertEqual(workcalendar.describe_wait(WEEKEND), "Weekend, the shop does not work")
+        with translation.override("zh-hans"):
+            self.assertEqual(workcalendar.describe_wait(wait.why, wait.holiday), "国庆节假期")
+            self.assertEqual(workcalendar.describe_wait(WEEKEND), "周末休息")
+            self.assertEqual(
+                workcalendar.wait_text(wait.why, wait.holiday, wait.until, SH),
+                "国庆节假期，10月8日 09:00 起联系",
+            )
 
     def test_it_lists_the_coming_days_off_and_adjusted_days(self):
         days = dict(workcalendar.off_days(WEEKDAYS, date(2026, 9, 28), 14))
