@@ -53,6 +53,13 @@ class HolidayPlanningTestCase(BaseTestCase):
         self.assertContains(page, 'data-waits="holiday"')
         self.assertContains(page, "国庆节假期，10月8日 09:00 起联系")
 
+    @time_machine.travel(at(2026, 10, 1, 10, 0), tick=False)
+    def test_the_agents_queue_says_why_the_call_waits_and_until_when(self):
+        self.plan()
+        self.login(self.agent)
+        response = self.client.get(reverse("queue"))
+        self.assertContains(response, "国庆节假期，10月8日 09:00 起联系")
+
     @time_machine.travel(at(2026, 9, 30, 23, 0), tick=False)
     def test_a_review_arriving_at_23_the_evening_before_the_holiday_waits_until_after_it(self):
         call = self.first_call(self.plan())
