@@ -114,8 +114,14 @@ class Playbook(models.Model):
         """The shop's working days and hours, with its local days from `since` (a day back
         from today by default: the shop's zone may be a day behind UTC's date)."""
         since = since or timezone.now().date() - timedelta(days=1)
+        key = (since, self.work_start, self.work_end, self.works_weekends)
+        key += (self.observes_public_holidays,)
+        # Kept on this instance: one planning pass asks several times (the call, the reply
+        # task, the care call, why each waits) and should read the local days once.
+        if (cached := getattr(self, "_working_calendar", None)) and cached[0] == key:
+            return cached[1]
         local_days = LocalDay.objects.filter(shop_id=self.shop_id, day__gte=since)
-        return workcalendar.ShopCalendar(
+        calendar = workcalendar.ShopCalendar(
             tz=self.shop.tz,
             work_start=self.work_start,
             work_end=self.work_end,
@@ -123,6 +129,8 @@ class Playbook(models.Model):
             observes_public_holidays=self.observes_public_holidays,
             local_days=dict(local_days.values_list("day", "working")),
         )
+        self._working_calendar = (key, calendar)
+        return calendar
 
     def clean(self) -> None:
         # Validation only (no side effects): the admin and the lead's form refuse templates
