@@ -387,10 +387,15 @@ def review_replan_for_severity(
     due = guardrails.fit_caps_and_hours(
         start, buyer=review.buyer, playbook=playbook, call=True, exclude_planned_id=planned.id
     )
+    # Why it waits now, if it does: a reason stored for the old minute would mislead.
+    data = {k: v for k, v in planned.data.items() if k not in ("waits", "holiday")}
+    data.update(waiting(playbook, start, due))
     # Conditional: the dispatcher may be claiming it this very moment; then it stays as it is.
-    if not PlannedContact.objects.filter(id=planned.id, state=PlanState.PLANNED).update(due_at=due):
+    if not PlannedContact.objects.filter(id=planned.id, state=PlanState.PLANNED).update(
+        due_at=due, data=data
+    ):
         return None
-    planned.due_at = due
+    planned.due_at, planned.data = due, data
     timeline.moved(
         review,
         plan_id=planned.id,

@@ -109,6 +109,21 @@ class HolidayPlanningTestCase(BaseTestCase):
         with time_machine.travel(at(2026, 11, 14, 11, 0), tick=False):
             self.assertEqual(self.first_call(self.plan()).due_at, at(2026, 11, 14, 11, 0))
 
+    @time_machine.travel(at(2026, 9, 29, 23, 0), tick=False)
+    def test_a_severity_correction_moves_the_call_and_says_the_new_reason(self):
+        call = self.first_call(self.plan())
+        self.assertEqual((call.due_at, call.data["waits"]), (at(2026, 9, 30, 9, 0), "after_hours"))
+        self.login(self.agent)
+        response = self.client.post(
+            reverse("review_correct", args=[self.review.pk]),
+            {"subcause": "quality", "severity": "serious"},
+            headers={"HX-Request": "true"},
+        )
+        self.assertEqual(response.status_code, 200)
+        call.refresh_from_db()
+        # Cooled off until 23:00 on 30 September, the eve of National Day: after the holiday.
+        self.assertEqual((call.due_at, call.data["waits"]), (at(2026, 10, 8, 9, 0), "holiday"))
+
     @time_machine.travel(at(2026, 9, 30, 20, 0), tick=False)
     def test_a_persistence_call_after_no_answer_skips_the_holiday(self):
         Playbook.objects.for_shop(self.shop)
