@@ -272,13 +272,14 @@ def _plan_care_call(*, review: Review, playbook: Playbook, now, assignee) -> Pla
     end = datetime.combine(day, playbook.care_call_end, tzinfo=tz)
     if now >= end:
         return None
-    asked = max(now, start)
+    asked, waits = max(now, start), {}
     calendar = playbook.working_calendar()
     if not workcalendar.is_working_day(calendar, day):
         # Delivered on a day nobody works: the call in the window of the next working day.
         day = workcalendar.next_working_minute(calendar, asked).astimezone(tz).date()
         start = datetime.combine(day, playbook.care_call_start, tzinfo=tz)
         end = datetime.combine(day, playbook.care_call_end, tzinfo=tz)
+        waits = waiting(playbook, asked, start)
     return plan(
         review=review,
         kind=Kind.CARE_CALL,
@@ -286,7 +287,7 @@ def _plan_care_call(*, review: Review, playbook: Playbook, now, assignee) -> Pla
         due_at=max(asked, start),
         deadline_at=end,
         assigned_to=assignee,
-        **waiting(playbook, asked, max(asked, start)),
+        **waits,
     )
 
 

@@ -148,6 +148,12 @@ class HolidayPlanningTestCase(BaseTestCase):
         self.assertEqual(care.due_at, at(2026, 10, 8, 18, 0))
         self.assertEqual(care.deadline_at, at(2026, 10, 8, 19, 0))
         self.assertEqual(care.data["waits"], "holiday")
+        # Delivered on a working day: the care call waits for its evening window, no reason.
+        with time_machine.travel(at(2026, 10, 9, 10, 0), tick=False):
+            plans = self.plan(amount=Decimal("5000"), delivered_at=at(2026, 10, 9, 9, 0))
+        care = next(p for p in plans if p.kind == Kind.CARE_CALL)
+        self.assertEqual(care.due_at, at(2026, 10, 9, 18, 0))
+        self.assertNotIn("waits", care.data)
 
     @time_machine.travel(at(2026, 9, 24, 10, 0), tick=False)
     def test_the_reply_task_falls_due_after_the_holiday_unless_the_deadline_is_sooner(self):
