@@ -4,12 +4,31 @@ from django.utils.translation import gettext_lazy as _
 from reviews.admin import AuditedAdmin, ViewOnlyAdmin, masked
 from reviews.privacy import mask_phones
 
-from .models import ContactAttempt, Message, PlannedContact, Playbook
+from .models import ContactAttempt, LocalDay, Message, PlannedContact, Playbook
 
 
 @admin.register(Playbook)
 class PlaybookAdmin(AuditedAdmin):
-    list_display = ["shop", "quiet_start", "quiet_end", "max_calls_per_day", "max_messages_per_day"]
+    list_display = [
+        "shop",
+        "quiet_start",
+        "quiet_end",
+        "works_weekends",
+        "observes_public_holidays",
+        "max_calls_per_day",
+        "max_messages_per_day",
+    ]
+
+
+@admin.register(LocalDay)
+class LocalDayAdmin(AuditedAdmin):
+    """A shop's own days off and extra working days, over the national calendar. Plans made
+    after an edit follow it; what is already planned keeps its minute (the lead moves it)."""
+
+    list_display = ["day", "shop", "working", "note"]
+    list_filter = ["shop", "working"]
+    date_hierarchy = "day"
+    search_fields = ["note"]
 
 
 # The scheduler's rows, the outbox and contact attempts are shown, never edited: they change

@@ -25,6 +25,7 @@ TEMPLATE_LABELS = {
 # Fields in the groups a lead reads them in (the template fields come last, on their own).
 GROUPS = [
     (_("Times"), ["quiet_start", "quiet_end", "work_start", "work_end"]),
+    (_("Working days"), ["works_weekends", "observes_public_holidays"]),
     (_("Caps per buyer"), ["max_calls_per_day", "max_messages_per_day"]),
     (
         _("The flow"),
@@ -82,6 +83,14 @@ class PlaybookForm(forms.ModelForm):
             "work_end": _(
                 "Calls are asked for inside working hours only. Must be later than the start "
                 "(no shift past midnight). Default 21:30."
+            ),
+            "works_weekends": _(
+                "Saturdays and Sundays are working days (usual for an online shop's service "
+                "desk). Default: yes."
+            ),
+            "observes_public_holidays": _(
+                "Nobody is asked to call on China's public holidays; the adjusted working "
+                "weekend days (调休) are worked. Default: yes."
             ),
             "max_calls_per_day": _(
                 "Across all of a buyer's reviews in this shop; at least 1. Default 2."

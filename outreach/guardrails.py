@@ -1,6 +1,8 @@
 """Every guardrail in one place: the planner, the services and the sender ask here.
 
 - quiet hours in the buyer's local time (seed 004 二②: no harassment);
+- an agent's call only in the shop's working minutes: its working hours on its working days
+  (public holidays, 调休 and the shop's local days: outreach.workcalendar);
 - per-buyer caps across all of a shop's reviews;
 - do-not-contact, honoured everywhere;
 - extortion-flagged reviews go to a team lead (compensation on them waits for a lead's
@@ -14,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
 
-from . import wording
+from . import wording, workcalendar
 from .models import (
     MESSAGE_CHANNELS,
     Channel,
@@ -59,18 +61,24 @@ def _next_time_of_day(moment: datetime, tz: ZoneInfo, at: time) -> datetime:
 
 
 def next_allowed(
-    moment: datetime, *, playbook, buyer_tz: ZoneInfo, shop_tz: ZoneInfo, call: bool
+    moment: datetime,
+    *,
+    playbook,
+    buyer_tz: ZoneInfo,
+    shop_tz: ZoneInfo,
+    call: bool,
+    calendar: workcalendar.ShopCalendar | None = None,
 ) -> datetime:
     """The first minute at or after `moment` outside the buyer's quiet hours (and, for a call,
-    inside the agents' working hours in the shop's time zone)."""
+    a working minute of the shop: its working hours on one of its working days)."""
+    if call and calendar is None:
+        calendar = playbook.working_calendar()
     for _attempt in range(6):
         if is_quiet(moment, playbook=playbook, buyer_tz=buyer_tz):
             moment = _next_time_of_day(moment, buyer_tz, playbook.quiet_end)
             continue
-        if call and not _in_window(
-            moment.astimezone(shop_tz).time(), playbook.work_start, playbook.work_end
-        ):
-            moment = _next_time_of_day(moment, shop_tz, playbook.work_start)
+        if call and not workcalendar.is_working_minute(calendar, moment):
+            moment = workcalendar.next_working_minute(calendar, moment)
             continue
         return moment
     return moment
@@ -118,9 +126,15 @@ def fit_caps_and_hours(
     buyer's cap (2 calls / 3 messages a day by default)."""
     shop_tz = buyer.shop.tz
     cap = playbook.max_calls_per_day if call else playbook.max_messages_per_day
+    calendar = playbook.working_calendar() if call else None
     for _day in range(14):
         moment = next_allowed(
-            moment, playbook=playbook, buyer_tz=buyer.tz, shop_tz=shop_tz, call=call
+            moment,
+            playbook=playbook,
+            buyer_tz=buyer.tz,
+            shop_tz=shop_tz,
+            call=call,
+            calendar=calendar,
         )
         used = contacts_on_day(buyer, moment, call=call, exclude_planned_id=exclude_planned_id)
         if used < cap:

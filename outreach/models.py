@@ -2,10 +2,13 @@
 
 The database is the scheduler's source of truth: a PlannedContact row per planned item with
 `due_at` in UTC and a state; Celery only delivers (see services.plannedcontact_dispatch_due).
+
+Long because outreach's tables live together, each beside its states and read methods; the
+playbook's working calendar reads the shop's local days (LocalDay) kept here too.
 """
 
 import hashlib
-from datetime import time
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,7 +23,7 @@ from django.utils.translation import pgettext_lazy
 from reviews.models import Buyer, Review, Shop
 from reviews.privacy import mask_phones
 
-from . import wording
+from . import wording, workcalendar
 
 
 def default_persistence_schedule() -> list[dict]:
@@ -51,6 +54,10 @@ class Playbook(models.Model):
     # Agents' working hours in the shop's time zone: calls are asked for inside them only.
     work_start = models.TimeField(_("working hours start"), default=time(9, 0))
     work_end = models.TimeField(_("working hours end"), default=time(21, 30))
+    # Chinese e-commerce service desks usually work seven days a week, and close for the
+    # statutory holidays (working the 调休 weekend days instead): both defaults say so.
+    works_weekends = models.BooleanField(_("works weekends"), default=True)
+    observes_public_holidays = models.BooleanField(_("closed on public holidays"), default=True)
     max_calls_per_day = models.PositiveSmallIntegerField(_("calls per buyer per day"), default=2)
     max_messages_per_day = models.PositiveSmallIntegerField(
         _("messages per buyer per day"), default=3
@@ -103,6 +110,28 @@ class Playbook(models.Model):
     def template(self, name: str) -> str:
         return self.templates.get(name) or wording.DEFAULT_TEMPLATES[name]
 
+    def working_calendar(self, since: date | None = None) -> workcalendar.ShopCalendar:
+        """The shop's working days and hours, with its local days from `since` (a day back
+        from today by default: the shop's zone may be a day behind UTC's date)."""
+        since = since or timezone.now().date() - timedelta(days=1)
+        key = (since, self.work_start, self.work_end, self.works_weekends)
+        key += (self.observes_public_holidays,)
+        # Kept on this instance: one planning pass asks several times (the call, the reply
+        # task, the care call, why each waits) and should read the local days once.
+        if (cached := getattr(self, "_working_calendar", None)) and cached[0] == key:
+            return cached[1]
+        local_days = LocalDay.objects.filter(shop_id=self.shop_id, day__gte=since)
+        calendar = workcalendar.ShopCalendar(
+            tz=self.shop.tz,
+            work_start=self.work_start,
+            work_end=self.work_end,
+            works_weekends=self.works_weekends,
+            observes_public_holidays=self.observes_public_holidays,
+            local_days=dict(local_days.values_list("day", "working")),
+        )
+        self._working_calendar = (key, calendar)
+        return calendar
+
     def clean(self) -> None:
         # Validation only (no side effects): the admin and the lead's form refuse templates
         # that trade compensation for a review (seed 002 Q3).
@@ -114,6 +143,30 @@ class Playbook(models.Model):
             )
             if problem:
                 raise ValidationError({"templates": f"{name}: {problem}"})
+
+
+class LocalDay(models.Model):
+    """A shop's own change to the national calendar: an extra day off (the warehouse shut
+    after 双十一) or an extra working day; it beats the public holidays and the weekend rule."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="local_days")
+    day = models.DateField(_("date"))
+    working = models.BooleanField(
+        _("working day"),
+        default=False,
+        help_text=_("Ticked: an extra working day. Not ticked: a day off for this shop."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("local calendar day")
+        verbose_name_plural = _("local calendar days")
+        ordering = ["day"]
+        # Also serves Playbook.working_calendar (the shop's days from a date on).
+        constraints = [models.UniqueConstraint(fields=["shop", "day"], name="localday_shop_day")]
+
+    def __str__(self) -> str:
+        return f"{self.shop} {self.day:%Y-%m-%d}"
 
 
 class Channel(models.TextChoices):

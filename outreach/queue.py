@@ -37,6 +37,7 @@ from reviews.models import (
     SubCause,
 )
 
+from . import workcalendar
 from .models import OPEN_PLAN_STATES, Channel, PlannedContact
 
 PAGE_SIZE = 25
@@ -125,11 +126,11 @@ ORDER = ("due_sort", "sev_rank", "-amount_sort", "reviewed_at", "id")
 KEY_FIELDS = ("due_sort", "sev_rank", "amount_sort", "reviewed_at", "id")
 
 
-def _next_due():
+def _next_due(field: str = "due_at"):
     items = PlannedContact.objects.filter(
         review=OuterRef("pk"), state__in=OPEN_PLAN_STATES
     ).agent_tasks()
-    return Subquery(items.order_by("due_at").values("due_at")[:1])
+    return Subquery(items.order_by("due_at").values(field)[:1])
 
 
 def _sort_keys(qs: QuerySet) -> QuerySet:
@@ -252,7 +253,11 @@ def queue_page(user, shops, query: QueueQuery) -> tuple[list[Review], str | None
     keys = list(qs.values_list(*KEY_FIELDS)[: PAGE_SIZE + 1])
     page_ids = [key[-1] for key in keys[:PAGE_SIZE]]
     due_by_id = {key[-1]: key[0] for key in keys[:PAGE_SIZE]}
-    rows = _with_repeat_flag(Review.objects.filter(id__in=page_ids)).select_related("shop", "buyer")
+    rows = (
+        _with_repeat_flag(Review.objects.filter(id__in=page_ids))
+        .select_related("shop", "buyer")
+        .annotate(next_data=_next_due("data"))  # why the next item waits, if it does
+    )
     by_id = {review.id: review for review in rows}
     page = [by_id[pk] for pk in page_ids if pk in by_id]
     now = timezone.now()
@@ -275,5 +280,13 @@ def queue_page(user, shops, query: QueueQuery) -> tuple[list[Review], str | None
         due = due_by_id[review.pk]
         review.next_due = None if due == NOTHING_DUE else due
         review.overdue = review.next_due is not None and review.next_due < now
+        waits = (review.next_data or {}).get("waits") if review.next_due else None
+        review.wait_text = (
+            workcalendar.wait_text(
+                waits, review.next_data.get("holiday", ""), review.next_due, review.shop.tz
+            )
+            if waits and review.next_due > now
+            else ""
+        )
     next_cursor = encode_cursor(keys[PAGE_SIZE - 1]) if len(keys) > PAGE_SIZE else None
     return page, next_cursor

@@ -9,7 +9,7 @@ from reviews import timeline
 from reviews.models import OPEN_STATUSES, CloseReason, Membership, Review, Role, Severity
 from reviews.taxonomy import SUBCAUSES_BY_CAUSE, Cause, SubCause
 
-from . import platforms, replies
+from . import platforms, replies, workcalendar
 from .models import (
     OPEN_PLAN_STATES,
     Channel,
@@ -18,6 +18,7 @@ from .models import (
     Message,
     Outcome,
     PlannedContact,
+    PlanState,
     Reply,
     Resolution,
 )
@@ -107,6 +108,15 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
         .order_by("due_at")
     )
     agent_items = [p for p in pending if p.is_agent_task]
+    for planned in pending:
+        # Planned outside the shop's working time: the page says why and when (workcalendar).
+        if planned.state == PlanState.PLANNED and planned.data.get("waits"):
+            planned.wait_text = workcalendar.wait_text(
+                planned.data["waits"],
+                planned.data.get("holiday", ""),
+                planned.due_at,
+                review.shop.tz,
+            )
     attempts = list(
         ContactAttempt.objects.filter(review=review)
         .select_related("agent")

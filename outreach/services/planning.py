@@ -17,7 +17,7 @@ from reviews import timeline
 from reviews.models import Buyer, Membership, Review, Role, Severity, Status
 from reviews.services import review_set_status
 
-from .. import guardrails, platforms, wording
+from .. import guardrails, platforms, wording, workcalendar
 from ..guardrails import GuardrailError
 from ..models import (
     OPEN_PLAN_STATES,
@@ -119,6 +119,7 @@ def _review_plan(review: Review) -> list[PlannedContact]:
             assigned_to=assignee,
             body=script,
             goal=goal,
+            **waiting(playbook, start, when),
         )
     )
 
@@ -197,6 +198,18 @@ def render(template: str, review: Review, link: str = "") -> str:
     )
 
 
+def waiting(playbook: Playbook, asked: datetime, due: datetime) -> dict:
+    """Why an agent's item asked for at `asked` waits until `due` when the shop does not work
+    then (a holiday, its weekend, its day off, after hours): stored on the plan for the review
+    page and the queue. Nothing when it waits only for the buyer's quiet hours or caps."""
+    if due <= asked:
+        return {}
+    wait = workcalendar.why_waiting(playbook.working_calendar(), asked)
+    if wait is None:
+        return {}
+    return {"waits": wait.why, "holiday": wait.holiday} if wait.holiday else {"waits": wait.why}
+
+
 def revision_link(review: Review) -> str:
     template = review.shop.revision_link_template
     return template.format(order_id=review.order_id) if template else ""
@@ -228,7 +241,12 @@ def _plan_reply_task(*, review: Review, playbook: Playbook, rules, now) -> Plann
     if deadline <= now:
         timeline.not_planned(review, code="reply_window_closed", kind=Kind.REPLY_TASK)
         return None
-    due = max(now, deadline - timedelta(days=playbook.reply_lead_days))
+    asked = max(now, deadline - timedelta(days=playbook.reply_lead_days))
+    # On the shop's next working minute, unless that is past the platform's deadline: a task
+    # due on a holiday is better than a reply window that closes unseen.
+    due = workcalendar.next_working_minute(playbook.working_calendar(), asked)
+    if due >= deadline:
+        due = asked
     return plan(
         review=review,
         kind=Kind.REPLY_TASK,
@@ -238,6 +256,7 @@ def _plan_reply_task(*, review: Review, playbook: Playbook, rules, now) -> Plann
         assigned_to=assignee_for(review),
         reply_max_chars=rules.reply_max_chars,
         reply_needs_person=rules.reply_needs_person,
+        **waiting(playbook, asked, due),
     )
 
 
@@ -253,13 +272,22 @@ def _plan_care_call(*, review: Review, playbook: Playbook, now, assignee) -> Pla
     end = datetime.combine(day, playbook.care_call_end, tzinfo=tz)
     if now >= end:
         return None
+    asked, waits = max(now, start), {}
+    calendar = playbook.working_calendar()
+    if not workcalendar.is_working_day(calendar, day):
+        # Delivered on a day nobody works: the call in the window of the next working day.
+        day = workcalendar.next_working_minute(calendar, asked).astimezone(tz).date()
+        start = datetime.combine(day, playbook.care_call_start, tzinfo=tz)
+        end = datetime.combine(day, playbook.care_call_end, tzinfo=tz)
+        waits = waiting(playbook, asked, start)
     return plan(
         review=review,
         kind=Kind.CARE_CALL,
         channel=Channel.PHONE,
-        due_at=max(now, start),
+        due_at=max(asked, start),
         deadline_at=end,
         assigned_to=assignee,
+        **waits,
     )
 
 
@@ -315,6 +343,7 @@ def plan_next_persistence(*, review: Review, playbook: Playbook, now, actor=None
         channel = Channel.IM  # a wrong number: keep trying, but where the buyer can be reached
     due = now + timedelta(hours=schedule[step]["after_hours"] - previous)
     call = channel == Channel.PHONE
+    asked = due
     due = guardrails.fit_caps_and_hours(due, buyer=review.buyer, playbook=playbook, call=call)
     body = "" if call else render(playbook.template("persistence"), review)
     plan(
@@ -326,6 +355,7 @@ def plan_next_persistence(*, review: Review, playbook: Playbook, now, actor=None
         body=body,
         actor=actor,
         step=step,
+        **(waiting(playbook, asked, due) if call else {}),
     )
 
 
@@ -358,10 +388,15 @@ def review_replan_for_severity(
     due = guardrails.fit_caps_and_hours(
         start, buyer=review.buyer, playbook=playbook, call=True, exclude_planned_id=planned.id
     )
+    # Why it waits now, if it does: a reason stored for the old minute would mislead.
+    data = {k: v for k, v in planned.data.items() if k not in ("waits", "holiday")}
+    data.update(waiting(playbook, start, due))
     # Conditional: the dispatcher may be claiming it this very moment; then it stays as it is.
-    if not PlannedContact.objects.filter(id=planned.id, state=PlanState.PLANNED).update(due_at=due):
+    if not PlannedContact.objects.filter(id=planned.id, state=PlanState.PLANNED).update(
+        due_at=due, data=data
+    ):
         return None
-    planned.due_at = due
+    planned.due_at, planned.data = due, data
     timeline.moved(
         review,
         plan_id=planned.id,

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET
 from reviews.access import get_review_for_user
 from reviews.models import Review
 
+from .. import workcalendar
+from ..models import Playbook
 from ..timephrase import MAX_AHEAD, TimePhraseAmbiguous, TimePhraseError, parse_time_phrase
 
 PREVIEW = "outreach/review_detail.html#agreed-preview"
@@ -99,7 +101,20 @@ def preview_context(review: Review, phrase: str, *, now: datetime) -> dict:
     context["agreed_when"] = when
     context["agreed_shown"] = when.isoformat()
     context["agreed_when_text"] = describe(when, review, now=now)
+    context["agreed_off_duty"] = off_duty_warning(review, when)
     return context
+
+
+def off_duty_warning(review: Review, when: datetime) -> str:
+    """A warning when the shop does not work at the agreed minute (a holiday, its day off,
+    after hours). The follow-up keeps the minute the buyer agreed to all the same."""
+    wait = workcalendar.why_waiting(Playbook.objects.for_shop(review.shop).working_calendar(), when)
+    if wait is None:
+        return ""
+    return _(
+        "Nobody is scheduled to work then (%(why)s). The follow-up keeps the time the buyer "
+        "agreed to: make sure someone will be on duty."
+    ) % {"why": workcalendar.describe_wait(wait.why, wait.holiday)}
 
 
 def shown_minute(request: HttpRequest, phrase: str, *, now: datetime) -> datetime | None:

@@ -1,6 +1,8 @@
 """The team lead's board (assign, auto-assign, move an absent agent's work, answer a missed
 slot, decide compensation) and the shop's playbook page."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -10,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,11 +21,11 @@ from reviews.models import Membership, Review, Role, Severity, Shop
 from reviews.params import whole
 from reviews.services import audit_record
 
-from .. import services
+from .. import services, workcalendar
 from ..board import board_outreach_context, workload
 from ..forms import PlaybookForm
 from ..guardrails import GuardrailError
-from ..models import Channel, ContactAttempt, PlannedContact, Playbook
+from ..models import Channel, ContactAttempt, LocalDay, PlannedContact, Playbook
 
 
 def _board_shop(request: HttpRequest) -> Shop:
@@ -191,6 +194,7 @@ def playbook(request: HttpRequest) -> HttpResponse:
             "shop": shop,
             "shops": Shop.objects.for_user(request.user, Role.LEAD),
             "form": form,
+            **_calendar_context(book),
             "schedule": [
                 (step.get("after_hours"), Channel(step["channel"]).label)
                 if step.get("channel") in Channel.values
@@ -200,6 +204,28 @@ def playbook(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+CALENDAR_DAYS_SHOWN = 60
+
+
+def _calendar_context(book: Playbook) -> dict:
+    """The coming days off and extra working days, as the planner will see them, and the years
+    the national calendar does not know yet (the shop's local days must fill them)."""
+    today = timezone.localdate(timezone=book.shop.tz)
+    calendar = book.working_calendar(since=today)
+    last = today + timedelta(days=CALENDAR_DAYS_SHOWN)
+    notes = dict(LocalDay.objects.filter(shop=book.shop, day__gte=today).values_list("day", "note"))
+    return {
+        "calendar_days": [
+            (on, info.working, workcalendar.day_label(info), notes.get(on, ""))
+            for on, info in workcalendar.off_days(calendar, today, CALENDAR_DAYS_SHOWN)
+            if info.why != workcalendar.WEEKEND  # the weekend setting above says those
+        ],
+        "calendar_unknown_years": sorted(
+            {y for y in (today.year, last.year) if not workcalendar.national_calendar_known(y)}
+        ),
+    }
 
 
 @login_required

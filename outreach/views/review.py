@@ -59,6 +59,8 @@ def _render_work(
     if extra.get("saved"):
         # Without htmx (a plain form post) the page is reloaded: say so there.
         messages.success(request, extra["saved"])
+    if extra.get("off_duty"):
+        messages.warning(request, extra["off_duty"])
     return redirect("review_detail", pk=review.pk)
 
 
@@ -159,6 +161,8 @@ def review_contact(request: HttpRequest, pk: int) -> HttpResponse:
             "when": agreed_time.describe(when, review, now=timezone.now()),
             "zone": agreed_time.zone_label(review),
         }
+        off_duty = agreed_time.off_duty_warning(review, when)
+        return _render_work(request, review, saved=saved, off_duty=off_duty)
     return _render_work(request, review, saved=saved)
 
 

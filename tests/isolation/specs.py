@@ -49,6 +49,8 @@ PLAYBOOK_FORM = {
     "quiet_end": "09:00",
     "work_start": "09:00",
     "work_end": "21:30",
+    "works_weekends": "on",
+    "observes_public_holidays": "on",
     "max_calls_per_day": "2",
     "max_messages_per_day": "3",
     "cooling_off_hours": "24",

@@ -22,6 +22,7 @@ from outreach.models import (
     Channel,
     ContactAttempt,
     Kind,
+    LocalDay,
     Message,
     Outcome,
     PlannedContact,
@@ -86,6 +87,10 @@ def populate(shop: Shop, prefix: str, mark: str) -> ShopData:
         shop=shop,
         promotion_link=f"https://example.com/{mark}-promo",
         templates={"reminder": f"您好{{nick}}，{mark}提醒"},
+    )
+    # Shown on the playbook page's working calendar (the coming 60 days).
+    LocalDay.objects.create(
+        shop=shop, day=timezone.localdate() + timedelta(days=3), note=f"{mark}盘点"
     )
     phone = "13977001234" if mark else "13800001111"
     buyer = Buyer.objects.create(shop=shop, nick=f"{mark}nick-{prefix}", phone=phone)

@@ -8,6 +8,7 @@ from outreach import guardrails
 from outreach.guardrails import GuardrailError
 from outreach.models import Channel, ContactAttempt, Outcome, Playbook
 from outreach.wording import compliance_problem, mentions_review
+from outreach.workcalendar import ShopCalendar
 from reviews.models import Buyer
 
 from ..base import BaseTestCase
@@ -17,6 +18,7 @@ LONDON = ZoneInfo("Europe/London")
 PLAYBOOK = SimpleNamespace(
     quiet_start=time(21, 30), quiet_end=time(9, 0), work_start=time(9, 0), work_end=time(21, 30)
 )
+CALENDAR = ShopCalendar(tz=SH)  # the playbook's default working days
 
 
 class QuietHoursTestCase(SimpleTestCase):
@@ -40,14 +42,26 @@ class QuietHoursTestCase(SimpleTestCase):
     def test_it_moves_to_the_next_allowed_minute(self):
         moment = datetime(2026, 11, 25, 23, 10, tzinfo=SH)
         result = guardrails.next_allowed(
-            moment, playbook=PLAYBOOK, buyer_tz=SH, shop_tz=SH, call=True
+            moment, playbook=PLAYBOOK, buyer_tz=SH, shop_tz=SH, call=True, calendar=CALENDAR
         )
         self.assertEqual(result, datetime(2026, 11, 26, 9, 0, tzinfo=SH))
+
+    def test_a_call_waits_for_the_shops_next_working_day(self):
+        # 23:10 on 30 September 2026: quiet hours, then the National Day holiday (1–7 Oct).
+        moment = datetime(2026, 9, 30, 23, 10, tzinfo=SH)
+        result = guardrails.next_allowed(
+            moment, playbook=PLAYBOOK, buyer_tz=SH, shop_tz=SH, call=True, calendar=CALENDAR
+        )
+        self.assertEqual(result, datetime(2026, 10, 8, 9, 0, tzinfo=SH))
+        message = guardrails.next_allowed(
+            moment, playbook=PLAYBOOK, buyer_tz=SH, shop_tz=SH, call=False
+        )
+        self.assertEqual(message, datetime(2026, 10, 1, 9, 0, tzinfo=SH))  # only quiet hours
 
     def test_it_keeps_an_allowed_minute(self):
         moment = datetime(2026, 11, 25, 11, 10, tzinfo=SH)
         result = guardrails.next_allowed(
-            moment, playbook=PLAYBOOK, buyer_tz=SH, shop_tz=SH, call=True
+            moment, playbook=PLAYBOOK, buyer_tz=SH, shop_tz=SH, call=True, calendar=CALENDAR
         )
         self.assertEqual(result, moment)
 
