@@ -2,7 +2,8 @@
 
 - planning: what the playbook plans for a review, and when (the hand-off's planner);
 - actions: what agents and team leads do on a review (contacts, agreement, messages, closing,
-  do-not-contact, compensation, corrections, re-assigning one follow-up);
+  do-not-contact, corrections, re-assigning one follow-up);
+- compensation: a lead's decision on compensation that waited, and what it releases;
 - assignment: who works which review;
 - dispatch: the scheduler that makes planned items fall due exactly once;
 - delivery: the outbox of messages to buyers;
@@ -15,7 +16,6 @@ review's timeline (reviews.timeline); they are all importable from here.
 from .actions import (
     buyer_set_do_not_contact,
     classification_correct,
-    compensation_decide,
     contact_log,
     message_now_or_later,
     message_send,
@@ -31,6 +31,7 @@ from .assignment import (
     reviews_auto_assign,
     reviews_bulk_assign,
 )
+from .compensation import compensation_decide
 from .delivery import message_create, message_deliver, message_sweep
 from .dispatch import (
     outreach_tick,

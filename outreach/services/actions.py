@@ -16,7 +16,6 @@ from reviews.models import (
     Buyer,
     CloseReason,
     Correction,
-    EventKind,
     Membership,
     Review,
     Role,
@@ -281,7 +280,7 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
             review, code="awaiting_approval", kind=Kind.REVISION_INSTRUCTIONS, actor=agent
         )
     elif not already_sent:
-        _send_revision_instructions(review=review, playbook=playbook, now=now, actor=agent)
+        send_revision_instructions(review=review, playbook=playbook, now=now, actor=agent)
     followup = plan(
         review=review,
         kind=Kind.REVISE_FOLLOWUP,
@@ -310,7 +309,7 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
     return followup
 
 
-def _send_revision_instructions(*, review: Review, playbook: Playbook, now, actor) -> None:
+def send_revision_instructions(*, review: Review, playbook: Playbook, now, actor) -> None:
     body = render(playbook.template("revision_instructions"), review, revision_link(review))
     message_now_or_later(
         review=review,
@@ -413,74 +412,6 @@ def buyer_set_do_not_contact(*, buyer: Buyer, user) -> int:
         actor=user, shop=buyer.shop, action="buyer_do_not_contact", target=f"buyer:{buyer.id}"
     )
     return cancelled
-
-
-@transaction.atomic
-def compensation_decide(*, attempt: ContactAttempt, user, approve: bool) -> ContactAttempt:
-    """A lead grants or refuses compensation that waited for approval."""
-    if not Membership.objects.holds(user, attempt.review.shop, Role.LEAD):
-        raise GuardrailError(
-            "not_lead", _("Only a team lead of this shop can approve compensation.")
-        )
-    state = Approval.APPROVED if approve else Approval.REJECTED
-    changed = ContactAttempt.objects.filter(pk=attempt.pk, approval=Approval.PENDING).update(
-        approval=state, approved_by=user, approved_at=timezone.now()
-    )
-    if changed != 1:
-        raise GuardrailError(
-            "not_pending", _("This compensation is no longer waiting for approval.")
-        )
-    attempt.refresh_from_db()
-    timeline.compensation(attempt.review, actor=user, attempt_id=attempt.pk, decision=state)
-    _release_held_instructions(attempt=attempt, approved=approve, user=user)
-    audit_record(
-        actor=user,
-        shop=attempt.review.shop,
-        action=f"compensation_{state}",
-        target=f"review:{attempt.review_id}",
-        attempt=attempt.pk,
-        amount=str(attempt.compensation_amount or ""),
-    )
-    return attempt
-
-
-def _release_held_instructions(*, attempt: ContactAttempt, approved: bool, user) -> None:
-    """The revision instructions held while a lead looked at compensation given with the
-    buyer's agreement: sent once it is approved; on a refusal the agent records the agreement
-    again after telling the buyer (the timeline says so)."""
-    review = attempt.review
-    review.refresh_from_db()
-    held = review.events.filter(
-        kind=EventKind.NOT_PLANNED,
-        data__code="awaiting_approval",
-        created_at__gte=attempt.created_at,
-    ).exists()
-    if attempt.outcome != Outcome.AGREED or review.status != Status.AGREED or not held:
-        return
-    if review.messages.filter(kind=Kind.REVISION_INSTRUCTIONS).exists() or (
-        review.planned_contacts.filter(
-            kind=Kind.REVISION_INSTRUCTIONS, state__in=OPEN_PLAN_STATES
-        ).exists()
-    ):
-        return
-    if not approved:
-        timeline.not_planned(
-            review, code="compensation_refused", kind=Kind.REVISION_INSTRUCTIONS, actor=user
-        )
-        return
-    playbook = Playbook.objects.for_shop(review.shop)
-    try:
-        _send_revision_instructions(
-            review=review, playbook=playbook, now=timezone.now(), actor=user
-        )
-    except GuardrailError as refused:
-        timeline.not_planned(
-            review,
-            code=refused.code,
-            kind=Kind.REVISION_INSTRUCTIONS,
-            reason=str(refused),
-            actor=user,
-        )
 
 
 @transaction.atomic
