@@ -4,6 +4,7 @@ provider's code and message). Imported by outreach.models."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reviews.crypto import EncryptedTextField
 from reviews.models import Shop
@@ -50,10 +51,10 @@ class AlertKind(models.TextChoices):
 
 
 class AlertState(models.TextChoices):
-    PENDING = "pending", _("Sending")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
+    PENDING = "pending", pgettext_lazy("alert", "Waiting to send")
+    SENDING = "sending", pgettext_lazy("alert", "Sending")
+    SENT = "sent", pgettext_lazy("alert", "Sent")
+    FAILED = "failed", pgettext_lazy("alert", "Failed")
 
 
 class LeadAlert(models.Model):
