@@ -9,19 +9,37 @@ import hmac
 import json
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 from django.test import override_settings
 
+from outreach.tasks import lead_alert_send_task
+
+# What tests give settings.LEAD_ALERTS (pytest's `settings` fixture, or ALLOW_FAKES).
+FAKES_ALLOWED = {
+    "TIMEOUT": 2,
+    "ROBOT_HOSTS": {"wecom": ["127.0.0.1"], "dingtalk": ["127.0.0.1"], "feishu": ["127.0.0.1"]},
+    "ALLOW_HTTP": True,
+}
+
+
+@contextmanager
+def worker():
+    """Run each enqueued alert task as the worker would (retries included), when the
+    enqueueing transaction commits."""
+
+    def run(alert_id):
+        lead_alert_send_task.apply(args=(alert_id,))
+
+    with mock.patch("outreach.services.lead_alerts.send_alert", side_effect=run) as sent:
+        yield sent
+
+
 # Robots on 127.0.0.1 over plain HTTP are allowed only in tests.
-ALLOW_FAKES = override_settings(
-    LEAD_ALERTS={
-        "TIMEOUT": 2,
-        "ROBOT_HOSTS": {"wecom": ["127.0.0.1"], "dingtalk": ["127.0.0.1"], "feishu": ["127.0.0.1"]},
-        "ALLOW_HTTP": True,
-    }
-)
+ALLOW_FAKES = override_settings(LEAD_ALERTS=FAKES_ALLOWED)
 
 DINGTALK_BAD_SIGN = {"errcode": 310000, "errmsg": "sign not match"}
 DINGTALK_OLD_TIMESTAMP = {"errcode": 310000, "errmsg": "invalid timestamp"}

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import time
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from unittest import mock
 from urllib.parse import quote_plus
@@ -32,6 +31,7 @@ from .fake_robots import (
     FEISHU_THROTTLED,
     WECOM_THROTTLED,
     FakeRobot,
+    worker,
 )
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -40,17 +40,6 @@ SECRET = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
 
 def at(*args) -> datetime:
     return datetime(*args, tzinfo=SH)
-
-
-@contextmanager
-def worker():
-    """Run each enqueued alert task as the worker would (retries included), on commit."""
-
-    def run(alert_id):
-        lead_alert_send_task.apply(args=(alert_id,))
-
-    with mock.patch("outreach.services.lead_alerts.send_alert", side_effect=run) as sent:
-        yield sent
 
 
 @ALLOW_FAKES
