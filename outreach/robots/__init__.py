@@ -2,29 +2,16 @@
 per provider, each signing and shaping the message as its provider documents and turning the
 answer into success or a RobotError with the provider's own code and message."""
 
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from . import dingtalk, feishu, wecom
+from .base import Note, RobotError
 
-class RobotError(Exception):
-    """The robot did not post. `code`/`message` are the provider's (errcode/errmsg, an HTTP
-    status) or "network"; `retry` says whether trying again later may succeed (throttling,
-    a timeout, a 5xx) rather than repeating a refusal (a bad signature, a removed robot)."""
+__all__ = ["Note", "RobotError", "send", "webhook_problem"]
 
-    def __init__(self, code: str, message: str, *, retry: bool = False) -> None:
-        super().__init__(f"{code} {message}")
-        self.code = str(code)
-        self.message = message
-        self.retry = retry
-
-
-@dataclass(frozen=True)
-class Note:
-    subject: str
-    body: str
-    link: str
+MODULES = {"wecom": wecom, "dingtalk": dingtalk, "feishu": feishu}
 
 
 def webhook_problem(channel: str, url: str) -> str | None:
@@ -42,9 +29,7 @@ def webhook_problem(channel: str, url: str) -> str | None:
 
 def send(channel: str, *, webhook: str, secret: str, note: Note) -> None:
     """Post `note` through the robot; raises RobotError when it was not posted."""
-    from . import dingtalk, feishu, wecom
-
-    module = {"wecom": wecom, "dingtalk": dingtalk, "feishu": feishu}[channel]
+    module = MODULES[channel]
     if webhook_problem(channel, webhook):
         raise RobotError("config", "webhook URL is not this provider's")
     module.send(webhook=webhook.strip(), secret=secret.strip(), note=note)

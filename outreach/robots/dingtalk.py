@@ -12,7 +12,7 @@ import hmac
 import time
 from urllib.parse import quote_plus
 
-from . import Note, RobotError
+from .base import Note, RobotError
 from .http import post_json
 
 THROTTLED = {130101, -1}  # -1: "system busy"

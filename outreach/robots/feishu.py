@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import time
 
-from . import Note, RobotError
+from .base import Note, RobotError
 from .http import post_json
 
 THROTTLED = {9499, 11232}

@@ -6,7 +6,7 @@ import urllib.request
 
 from django.conf import settings
 
-from . import RobotError
+from .base import RobotError
 
 
 def post_json(url: str, payload: dict) -> dict:

@@ -2,7 +2,7 @@
 signature). Answers {"errcode": 0, "errmsg": "ok"}; 45009 means the robot's rate limit
 (20 messages a minute) was hit."""
 
-from . import Note, RobotError
+from .base import Note, RobotError
 from .http import post_json
 
 THROTTLED = {45009}
