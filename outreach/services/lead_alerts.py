@@ -183,10 +183,12 @@ def _send(alert: LeadAlert) -> None:
                 recipients,
                 fail_silently=False,
             )
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as exc:
             raise robots.RobotError("smtp", str(exc), retry=True) from exc
-        except smtplib.SMTPException as exc:
-            raise robots.RobotError("smtp", str(exc)) from exc
+        except smtplib.SMTPException as exc:  # refused: a bad address, authentication
+            raise robots.RobotError("smtp", str(exc)[:300]) from exc
+        except OSError as exc:  # the mail server cannot be reached (SMTPException is one too)
+            raise robots.RobotError("smtp", str(exc), retry=True) from exc
         return
     conf = alert_settings(alert.shop)
     if conf.robot != alert.channel or not conf.robot_webhook:

@@ -5,6 +5,7 @@ robot throttles, and a failure the lead can read — against local fake robots."
 import base64
 import hashlib
 import hmac
+import smtplib
 import time
 from datetime import datetime, timedelta
 from unittest import mock
@@ -21,7 +22,7 @@ from outreach import services
 from outreach.models import AlertState, LeadAlert, LeadAlertSettings, PlannedContact, PlanState
 from outreach.robots import Note, dingtalk, feishu
 from outreach.robots.http import post_json
-from outreach.tasks import lead_alert_send_task
+from outreach.tasks import lead_alert_send_task, tick_task
 from reviews.models import AuditLog
 
 from ..base import BaseTestCase
@@ -239,6 +240,62 @@ class MissedSlotAlertTestCase(LeadAlertTestCase):
                     1,
                 )
         self.assertEqual(len(robot.received), 1)
+
+    def test_beats_tick_escalates_and_the_alert_goes_out(self):
+        with (
+            FakeRobot("wecom") as robot,
+            worker(),
+            mock.patch("outreach.services.dispatch.send_fire"),
+            time_machine.travel(at(2026, 11, 25, 20, 31), tick=False),
+        ):
+            self.configure("wecom", robot.url)
+            with self.captureOnCommitCallbacks(execute=True):
+                tick_task.apply()
+        self.assertEqual(len(robot.received), 1)
+        self.assertEqual(len(mail.outbox), 1)
+
+    def test_a_mail_server_that_refuses_fails_without_retrying(self):
+        refused = smtplib.SMTPRecipientsRefused({"larry@alpha.example": (550, b"no such user")})
+        with worker(), mock.patch("outreach.services.lead_alerts.send_mail", side_effect=refused):
+            self.escalate()
+        alert = LeadAlert.objects.get()
+        self.assertEqual((alert.state, alert.error_code, alert.attempts), ("failed", "smtp", 1))
+
+    def test_a_mail_server_that_is_down_is_tried_again(self):
+        down = [ConnectionRefusedError(111, "Connection refused"), 1]
+        with worker(), mock.patch("outreach.services.lead_alerts.send_mail", side_effect=down):
+            self.escalate()
+        alert = LeadAlert.objects.get()
+        self.assertEqual((alert.state, alert.attempts), (AlertState.SENT, 2))
+
+
+class ServiceForOtherPartsTestCase(LeadAlertTestCase):
+    def test_another_part_tells_the_leads_once_per_key(self):
+        with FakeRobot("feishu", secret=SECRET) as robot, worker():
+            self.configure("feishu", robot.url, SECRET)
+            for _ in range(2):
+                with self.captureOnCommitCallbacks(execute=True):
+                    services.shop_leads_alert(
+                        shop=self.shop,
+                        kind="nobody_fits",
+                        subject="无人可分配：评价 #7",
+                        body="没有在岗且有余量的客服。",
+                        link="http://127.0.0.1:8000/board/?shop=alpha",
+                        key="nobody:7",
+                    )
+        self.assertEqual(len(robot.received), 1)
+        self.assertIn("无人可分配：评价 #7", robot.received[0]["body"]["content"]["text"])
+        self.assertEqual(mail.outbox[0].subject, "[Alpha 旗舰店] 无人可分配：评价 #7")
+        self.assertEqual(LeadAlert.objects.filter(kind="nobody_fits").count(), 2)
+
+    def test_another_shops_settings_and_leads_are_not_used(self):
+        with worker(), self.captureOnCommitCallbacks(execute=True):
+            services.shop_leads_alert(
+                shop=self.other_shop, kind="test", subject="s", body="b", link="http://x/"
+            )
+        alert = LeadAlert.objects.get()
+        self.assertEqual((alert.shop, alert.error_code), (self.other_shop, "no address"))
+        self.assertEqual(mail.outbox, [])
 
 
 class AlertSettingsPageTestCase(LeadAlertTestCase):
