@@ -23,7 +23,7 @@ ROBOTS = (AlertChannel.WECOM, AlertChannel.DINGTALK, AlertChannel.FEISHU)
 class LeadAlertSettings(models.Model):
     """How a shop's leads want to be told. No row: by e-mail only."""
 
-    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="lead_alerts")
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="alert_settings")
     email = models.BooleanField(_("e-mail the leads"), default=True)
     robot = models.CharField(
         _("chat robot"),

@@ -89,6 +89,10 @@ def test_a_missed_followup_reaches_the_lead_by_email_and_a_signed_dingtalk_messa
         expect(table).to_contain_text("钉钉机器人已发送，20:31")
         expect(table).to_contain_text("邮件已发送，20:31")
         screenshot("lead-alerts-1366")
+        page.set_viewport_size({"width": 390, "height": 844})
+        screenshot("lead-alerts-390")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.set_viewport_size({"width": 1366, "height": 768})
         # The link leads to the missed follow-up, ready to give to another agent.
         page.goto(f"{live_server.url}{link}")
         expect(page.locator(f"#missed-{missed_soon.id}")).to_contain_text("小王")

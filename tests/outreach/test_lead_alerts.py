@@ -327,6 +327,18 @@ class AlertSettingsPageTestCase(LeadAlertTestCase):
             (conf.email, conf.robot_webhook, conf.robot_secret), (False, robot.url, SECRET)
         )
 
+    def test_removing_the_robot_forgets_its_credentials_and_alerts_go_by_email_only(self):
+        with FakeRobot("dingtalk") as robot:
+            self.configure("dingtalk", robot.url, SECRET)
+            self.client.post(
+                reverse("lead_alerts"), {"shop": "alpha", "email": "on", "clear_robot": "on"}
+            )
+        conf = LeadAlertSettings.objects.get(shop=self.shop)
+        self.assertEqual((conf.robot, conf.robot_webhook, conf.robot_secret), ("", "", ""))
+        with worker():
+            self.escalate()
+        self.assertEqual(list(LeadAlert.objects.values_list("channel", flat=True)), ["email"])
+
     def test_it_refuses_a_webhook_that_is_not_the_providers(self):
         with self.settings(LEAD_ALERTS={**self.settings_alerts(), "ALLOW_HTTP": False}):
             response = self.configure("dingtalk", "http://127.0.0.1:9/robot/send", SECRET)
