@@ -29,6 +29,18 @@ SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 # (the lookups also try SECRET_KEY_FALLBACKS, for a rotation done the Django way).
 ERASURE_KEY = env_str("ERASURE_KEY", "") or SECRET_KEY
 
+# Encrypts credentials stored in the database (chat robot webhook URLs and signing secrets,
+# reviews.crypto): a Fernet key (`python -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())"`). Production refuses to start without it; with DEBUG
+# a key derived from SECRET_KEY stands in, with a warning. Older keys go in
+# CREDENTIALS_KEY_FALLBACKS while rotating; `manage.py check` names a malformed one.
+CREDENTIALS_KEY = env_str("CREDENTIALS_KEY", "")
+CREDENTIALS_KEY_FALLBACKS = env_list("CREDENTIALS_KEY_FALLBACKS", [])
+if not DEBUG and not CREDENTIALS_KEY:
+    raise ImproperlyConfigured(
+        "Set the environment variable CREDENTIALS_KEY (a Fernet key) when DEBUG is off."
+    )
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -306,6 +318,18 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ReviewDesk <reviewdesk@localhost>")
 # Where people open ReviewDesk: links in e-mails are absolute.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# Alerts to a shop's leads (missed follow-ups…): e-mail plus one chat robot per shop, set on
+# the lead's alert settings page. A robot's webhook must be on its provider's own host.
+LEAD_ALERTS = {
+    "TIMEOUT": env_int("LEAD_ALERTS_TIMEOUT", 5),
+    "ROBOT_HOSTS": {
+        "wecom": ["qyapi.weixin.qq.com"],
+        "dingtalk": ["oapi.dingtalk.com"],
+        "feishu": ["open.feishu.cn", "open.larksuite.com"],
+    },
+    "ALLOW_HTTP": False,
+}
 
 # Outreach: how messages leave (like EMAIL_BACKEND), the SMS provider, the dispatcher.
 OUTREACH_MESSAGE_BACKEND = env_str(

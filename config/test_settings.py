@@ -8,6 +8,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+# A fixed Fernet key for the credentials tests store (reviews.crypto); never a real one.
+os.environ.setdefault("CREDENTIALS_KEY", "dGVzdC1vbmx5LWNyZWRlbnRpYWxzLWtleS0wMTIzNDU=")
 
 from .settings import *  # noqa: E402,F403
 from .settings import STORAGES  # noqa: E402

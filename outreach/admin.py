@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from reviews.admin import AuditedAdmin, ViewOnlyAdmin, masked
 from reviews.privacy import mask_phones
 
-from .models import ContactAttempt, LocalDay, Message, PlannedContact, Playbook
+from .models import ContactAttempt, LeadAlert, LocalDay, Message, PlannedContact, Playbook
 
 
 @admin.register(Playbook)
@@ -73,3 +73,23 @@ class ContactAttemptAdmin(ViewOnlyAdmin):
     exclude = ["note"]
     readonly_fields = ["masked_note"]
     masked_note = masked("note", _("note"))
+
+
+@admin.register(LeadAlert)
+class LeadAlertAdmin(ViewOnlyAdmin):
+    """Alerts to a shop's leads, per channel, and what became of them. Their settings (the
+    robots' credentials) are not in the admin: leads set them on their alert settings page."""
+
+    list_display = [
+        "id",
+        "shop",
+        "kind",
+        "channel",
+        "state",
+        "attempts",
+        "error_code",
+        "created_at",
+    ]
+    list_filter = ["state", "channel", "kind", "shop"]
+    search_fields = ["key", "error_message"]
+    date_hierarchy = "created_at"

@@ -10,8 +10,10 @@ from reviews.models import OPEN_STATUSES, Membership, Role
 
 from .models import (
     OPEN_PLAN_STATES,
+    AlertState,
     Approval,
     ContactAttempt,
+    LeadAlert,
     PlannedContact,
     PlanState,
     Reply,
@@ -86,4 +88,10 @@ def board_outreach_context(shop, *, now: datetime | None = None) -> dict:
             .order_by("submitted_at")[:50]
         ),
         "due_by_agent": {row["assigned_to"]: row for row in per_agent},
+        # Alerts to the leads that could not be delivered today (a wrong robot secret…).
+        "alert_failures": list(
+            LeadAlert.objects.filter(
+                shop=shop, state=AlertState.FAILED, created_at__gte=now - timedelta(hours=24)
+            ).order_by("-created_at", "-id")[:5]
+        ),
     }

@@ -537,3 +537,14 @@ class Reply(models.Model):
     def text_digest(self) -> str:
         """What the lead's approval form carries back: approving checks the text is unchanged."""
         return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+# Alerts to a shop's leads live in their own module (this one is near its size limit).
+from .alert_models import (  # noqa: E402, F401
+    ROBOTS,
+    AlertChannel,
+    AlertKind,
+    AlertState,
+    LeadAlert,
+    LeadAlertSettings,
+)

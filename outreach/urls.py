@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agreed_time, board, queue, replies, review
+from .views import agreed_time, board, lead_alerts, queue, replies, review
 
 urlpatterns = [
     path("queue/", queue.queue, name="queue"),
@@ -40,5 +40,8 @@ urlpatterns = [
     path("board/reassign/", board.board_reassign, name="board_reassign"),
     path("board/reassign-followup/", board.board_reassign_followup, name="board_reassign_followup"),
     path("board/playbook/", board.playbook, name="playbook"),
+    # How the shop's leads are told of missed follow-ups (e-mail, a chat robot).
+    path("board/alerts/", lead_alerts.lead_alerts, name="lead_alerts"),
+    path("board/alerts/test/", lead_alerts.lead_alerts_test, name="lead_alerts_test"),
     path("compensations/<int:pk>/decide/", board.compensation_decide, name="compensation_decide"),
 ]

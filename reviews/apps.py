@@ -9,7 +9,7 @@ class ReviewsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
-        from . import security
+        from . import crypto, security  # noqa: F401 (crypto registers its system check)
 
         # Django's login signals are the one place both login pages (ours and the admin's)
         # report how an attempt ended; the per-username delay counts from them.

@@ -21,7 +21,11 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k
+        not in {
+            *("DEBUG", "SECRET_KEY", "CREDENTIALS_KEY"),
+            *("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"),
+        }
     }
     base["DJANGO_SETTINGS_MODULE"] = "config.settings"
     for key in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
@@ -45,10 +49,17 @@ def check_deploy(**env):
         "--fail-level",
         "WARNING",
         DEBUG="0",
-        SECRET_KEY="x7Hq2-production-like-secret-" + "k" * 40,
-        ALLOWED_HOSTS="reviewdesk.example.com",
-        **env,
+        **{
+            "SECRET_KEY": "x7Hq2-production-like-secret-" + "k" * 40,
+            "CREDENTIALS_KEY": PRODUCTION_LIKE_CREDENTIALS_KEY,
+            "ALLOWED_HOSTS": "reviewdesk.example.com",
+            **env,
+        },
     )
+
+
+# A Fernet key (32 url-safe base64 bytes) that is not the tests' own.
+PRODUCTION_LIKE_CREDENTIALS_KEY = "cHJvZHVjdGlvbi1saWtlLWNyZWRlbnRpYWxzLWtleSE="
 
 
 class DeployTestCase(SimpleTestCase):
@@ -61,6 +72,16 @@ class DeployTestCase(SimpleTestCase):
         result = run_manage("check", DEBUG="0", ALLOWED_HOSTS="x.example.com")
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("SECRET_KEY", result.stderr)
+
+    def test_it_refuses_to_start_in_production_without_a_credentials_key(self):
+        result = check_deploy(CREDENTIALS_KEY="")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("Set the environment variable CREDENTIALS_KEY", result.stderr)
+
+    def test_it_names_a_credentials_key_that_is_not_a_fernet_key(self):
+        result = check_deploy(CREDENTIALS_KEY="not-a-fernet-key")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("CREDENTIALS_KEY is not a Fernet key", result.stderr)
 
     def test_it_names_a_bad_boolean_in_the_environment(self):
         result = run_manage("check", DEBUG="maybe")
@@ -78,6 +99,7 @@ class CollectstaticTestCase(SimpleTestCase):
                 "--noinput",
                 DEBUG="0",
                 SECRET_KEY="collectstatic-only",
+                CREDENTIALS_KEY="collectstatic-only",
                 REVIEWDESK_VAR_DIR=var_dir,
             )
             self.assertNotIn("MissingFileError", result.stderr)
@@ -117,8 +139,14 @@ class RehearsalTestCase(SimpleTestCase):
         self.assertTrue(command in self.rehearsal, command)
 
     def test_it_collects_static_files_as_the_image_does(self):
-        self.assertIn("SECRET_KEY=collectstatic-only DEBUG=0 python manage.py", self.dockerfile)
-        self.assertIn("SECRET_KEY=collectstatic-only", self.rehearsal)
+        self.assertIn(
+            "CREDENTIALS_KEY=collectstatic-only SECRET_KEY=collectstatic-only DEBUG=0 "
+            "python manage.py",
+            self.dockerfile,
+        )
+        self.assertIn(
+            "CREDENTIALS_KEY=collectstatic-only SECRET_KEY=collectstatic-only", self.rehearsal
+        )
         self.assertIn("manage.py collectstatic --noinput", self.dockerfile)
         self.assertIn("manage.py collectstatic --noinput", self.rehearsal)
 

@@ -7,7 +7,8 @@
 - assignment: who works which review;
 - dispatch: the scheduler that makes planned items fall due exactly once;
 - delivery: the outbox of messages to buyers;
-- public_reply: the public reply from draft to posted.
+- public_reply: the public reply from draft to posted;
+- lead_alerts: telling a shop's leads by e-mail and chat robot (missed follow-ups…).
 
 Every write is a keyword-only `<entity>_<verb>` function that records its events on the
 review's timeline (reviews.timeline); they are all importable from here.
@@ -40,6 +41,7 @@ from .dispatch import (
     plannedcontact_fire,
     plannedcontact_reap,
 )
+from .lead_alerts import leadalert_deliver, leadalert_sweep, leadalert_test, shop_leads_alert
 from .planning import review_plan, review_replan_for_severity
 from .public_reply import ReplyRefused, reply_decide, reply_mark_posted, reply_save
 
@@ -51,6 +53,9 @@ __all__ = [
     "classification_correct",
     "compensation_decide",
     "contact_log",
+    "leadalert_deliver",
+    "leadalert_sweep",
+    "leadalert_test",
     "message_create",
     "message_deliver",
     "message_now_or_later",
@@ -73,4 +78,5 @@ __all__ = [
     "review_replan_for_severity",
     "reviews_auto_assign",
     "reviews_bulk_assign",
+    "shop_leads_alert",
 ]

@@ -33,6 +33,7 @@ from ..models import (
     is_agent_task,
 )
 from .delivery import message_create, message_sweep
+from .lead_alerts import leadalert_sweep, missed_slot_alert
 from .planning import plan_next_persistence
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def outreach_tick() -> int:
     claimed = plannedcontact_dispatch_due()
     plannedcontact_escalate_missed()
     message_sweep()
+    leadalert_sweep()
     return claimed
 
 
@@ -239,15 +241,20 @@ def plannedcontact_reap(*, now: datetime | None = None) -> int:
 
 def plannedcontact_escalate_missed(*, now: datetime | None = None) -> int:
     """A follow-up whose minute passed with nothing logged (15 min by default) is escalated:
-    on the timeline, and on the lead's board (its missed slots)."""
+    on the timeline, on the lead's board (its missed slots), and to the shop's leads by
+    e-mail and chat robot (lead_alerts; sent by the worker within seconds)."""
     now = now or timezone.now()
     escalated = 0
     for planned in PlannedContact.objects.filter(
         state=PlanState.DUE, deadline_at__lt=now
-    ).select_related("review"):
-        if PlannedContact.objects.filter(id=planned.id, state=PlanState.DUE).update(
-            state=PlanState.MISSED, escalated_at=now
-        ):
+    ).select_related("review", "shop", "assigned_to"):
+        # The claim, its event and the alert rows commit together: exactly one escalation,
+        # and exactly one alert per channel, whatever ticks overlap.
+        with transaction.atomic():
+            if not PlannedContact.objects.filter(id=planned.id, state=PlanState.DUE).update(
+                state=PlanState.MISSED, escalated_at=now
+            ):
+                continue
             escalated += 1
             timeline.missed(
                 planned.review,
@@ -255,4 +262,5 @@ def plannedcontact_escalate_missed(*, now: datetime | None = None) -> int:
                 kind=planned.kind,
                 assigned_to=planned.assigned_to_id,
             )
+            missed_slot_alert(planned=planned, now=now)
     return escalated

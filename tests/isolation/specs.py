@@ -193,6 +193,21 @@ SPECS: dict[str, Spec] = {
         form=PLAYBOOK_FORM,
         lookups=frozenset({"shop"}),
     ),
+    "lead_alerts": Spec(
+        LEAD,
+        BOTH,
+        query={"shop": "{slug}"},
+        form={
+            "shop": "{slug}",
+            "email": "on",
+            "robot": "dingtalk",
+            "robot_webhook": "https://oapi.dingtalk.com/robot/send?access_token=t0k",
+            "robot_secret": "SEC0123",
+            "clear_robot": "",
+        },
+        lookups=frozenset({"shop"}),
+    ),
+    "lead_alerts_test": Spec(LEAD, POST, form={"shop": "{slug}"}, lookups=frozenset({"shop"})),
     "compensation_decide": Spec(LEAD, POST, path={"pk": "{attempt}"}, form={"decision": "approve"}),
     "reports": Spec(
         MANAGER,
