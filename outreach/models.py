@@ -2,6 +2,8 @@
 
 The database is the scheduler's source of truth: a PlannedContact row per planned item with
 `due_at` in UTC and a state; Celery only delivers (see services.plannedcontact_dispatch_due).
+Long because outreach's records belong together: the care call of an order (before any
+review) sits beside the planned contacts of a review.
 """
 
 import hashlib
@@ -17,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from reviews.models import Buyer, Review, Shop
+from reviews.models import Buyer, Order, Review, Shop
 from reviews.privacy import mask_phones
 
 from . import wording
@@ -484,3 +486,57 @@ class Reply(models.Model):
     def text_digest(self) -> str:
         """What the lead's approval form carries back: approving checks the text is unchanged."""
         return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+class CareCallOutcome(models.TextChoices):
+    ALL_WELL = "all_well", _("Reached, all well")
+    PROBLEM = "problem", _("Reached, has a problem")
+    NO_ANSWER = "no_answer", _("No answer")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+
+class CareCallQuerySet(models.QuerySet):
+    def for_user(self, user, *roles: str) -> "CareCallQuerySet":
+        return self.filter(shop__in=Shop.objects.for_user(user, *roles))
+
+    def due(self, now) -> "CareCallQuerySet":
+        """Open care calls whose window has begun (the queue's care-call list), the missed
+        ones of earlier days included until someone logs them."""
+        return self.filter(outcome="", due_at__lte=now).order_by("due_at")
+
+
+class CareCall(models.Model):
+    """Seed 004 四②: a short call on the delivery day of a high-value order, before the buyer
+    writes any review — so it belongs to the order, not to a review. A review that arrives
+    later for the order shows it (Order.objects.for_review). Open while `outcome` is blank;
+    due from `due_at`; missed once `deadline_at` has passed unlogged."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="care_call")
+    due_at = models.DateTimeField(_("due at"))
+    deadline_at = models.DateTimeField(_("deadline"))
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=CareCallOutcome.choices, blank=True
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    logged_at = models.DateTimeField(null=True, blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CareCallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("care call")
+        verbose_name_plural = _("care calls")
+        indexes = [
+            # The queue's list: WHERE shop IN (…) AND outcome='' AND due_at <= now.
+            models.Index(fields=["shop", "due_at"], condition=Q(outcome=""), name="carecall_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.due_at:%Y-%m-%d %H:%M}"
+
+    def is_missed(self, now) -> bool:
+        return not self.outcome and now >= self.deadline_at

@@ -6,12 +6,21 @@ from datetime import datetime
 from django.utils import timezone
 
 from reviews import timeline
-from reviews.models import OPEN_STATUSES, CloseReason, Membership, Review, Role, Severity
+from reviews.models import (
+    OPEN_STATUSES,
+    CloseReason,
+    Membership,
+    Order,
+    Review,
+    Role,
+    Severity,
+)
 from reviews.taxonomy import SUBCAUSES_BY_CAUSE, Cause, SubCause
 
 from . import platforms, replies
 from .models import (
     OPEN_PLAN_STATES,
+    CareCall,
     Channel,
     ContactAttempt,
     Kind,
@@ -47,6 +56,15 @@ def review_page_context(review: Review) -> dict:
         "events": [(event, timeline.describe(event, TIMELINE_LABELS)) for event in events],
         "subcause_groups": _subcause_groups(),
         "severities": Severity.choices,
+        # The order from the order export, matched on its id, with its care call if any.
+        "order": Order.objects.for_review(review),
+        "care_call": CareCall.objects.filter(
+            shop_id=review.shop_id, order__order_id=review.order_id
+        )
+        .select_related("logged_by")
+        .first()
+        if review.order_id
+        else None,
     }
 
 
