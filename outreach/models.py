@@ -501,8 +501,11 @@ class CareCallQuerySet(models.QuerySet):
 
     def due(self, now) -> "CareCallQuerySet":
         """Open care calls whose window has begun (the queue's care-call list), the missed
-        ones of earlier days included until someone logs them."""
-        return self.filter(outcome="", due_at__lte=now).order_by("due_at")
+        ones of earlier days included until someone logs them; never a buyer who asked not
+        to be contacted (or was erased) since it was planned."""
+        return self.filter(
+            outcome="", due_at__lte=now, order__buyer__do_not_contact_at__isnull=True
+        ).order_by("due_at")
 
 
 class CareCall(models.Model):
