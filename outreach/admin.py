@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from reviews.admin import AuditedAdmin, ViewOnlyAdmin, masked
 from reviews.privacy import mask_phones
 
-from .models import ContactAttempt, Message, PlannedContact, Playbook
+from .models import CareCall, ContactAttempt, Message, PlannedContact, Playbook
 
 
 @admin.register(Playbook)
@@ -51,6 +51,17 @@ class ContactAttemptAdmin(ViewOnlyAdmin):
     list_display = ["id", "review", "agent", "channel", "outcome", "resolution", "created_at"]
     list_filter = ["outcome", "channel"]
     raw_id_fields = ["review", "buyer", "agent", "approved_by"]
+    exclude = ["note"]
+    readonly_fields = ["masked_note"]
+    masked_note = masked("note", _("note"))
+
+
+@admin.register(CareCall)
+class CareCallAdmin(ViewOnlyAdmin):
+    list_display = ["id", "shop", "order", "due_at", "outcome", "logged_by", "logged_at"]
+    list_filter = ["outcome", "shop"]
+    raw_id_fields = ["order", "logged_by"]
+    date_hierarchy = "due_at"
     exclude = ["note"]
     readonly_fields = ["masked_note"]
     masked_note = masked("note", _("note"))
