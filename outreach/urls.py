@@ -25,6 +25,7 @@ urlpatterns = [
     path("reviews/<int:pk>/reopen/", review.review_reopen, name="review_reopen"),
     # An order and its care call.
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/phone/", orders.order_phone, name="order_phone"),
     path("orders/<int:pk>/care-call/", orders.order_care_call_log, name="order_care_call_log"),
     # The public reply.
     path("reviews/<int:pk>/reply/", replies.review_reply, name="review_reply"),

@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from reviews.access import get_order_for_user
+from reviews.audit import client_ip
 from reviews.models import Review, Role
+from reviews.services import order_reveal_phone
 
 from .. import services
 from ..models import CareCall, CareCallOutcome
@@ -67,3 +69,16 @@ def order_care_call_log(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Someone already logged this care call."))
     return redirect("order_detail", pk=order.pk)
+
+
+@login_required
+@require_POST
+def order_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full number, to make the call; logged (reviews.services.order_reveal_phone)."""
+    order = get_order_for_user(request, pk, *ORDER_ROLES)
+    phone = order_reveal_phone(order=order, user=request.user, ip=client_ip(request))
+    context = _context(order) | {"revealed_phone": phone}
+    template = "outreach/order_detail.html"
+    if request.htmx:
+        template += "#buyer-phone"
+    return render(request, template, context)

@@ -113,6 +113,7 @@ SPECS: dict[str, Spec] = {
         lookups=frozenset({"shop"}),
     ),
     "order_detail": Spec(frozenset({"agent", "lead"}), GET, path={"pk": "{order}"}),
+    "order_phone": Spec(frozenset({"agent", "lead"}), POST, path={"pk": "{order}"}),
     "order_care_call_log": Spec(
         frozenset({"agent", "lead"}),
         POST,

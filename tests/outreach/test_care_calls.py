@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from outreach.models import CareCall, Kind, PlannedContact
 from outreach.services import review_plan
-from reviews.models import Buyer, Order
+from reviews.models import AuditLog, Buyer, Order
 
 from ..base import BaseTestCase
 
@@ -197,3 +197,21 @@ class CareCallTestCase(BaseTestCase):
         with time_machine.travel(at(2026, 11, 25, 18, 5) + timedelta(0), tick=False):
             self.login(self.agent)
             self.assertNotContains(self.client.get(reverse("queue")), 'id="care-calls"')
+
+    def test_the_agent_reveals_the_number_to_call_and_the_reveal_is_logged(self):
+        buyer = Buyer.objects.create(shop=self.shop, nick="甲", phone="13800001111")
+        order = Order.objects.create(shop=self.shop, order_id="15", buyer=buyer, amount=900)
+        url = reverse("order_phone", args=[order.pk])
+        self.login(self.outsider)
+        self.assertEqual(self.client.post(url).status_code, 404)
+        self.assertFalse(AuditLog.objects.filter(action="phone_revealed").exists())
+        self.login(self.agent)
+        self.assertEqual(self.client.get(url).status_code, 405)
+        page = self.client.post(url, HTTP_HX_REQUEST="true")
+        self.assertContains(page, 'href="tel:13800001111"')
+        self.assertNotContains(page, "<html")
+        line = AuditLog.objects.get(action="phone_revealed")
+        self.assertEqual(
+            (line.actor, line.shop, line.target), (self.agent, self.shop, f"buyer:{buyer.pk}")
+        )
+        self.assertEqual(line.data["order"], order.pk)
