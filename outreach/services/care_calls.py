@@ -39,17 +39,23 @@ def wants_care_call(order: Order) -> bool:
 def order_plan_care_call(*, order: Order, now: datetime | None = None) -> CareCall | None:
     """Plan (or move, when a re-import changed the delivery day) the order's care call.
 
-    Returns the call planned or moved, None when nothing changed: a low-value or closed
-    order, a buyer who cannot be called, a window already over, a call already logged."""
+    Returns the call planned or moved, None otherwise: a low-value or closed order, a buyer
+    who cannot be called, a window already over, a call already logged. An open call the
+    order no longer wants is withdrawn."""
     now = now or timezone.now()
     existing = CareCall.objects.select_for_update().filter(order=order).first()
     if existing is not None and existing.outcome:
         return None  # done: a later export never plans it again
-    if not wants_care_call(order):
+    window = (
+        care_window(order, Playbook.objects.for_shop(order.shop)) if order.delivered_at else None
+    )
+    if not wants_care_call(order) or window is None or now >= window[1]:
+        if existing is not None:
+            # Not made yet and no longer wanted (a later export shows the order closed, or
+            # its delivery on a day already past): it leaves the queue.
+            existing.delete()
         return None
-    start, end = care_window(order, Playbook.objects.for_shop(order.shop))
-    if now >= end:
-        return None
+    start, end = window
     due = max(now, start)
     if existing is None:
         return CareCall.objects.create(shop=order.shop, order=order, due_at=due, deadline_at=end)

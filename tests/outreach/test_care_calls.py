@@ -83,6 +83,13 @@ class CareCallTestCase(BaseTestCase):
         self.assertNotContains(page, "care call planned")
         self.assertEqual(CareCall.objects.count(), 1)
 
+    @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
+    def test_an_order_closed_by_a_later_export_loses_its_open_call(self):
+        self.import_orders("16,甲,13800001111,899,交易成功,2026-11-25 09:30\n")
+        self.assertTrue(CareCall.objects.exists())
+        self.import_orders("16,甲,13800001111,899,交易关闭,2026-11-25 09:30\n")
+        self.assertFalse(CareCall.objects.exists())
+
     def test_it_shows_in_the_queue_from_six_and_is_logged_on_the_order_page(self):
         with time_machine.travel(at(2026, 11, 25, 10, 0), tick=False):
             self.import_orders("10,甲,13800001111,899,交易成功,2026-11-25 09:30\n")
