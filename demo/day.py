@@ -157,7 +157,7 @@ def todays_work(shop: Shop, reviews: list[Review], *, now: datetime, rng: random
                     kind=Kind.PERSISTENCE,
                     channel=Channel.PHONE,
                     due_at=due,
-                    assigned_to=on_shift(demo_agents(shop), now, shop, turn) or agent,
+                    assigned_to=_hand_over(review, on_shift(demo_agents(shop), now, shop, turn)),
                     step=0,
                 )
                 PlannedContact.objects.filter(id=item.id).update(state=PlanState.DUE, fired_at=due)
@@ -186,8 +186,18 @@ def todays_work(shop: Shop, reviews: list[Review], *, now: datetime, rng: random
                 channel=Channel.PHONE,
                 due_at=agreed,
                 deadline_at=agreed + timedelta(minutes=15),
-                assigned_to=on_shift(demo_agents(shop), agreed, shop, turn) or agent,
+                assigned_to=_hand_over(review, on_shift(demo_agents(shop), agreed, shop, turn)),
             )
+
+
+def _hand_over(review: Review, agent):
+    """The review goes with its next item to the agent on shift then, as a lead's assignment
+    moves a review with its plans; nobody on shift: it stays with its agent."""
+    if agent is None or agent == review.assigned_to:
+        return review.assigned_to
+    Review.objects.filter(pk=review.pk).update(assigned_to=agent)
+    review.assigned_to = agent
+    return agent
 
 
 def _finish(item: PlannedContact, *, fired: datetime, done: datetime) -> None:

@@ -400,6 +400,9 @@ class SeedDemoWorkingDayTestCase(TestCase):
                 self.assertGreater(item.due_at, self.NOW)
                 membership = Membership.objects.get(shop=shop, user=item.assigned_to)
                 self.assertTrue(membership.covers(item.due_at, shop.tz), item)
+            # A review and its open items are with the same agent (its queue shows them).
+            for item in items.filter(state__in=[PlanState.DUE, PlanState.PLANNED]):
+                self.assertEqual(item.assigned_to_id, item.review.assigned_to_id, item)
             self.assertGreater(items.filter(state=PlanState.DONE).count(), due.count(), shop.slug)
 
     def test_high_value_orders_delivered_today_get_a_care_call_this_evening(self):
