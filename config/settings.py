@@ -199,6 +199,8 @@ IMPORT_UPLOAD_RETENTION_DAYS = env_int("IMPORT_UPLOAD_RETENTION_DAYS", 7)
 # Config wires the apps: reviews hands each new or changed review to this function (called
 # with review=), so reviews never imports outreach, which builds on it.
 REVIEWS_HANDOFF_PLANNER = "outreach.services.review_plan"
+# …and each imported order with a delivery to this one (called with order=): the care call.
+REVIEWS_ORDER_PLANNER = "outreach.services.order_plan_care_call"
 
 # Security defaults; production (DEBUG off) passes `manage.py check --deploy`.
 SESSION_COOKIE_HTTPONLY = True

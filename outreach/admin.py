@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from reviews.admin import AuditedAdmin, ViewOnlyAdmin, masked
 from reviews.privacy import mask_phones
 
-from .models import ContactAttempt, LeadAlert, LocalDay, Message, PlannedContact, Playbook
+from .models import CareCall, ContactAttempt, LeadAlert, LocalDay, Message, PlannedContact, Playbook
 
 
 @admin.register(Playbook)
@@ -93,3 +93,14 @@ class LeadAlertAdmin(ViewOnlyAdmin):
     list_filter = ["state", "channel", "kind", "shop"]
     search_fields = ["key", "error_message"]
     date_hierarchy = "created_at"
+
+
+@admin.register(CareCall)
+class CareCallAdmin(ViewOnlyAdmin):
+    list_display = ["id", "shop", "order", "due_at", "outcome", "logged_by", "logged_at"]
+    list_filter = ["outcome", "shop"]
+    raw_id_fields = ["order", "logged_by"]
+    date_hierarchy = "due_at"
+    exclude = ["note"]
+    readonly_fields = ["masked_note"]
+    masked_note = masked("note", _("note"))

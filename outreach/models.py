@@ -548,3 +548,6 @@ from .alert_models import (  # noqa: E402, F401
     LeadAlert,
     LeadAlertSettings,
 )
+
+# An order's care call lives in its own module too.
+from .care_models import CareCall, CareCallOutcome, CareCallQuerySet  # noqa: E402, F401

@@ -6,12 +6,21 @@ from datetime import datetime
 from django.utils import timezone
 
 from reviews import timeline
-from reviews.models import OPEN_STATUSES, CloseReason, Membership, Review, Role, Severity
+from reviews.models import (
+    OPEN_STATUSES,
+    CloseReason,
+    Membership,
+    Order,
+    Review,
+    Role,
+    Severity,
+)
 from reviews.taxonomy import SUBCAUSES_BY_CAUSE, Cause, SubCause
 
 from . import platforms, replies, workcalendar
 from .models import (
     OPEN_PLAN_STATES,
+    CareCall,
     Channel,
     ContactAttempt,
     Kind,
@@ -40,6 +49,22 @@ def _subcause_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
+def _order_context(review: Review) -> dict:
+    """The review's order (Order.objects.for_review's match) and its care call, one query."""
+    order = (
+        Order.objects.filter(shop_id=review.shop_id, order_id=review.order_id)
+        .select_related("care_call__logged_by")
+        .first()
+        if review.order_id
+        else None
+    )
+    try:
+        care_call = order.care_call if order is not None else None
+    except CareCall.DoesNotExist:
+        care_call = None
+    return {"order": order, "care_call": care_call}
+
+
 def review_page_context(review: Review) -> dict:
     """What every render of the review page shows besides the work panel."""
     events = review.events.select_related("actor")
@@ -48,6 +73,8 @@ def review_page_context(review: Review) -> dict:
         "events": [(event, timeline.describe(event, TIMELINE_LABELS)) for event in events],
         "subcause_groups": _subcause_groups(),
         "severities": Severity.choices,
+        # The order from the order export, matched on its id, with its care call if any.
+        **_order_context(review),
     }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agreed_time, board, lead_alerts, queue, replies, review
+from .views import agreed_time, board, lead_alerts, orders, queue, replies, review
 
 urlpatterns = [
     path("queue/", queue.queue, name="queue"),
@@ -23,6 +23,10 @@ urlpatterns = [
     ),
     path("reviews/<int:pk>/close/", review.review_close, name="review_close"),
     path("reviews/<int:pk>/reopen/", review.review_reopen, name="review_reopen"),
+    # An order and its care call.
+    path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/phone/", orders.order_phone, name="order_phone"),
+    path("orders/<int:pk>/care-call/", orders.order_care_call_log, name="order_care_call_log"),
     # The public reply.
     path("reviews/<int:pk>/reply/", replies.review_reply, name="review_reply"),
     path(

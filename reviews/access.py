@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from .models import ImportBatch, Review, Shop
+from .models import ImportBatch, Order, Review, Shop
 
 
 def shops_for(request: HttpRequest, *roles: str):
@@ -32,12 +32,20 @@ def get_import_batch_for_user(request: HttpRequest, pk: int, *roles: str) -> Imp
     )
 
 
+def get_order_for_user(request: HttpRequest, pk: int, *roles: str) -> Order:
+    """The order if it belongs to one of the user's shops (with one of `roles`), else 404."""
+    return get_object_or_404(
+        Order.objects.for_user(request.user, *roles).select_related("shop", "buyer"), pk=pk
+    )
+
+
 def get_shop_for_user(request: HttpRequest, slug: str, *roles: str) -> Shop:
     return get_object_or_404(Shop.objects.for_user(request.user, *roles), slug=slug)
 
 
 __all__ = [
     "get_import_batch_for_user",
+    "get_order_for_user",
     "get_review_for_user",
     "get_shop_for_user",
     "login_required",

@@ -13,6 +13,7 @@ from .models import (
     ImportBatch,
     ImportRowError,
     Membership,
+    Order,
     Review,
     Shop,
 )
@@ -141,6 +142,17 @@ class BuyerAdmin(ViewOnlyAdmin):
     list_filter = ["shop"]
     search_fields = ["nick"]
     exclude = ["phone"]
+
+
+@admin.register(Order)
+class OrderAdmin(ViewOnlyAdmin):
+    """Orders change through their import (reviews.ingest.orders), never here."""
+
+    list_display = ["order_id", "shop", "buyer", "amount", "status", "delivered_at"]
+    list_filter = ["shop"]
+    search_fields = ["order_id"]
+    raw_id_fields = ["buyer"]
+    date_hierarchy = "delivered_at"
 
 
 @admin.register(Review)

@@ -91,6 +91,23 @@ def buyer_reveal_phone(*, review: Review, user, ip: str | None) -> str:
     return buyer.phone
 
 
+def order_reveal_phone(*, order, user, ip: str | None) -> str:
+    """The buyer's full number for an order's care call (no review yet, so no timeline line):
+    the reveal is logged like the review page's."""
+    buyer: Buyer | None = order.buyer
+    if buyer is None or not buyer.phone:
+        return ""
+    audit_record(
+        actor=user,
+        action="phone_revealed",
+        shop=order.shop,
+        target=f"buyer:{buyer.pk}",
+        ip=ip,
+        order=order.pk,
+    )
+    return buyer.phone
+
+
 class StaleReview(Exception):
     """The review changed since the user loaded it; nothing was written."""
 

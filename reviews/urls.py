@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, audit_views, import_views, views
+from . import api, audit_views, import_views, order_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path(
         "imports/<int:pk>/errors.csv", import_views.import_batch_errors, name="import_batch_errors"
     ),
+    path("orders/import/", order_views.order_import, name="order_import"),
     path("shops/<slug:slug>/webhook/", import_views.shop_webhook, name="shop_webhook"),
     path(
         "shops/<slug:slug>/webhook/rotate/",

@@ -1,6 +1,8 @@
 """The writes of outreach, a module per job:
 
 - planning: what the playbook plans for a review, and when (the hand-off's planner);
+- care_calls: the care call of a high-value order on its delivery day (the order import's
+  planner);
 - actions: what agents and team leads do on a review (contacts, agreement, messages, closing,
   do-not-contact, corrections, re-assigning one follow-up);
 - compensation: a lead's decision on compensation that waited, and what it releases;
@@ -32,6 +34,7 @@ from .assignment import (
     reviews_auto_assign,
     reviews_bulk_assign,
 )
+from .care_calls import carecall_log, order_plan_care_call
 from .compensation import compensation_decide
 from .delivery import message_create, message_deliver, message_sweep
 from .dispatch import (
@@ -50,6 +53,7 @@ __all__ = [
     "ReplyRefused",
     "agent_reassign_all",
     "buyer_set_do_not_contact",
+    "carecall_log",
     "classification_correct",
     "compensation_decide",
     "contact_log",
@@ -61,6 +65,7 @@ __all__ = [
     "message_now_or_later",
     "message_send",
     "message_sweep",
+    "order_plan_care_call",
     "outreach_tick",
     "plannedcontact_dispatch_due",
     "plannedcontact_escalate_missed",

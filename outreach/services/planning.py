@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reviews import timeline
-from reviews.models import Buyer, Membership, Review, Role, Severity, Status
+from reviews.models import Buyer, Membership, Order, Review, Role, Severity, Status
 from reviews.services import review_set_status
 
 from .. import guardrails, platforms, wording, workcalendar
 from ..guardrails import GuardrailError
 from ..models import (
     OPEN_PLAN_STATES,
+    CareCall,
     Channel,
     ContactAttempt,
     Kind,
@@ -261,13 +262,20 @@ def _plan_reply_task(*, review: Review, playbook: Playbook, rules, now) -> Plann
 
 
 def _plan_care_call(*, review: Review, playbook: Playbook, now, assignee) -> PlannedContact | None:
-    """Seed 004 四②: a high-value order gets a short care call on the delivery day, 18–19h."""
-    if review.delivered_at is None or review.amount is None:
+    """Seed 004 四②: a high-value order gets a short care call on the delivery day, 18–19h.
+    When the order came from an order export it already has its own (care_calls), planned
+    before the review: never a second one."""
+    order = Order.objects.for_review(review)
+    if order is not None and CareCall.objects.filter(order=order).exists():
         return None
-    if review.amount <= review.shop.high_value_threshold:
+    delivered_at = review.delivered_at or (order.delivered_at if order else None)
+    amount = review.amount if review.amount is not None else (order.amount if order else None)
+    if delivered_at is None or amount is None:
+        return None
+    if amount <= review.shop.high_value_threshold:
         return None
     tz = review.shop.tz
-    day = review.delivered_at.astimezone(tz).date()
+    day = delivered_at.astimezone(tz).date()
     start = datetime.combine(day, playbook.care_call_start, tzinfo=tz)
     end = datetime.combine(day, playbook.care_call_end, tzinfo=tz)
     if now >= end:

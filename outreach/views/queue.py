@@ -4,13 +4,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from reviews.models import Role, Shop, Status
 from reviews.taxonomy import Cause, Severity, SubCause
 
-from ..models import Channel, PlannedContact
+from ..models import CareCall, Channel, PlannedContact
 from ..queue import BUYER_GROUPS, LANES, QueueQuery, lane_counts, queue_page
+
+CARE_CALLS_SHOWN = 20
 
 
 @login_required
@@ -34,6 +37,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "severities": Severity.choices,
         "statuses": Status.choices,
         "channels": Channel.choices,
+        # Care calls of orders (no review yet) whose evening window has begun, any agent's.
+        "care_calls": CareCall.objects.filter(shop__in=shops)
+        .due(timezone.now())
+        .select_related("order", "order__buyer", "shop")[:CARE_CALLS_SHOWN],
     }
     template = "outreach/queue.html"
     if request.htmx and request.htmx.target == "queue-results":

@@ -7,6 +7,7 @@
 - events: each review's timeline (written by reviews.timeline);
 - classification: agents' corrections and the models trained from them;
 - audit: the append-only audit log and the workers' heartbeats;
+- orders: orders and their deliveries, from an order export (the care call's trigger);
 - imports: import batches, their rejected rows, positive reviews counted, the webhook's
   recent nonces.
 
@@ -26,6 +27,7 @@ from .imports import (
     PositiveReview,
     WebhookNonce,
 )
+from .orders import Order
 from .reviews import (
     CLASSIFICATION_FIELDS,
     FINISHED_STATUSES,
@@ -68,6 +70,7 @@ __all__ = [
     "ImportStatus",
     "KeyKind",
     "Membership",
+    "Order",
     "Platform",
     "PositiveReview",
     "Rating",

@@ -1,16 +1,20 @@
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
 from types import SimpleNamespace
 from unittest import mock
+from zoneinfo import ZoneInfo
 
+import time_machine
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 from django.test import SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 
 from demo.generator import generate_reviews, to_traditional
+from outreach.models import CareCall, PlannedContact, PlanState
 from reviews import classifier
 from reviews.models import (
     OPEN_STATUSES,
@@ -19,6 +23,7 @@ from reviews.models import (
     Cause,
     EventKind,
     Membership,
+    Order,
     Rating,
     Review,
     ReviewEvent,
@@ -143,36 +148,54 @@ class SeedDemoTestCase(TestCase):
         return out.getvalue()
 
     def counts(self) -> tuple[int, ...]:
-        return tuple(
-            model.objects.count() for model in (Shop, User, Membership, Buyer, Review, ReviewEvent)
-        )
+        models = (Shop, User, Membership, Buyer, Review, ReviewEvent, Order, CareCall)
+        return tuple(model.objects.count() for model in (*models, PlannedContact))
 
-    def test_it_creates_the_demo_shop_people_and_reviews(self):
+    def test_it_creates_the_demo_shops_people_and_reviews(self):
         output = self.seed()
         shop = Shop.objects.get(slug="demo")
         self.assertEqual(shop.name, "演示旗舰店")
         self.assertIn("{order_id}", shop.revision_link_template)
-        roles = dict(Membership.objects.filter(shop=shop).values_list("user__username", "role"))
-        self.assertEqual(roles, {"agent": Role.AGENT, "lead": Role.LEAD, "manager": Role.MANAGER})
+        platforms = dict(Shop.objects.values_list("slug", "platform"))
+        self.assertEqual(platforms, {"demo": "taobao", "demo-tmall": "tmall", "demo-jd": "jd"})
+        for demo_shop in Shop.objects.all():
+            roles = dict(
+                Membership.objects.filter(shop=demo_shop).values_list("user__username", "role")
+            )
+            self.assertEqual(
+                roles,
+                {
+                    "agent": Role.AGENT,
+                    "agent2": Role.AGENT,
+                    "agent3": Role.AGENT,
+                    "lead": Role.LEAD,
+                    "manager": Role.MANAGER,
+                },
+            )
         self.assertFalse(User.objects.filter(username="admin").exists())
 
-        reviews = Review.objects.filter(shop=shop)
+        reviews = Review.objects.all()
         self.assertEqual(reviews.count(), 300)
+        per_shop = dict(
+            reviews.values("shop__slug").annotate(n=Count("id")).values_list("shop__slug", "n")
+        )
+        self.assertEqual(per_shop, {"demo": 100, "demo-tmall": 100, "demo-jd": 100})
         self.assertFalse(reviews.exclude(source=Source.DEMO).exists())
         self.assertFalse(reviews.filter(rating=Rating.POSITIVE).exists())
         self.assertFalse(reviews.filter(classified_at=None).exists())
         self.assertEqual(
             set(reviews.values_list("status", flat=True)), set(OPEN_STATUSES) | {Status.REVISED}
         )
-        assigned = reviews.filter(assigned_to__username="agent").count()
-        self.assertTrue(120 < assigned < 240, assigned)
-        self.assertTrue(reviews.filter(assigned_to=None).exists())
-        self.assertEqual(
-            ReviewEvent.objects.filter(review__shop=shop, kind=EventKind.IMPORTED).count(), 300
-        )
+        # Worked reviews are shared by the three agents, by who was on shift.
+        for username in ("agent", "agent2", "agent3"):
+            self.assertTrue(reviews.filter(assigned_to__username=username).exists(), username)
+        self.assertEqual(ReviewEvent.objects.filter(kind=EventKind.IMPORTED).count(), 300)
         for text in (
             "http://127.0.0.1:8000/",
             "agent",
+            "agent2",
+            "agent3",
+            "16:00–24:00",
             "lead",
             "manager",
             "reviewdesk",
@@ -268,7 +291,7 @@ class SeedDemoLeavesRealDataAloneTestCase(TestCase):
 
     def test_the_flag_overrides_the_refusal(self):
         self.seed("--allow-without-debug")
-        self.assertEqual(Review.objects.filter(shop__slug="demo").count(), 10)
+        self.assertEqual(Review.objects.filter(shop__slug__startswith="demo").count(), 10)
         self.assertTrue(self.client.login(username="agent", password="reviewdesk"))
 
     @override_settings(DEBUG=True)
@@ -300,7 +323,14 @@ class SeedDemoLeavesRealDataAloneTestCase(TestCase):
         # The real agent gets none of the demo shop's reviews; the new manager is the demo's.
         self.assertFalse(Review.objects.filter(assigned_to=people["agent"]).exists())
         self.assertTrue(self.client.login(username="manager", password="reviewdesk"))
-        self.assertEqual(Membership.objects.get(user__username="manager").shop.slug, "demo")
+        self.assertEqual(
+            set(
+                Membership.objects.filter(user__username="manager").values_list(
+                    "shop__slug", flat=True
+                )
+            ),
+            {"demo", "demo-tmall", "demo-jd"},
+        )
 
     @override_settings(DEBUG=True)
     def test_a_second_run_leaves_its_own_logins_as_they_are(self):
@@ -311,4 +341,95 @@ class SeedDemoLeavesRealDataAloneTestCase(TestCase):
         self.seed()
         agent.refresh_from_db()
         self.assertTrue(agent.check_password("changed-by-the-agent"))
-        self.assertEqual(Membership.objects.get(user=agent).shop.slug, "demo")
+        self.assertEqual(
+            set(Membership.objects.filter(user=agent).values_list("shop__slug", flat=True)),
+            {"demo", "demo-tmall", "demo-jd"},
+        )
+
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+@override_settings(DEBUG=True, LANGUAGE_CODE="en")
+@mock.patch.object(classifier, "classify", fake_classify)
+class SeedDemoWorkingDayTestCase(TestCase):
+    """Seeded at 14:30 in Shanghai: a newcomer sees a normal afternoon, not a wall of red."""
+
+    NOW = datetime(2026, 3, 2, 14, 30, tzinfo=SH)
+
+    def setUp(self):
+        traveller = time_machine.travel(self.NOW, tick=False)
+        traveller.start()
+        self.addCleanup(traveller.stop)
+        call_command("seed_demo", stdout=StringIO())
+
+    def test_the_agents_work_staggered_shifts(self):
+        shifts = {
+            m.user.username: (m.shift_start, m.shift_end)
+            for m in Membership.objects.filter(shop__slug="demo-jd", role=Role.AGENT)
+        }
+        self.assertEqual(
+            shifts,
+            {
+                "agent": (time(8), time(16)),
+                "agent2": (time(12), time(20)),
+                "agent3": (time(16), time(0)),
+            },
+        )
+        # At 14:30 the early and middle shifts are on; the new reviews went to them.
+        new = Review.objects.filter(status=Status.NEW)
+        self.assertTrue(new.exists())
+        self.assertEqual(
+            set(new.values_list("assigned_to__username", flat=True)), {"agent", "agent2"}
+        )
+
+    def test_every_shop_has_items_done_due_missed_and_planned(self):
+        for shop in Shop.objects.all():
+            items = PlannedContact.objects.filter(shop=shop)
+            states = set(items.values_list("state", flat=True))
+            self.assertTrue(
+                {PlanState.DONE, PlanState.DUE, PlanState.MISSED, PlanState.PLANNED} <= states,
+                (shop.slug, states),
+            )
+            self.assertEqual(items.filter(state=PlanState.MISSED).count(), 1, shop.slug)
+            # Not everything is overdue: what is due fell due in the last half hour, and the
+            # planned follow-ups are later today, with an agent on shift then.
+            due = items.filter(state=PlanState.DUE)
+            self.assertFalse(due.filter(due_at__lt=self.NOW - timedelta(minutes=30)).exists())
+            for item in items.filter(state=PlanState.PLANNED).select_related("assigned_to"):
+                self.assertGreater(item.due_at, self.NOW)
+                membership = Membership.objects.get(shop=shop, user=item.assigned_to)
+                self.assertTrue(membership.covers(item.due_at, shop.tz), item)
+            # A review and its open items are with the same agent (its queue shows them).
+            for item in items.filter(state__in=[PlanState.DUE, PlanState.PLANNED]):
+                self.assertEqual(item.assigned_to_id, item.review.assigned_to_id, item)
+            self.assertGreater(items.filter(state=PlanState.DONE).count(), due.count(), shop.slug)
+
+    def test_high_value_orders_delivered_today_get_a_care_call_this_evening(self):
+        for shop in Shop.objects.all():
+            calls = CareCall.objects.filter(shop=shop)
+            self.assertEqual(calls.count(), 3, shop.slug)  # 899, 1299 and 4999; not 59.90
+            for call in calls:
+                self.assertEqual(call.due_at, datetime(2026, 3, 2, 18, 0, tzinfo=SH))
+                self.assertGreater(call.order.amount, shop.high_value_threshold)
+        self.assertTrue(Order.objects.filter(care_call=None, amount=Decimal("59.90")).exists())
+
+    def test_the_lead_sees_the_missed_follow_up_and_the_agent_their_due_calls(self):
+        self.assertTrue(self.client.login(username="lead", password="reviewdesk"))
+        missed = PlannedContact.objects.get(shop__slug="demo", state=PlanState.MISSED)
+        board = self.client.get(reverse("board"), {"shop": "demo"})
+        self.assertContains(board, reverse("review_detail", args=[missed.review_id]))
+        due = PlannedContact.objects.filter(state=PlanState.DUE).select_related("assigned_to")
+        agent = due.first().assigned_to
+        self.assertTrue(self.client.login(username=agent.username, password="reviewdesk"))
+        self.assertEqual(
+            self.client.get(reverse("due_count")).context["due_count"],
+            PlannedContact.objects.due_for(agent).count(),
+        )
+
+    def test_a_review_of_today_shows_its_order(self):
+        order = Order.objects.filter(shop__slug="demo").exclude(order_id__startswith="TB").first()
+        review = Review.objects.get(shop=order.shop, order_id=order.order_id)
+        self.assertTrue(self.client.login(username="agent", password="reviewdesk"))
+        page = self.client.get(reverse("review_detail", args=[review.pk]))
+        self.assertContains(page, reverse("order_detail", args=[order.pk]))

@@ -108,6 +108,20 @@ SPECS: dict[str, Spec] = {
     ),
     "import_batch": Spec(frozenset({"lead", "manager"}), GET, path={"pk": "{batch}"}),
     "import_batch_errors": Spec(frozenset({"lead", "manager"}), GET, path={"pk": "{batch}"}),
+    "order_import": Spec(
+        frozenset({"lead", "manager"}),
+        BOTH,
+        form={"shop": "{shop}", "file": "{upload}"},
+        lookups=frozenset({"shop"}),
+    ),
+    "order_detail": Spec(frozenset({"agent", "lead"}), GET, path={"pk": "{order}"}),
+    "order_phone": Spec(frozenset({"agent", "lead"}), POST, path={"pk": "{order}"}),
+    "order_care_call_log": Spec(
+        frozenset({"agent", "lead"}),
+        POST,
+        path={"pk": "{order}"},
+        form={"outcome": "all_well", "note": "买家说一切都好"},
+    ),
     "shop_webhook": Spec(MANAGER, GET, path={"slug": "{slug}"}),
     "shop_webhook_rotate": Spec(MANAGER, POST, path={"slug": "{slug}"}),
     "queue": Spec(

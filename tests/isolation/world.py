@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from outreach.models import (
     Approval,
+    CareCall,
     Channel,
     ContactAttempt,
     Kind,
@@ -40,6 +41,7 @@ from reviews.models import (
     ImportBatch,
     ImportRowError,
     Membership,
+    Order,
     Platform,
     Rating,
     Review,
@@ -193,6 +195,20 @@ def populate(shop: Shop, prefix: str, mark: str) -> ShopData:
     ImportRowError.objects.create(
         batch=batch, row=2, column="text", reason=f"{mark}reason", raw=f"{mark}raw,{phone}"
     )
+    order = Order.objects.create(
+        shop=shop,
+        order_id=f"{mark}ORDER{prefix}1",
+        buyer=buyer,
+        amount=Decimal("699.00"),
+        status=f"{mark}交易成功",
+        delivered_at=now - timedelta(hours=3),
+    )
+    CareCall.objects.create(
+        shop=shop,
+        order=order,
+        due_at=now - timedelta(minutes=10),
+        deadline_at=now + timedelta(minutes=50),
+    )
     alert = SpikeAlert.objects.create(
         shop=shop,
         dimension="product",
@@ -222,6 +238,7 @@ def populate(shop: Shop, prefix: str, mark: str) -> ShopData:
             "approved_reply": approved_reply.pk,
             "batch": batch.pk,
             "alert": alert.pk,
+            "order": order.pk,
             "agent": agent.pk,
             "lead": lead.pk,
             "manager": manager.pk,

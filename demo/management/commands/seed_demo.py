@@ -1,13 +1,14 @@
-"""The demo shop, its three logins and a few hundred generated reviews. Idempotent: reviews are
-keyed by the generator's platform review ids (the same seed always yields the same ids), and
-shop, users and memberships are looked up before they are created.
+"""The demo's three shops (Taobao, Tmall, JD), its five logins and a few hundred generated
+reviews, with a normal working day around the moment it runs (demo.day). Idempotent: reviews
+are keyed by the generator's platform review ids (the same seed always yields the same ids),
+orders by their order ids, and shops, users and memberships are looked up before they are
+created.
 
 The logins get a published password, so the command runs only with DEBUG (or an explicit
 flag) and never touches an account that already exists: `DATABASE_URL=… make run` may point at
 a real database whose `lead` or `admin` is a real person."""
 
 import random
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from demo import day
 from demo.generator import DemoReview, generate_reviews
 from reports import rollups
 from reviews import classifier, timeline
@@ -23,7 +25,6 @@ from reviews.models import (
     Buyer,
     KeyKind,
     Membership,
-    Platform,
     Review,
     Role,
     Shop,
@@ -36,11 +37,12 @@ SHOP_SLUG = "demo"
 URL = "http://127.0.0.1:8000/"
 # username, first name, role, what the role is called (zh / en)
 PEOPLE = (
-    ("agent", "小王", Role.AGENT, "售后客服", "support agent"),
+    ("agent", "小王", Role.AGENT, "售后客服 早班 08:00–16:00", "support agent, 08:00–16:00"),
+    ("agent2", "小陈", Role.AGENT, "售后客服 中班 12:00–20:00", "support agent, 12:00–20:00"),
+    ("agent3", "小刘", Role.AGENT, "售后客服 晚班 16:00–24:00", "support agent, 16:00–24:00"),
     ("lead", "李组长", Role.LEAD, "组长", "team lead"),
     ("manager", "张店长", Role.MANAGER, "店长", "shop manager"),
 )
-DEMO_AGENT_ALIAS = "小美"
 # Past the first couple of hours some reviews have been worked on, so every buyer group of
 # the playbook (seed 000 四.3①) shows up. The first eligible reviews take one of each.
 WORKED_STATUSES = (
@@ -50,24 +52,27 @@ WORKED_STATUSES = (
     Status.DECLINED,
     Status.UNREACHABLE,
 )
+# Reviews of earlier days and today's older ones have all been worked (a normal day has no
+# backlog of untouched reviews); only the freshest are new (demo.day.FRESH).
 STATUS_WEIGHTS = {
-    Status.NEW: 50,
     Status.CONTACTING: 16,
     Status.AGREED: 10,
     Status.REVISED: 9,
     Status.DECLINED: 7,
     Status.UNREACHABLE: 8,
 }
-UNTOUCHED_FOR = timedelta(hours=2)
-# New reviews already in the agent's queue; the rest wait on the lead's board.
-NEW_ASSIGNED_SHARE = 0.25
 
 
 class Command(BaseCommand):
-    help = "Create the demo shop, users agent/lead/manager and generated reviews (idempotent)."
+    help = (
+        "Create the demo shops (Taobao, Tmall, JD), users agent/agent2/agent3/lead/manager, "
+        "generated reviews and today's orders (idempotent)."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--reviews", type=int, default=300, help="how many reviews (300)")
+        parser.add_argument(
+            "--reviews", type=int, default=300, help="how many reviews, shared by the shops (300)"
+        )
         parser.add_argument("--seed", type=int, default=DEMO_SEED, help="generator seed")
         parser.add_argument(
             "--admin", action="store_true", help="also create the superuser 'admin'"
@@ -96,31 +101,31 @@ class Command(BaseCommand):
                 "--allow-without-debug if this database really holds only the demo."
             )
         password = getattr(settings, "DEMO_PASSWORD", "reviewdesk")
+        now = timezone.now()
         with transaction.atomic():
-            shop = _shop()
+            shops = [_shop(spec) for spec in day.SHOPS]
             users = {
-                username: _person(shop, username, first_name, role, password)
+                username: _person(shops, username, first_name, role, password)
                 for username, first_name, role, *_ in PEOPLE
             }
             if admin:
                 users["admin"] = _admin(password)
-            # An account that was there before is not the demo's: it gets no demo reviews.
-            agent = users["agent"][0]
-            if (
-                users["agent"][1]
-                and not Membership.objects.filter(user=agent, shop=shop, role=Role.AGENT).exists()
-            ):
-                agent = None
-            created = _reviews(shop, agent=agent, n=reviews, seed=seed)
-        total = Review.objects.filter(shop=shop).count()
+            new, today = _reviews(shops, n=reviews, seed=seed, now=now)
+            orders = sum(
+                day.todays_orders(spec, shop, now=now, reviews=today[shop.pk])
+                for spec, shop in zip(day.SHOPS, shops, strict=True)
+            )
+        total = Review.objects.filter(shop__in=shops).count()
         # The reports read roll-ups that beat refreshes every minute: built now, so the
         # manager's first look is not empty.
         rollups.refresh()
 
         self.stdout.write(
             self.style.SUCCESS(
-                f"演示数据已就绪 / Demo data ready: {shop.name} ({shop.slug}), "
-                f"新增 {created} 条评价，共 {total} 条 / {created} new reviews, {total} in all."
+                "演示数据已就绪 / Demo data ready: "
+                + ", ".join(f"{shop.name} ({shop.get_platform_display()})" for shop in shops)
+                + f"; 新增 {new} 条评价，共 {total} 条，今日订单 {orders} 个 / {new} new "
+                f"reviews, {total} in all, {orders} orders of today."
             )
         )
         self.stdout.write(f"打开 / Open: {URL}")
@@ -140,21 +145,22 @@ class Command(BaseCommand):
                 )
 
 
-def _shop() -> Shop:
+def _shop(spec: day.DemoShop) -> Shop:
     shop, _ = Shop.objects.get_or_create(
-        slug=SHOP_SLUG,
+        slug=spec.slug,
         defaults={
-            "name": "演示旗舰店",
-            "platform": Platform.TAOBAO,
+            "name": spec.name,
+            "platform": spec.platform,
             "timezone": "Asia/Shanghai",
-            "revision_link_template": "https://rate.taobao.com/remark_seller.jhtml?order_id={order_id}",
+            "revision_link_template": spec.revision_link_template,
         },
     )
     return shop
 
 
-def _person(shop: Shop, username: str, first_name: str, role: str, password: str):
-    """The login, created with its demo shop membership; (user, whether it existed before).
+def _person(shops: list[Shop], username: str, first_name: str, role: str, password: str):
+    """The login, created with its membership of every demo shop (an agent with their shift
+    and the name buyers see); (user, whether it existed before).
 
     An existing account is left exactly as it is (password, groups, shops): it may be a real
     person's, or the demo's own from an earlier run whose password someone changed.
@@ -164,9 +170,16 @@ def _person(shop: Shop, username: str, first_name: str, role: str, password: str
     if user is not None:
         return user, True
     user = User.objects.create_user(username, password=password, first_name=first_name)
-    # The demo agent goes by 小美 with buyers (her 花名), so reviews naming her are hers.
-    alias = DEMO_AGENT_ALIAS if role == Role.AGENT else ""
-    Membership.objects.create(user=user, shop=shop, role=role, alias=alias)
+    shift_start, shift_end, alias = day.SHIFTS.get(username, (None, None, ""))
+    for shop in shops:
+        Membership.objects.create(
+            user=user,
+            shop=shop,
+            role=role,
+            alias=alias,
+            shift_start=shift_start,
+            shift_end=shift_end,
+        )
     return user, False
 
 
@@ -178,9 +191,27 @@ def _admin(password: str):
     return User.objects.create_superuser("admin", password=password), False
 
 
-def _reviews(shop: Shop, *, agent, n: int, seed: int) -> int:
-    now = timezone.now()
+def _reviews(shops: list[Shop], *, n: int, seed: int, now) -> tuple[int, dict[int, list[Review]]]:
+    """The generated reviews, dealt to the shops in turn: how many were created, and per
+    shop those of them that came in today."""
     demo = list(generate_reviews(n, seed=seed, now=now))
+    dealt: dict[int, list[DemoReview]] = {shop.pk: [] for shop in shops}
+    for i, d in enumerate(demo):
+        dealt[shops[i % len(shops)].pk].append(d)
+    rng = random.Random(seed)
+    today: dict[int, list[Review]] = {}
+    new = 0
+    for shop in shops:
+        created = _shop_reviews(shop, dealt[shop.pk], rng=rng, now=now)
+        new += len(created)
+        start = day.start_of_day(now, shop)
+        worked_today = [r for r in created if r.reviewed_at >= start and r.status != Status.NEW]
+        day.todays_work(shop, worked_today, now=now, rng=rng)
+        today[shop.pk] = [r for r in created if r.reviewed_at >= start]
+    return new, today
+
+
+def _shop_reviews(shop: Shop, demo: list[DemoReview], *, rng, now) -> list[Review]:
     # By key, whatever their source: the demo shop may also hold imported reviews.
     existing = set(
         Review.objects.filter(
@@ -189,26 +220,36 @@ def _reviews(shop: Shop, *, agent, n: int, seed: int) -> int:
     )
     demo = [d for d in demo if d.platform_review_id not in existing]
     if not demo:
-        return 0
+        return []
 
     buyers = _buyers(shop, demo)
-    rng = random.Random(seed)
+    agents = day.demo_agents(shop)
     statuses, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
-    worked = 0
+    worked = worked_today = 0
+    today = day.start_of_day(now, shop)
     aliases = Membership.objects.aliases(shop.pk)
     rows = []
-    for d in demo:
-        status = Status.NEW
-        if now - d.reviewed_at > UNTOUCHED_FOR:
-            if worked < len(WORKED_STATUSES) and not existing:
+    for turn, d in enumerate(demo):
+        if now - d.reviewed_at < day.FRESH:
+            # Just arrived: new, with whoever is on shift now (nobody at night: the board).
+            status, changed = Status.NEW, None
+            assigned = day.on_shift(agents, now, shop, turn)
+        else:
+            if d.reviewed_at >= today:
+                # Today's run of work, the same every day: follow-ups agreed (one of them
+                # missed), calls unanswered and due again, a revision, a refusal.
+                status = day.TODAYS_STATUSES[worked_today % len(day.TODAYS_STATUSES)]
+                worked_today += 1
+            elif worked < len(WORKED_STATUSES) and not existing:
                 status = WORKED_STATUSES[worked]
+                worked += 1
             else:
                 status = rng.choices(statuses, weights)[0]
-            worked += status != Status.NEW
-        if status != Status.NEW:
-            assigned, changed = agent, d.reviewed_at + (now - d.reviewed_at) * rng.uniform(0.1, 0.9)
-        else:
-            assigned, changed = (agent if rng.random() < NEW_ASSIGNED_SHARE else None), None
+            changed = d.reviewed_at + (now - d.reviewed_at) * rng.uniform(0.1, 0.9)
+            # Worked by whoever was on shift when it came in (the morning agent at night).
+            assigned = day.on_shift(agents, d.reviewed_at, shop, turn) or (
+                agents[0].user if agents else None
+            )
 
         result = classifier.classify(
             d.text, amount=d.amount, high_value_threshold=shop.high_value_threshold
@@ -259,12 +300,16 @@ def _reviews(shop: Shop, *, agent, n: int, seed: int) -> int:
         if review.status != Status.NEW:
             events.append(
                 timeline.status_changed(
-                    review, old=Status.NEW, new=review.status, actor=agent, commit=False
+                    review,
+                    old=Status.NEW,
+                    new=review.status,
+                    actor=review.assigned_to,
+                    commit=False,
                 )
             )
     timeline.save_all(events)
     handoff.enqueue_on_commit([r.pk for r in created if r.status == Status.NEW])
-    return len(created)
+    return created
 
 
 def _buyers(shop: Shop, demo: list[DemoReview]) -> dict[str, int]:
