@@ -4,6 +4,7 @@
 - actions: what agents and team leads do on a review (contacts, agreement, messages, closing,
   do-not-contact, compensation, corrections, re-assigning one follow-up);
 - assignment: who works which review;
+- arrival: assignment on arrival (a new review to an on-duty agent with room);
 - dispatch: the scheduler that makes planned items fall due exactly once;
 - delivery: the outbox of messages to buyers;
 - public_reply: the public reply from draft to posted.
@@ -24,6 +25,7 @@ from .actions import (
     review_record_agreement,
     review_reopen,
 )
+from .arrival import plannedcontacts_assign_when_due, reviews_assign_on_arrival
 from .assignment import (
     NotAnAgentOfShop,
     agent_reassign_all,
@@ -61,6 +63,7 @@ __all__ = [
     "plannedcontact_fire",
     "plannedcontact_reap",
     "plannedcontact_reassign",
+    "plannedcontacts_assign_when_due",
     "reply_decide",
     "reply_mark_posted",
     "reply_save",
@@ -70,6 +73,7 @@ __all__ = [
     "review_record_agreement",
     "review_reopen",
     "review_replan_for_severity",
+    "reviews_assign_on_arrival",
     "reviews_auto_assign",
     "reviews_bulk_assign",
 ]
