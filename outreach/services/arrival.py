@@ -97,15 +97,15 @@ def reviews_assign_on_arrival(*, review_ids: list[int], now: datetime | None = N
         if review.severity == Severity.SERIOUS and item["kind"] == Kind.FIRST_CALL and due > now:
             # Seed 000 四.1: the first call waits out the cooling-off; whoever is on shift
             # then takes it (plannedcontacts_assign_when_due), not whoever is on shift now.
-            events.append(timeline.auto_assigned(review, why="cooling_off", due_at=due, commit=False))
+            events.append(
+                timeline.auto_assigned(review, why="cooling_off", due_at=due, commit=False)
+            )
             continue
         events.append(_decide(review, pool, due, item["n"], given, why="on_shift"))
     return _write(given, events, now=now)
 
 
-def plannedcontacts_assign_when_due(
-    *, review_ids: list[int], now: datetime | None = None
-) -> int:
+def plannedcontacts_assign_when_due(*, review_ids: list[int], now: datetime | None = None) -> int:
     """The dispatcher's question when agent items of unassigned reviews fall due (the
     serious reviews that waited out their cooling-off, mostly): who is on shift now with
     room? Called inside the transaction that makes the items due."""
@@ -179,9 +179,7 @@ def _first_agent_items(review_ids: list[int]) -> dict[int, dict]:
     )
     for review_id, due_at, kind, owner in rows:
         n[review_id] += 1
-        items.setdefault(
-            review_id, {"due_at": due_at, "kind": kind, "assigned_to": owner, "n": 0}
-        )
+        items.setdefault(review_id, {"due_at": due_at, "kind": kind, "assigned_to": owner, "n": 0})
     for review_id, item in items.items():
         item["n"] = n[review_id]
     return items

@@ -28,7 +28,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from outreach import services
-from outreach.models import Kind, PlannedContact, PlanState, Playbook
+from outreach.models import Kind, PlanState, Playbook
 from outreach.tasks import fire_planned_task
 from reviews import timeline
 from reviews.ingest import handoff
@@ -72,7 +72,9 @@ class ArrivalTestCase(FakeClassifierMixin, BaseTestCase):
         for text in texts:
             self._n += 1
             written = (at - timedelta(minutes=1)).astimezone(SH).strftime("%Y-%m-%d %H:%M:%S")
-            rows.append(f"38120044{self._n:08d},tb_buyer{self._n},纯棉T恤,¥89.00,差评,{text},{written},13812345678")
+            rows.append(
+                f"38120044{self._n:08d},tb_buyer{self._n},纯棉T恤,¥89.00,差评,{text},{written},13812345678"
+            )
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "reviews.csv"
             path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
