@@ -53,6 +53,7 @@ def due_count(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/due_count.html", {"due_count": n})
 
 
+@login_required
 @require_GET
 def attention(request: HttpRequest) -> JsonResponse:
     """What static/js/attention.js polls: the due count, the newest due items and the
@@ -60,10 +61,8 @@ def attention(request: HttpRequest) -> JsonResponse:
     a connection held open per open tab (SSE, websockets) would take a whole worker each;
     a 15 s poll is one indexed count and one small query, well inside "within a minute".
 
-    An anonymous caller (logged out in another tab, the session expired) gets 403, not the
-    login page's redirect, so the script knows to stop."""
-    if not request.user.is_authenticated:
-        return JsonResponse({"error": "login required"}, status=403)
+    Logged out (in another tab, or the session expired), the script gets the login redirect
+    as every page does, and stops polling."""
     answer = JsonResponse(attention_for(request.user))
     answer["Cache-Control"] = "no-store"
     return answer

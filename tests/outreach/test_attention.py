@@ -82,10 +82,11 @@ class AttentionTestCase(BaseTestCase):
         self.make_review(self.shop, assigned_to=self.agent)
         self.assertNotEqual(self.poll(self.agent)["queue"], before)
 
-    def test_a_logged_out_page_gets_403_and_stops(self):
+    def test_a_logged_out_page_is_sent_to_log_in_and_stops(self):
+        # attention.js fetches with redirect "manual": this redirect stops it.
         response = self.client.get(URL)
-        self.assertEqual(response.status_code, 403)
-        self.assertEqual(response.json(), {"error": "login required"})
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response["Location"].startswith(reverse("login")))
         self.assertEqual(self.client.post(URL).status_code, 405)
 
     @override_settings(LANGUAGE_CODE="en")
