@@ -164,3 +164,21 @@ def test_the_queue_waits_while_the_agent_types_in_the_search_box(live_server, pa
         page.locator("h1").click()  # leaves the box: now the list catches up
         expect(page.locator("[data-queue] tbody tr")).to_have_count(1, timeout=5_000)
         assert "q=" in page.url
+
+
+def test_alerts_are_asked_for_only_from_the_button(live_server, page, screenshot, shop):
+    with time_machine.travel(TEN, tick=True):
+        login(page, live_server.url, "agent")
+        page.goto(live_server.url + "/queue/")
+        expect(page.locator("[data-attention][data-polls]")).to_be_attached()
+        # Loading the page asked nothing: the permission is still undecided, and the button
+        # that asks is offered.
+        assert page.evaluate("Notification.permission") == "default"
+        button = page.get_by_role("button", name="开启提醒")
+        expect(button).to_be_visible()
+        screenshot("attention-enable-button-1366")
+        page.set_viewport_size({"width": 390, "height": 844})
+        screenshot("attention-enable-button-390")
+        page.context.grant_permissions(["notifications"], origin=live_server.url)
+        button.click()
+        expect(button).to_be_hidden()  # allowed: nothing left to ask
