@@ -27,6 +27,9 @@ from reviews.models import OPEN_STATUSES, EventKind, Membership, Review, ReviewE
 from ..models import OPEN_PLAN_STATES, Kind, PlannedContact, Playbook
 from .assignment import _agent_load
 
+# Why nobody got a review (timeline.AUTO_ASSIGN_WHY).
+NOBODY = ["all_full", "none_on_duty", "no_shift_covers"]
+
 
 class _Pool:
     """One shop's on-duty agents and their load, read once and updated as work is given."""
@@ -116,6 +119,15 @@ def plannedcontacts_assign_when_due(*, review_ids: list[int], now: datetime | No
         .order_by("shop_id", "reviewed_at", "id")
     )
     counts = _first_agent_items([r.pk for r in reviews])
+    # Leads told once that nobody fits are not told again each time another of the
+    # review's items falls due (its due items still reach their count and browser).
+    told = set(
+        ReviewEvent.objects.filter(
+            review_id__in=[r.pk for r in reviews],
+            kind=EventKind.AUTO_ASSIGNED,
+            data__why__in=NOBODY,
+        ).values_list("review_id", flat=True)
+    )
     events: list[timeline.Pending] = []
     given: dict[int, tuple[User, list[int]]] = {}
     pools: dict[int, _Pool | None] = {}
@@ -124,7 +136,9 @@ def plannedcontacts_assign_when_due(*, review_ids: list[int], now: datetime | No
         item = counts.get(review.pk)
         if pool is None or item is None:
             continue
-        events.append(_decide(review, pool, now, item["n"], given, why="on_shift_when_due"))
+        event = _decide(review, pool, now, item["n"], given, why="on_shift_when_due")
+        if event.data["to"] is not None or review.pk not in told:
+            events.append(event)
     return _write(given, events, now=now)
 
 

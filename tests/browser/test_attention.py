@@ -182,3 +182,20 @@ def test_alerts_are_asked_for_only_from_the_button(live_server, page, screenshot
         page.context.grant_permissions(["notifications"], origin=live_server.url)
         button.click()
         expect(button).to_be_hidden()  # allowed: nothing left to ask
+
+
+@override_settings(ATTENTION_POLL_SECONDS=(1, 2))
+def test_when_nobody_fits_the_lead_is_told_on_the_page_she_has_open(live_server, page, shop):
+    Membership.objects.filter(shop=shop, role=Role.AGENT).update(on_duty=False)
+    with time_machine.travel(TEN, tick=True):
+        login(page, live_server.url, "lead")
+        page.goto(live_server.url + "/board/?shop=demo")
+        expect(page.locator("[data-attention][data-polls]")).to_be_attached()
+        review = arrive_and_fall_due(shop)
+        review.refresh_from_db()
+        assert review.assigned_to is None
+        expect(page.locator(".toast")).to_contain_text("到期：首次致电", timeout=5_000)
+        expect(page.locator("#due-count .pill")).to_have_text("1")
+        page.locator(".toast-link").click()
+        page.wait_for_url(f"**/reviews/{review.pk}/")
+        expect(page.get_by_text("无人可分配：没有客服当班")).to_have_count(1)

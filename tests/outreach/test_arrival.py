@@ -249,3 +249,21 @@ class ArrivalTestCase(FakeClassifierMixin, BaseTestCase):
                 "review__shop"
             )
         ]
+
+    def test_leads_told_at_arrival_are_not_told_again_when_the_call_falls_due(self):
+        with time_machine.travel(MORNING, tick=False):
+            [review] = self.import_csv("质量太差")  # nobody on duty
+        with time_machine.travel(MORNING + timedelta(seconds=5), tick=False):
+            self.fire_due()
+        self.assertEqual(self.lines(review), ["Nobody to assign: no agent is on duty"])
+        call = review.planned_contacts.get(kind=Kind.FIRST_CALL)
+        self.assertEqual((call.state, call.assigned_to), (PlanState.DUE, None))
+        # Someone comes on duty: the next item to fall due finds them.
+        wang = self.agent_on("wang")
+        reply = review.planned_contacts.get(kind=Kind.REPLY_TASK)
+        review.planned_contacts.filter(pk=reply.pk).update(due_at=MORNING + timedelta(hours=1))
+        with time_machine.travel(MORNING + timedelta(hours=1, seconds=1), tick=False):
+            self.fire_due()
+        review.refresh_from_db()
+        self.assertEqual(review.assigned_to, wang)
+        self.assertEqual(review.planned_contacts.get(pk=call.pk).assigned_to, wang)
