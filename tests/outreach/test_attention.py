@@ -6,7 +6,9 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from outreach.models import Channel, Kind, PlannedContact, PlanState, Playbook
@@ -82,11 +84,27 @@ class AttentionTestCase(BaseTestCase):
         self.make_review(self.shop, assigned_to=self.agent)
         self.assertNotEqual(self.poll(self.agent)["queue"], before)
 
+    def test_a_poll_costs_the_same_however_much_is_due(self):
+        self.login(self.lead)
+
+        def queries():
+            with CaptureQueriesContext(connection) as ctx:
+                self.client.get(URL)
+            return len(ctx)
+
+        self.due(self.make_review(self.shop))
+        one = queries()
+        for _ in range(5):
+            self.due(self.make_review(self.shop, assigned_to=self.lead), self.lead)
+        self.assertEqual(queries(), one)
+        self.assertLessEqual(one, 6)  # session, user, count, items, fingerprint
+
     def test_a_logged_out_page_is_sent_to_log_in_and_stops(self):
         # attention.js fetches with redirect "manual": this redirect stops it.
         response = self.client.get(URL)
         self.assertEqual(response.status_code, 302)
         self.assertTrue(response["Location"].startswith(reverse("login")))
+        self.login(self.agent)
         self.assertEqual(self.client.post(URL).status_code, 405)
 
     @override_settings(LANGUAGE_CODE="en")
