@@ -201,6 +201,13 @@ IMPORT_UPLOAD_RETENTION_DAYS = env_int("IMPORT_UPLOAD_RETENTION_DAYS", 7)
 REVIEWS_HANDOFF_PLANNER = "outreach.services.review_plan"
 # …and each imported order with a delivery to this one (called with order=): the care call.
 REVIEWS_ORDER_PLANNER = "outreach.services.order_plan_care_call"
+# …and, once a chunk is planned, the planned reviews' ids to this one (called with
+# review_ids=): assignment on arrival, decided once per chunk rather than once per review.
+REVIEWS_HANDOFF_ASSIGNER = "outreach.services.reviews_assign_on_arrival"
+
+# Attention (static/js/attention.js): how often open pages ask for newly due work, in
+# seconds, while the tab is visible and while it is hidden. Tests shorten them.
+ATTENTION_POLL_SECONDS = (15, 60)
 
 # Security defaults; production (DEBUG off) passes `manage.py check --deploy`.
 SESSION_COOKIE_HTTPONLY = True

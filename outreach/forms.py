@@ -24,6 +24,7 @@ TEMPLATE_LABELS = {
 
 # Fields in the groups a lead reads them in (the template fields come last, on their own).
 GROUPS = [
+    (_("Assignment"), ["assign_on_arrival"]),
     (_("Times"), ["quiet_start", "quiet_end", "work_start", "work_end"]),
     (_("Working days"), ["works_weekends", "observes_public_holidays"]),
     (_("Caps per buyer"), ["max_calls_per_day", "max_messages_per_day"]),
@@ -74,6 +75,10 @@ class PlaybookForm(forms.ModelForm):
             "promotion_link": forms.URLInput(attrs={"placeholder": "https://"}),
         }
         help_texts = {
+            "assign_on_arrival": _(
+                "Give each new review to an on-duty agent with room whose shift covers its "
+                "first call; when nobody fits, the team leads are told."
+            ),
             "quiet_start": _(
                 "In the buyer's time zone: nothing is sent and no call is asked for from "
                 "this time… Default 21:30."

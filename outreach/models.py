@@ -96,6 +96,9 @@ class Playbook(models.Model):
         decimal_places=2,
         default=Decimal("100"),
     )
+    # Each new review goes to an on-duty agent with room as it arrives (issue 16); off, new
+    # reviews wait unassigned for the lead's board.
+    assign_on_arrival = models.BooleanField(_("assign new reviews on arrival"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PlaybookQuerySet.as_manager()

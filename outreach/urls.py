@@ -5,6 +5,7 @@ from .views import agreed_time, board, lead_alerts, orders, queue, replies, revi
 urlpatterns = [
     path("queue/", queue.queue, name="queue"),
     path("due-count/", queue.due_count, name="due_count"),
+    path("attention/", queue.attention, name="attention"),
     # The review page and the agent's actions on it.
     path("reviews/<int:pk>/", review.review_detail, name="review_detail"),
     path("reviews/<int:pk>/phone/", review.review_reveal_phone, name="review_reveal_phone"),

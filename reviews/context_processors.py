@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest
 
 from .models import Membership, Role
@@ -14,4 +15,6 @@ def navigation(request: HttpRequest) -> dict:
         "nav_is_agent": Role.AGENT in roles,
         "nav_is_lead": Role.LEAD in roles,
         "nav_is_manager": Role.MANAGER in roles,
+        # static/js/attention.js polls this often (seconds: tab visible, tab hidden).
+        "attention_poll": settings.ATTENTION_POLL_SECONDS,
     }

@@ -233,6 +233,55 @@ def _assigned(data: dict, labels: Labels, event: ReviewEvent) -> str:
     return str(data.get("to_name", ""))
 
 
+# Why assignment on arrival chose as it did (outreach.services.arrival): who got the review,
+# or why nobody did. The first two name an agent; the rest leave the review unassigned.
+AUTO_ASSIGN_WHY = {
+    "on_shift": gettext_lazy("Assigned automatically to %(name)s (on shift, %(room)d left)"),
+    "on_shift_when_due": gettext_lazy(
+        "Assigned automatically to %(name)s when it fell due (on shift, %(room)d left)"
+    ),
+    "cooling_off": gettext_lazy(
+        "Not assigned yet: it goes to whoever is on shift when the cooling-off ends"
+    ),
+    "all_full": gettext_lazy("Nobody to assign: the agents on shift are full"),
+    "none_on_duty": gettext_lazy("Nobody to assign: no agent is on duty"),
+    "no_shift_covers": gettext_lazy("Nobody to assign: no agent's shift covers %(when)s"),
+}
+
+
+def auto_assigned(
+    review: Review | int,
+    *,
+    why: str,
+    to=None,
+    room: int | None = None,
+    due_at: datetime | None = None,
+    commit: bool = True,
+):
+    """Assignment on arrival (or when a cooling-off ends) gave the review to `to`, or to
+    nobody; `why` is one of AUTO_ASSIGN_WHY, `room` what is left of their capacity."""
+    data = {
+        "why": why,
+        "to": getattr(to, "pk", None),
+        "to_name": (to.get_full_name() or to.username) if to is not None else "",
+        "room": room,
+        "due_at": due_at.isoformat() if due_at else None,
+    }
+    return _event(review, EventKind.AUTO_ASSIGNED, data, commit=commit)
+
+
+@_describes(EventKind.AUTO_ASSIGNED)
+def _auto_assigned(data: dict, labels: Labels, event: ReviewEvent) -> str:
+    line = AUTO_ASSIGN_WHY.get(data.get("why"))
+    if line is None:
+        return str(data.get("why", ""))
+    return str(line) % {
+        "name": data.get("to_name", ""),
+        "room": data.get("room") or 0,
+        "when": _local(data.get("due_at"), event),
+    }
+
+
 def phone_revealed(review: Review, *, actor):
     """Somebody was shown the buyer's full number (also in the audit log)."""
     return _event(review, EventKind.PHONE_REVEALED, {}, actor=actor)

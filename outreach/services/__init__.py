@@ -7,6 +7,7 @@
   do-not-contact, corrections, re-assigning one follow-up);
 - compensation: a lead's decision on compensation that waited, and what it releases;
 - assignment: who works which review;
+- arrival: assignment on arrival (a new review to an on-duty agent with room);
 - dispatch: the scheduler that makes planned items fall due exactly once;
 - delivery: the outbox of messages to buyers;
 - public_reply: the public reply from draft to posted;
@@ -27,6 +28,7 @@ from .actions import (
     review_record_agreement,
     review_reopen,
 )
+from .arrival import plannedcontacts_assign_when_due, reviews_assign_on_arrival
 from .assignment import (
     NotAnAgentOfShop,
     agent_reassign_all,
@@ -72,6 +74,7 @@ __all__ = [
     "plannedcontact_fire",
     "plannedcontact_reap",
     "plannedcontact_reassign",
+    "plannedcontacts_assign_when_due",
     "reply_decide",
     "reply_mark_posted",
     "reply_save",
@@ -81,6 +84,7 @@ __all__ = [
     "review_record_agreement",
     "review_reopen",
     "review_replan_for_severity",
+    "reviews_assign_on_arrival",
     "reviews_auto_assign",
     "reviews_bulk_assign",
     "shop_leads_alert",

@@ -32,6 +32,7 @@ from ..models import (
     Playbook,
     is_agent_task,
 )
+from .arrival import plannedcontacts_assign_when_due
 from .delivery import message_create, message_sweep
 from .lead_alerts import leadalert_sweep, missed_slot_alert
 from .planning import plan_next_persistence
@@ -131,6 +132,7 @@ def plannedcontact_fire(*, ids: list[int]) -> list[int]:
             .values_list(
                 *("id", "kind", "channel", "shop_id", "review_id", "review__status"),
                 *("buyer_id", "buyer__do_not_contact_at", "buyer__timezone", "shop__timezone"),
+                *("assigned_to_id", "review__assigned_to_id"),
             )
         )
         if not rows:
@@ -139,7 +141,11 @@ def plannedcontact_fire(*, ids: list[int]) -> list[int]:
         due_ids: list[int] = []
         events: list[timeline.Pending] = []
         others: list[int] = []
-        for pid, kind, channel, shop_id, review_id, status, buyer_id, dnc, buyer_tz, tz in rows:
+        nobodys: dict[int, int] = {}  # item -> review, for items of unassigned reviews
+        for row in rows:
+            pid, kind, channel, shop_id, review_id, status, buyer_id, dnc, buyer_tz, tz = row[:10]
+            if row[10] is None and row[11] is None:
+                nobodys[pid] = review_id
             if shop_id not in playbooks:
                 playbooks[shop_id] = Playbook.objects.get_or_create(shop_id=shop_id)[0]
             common = (
@@ -180,6 +186,10 @@ def plannedcontact_fire(*, ids: list[int]) -> list[int]:
             assert updated == len(due_ids), "rows locked above cannot change under us"
             timeline.save_all(events)
             fired += due_ids
+            if unassigned := sorted({nobodys[pid] for pid in due_ids if pid in nobodys}):
+                # A review still unassigned when its call falls due (a serious one that
+                # waited out its cooling-off): whoever is on shift now with room takes it.
+                plannedcontacts_assign_when_due(review_ids=unassigned, now=now)
     return fired
 
 

@@ -232,3 +232,30 @@ def leadalert_test(*, shop: Shop) -> list[LeadAlert]:
         body = _("The shop's leads will be told here when a follow-up is missed.")
     link = absolute(f"{reverse('lead_alerts')}?shop={shop.slug}")
     return shop_leads_alert(shop=shop, kind=AlertKind.TEST, subject=subject, body=body, link=link)
+
+
+def nobody_fits_alert(*, shop: Shop, events: list, now: datetime) -> list[LeadAlert]:
+    """New work of `shop` found no agent on shift with room (assignment on arrival): its
+    leads are told once an hour at most, with the count of this batch and the board's link."""
+    local = timezone.localtime(now, shop.tz)
+    reasons = {event.data.get("why") for event in events}
+    with translation.override(settings.LANGUAGE_CODE):
+        why = {
+            "all_full": _("the agents on shift are full"),
+            "none_on_duty": _("no agent is on duty"),
+            "no_shift_covers": _("no agent's shift covers the first call"),
+        }
+        subject = _("%(shop)s: new reviews with nobody to take them") % {"shop": shop.name}
+        body = _(
+            "%(count)s new review(s) could not be given to an agent (%(why)s). Assign them on "
+            "the board, or put an agent on duty."
+        ) % {"count": len(events), "why": "; ".join(why.get(r, r) for r in sorted(reasons))}
+    return shop_leads_alert(
+        shop=shop,
+        kind=AlertKind.NOBODY_FITS,
+        subject=subject,
+        body=body,
+        link=absolute(f"{reverse('board')}?shop={shop.slug}"),
+        key=f"nobody_fits:{local:%Y%m%d%H}",
+        now=now,
+    )

@@ -1,8 +1,9 @@
-"""The agent's queue (its lanes, filters and pages) and the navigation's due count."""
+"""The agent's queue (its lanes, filters and pages), the navigation's due count and the
+attention endpoint that open pages poll for newly due work."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -10,7 +11,8 @@ from django.views.decorators.http import require_GET
 from reviews.models import Role, Shop, Status
 from reviews.taxonomy import Cause, Severity, SubCause
 
-from ..models import CareCall, Channel, PlannedContact
+from ..attention import attention_for, due_items
+from ..models import CareCall, Channel
 from ..queue import BUYER_GROUPS, LANES, QueueQuery, lane_counts, queue_page
 
 CARE_CALLS_SHOWN = 20
@@ -51,6 +53,23 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def due_count(request: HttpRequest) -> HttpResponse:
-    """The navigation's badge, polled by htmx: follow-ups the user must act on now."""
-    n = PlannedContact.objects.due_for(request.user).count()
+    """The navigation's badge: follow-ups the user must act on now (a lead's include the
+    shop's unassigned ones). htmx fetches it on load and whenever attention.js sees the
+    count change."""
+    n = due_items(request.user).count()
     return render(request, "outreach/due_count.html", {"due_count": n})
+
+
+@login_required
+@require_GET
+def attention(request: HttpRequest) -> JsonResponse:
+    """What static/js/attention.js polls: the due count, the newest due items and the
+    queue's fingerprint. Polling rather than server push: our gunicorn runs sync workers, and
+    a connection held open per open tab (SSE, websockets) would take a whole worker each;
+    a 15 s poll is one indexed count and one small query, well inside "within a minute".
+
+    Logged out (in another tab, or the session expired), the script gets the login redirect
+    as every page does, and stops polling."""
+    answer = JsonResponse(attention_for(request.user))
+    answer["Cache-Control"] = "no-store"
+    return answer

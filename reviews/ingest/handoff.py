@@ -80,8 +80,15 @@ def planner() -> Callable[..., object]:
     return import_string(settings.REVIEWS_HANDOFF_PLANNER)
 
 
+@cache
+def assigner() -> Callable[..., object]:
+    """The function settings.REVIEWS_HANDOFF_ASSIGNER names (assignment on arrival)."""
+    return import_string(settings.REVIEWS_HANDOFF_ASSIGNER)
+
+
 def reviews_hand_off(*, review_ids: list[int]) -> int:
-    """Hand each still-pending review to the planner and clear its mark, atomically."""
+    """Hand each still-pending review to the planner and clear its mark, atomically; then
+    the planned ones, together, to the assigner."""
     plan = planner()
     done = 0
     with transaction.atomic():
@@ -101,6 +108,15 @@ def reviews_hand_off(*, review_ids: list[int]) -> int:
                 logger.exception("planning review %s failed; it stays pending", review.pk)
                 continue
             handed.append(review.pk)
+        if handed:
+            try:
+                # Once per chunk, so a 10,000-row import counts each agent's load 50 times,
+                # not 10,000. A failure leaves the reviews planned but unassigned, on the
+                # lead's board, rather than holding their plans back.
+                with transaction.atomic():
+                    assigner()(review_ids=handed)
+            except Exception:
+                logger.exception("assigning reviews %s on arrival failed", handed)
         done = Review.objects.filter(id__in=handed).update(handoff_pending_at=None)
     return done
 

@@ -18,6 +18,7 @@ class EventKind(models.TextChoices):
     # Status, people, personal data.
     STATUS = "status", _("Status changed")
     ASSIGNED = "assigned", _("Assigned")
+    AUTO_ASSIGNED = "auto_assigned", _("Assigned on arrival")
     PHONE_REVEALED = "phone_revealed", _("Phone number shown")
     BUYER_ERASED = "buyer_erased", _("Personal data erased")
     DO_NOT_CONTACT = "do_not_contact", _("Do not contact")

@@ -8,14 +8,14 @@
     return Array.prototype.slice.call(document.querySelectorAll("[data-queue] tbody tr"));
   }
 
-  function select(i) {
+  function select(i, stay) {
     var all = rows();
     if (!all.length) { index = -1; return; }
     index = Math.max(0, Math.min(i, all.length - 1));
     all.forEach(function (row, n) { row.classList.toggle("is-selected", n === index); });
-    all[index].scrollIntoView({ block: "nearest" });
+    if (!stay) { all[index].scrollIntoView({ block: "nearest" }); }
     var link = all[index].querySelector(".row-link");
-    if (link) { link.focus({ preventScroll: true }); }
+    if (link && !stay) { link.focus({ preventScroll: true }); }
   }
 
   function typing(target) {
@@ -37,7 +37,36 @@
   });
 
 
+  // attention.js says the queue's content changed: fetch the list again with the page's own
+  // query string (lane, filters, page), keep the scroll place and the selected row, and
+  // wait while the agent is typing in a form (the refresh follows when they leave it).
+  var refreshing = false;
+  var waiting = false;
+  var scrollY = 0;
+
+  function refresh() {
+    var results = document.getElementById("queue-results");
+    if (!results || !window.htmx || refreshing) { return; }
+    if (typing(document.activeElement || document.body)) { waiting = true; return; }
+    waiting = false;
+    refreshing = true;
+    scrollY = window.scrollY;
+    window.htmx.ajax("GET", window.location.pathname + window.location.search, {
+      target: "#queue-results",
+      swap: "outerHTML",
+    }).then(function () { refreshing = false; }, function () { refreshing = false; });
+  }
+  document.addEventListener("attention:queue", refresh);
+  document.addEventListener("focusout", function () {
+    if (waiting) { window.setTimeout(refresh, 0); }
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "queue-results" && index >= 0) { select(index); }
+    var target = event.detail.target;
+    if (!target || target.id !== "queue-results") { return; }
+    if (refreshing) {
+      if (index >= 0) { select(index, true); }
+      window.scrollTo(0, scrollY);
+    } else if (index >= 0) { select(index); }
   });
 })();

@@ -45,6 +45,7 @@ CONTACT_FORM = {
 }
 PLAYBOOK_FORM = {
     "shop": "{slug}",
+    "assign_on_arrival": "on",
     "quiet_start": "21:30",
     "quiet_end": "09:00",
     "work_start": "09:00",
@@ -141,6 +142,7 @@ SPECS: dict[str, Spec] = {
         },
     ),
     "due_count": Spec(ALL, GET),
+    "attention": Spec(ALL, GET),
     "review_detail": Spec(ALL, BOTH, path=REVIEW),
     "review_reveal_phone": Spec(ALL, POST, path=REVIEW),
     "review_correct": Spec(

@@ -41,6 +41,11 @@ class TimelineTestCase(BaseTestCase):
         timeline.status_changed(r, old="new", new="contacting", actor=agent)
         timeline.status_changed(r, old="agreed", new="revised", batch=9)
         timeline.assigned(r, actor=self.lead, old=None, new=agent, plans=2)
+        for why in timeline.AUTO_ASSIGN_WHY:
+            name = agent if why.startswith("on_shift") else None
+            timeline.auto_assigned(
+                r, why=why, to=name, room=12, due_at=datetime(2026, 12, 3, 20, 15, tzinfo=SH)
+            )
         timeline.phone_revealed(r, actor=agent)
         timeline.buyer_erased(r, erased_on=date(2026, 11, 1))
         timeline.do_not_contact(r, actor=agent)

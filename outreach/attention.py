@@ -1,0 +1,69 @@
+"""What an open page must know to get a person's attention: the items due now that are theirs
+to act on, and a fingerprint of their queue that changes when the queue's content does.
+
+Read by the attention endpoint (views.queue.attention), which static/js/attention.js polls,
+and by the navigation's due count.
+"""
+
+import hashlib
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.urls import reverse
+
+from reviews.models import OPEN_STATUSES, Membership, Review, Role
+from reviews.privacy import mask_phones
+
+from .models import PlannedContact, PlanState
+
+ITEMS = 20  # the newest due items sent to the page; the count covers all of them
+
+
+def due_items(user) -> QuerySet:
+    """The follow-ups `user` must act on now. An agent: their own. A lead: their own, plus
+    the items of their shops that nobody holds (nobody fitted when they arrived) and those
+    of agents who are off duty — otherwise those fall between two chairs."""
+    lead_shops = Membership.objects.filter(user=user, role=Role.LEAD).values("shop_id")
+    off_duty = Membership.objects.filter(
+        shop_id=OuterRef("shop_id"), user_id=OuterRef("assigned_to_id"), on_duty=False
+    )
+    return (
+        PlannedContact.objects.filter(state__in=[PlanState.DUE, PlanState.MISSED])
+        .annotate(holder_off_duty=Exists(off_duty))
+        .filter(
+            Q(assigned_to=user)
+            | Q(shop_id__in=lead_shops) & (Q(assigned_to=None) | Q(holder_off_duty=True))
+        )
+        .order_by("due_at", "id")
+    )
+
+
+def attention_for(user) -> dict:
+    """The endpoint's answer: how many items are due, the newest of them (for a browser
+    notification each), and the queue's fingerprint."""
+    due = due_items(user)
+    count = due.count()
+    newest = list(due.select_related("review", "buyer", "shop").order_by("-due_at", "-id")[:ITEMS])
+    items = [
+        {
+            "id": item.id,
+            "url": reverse("review_detail", args=[item.review_id]),
+            "what": str(item.get_kind_display()),
+            "who": item.buyer.nick if item.buyer else "",
+            "text": mask_phones(item.review.text)[:60],
+            "shop": item.shop.name,
+        }
+        for item in newest
+    ]
+    return {"due": count, "items": items, "queue": _queue_fingerprint(user, count, newest)}
+
+
+def _queue_fingerprint(user, count: int, newest: list[PlannedContact]) -> str:
+    """Changes when the user's queue would show something else: a review given to them or
+    taken away, one of theirs changed, an item falling due. One aggregate query."""
+    shops = Membership.objects.filter(user=user, role__in=[Role.AGENT, Role.LEAD]).values("shop_id")
+    mine = Review.objects.filter(shop_id__in=shops, status__in=OPEN_STATUSES).filter(
+        Q(assigned_to=user) | Q(assigned_to=None)
+    )
+    seen = mine.aggregate(n=Count("id"), changed=Max("updated_at"))
+    text = f"{seen['n']}|{seen['changed']}|{count}|{[i.id for i in newest]}"
+    return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()
