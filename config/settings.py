@@ -187,6 +187,9 @@ IMPORT_UPLOAD_RETENTION_DAYS = env_int("IMPORT_UPLOAD_RETENTION_DAYS", 7)
 # Config wires the apps: reviews hands each new or changed review to this function (called
 # with review=), so reviews never imports outreach, which builds on it.
 REVIEWS_HANDOFF_PLANNER = "outreach.services.review_plan"
+# ... and, inside the transaction that stores reviews an import shows revised, calls this
+# (with review_ids=) so everything still pending for them stops at once.
+REVIEWS_REVISED_STOPPER = "outreach.services.reviews_stop_revised"
 
 # Security defaults; production (DEBUG off) passes `manage.py check --deploy`.
 SESSION_COOKIE_HTTPONLY = True

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("reviews/<int:pk>/close/", review.review_close, name="review_close"),
     path("reviews/<int:pk>/reopen/", review.review_reopen, name="review_reopen"),
+    path("reviews/<int:pk>/revised/", review.review_revised, name="review_revised"),
     # The public reply.
     path("reviews/<int:pk>/reply/", replies.review_reply, name="review_reply"),
     path(

@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import CloseReason, EventKind, Review, ReviewEvent, Status
+from .models import CloseReason, EventKind, Rating, Review, ReviewEvent, Status
 from .taxonomy import Severity, SubCause
 
 Labels = Mapping[str, Mapping[str, Any]]
@@ -214,6 +214,29 @@ def _status(data: dict, labels: Labels, event: ReviewEvent) -> str:
     return f"{_label(Status, data.get('from'))} → {_label(Status, data.get('to'))}"
 
 
+def revised(
+    review: Review | int,
+    *,
+    old: str,
+    new: str,
+    actor=None,
+    batch: int | None = None,
+    commit: bool = True,
+):
+    """The buyer changed the rating from `old` to `new` (Rating codes): recorded by an agent
+    (`actor`) or seen by an import (`batch`)."""
+    data = {"from": old, "to": new, "batch": batch}
+    return _event(review, EventKind.REVISED, data, actor=actor, commit=commit)
+
+
+@_describes(EventKind.REVISED)
+def _revised(data: dict, labels: Labels, event: ReviewEvent) -> str:
+    change = {"old": _label(Rating, data.get("from")), "new": _label(Rating, data.get("to"))}
+    if data.get("to") == Rating.POSITIVE:
+        return _("%(old)s → %(new)s: revised, nothing more is sent") % change
+    return _("%(old)s → %(new)s: changed, not yet positive") % change
+
+
 def assigned(review: Review, *, actor, old: int | None, new, plans: int):
     """The review went to `new` (a user, or None: unassigned) with `plans` planned items."""
     name = (new.get_full_name() or new.username) if new is not None else ""
@@ -362,6 +385,9 @@ CANCEL_REASONS = {
     "declined": gettext_lazy("the buyer declined"),
     "do_not_contact": gettext_lazy("the buyer asked not to be contacted"),
     "stale": gettext_lazy("nothing left to do when it fell due"),
+    "revision_window_closed": gettext_lazy(
+        "the buyer can no longer change the review on this platform"
+    ),
 }
 
 
@@ -429,6 +455,9 @@ NOT_PLANNED = {
     "reply_window_closed": gettext_lazy("a public reply is no longer possible on this platform"),
     "revision_limit": gettext_lazy(
         "revision instructions not sent again: the platform allows one revision request"
+    ),
+    "revision_window_closed": gettext_lazy(
+        "no request to revise: the buyer can no longer change the review on this platform"
     ),
 }
 

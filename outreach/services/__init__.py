@@ -6,7 +6,8 @@
 - assignment: who works which review;
 - dispatch: the scheduler that makes planned items fall due exactly once;
 - delivery: the outbox of messages to buyers;
-- public_reply: the public reply from draft to posted.
+- public_reply: the public reply from draft to posted;
+- revision: the buyer changed the review (an agent saw it, or an import): what stops at once.
 
 Every write is a keyword-only `<entity>_<verb>` function that records its events on the
 review's timeline (reviews.timeline); they are all importable from here.
@@ -41,6 +42,7 @@ from .dispatch import (
 )
 from .planning import review_plan, review_replan_for_severity
 from .public_reply import ReplyRefused, reply_decide, reply_mark_posted, reply_save
+from .revision import review_mark_revised, reviews_stop_revised
 
 __all__ = [
     "NotAnAgentOfShop",
@@ -66,10 +68,12 @@ __all__ = [
     "reply_save",
     "review_assign",
     "review_close",
+    "review_mark_revised",
     "review_plan",
     "review_record_agreement",
     "review_reopen",
     "review_replan_for_severity",
     "reviews_auto_assign",
     "reviews_bulk_assign",
+    "reviews_stop_revised",
 ]

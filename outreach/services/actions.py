@@ -220,7 +220,8 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
         review.shop.platform, reviewed_at=review.reviewed_at
     )
     if revision_deadline is not None and revision_deadline < now:
-        # eBay: a feedback revision request is not possible after 30 days.
+        # Taobao: a 中/差评 can be changed only within 30 days of the review; eBay: a feedback
+        # revision request is not possible after 30 days.
         raise GuardrailError(
             "revision_window",
             _(
@@ -232,6 +233,25 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
                 "days": rules.revision_window_days,
                 "date": f"{timezone.localtime(revision_deadline, review.shop.tz):%Y-%m-%d %H:%M}",
             },
+        )
+    if revision_deadline is not None and rules.window_bounds_change and revision_deadline < when:
+        # Taobao: an agreed minute past the 30 days would have the buyer try a change the
+        # platform no longer allows.
+        raise GuardrailError(
+            "revision_window",
+            _(
+                "On this platform the buyer can change the review only until %(date)s: agree "
+                "on an earlier time."
+            )
+            % {"date": f"{timezone.localtime(revision_deadline, review.shop.tz):%Y-%m-%d %H:%M}"},
+        )
+    if rules.revise_once and review.rating_changed_at is not None:
+        raise GuardrailError(
+            "revised_once",
+            _(
+                "The buyer has already changed this review once, and this platform allows "
+                "only one change: post a public reply instead."
+            ),
         )
     guardrails.check_contactable(review.buyer)
     if when <= now:

@@ -32,6 +32,20 @@ from ..models import (
 from .delivery import messages_stop
 
 
+# What asks the buyer to revise; pointless once the buyer can no longer change the review.
+REVISE_KINDS = [Kind.REVISION_INSTRUCTIONS, Kind.REVISE_FOLLOWUP, Kind.REMINDER_SMS]
+
+
+def revise_closed(review: Review, *, now) -> bool:
+    """Can asking this buyer to revise no longer work (platform, window, the one change)?"""
+    return platforms.revise_closed(
+        review.shop.platform,
+        reviewed_at=review.reviewed_at,
+        revised_once=review.rating_changed_at is not None,
+        now=now,
+    )
+
+
 def review_plan(*, review: Review) -> list[PlannedContact]:
     """Plan a new review's outreach from its shop's playbook and platform.
 
@@ -58,8 +72,11 @@ def _review_plan(review: Review) -> list[PlannedContact]:
         return []
     if review.planned_contacts.exists():
         # A changed review handed off again: only the reply deadline can move (a 追评 closes
-        # the reply on Taobao/Tmall); the rest of the plan stands.
+        # the reply on Taobao/Tmall), and a buyer who used the platform's one change (差评 →
+        # 中评 on Taobao) can no longer be asked to revise; the rest of the plan stands.
         _update_reply_deadline(review=review, now=now)
+        if revise_closed(review, now=now):
+            stop_revise_requests(review, now=now)
         return []
     playbook = Playbook.objects.for_shop(review.shop)
     buyer = review.buyer
@@ -71,7 +88,9 @@ def _review_plan(review: Review) -> list[PlannedContact]:
 
     assignee = assignee_for(review)
     age = now - review.reviewed_at
-    goal = "revise" if rules.can_revise else "solve_and_explain"
+    # Past the platform's revise window (Taobao: 30 days) nothing asks for a revision: the
+    # call aims at solving the problem, and the public reply is what is left.
+    goal = "solve_and_explain" if revise_closed(review, now=now) else "revise"
 
     if age > timedelta(days=playbook.invitation_only_days):
         # Seed 000 四.2: after six months talk only about the future, by IM/SMS — no call,
@@ -175,6 +194,21 @@ def cancel_pending(queryset, *, reason: str, actor=None, now=None) -> int:
                 planned.review, plan_id=planned.id, kind=planned.kind, reason=reason, actor=actor
             )
     return cancelled
+
+
+def stop_revise_requests(review: Review, *, actor=None, now=None) -> int:
+    """The buyer can no longer change the review (window over, or the one change used):
+    cancel what asks for a revision and stop its queued messages."""
+    cancelled = cancel_pending(
+        review.planned_contacts.filter(kind__in=REVISE_KINDS),
+        reason="revision_window_closed",
+        actor=actor,
+        now=now,
+    )
+    return cancelled + messages_stop(
+        review.messages.filter(kind__in=REVISE_KINDS),
+        why="not sent: the buyer can no longer change the review",
+    )
 
 
 def lead_of(shop):
