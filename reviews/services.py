@@ -26,8 +26,8 @@ from .models import (
     Rating,
     Review,
     Severity,
-    Status,
     Shop,
+    Status,
     new_webhook_secret,
 )
 from .privacy import mask_phones

@@ -31,7 +31,6 @@ from ..models import (
 )
 from .delivery import messages_stop
 
-
 # What asks the buyer to revise; pointless once the buyer can no longer change the review.
 REVISE_KINDS = [Kind.REVISION_INSTRUCTIONS, Kind.REVISE_FOLLOWUP, Kind.REMINDER_SMS]
 

@@ -86,4 +86,3 @@ def reviews_stop_revised(*, review_ids: list[int]) -> int:
     for review in Review.objects.filter(id__in=review_ids, status=Status.REVISED):
         stopped += _stop_everything(review, now=now)
     return stopped
-
