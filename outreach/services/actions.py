@@ -45,6 +45,7 @@ from ..models import (
 from .delivery import message_create, messages_stop
 from .planning import (
     cancel_pending,
+    check_revise_window,
     message_channel,
     plan,
     plan_next_persistence,
@@ -216,43 +217,7 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
                 "for an explanatory follow-up review."
             ),
         )
-    revision_deadline = platforms.revision_deadline(
-        review.shop.platform, reviewed_at=review.reviewed_at
-    )
-    if revision_deadline is not None and revision_deadline < now:
-        # Taobao: a 中/差评 can be changed only within 30 days of the review; eBay: a feedback
-        # revision request is not possible after 30 days.
-        raise GuardrailError(
-            "revision_window",
-            _(
-                "This platform accepts a revision request only within %(days)d days of the "
-                "review; that window closed on %(date)s. Solve the problem and post a reply "
-                "instead."
-            )
-            % {
-                "days": rules.revision_window_days,
-                "date": f"{timezone.localtime(revision_deadline, review.shop.tz):%Y-%m-%d %H:%M}",
-            },
-        )
-    if revision_deadline is not None and rules.window_bounds_change and revision_deadline < when:
-        # Taobao: an agreed minute past the 30 days would have the buyer try a change the
-        # platform no longer allows.
-        raise GuardrailError(
-            "revision_window",
-            _(
-                "On this platform the buyer can change the review only until %(date)s: agree "
-                "on an earlier time."
-            )
-            % {"date": f"{timezone.localtime(revision_deadline, review.shop.tz):%Y-%m-%d %H:%M}"},
-        )
-    if rules.revise_once and review.rating_changed_at is not None:
-        raise GuardrailError(
-            "revised_once",
-            _(
-                "The buyer has already changed this review once, and this platform allows "
-                "only one change: post a public reply instead."
-            ),
-        )
+    check_revise_window(review, rules=rules, when=when, now=now)
     guardrails.check_contactable(review.buyer)
     if when <= now:
         raise GuardrailError("past", _("The agreed time has already passed."))

@@ -45,6 +45,49 @@ def revise_closed(review: Review, *, now) -> bool:
     )
 
 
+def check_revise_window(review: Review, *, rules, when: datetime, now: datetime) -> None:
+    """Refuse an agreement to revise the platform no longer allows: past its window (Taobao:
+    30 days after the review; eBay: a request within 30 days), an agreed minute past the
+    window where it bounds the change itself, or after the platform's one change."""
+    revision_deadline = platforms.revision_deadline(
+        review.shop.platform, reviewed_at=review.reviewed_at
+    )
+    if revision_deadline is not None and revision_deadline < now:
+        # Taobao: a 中/差评 can be changed only within 30 days of the review; eBay: a feedback
+        # revision request is not possible after 30 days.
+        raise GuardrailError(
+            "revision_window",
+            _(
+                "This platform accepts a revision request only within %(days)d days of the "
+                "review; that window closed on %(date)s. Solve the problem and post a reply "
+                "instead."
+            )
+            % {
+                "days": rules.revision_window_days,
+                "date": f"{timezone.localtime(revision_deadline, review.shop.tz):%Y-%m-%d %H:%M}",
+            },
+        )
+    if revision_deadline is not None and rules.window_bounds_change and revision_deadline < when:
+        # Taobao: an agreed minute past the 30 days would have the buyer try a change the
+        # platform no longer allows.
+        raise GuardrailError(
+            "revision_window",
+            _(
+                "On this platform the buyer can change the review only until %(date)s: agree "
+                "on an earlier time."
+            )
+            % {"date": f"{timezone.localtime(revision_deadline, review.shop.tz):%Y-%m-%d %H:%M}"},
+        )
+    if rules.revise_once and review.rating_changed_at is not None:
+        raise GuardrailError(
+            "revised_once",
+            _(
+                "The buyer has already changed this review once, and this platform allows "
+                "only one change: post a public reply instead."
+            ),
+        )
+
+
 def review_plan(*, review: Review) -> list[PlannedContact]:
     """Plan a new review's outreach from its shop's playbook and platform.
 
