@@ -17,6 +17,7 @@ from reviews.models import (
     Review,
     Role,
     Severity,
+    Status,
 )
 from reviews.taxonomy import SUBCAUSES_BY_CAUSE, Cause, SubCause
 
@@ -124,7 +125,7 @@ def revise_window(review: Review, *, now: datetime) -> tuple[str, bool] | None:
     platform where buyers cannot revise or no window is known."""
     rules = platforms.rules_for(review.shop.platform)
     deadline = platforms.revision_deadline(review.shop.platform, reviewed_at=review.reviewed_at)
-    if not rules.can_revise or deadline is None:
+    if not rules.can_revise or deadline is None or review.status == Status.REVISED:
         return None
     words = {"platform": review.shop.get_platform_display(), "days": rules.revision_window_days}
     if rules.revise_once and review.rating_changed_at is not None:
