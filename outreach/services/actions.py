@@ -52,6 +52,7 @@ from .planning import (
     plan_reply_now,
     render,
     review_replan_for_severity,
+    revise_closed,
     revision_link,
 )
 
@@ -169,8 +170,9 @@ def contact_log(
         plan_reply_now(review=review, playbook=playbook, now=now, actor=agent)
     elif outcome == Outcome.SOLVED:
         rules = platforms.rules_for(review.shop.platform)
-        if not rules.can_revise and rules.followup_review_helps:
-            # Tmall: the 差评 stays; an explanatory 追评 tells later buyers it was solved.
+        if revise_closed(review, now=now) and rules.followup_review_helps:
+            # Tmall, or Taobao past its 30 days (a 追评 is still possible): the 差评 stays; an
+            # explanatory 追评 tells later buyers it was solved.
             body = render(playbook.template("explanatory_followup"), review)
             message_now_or_later(
                 review=review,

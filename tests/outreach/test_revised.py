@@ -351,6 +351,29 @@ class RevisionWindowTestCase(RevisedWorld):
         self.assertEqual(goals, {fresh.pk: "revise", old.pk: "solve_and_explain"})
 
     @time_machine.travel(NOW, tick=False)
+    def test_a_solved_problem_past_the_window_asks_for_an_explanatory_followup_instead(self):
+        self.login(self.agent)
+        fresh = self.make_review(self.shop, assigned_to=self.agent)
+        old = self.make_review(
+            self.shop, assigned_to=self.agent, reviewed_at=NOW - timedelta(days=40)
+        )
+        for review in (fresh, old):
+            review.refresh_from_db()
+            response = self.client.post(
+                reverse("review_contact", args=[review.pk]),
+                {"version": review.version, "channel": "phone", "outcome": "solved"},
+                headers=HTMX,
+            )
+            self.assertEqual(response.status_code, 200)
+        asked = {
+            review.pk: Message.objects.filter(
+                review=review, kind=Kind.EXPLANATORY_FOLLOWUP
+            ).exists()
+            for review in (fresh, old)
+        }
+        self.assertEqual(asked, {fresh.pk: False, old.pk: True})
+
+    @time_machine.travel(NOW, tick=False)
     def test_the_review_page_says_which_window_applies(self):
         self.login(self.agent)
         review = self.make_review(self.shop, reviewed_at=datetime(2026, 11, 15, 10, 0, tzinfo=SH))
