@@ -208,6 +208,9 @@ REVIEWS_HANDOFF_ASSIGNER = "outreach.services.reviews_assign_on_arrival"
 # Attention (static/js/attention.js): how often open pages ask for newly due work, in
 # seconds, while the tab is visible and while it is hidden. Tests shorten them.
 ATTENTION_POLL_SECONDS = (15, 60)
+# ... and, inside the transaction that stores reviews an import shows revised, calls this
+# (with review_ids=) so everything still pending for them stops at once.
+REVIEWS_REVISED_STOPPER = "outreach.services.reviews_stop_revised"
 
 # Security defaults; production (DEBUG off) passes `manage.py check --deploy`.
 SESSION_COOKIE_HTTPONLY = True

@@ -23,11 +23,18 @@ class PlatformRules:
     reply_needs_person: bool
     # Does an explanatory 追评 help?  On JD it hides behind a click, so it helps little.
     followup_review_helps: bool
-    # Asking the buyer to revise (eBay's feedback revision request): days after the review it
-    # may still be asked (None: no window), and how many requests one review may get (None:
+    # The revise window: days after the review the buyer can still change it, so may still be
+    # asked to (None: no window we know of), and how many requests one review may get (None:
     # no limit; the planner only avoids sending the instructions twice in a day).
     revision_window_days: int | None
     revision_requests_max: int | None
+    # The buyer can change the rating only once: after a first change (差评 → 中评, say)
+    # nothing more can be asked for.
+    revise_once: bool = False
+    # Does the window bound the buyer's change itself (Taobao: after 30 days the review can no
+    # longer be changed, so an agreed minute past it is pointless), or only the seller's
+    # request (eBay: a request sent in time may be answered after the 30 days)?
+    window_bounds_change: bool = False
 
 
 PLATFORM_RULES: dict[str, PlatformRules] = {
@@ -38,8 +45,15 @@ PLATFORM_RULES: dict[str, PlatformRules] = {
         reply_blocked_after_followup=True,
         reply_needs_person=False,
         followup_review_helps=True,
-        revision_window_days=None,
+        # Taobao's evaluation rules: a buyer may change (or delete) a 中评/差评 once, within 30
+        # days of rating it; a 追评 stays possible for 180 days but does not change the
+        # rating. Stated by the issue and the shop's handbook; the public rule pages we could
+        # reach (maijia.com "淘宝改评价期限几天") did not show their text, so we keep the
+        # strict reading: 30 days from the review, one change.
+        revision_window_days=30,
         revision_requests_max=None,
+        revise_once=True,
+        window_bounds_change=True,
     ),
     "tmall": PlatformRules(
         can_revise=False,
@@ -68,9 +82,15 @@ PLATFORM_RULES: dict[str, PlatformRules] = {
         reply_blocked_after_followup=False,
         reply_needs_person=True,
         followup_review_helps=False,
-        # A feedback revision request: not after 30 days, once per feedback.
+        # A feedback revision request: not after 30 days, once per feedback. eBay's help
+        # ("If you've received any other feedback rating … you have 30 days to work with the
+        # buyer to request a revision", ebay.ca/ocs feedback topic) confirms the 30 days and
+        # that requests are limited (ebay.ie feedback policies: "a limited number of requests");
+        # the yearly quota (5 per 1,000 feedback) we could not confirm, so each feedback gets
+        # one request and a revised feedback can't be revised again.
         revision_window_days=30,
         revision_requests_max=1,
+        revise_once=True,
     ),
     "other": PlatformRules(
         can_revise=True,
@@ -111,6 +131,20 @@ def revision_deadline(platform: str, *, reviewed_at: datetime) -> datetime | Non
     if rules.revision_window_days is None:
         return None
     return reviewed_at + timedelta(days=rules.revision_window_days)
+
+
+def revise_closed(
+    platform: str, *, reviewed_at: datetime, revised_once: bool, now: datetime
+) -> bool:
+    """Can asking the buyer to revise no longer work? On a platform without revisions (Tmall,
+    JD), past the platform's window, or after the one change a platform allows."""
+    rules = rules_for(platform)
+    if not rules.can_revise:
+        return True
+    if rules.revise_once and revised_once:
+        return True
+    deadline = revision_deadline(platform, reviewed_at=reviewed_at)
+    return deadline is not None and deadline <= now
 
 
 def reply_problem(platform: str, text: str) -> str | None:

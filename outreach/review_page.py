@@ -1,9 +1,12 @@
 """Reads for the review page: the review, its timeline in words, and the work panel — what is
 planned, what comes next, which deadline applies, the reply composer."""
 
+import math
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from reviews import timeline
 from reviews.models import (
@@ -11,9 +14,11 @@ from reviews.models import (
     CloseReason,
     Membership,
     Order,
+    Rating,
     Review,
     Role,
     Severity,
+    Status,
 )
 from reviews.taxonomy import SUBCAUSES_BY_CAUSE, Cause, SubCause
 
@@ -85,7 +90,13 @@ def reply_deadline(review: Review) -> datetime | None:
 
 
 def reply_context(
-    review: Review, *, user, attempts: list, situation: str = "", variant: int | None = None
+    review: Review,
+    *,
+    user,
+    attempts: list,
+    situation: str = "",
+    variant: int | None = None,
+    roles: set[str] | None = None,
 ) -> dict:
     """The composer: the saved reply, or a suggestion filled in with the real call times."""
     reply = Reply.objects.filter(review=review).first()
@@ -124,8 +135,47 @@ def reply_context(
         "reply_variant": (review.pk if variant is None else variant) + 1,
         "reply_situations": list(replies.SITUATION_LABELS.items()),
         "reply_problems": problems,
-        "is_lead": Membership.objects.holds(user, review.shop, Role.LEAD),
+        "is_lead": Role.LEAD in roles
+        if roles is not None
+        else Membership.objects.holds(user, review.shop, Role.LEAD),
     }
+
+
+def revise_window(review: Review, *, now: datetime) -> tuple[str, bool] | None:
+    """Which revise window applies, in words, and whether it is still open; None on a
+    platform where buyers cannot revise or no window is known."""
+    rules = platforms.rules_for(review.shop.platform)
+    deadline = platforms.revision_deadline(review.shop.platform, reviewed_at=review.reviewed_at)
+    if not rules.can_revise or deadline is None or review.status == Status.REVISED:
+        return None
+    words = {"platform": review.shop.get_platform_display(), "days": rules.revision_window_days}
+    if rules.revise_once and review.rating_changed_at is not None:
+        return _("%(platform)s: the buyer has already used the one change allowed") % words, False
+    if deadline <= now:
+        return _("The time to change the review has passed (%(platform)s, %(days)d days)") % (
+            words
+        ), False
+    words["left"] = math.ceil((deadline - now).total_seconds() / 86400)
+    words["date"] = date_format(timezone.localtime(deadline, review.shop.tz), "MONTH_DAY_FORMAT")
+    if rules.revise_once:
+        text = _(
+            "%(platform)s: the buyer can change the review once within %(days)d days of "
+            "posting it; %(left)d days left (until %(date)s)"
+        )
+    else:
+        text = _(
+            "%(platform)s: the buyer can change the review within %(days)d days of posting "
+            "it; %(left)d days left (until %(date)s)"
+        )
+    return text % words, True
+
+
+def revised_ratings(review: Review) -> list[tuple[str, str]]:
+    """The ratings the buyer may have changed the review to: better than the current one."""
+    better = [Rating.POSITIVE]
+    if review.rating == Rating.NEGATIVE:
+        better.append(Rating.NEUTRAL)
+    return [(r.value, r.label) for r in better]
 
 
 def review_work_context(review: Review, *, user, **extra) -> dict:
@@ -157,9 +207,13 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
     revision_closed = platforms.revision_deadline(
         review.shop.platform, reviewed_at=review.reviewed_at
     )
+    window = revise_window(review, now=now)
+    roles = set(
+        Membership.objects.filter(user=user, shop=review.shop).values_list("role", flat=True)
+    )
     return {
         **review_page_context(review),
-        **reply_context(review, user=user, attempts=attempts, **reply_extra),
+        **reply_context(review, user=user, attempts=attempts, roles=roles, **reply_extra),
         "pending": pending,
         "next_step": agent_items[0] if agent_items else (pending[0] if pending else None),
         "attempts": attempts,
@@ -170,7 +224,19 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
         "resolutions": [(v, label) for v, label in Resolution.choices if v],
         "platform_rules": rules,
         # Can the buyer still be asked to revise? Not on Tmall/JD, nor past eBay's 30 days.
-        "can_agree": rules.can_revise and (revision_closed is None or revision_closed >= now),
+        "can_agree": not platforms.revise_closed(
+            review.shop.platform,
+            reviewed_at=review.reviewed_at,
+            revised_once=review.rating_changed_at is not None,
+            now=now,
+        ),
+        "revise_window": window[0] if window else "",
+        "revise_window_open": bool(window and window[1]),
+        "revised_ratings": revised_ratings(review),
+        # 「买家已修改」: for the shop's agents and leads, on a platform where buyers revise.
+        "can_mark_revised": review.status in OPEN_STATUSES
+        and rules.can_revise
+        and bool(roles & {Role.AGENT, Role.LEAD}),
         "revision_closed": revision_closed if revision_closed and revision_closed < now else None,
         "reply_deadline": deadline,
         "reply_deadline_passed": deadline is not None and deadline <= now,

@@ -28,6 +28,7 @@ urlpatterns = [
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/phone/", orders.order_phone, name="order_phone"),
     path("orders/<int:pk>/care-call/", orders.order_care_call_log, name="order_care_call_log"),
+    path("reviews/<int:pk>/revised/", review.review_revised, name="review_revised"),
     # The public reply.
     path("reviews/<int:pk>/reply/", replies.review_reply, name="review_reply"),
     path(

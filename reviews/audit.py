@@ -116,6 +116,7 @@ ACTIONS = {
     "compensation_rejected": _("Compensation refused"),
     "compensation_with_revision": _("Compensation logged with an agreement to revise"),
     "buyer_do_not_contact": _("Buyer asked not to be contacted"),
+    "review_revised": _("Buyer's changed rating recorded"),
     "report_exported": _("Report exported"),
     "spike_acknowledged": _("Spike alert acknowledged"),
     "import_errors_exported": _("Import error report downloaded"),

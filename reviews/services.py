@@ -22,9 +22,12 @@ from .models import (
     Correction,
     Heartbeat,
     Membership,
+    PositiveReview,
+    Rating,
     Review,
     Severity,
     Shop,
+    Status,
     new_webhook_secret,
 )
 from .privacy import mask_phones
@@ -137,6 +140,31 @@ def review_set_status(*, review: Review, status: str, actor=None, now=None) -> b
     )
     review.status = status
     timeline.status_changed(review, old=old, new=status, actor=actor)
+    return True
+
+
+def review_record_rating_change(*, review: Review, rating: str, actor, now=None) -> bool:
+    """The buyer changed the rating (an agent saw it on the platform): store the new rating
+    and when it changed, and say so on the timeline. A positive rating is the revision the
+    desk works for: the review becomes revised, and counts exactly as when an import shows it
+    (status revised, its key among the day's positive reviews). False when nothing changed.
+    What this means for planned outreach is decided by the caller (outreach.services)."""
+    if rating == review.rating or rating not in Rating.values:
+        return False
+    now = now or timezone.now()
+    old = review.rating
+    Review.objects.filter(id=review.id).update(
+        rating=rating, rating_changed_at=now, version=F("version") + 1
+    )
+    review.rating, review.rating_changed_at = rating, now
+    timeline.revised(review, old=old, new=rating, actor=actor)
+    if rating == Rating.POSITIVE:
+        PositiveReview.objects.get_or_create(
+            shop=review.shop,
+            external_key=review.external_key,
+            defaults={"day": review.reviewed_at.astimezone(review.shop.tz).date()},
+        )
+        review_set_status(review=review, status=Status.REVISED, actor=actor, now=now)
     return True
 
 

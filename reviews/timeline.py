@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import CloseReason, EventKind, Review, ReviewEvent, Status
+from .models import CloseReason, EventKind, Rating, Review, ReviewEvent, Status
 from .taxonomy import Severity, SubCause
 
 Labels = Mapping[str, Mapping[str, Any]]
@@ -212,6 +212,29 @@ def _status(data: dict, labels: Labels, event: ReviewEvent) -> str:
     if data.get("batch") and data.get("to") == Status.REVISED:
         return _("Revised to positive by the buyer (seen in batch #%(id)s)") % {"id": data["batch"]}
     return f"{_label(Status, data.get('from'))} → {_label(Status, data.get('to'))}"
+
+
+def revised(
+    review: Review | int,
+    *,
+    old: str,
+    new: str,
+    actor=None,
+    batch: int | None = None,
+    commit: bool = True,
+):
+    """The buyer changed the rating from `old` to `new` (Rating codes): recorded by an agent
+    (`actor`) or seen by an import (`batch`)."""
+    data = {"from": old, "to": new, "batch": batch}
+    return _event(review, EventKind.REVISED, data, actor=actor, commit=commit)
+
+
+@_describes(EventKind.REVISED)
+def _revised(data: dict, labels: Labels, event: ReviewEvent) -> str:
+    change = {"old": _label(Rating, data.get("from")), "new": _label(Rating, data.get("to"))}
+    if data.get("to") == Rating.POSITIVE:
+        return _("%(old)s → %(new)s: revised, nothing more is sent") % change
+    return _("%(old)s → %(new)s: changed, not yet positive") % change
 
 
 def assigned(review: Review, *, actor, old: int | None, new, plans: int):
@@ -411,6 +434,9 @@ CANCEL_REASONS = {
     "declined": gettext_lazy("the buyer declined"),
     "do_not_contact": gettext_lazy("the buyer asked not to be contacted"),
     "stale": gettext_lazy("nothing left to do when it fell due"),
+    "revision_window_closed": gettext_lazy(
+        "the buyer can no longer change the review on this platform"
+    ),
 }
 
 
@@ -486,6 +512,9 @@ NOT_PLANNED = {
     "compensation_refused": gettext_lazy(
         "revision instructions not sent: the team lead refused the compensation; record the "
         "agreement again once the buyer knows"
+    ),
+    "revision_window_closed": gettext_lazy(
+        "no request to revise: the buyer can no longer change the review on this platform"
     ),
 }
 

@@ -12,6 +12,7 @@
 - delivery: the outbox of messages to buyers;
 - public_reply: the public reply from draft to posted;
 - lead_alerts: telling a shop's leads by e-mail and chat robot (missed follow-ups…).
+- revision: the buyer changed the review (an agent saw it, or an import): what stops at once.
 
 Every write is a keyword-only `<entity>_<verb>` function that records its events on the
 review's timeline (reviews.timeline); they are all importable from here.
@@ -49,6 +50,7 @@ from .dispatch import (
 from .lead_alerts import leadalert_deliver, leadalert_sweep, leadalert_test, shop_leads_alert
 from .planning import review_plan, review_replan_for_severity
 from .public_reply import ReplyRefused, reply_decide, reply_mark_posted, reply_save
+from .revision import review_mark_revised, reviews_stop_revised
 
 __all__ = [
     "NotAnAgentOfShop",
@@ -80,6 +82,7 @@ __all__ = [
     "reply_save",
     "review_assign",
     "review_close",
+    "review_mark_revised",
     "review_plan",
     "review_record_agreement",
     "review_reopen",
@@ -88,4 +91,5 @@ __all__ = [
     "reviews_auto_assign",
     "reviews_bulk_assign",
     "shop_leads_alert",
+    "reviews_stop_revised",
 ]

@@ -45,12 +45,14 @@ from ..models import (
 from .delivery import message_create, messages_stop
 from .planning import (
     cancel_pending,
+    check_revise_window,
     message_channel,
     plan,
     plan_next_persistence,
     plan_reply_now,
     render,
     review_replan_for_severity,
+    revise_closed,
     revision_link,
 )
 
@@ -168,8 +170,9 @@ def contact_log(
         plan_reply_now(review=review, playbook=playbook, now=now, actor=agent)
     elif outcome == Outcome.SOLVED:
         rules = platforms.rules_for(review.shop.platform)
-        if not rules.can_revise and rules.followup_review_helps:
-            # Tmall: the 差评 stays; an explanatory 追评 tells later buyers it was solved.
+        if revise_closed(review, now=now) and rules.followup_review_helps:
+            # Tmall, or Taobao past its 30 days (a 追评 is still possible): the 差评 stays; an
+            # explanatory 追评 tells later buyers it was solved.
             body = render(playbook.template("explanatory_followup"), review)
             message_now_or_later(
                 review=review,
@@ -216,23 +219,7 @@ def review_record_agreement(*, review: Review, agent, when: datetime) -> Planned
                 "for an explanatory follow-up review."
             ),
         )
-    revision_deadline = platforms.revision_deadline(
-        review.shop.platform, reviewed_at=review.reviewed_at
-    )
-    if revision_deadline is not None and revision_deadline < now:
-        # eBay: a feedback revision request is not possible after 30 days.
-        raise GuardrailError(
-            "revision_window",
-            _(
-                "This platform accepts a revision request only within %(days)d days of the "
-                "review; that window closed on %(date)s. Solve the problem and post a reply "
-                "instead."
-            )
-            % {
-                "days": rules.revision_window_days,
-                "date": f"{timezone.localtime(revision_deadline, review.shop.tz):%Y-%m-%d %H:%M}",
-            },
-        )
+    check_revise_window(review, rules=rules, when=when, now=now)
     guardrails.check_contactable(review.buyer)
     if when <= now:
         raise GuardrailError("past", _("The agreed time has already passed."))

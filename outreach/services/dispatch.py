@@ -35,7 +35,7 @@ from ..models import (
 from .arrival import plannedcontacts_assign_when_due
 from .delivery import message_create, message_sweep
 from .lead_alerts import leadalert_sweep, missed_slot_alert
-from .planning import plan_next_persistence
+from .planning import REVISE_KINDS, plan_next_persistence, revise_closed
 
 logger = logging.getLogger(__name__)
 
@@ -199,11 +199,23 @@ def _fire_one(planned: PlannedContact, *, playbook: Playbook, now) -> str:
     buyer = planned.buyer
     review = planned.review
     finished = review.status in (Status.REVISED, Status.CLOSED) and planned.kind != Kind.CARE_CALL
-    if buyer is None or buyer.do_not_contact_at is not None or finished:
+    # Defence in depth: the revision stops everything when it is recorded (services.revision),
+    # but nothing that asks for a revision may go out once the buyer can no longer make one.
+    too_late = (
+        planned.kind in REVISE_KINDS
+        and not planned.is_agent_task
+        and revise_closed(review, now=now)
+    )
+    if buyer is None or buyer.do_not_contact_at is not None or finished or too_late:
         PlannedContact.objects.filter(id=planned.id).update(
             state=PlanState.CANCELLED, finished_at=now
         )
-        timeline.cancelled(review, plan_id=planned.id, kind=planned.kind, reason="stale")
+        reason = "stale"
+        if review.status == Status.REVISED:
+            reason = "review_revised"
+        elif too_late:
+            reason = "revision_window_closed"
+        timeline.cancelled(review, plan_id=planned.id, kind=planned.kind, reason=reason)
         return "cancelled"
     is_agent = planned.is_agent_task
     if planned.kind != Kind.REPLY_TASK and guardrails.is_quiet(

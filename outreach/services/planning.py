@@ -32,6 +32,62 @@ from ..models import (
 )
 from .delivery import messages_stop
 
+# What asks the buyer to revise; pointless once the buyer can no longer change the review.
+REVISE_KINDS = [Kind.REVISION_INSTRUCTIONS, Kind.REVISE_FOLLOWUP, Kind.REMINDER_SMS]
+
+
+def revise_closed(review: Review, *, now) -> bool:
+    """Can asking this buyer to revise no longer work (platform, window, the one change)?"""
+    return platforms.revise_closed(
+        review.shop.platform,
+        reviewed_at=review.reviewed_at,
+        revised_once=review.rating_changed_at is not None,
+        now=now,
+    )
+
+
+def check_revise_window(review: Review, *, rules, when: datetime, now: datetime) -> None:
+    """Refuse an agreement to revise the platform no longer allows: past its window (Taobao:
+    30 days after the review; eBay: a request within 30 days), an agreed minute past the
+    window where it bounds the change itself, or after the platform's one change."""
+    revision_deadline = platforms.revision_deadline(
+        review.shop.platform, reviewed_at=review.reviewed_at
+    )
+    if revision_deadline is not None and revision_deadline < now:
+        # Taobao: a 中/差评 can be changed only within 30 days of the review; eBay: a feedback
+        # revision request is not possible after 30 days.
+        raise GuardrailError(
+            "revision_window",
+            _(
+                "This platform accepts a revision request only within %(days)d days of the "
+                "review; that window closed on %(date)s. Solve the problem and post a reply "
+                "instead."
+            )
+            % {
+                "days": rules.revision_window_days,
+                "date": f"{timezone.localtime(revision_deadline, review.shop.tz):%Y-%m-%d %H:%M}",
+            },
+        )
+    if revision_deadline is not None and rules.window_bounds_change and revision_deadline < when:
+        # Taobao: an agreed minute past the 30 days would have the buyer try a change the
+        # platform no longer allows.
+        raise GuardrailError(
+            "revision_window",
+            _(
+                "On this platform the buyer can change the review only until %(date)s: agree "
+                "on an earlier time."
+            )
+            % {"date": f"{timezone.localtime(revision_deadline, review.shop.tz):%Y-%m-%d %H:%M}"},
+        )
+    if rules.revise_once and review.rating_changed_at is not None:
+        raise GuardrailError(
+            "revised_once",
+            _(
+                "The buyer has already changed this review once, and this platform allows "
+                "only one change: post a public reply instead."
+            ),
+        )
+
 
 def review_plan(*, review: Review) -> list[PlannedContact]:
     """Plan a new review's outreach from its shop's playbook and platform.
@@ -59,8 +115,11 @@ def _review_plan(review: Review) -> list[PlannedContact]:
         return []
     if review.planned_contacts.exists():
         # A changed review handed off again: only the reply deadline can move (a 追评 closes
-        # the reply on Taobao/Tmall); the rest of the plan stands.
+        # the reply on Taobao/Tmall), and a buyer who used the platform's one change (差评 →
+        # 中评 on Taobao) can no longer be asked to revise; the rest of the plan stands.
         _update_reply_deadline(review=review, now=now)
+        if revise_closed(review, now=now):
+            stop_revise_requests(review, now=now)
         return []
     playbook = Playbook.objects.for_shop(review.shop)
     buyer = review.buyer
@@ -72,7 +131,9 @@ def _review_plan(review: Review) -> list[PlannedContact]:
 
     assignee = assignee_for(review)
     age = now - review.reviewed_at
-    goal = "revise" if rules.can_revise else "solve_and_explain"
+    # Past the platform's revise window (Taobao: 30 days) nothing asks for a revision: the
+    # call aims at solving the problem, and the public reply is what is left.
+    goal = "solve_and_explain" if revise_closed(review, now=now) else "revise"
 
     if age > timedelta(days=playbook.invitation_only_days):
         # Seed 000 四.2: after six months talk only about the future, by IM/SMS — no call,
@@ -177,6 +238,21 @@ def cancel_pending(queryset, *, reason: str, actor=None, now=None) -> int:
                 planned.review, plan_id=planned.id, kind=planned.kind, reason=reason, actor=actor
             )
     return cancelled
+
+
+def stop_revise_requests(review: Review, *, actor=None, now=None) -> int:
+    """The buyer can no longer change the review (window over, or the one change used):
+    cancel what asks for a revision and stop its queued messages."""
+    cancelled = cancel_pending(
+        review.planned_contacts.filter(kind__in=REVISE_KINDS),
+        reason="revision_window_closed",
+        actor=actor,
+        now=now,
+    )
+    return cancelled + messages_stop(
+        review.messages.filter(kind__in=REVISE_KINDS),
+        why="not sent: the buyer can no longer change the review",
+    )
 
 
 def lead_of(shop):

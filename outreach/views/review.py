@@ -1,6 +1,6 @@
 """The review page and what an agent does on it: log a contact in two clicks (the playbook
 plans the next step), message the buyer, reveal the phone (logged), correct the
-classification, mark do-not-contact, close and reopen."""
+classification, mark do-not-contact, record the buyer's revision, close and reopen."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from reviews.access import get_review_for_user
 from reviews.audit import client_ip
-from reviews.models import Review, Severity
+from reviews.models import Rating, Review, Role, Severity
 from reviews.params import whole
 from reviews.services import StaleReview, buyer_reveal_phone, review_claim_version
 from reviews.taxonomy import CAUSE_OF
@@ -267,6 +267,28 @@ def review_close(request: HttpRequest, pk: int) -> HttpResponse:
         review,
         saved=_("Closed. %(n)d planned items cancelled.") % {"n": n},
     )
+
+
+@login_required
+@require_POST
+def review_revised(request: HttpRequest, pk: int) -> HttpResponse:
+    """「买家已修改」: the agent saw the buyer's changed rating on the platform."""
+    # The people who work reviews: a shop's agents and leads (a manager reads only).
+    review = get_review_for_user(request, pk, Role.AGENT, Role.LEAD)
+    rating = request.POST.get("rating", Rating.POSITIVE)
+    try:
+        with transaction.atomic():
+            review_claim_version(review=review, expected_version=_expected_version(request))
+            n = services.review_mark_revised(review=review, agent=request.user, rating=rating)
+    except StaleReview:
+        return _render_work(request, review, status=409, error=_STALE)
+    except GuardrailError as exc:
+        return _render_work(request, review, status=400, error=str(exc.message))
+    if rating == Rating.POSITIVE:
+        saved = _("Revised. %(n)d planned items and messages stopped.") % {"n": n}
+    else:
+        saved = _("The buyer's new rating is recorded; the review stays open.")
+    return _render_work(request, review, saved=saved)
 
 
 @login_required

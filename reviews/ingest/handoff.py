@@ -86,6 +86,19 @@ def assigner() -> Callable[..., object]:
     return import_string(settings.REVIEWS_HANDOFF_ASSIGNER)
 
 
+def _stopper() -> Callable[..., object]:
+    return import_string(settings.REVIEWS_REVISED_STOPPER)
+
+
+def stop_revised(review_ids: list[int]) -> None:
+    """Reviews an import shows revised: the function settings.REVIEWS_REVISED_STOPPER names
+    (outreach's) cancels what is still planned for them and stops their queued messages.
+    Called inside the transaction that writes the revised status, so no reminder can fire in
+    between; the hand-off that follows finds nothing left to stop."""
+    if review_ids:
+        _stopper()(review_ids=review_ids)
+
+
 def reviews_hand_off(*, review_ids: list[int]) -> int:
     """Hand each still-pending review to the planner and clear its mark, atomically; then
     the planned ones, together, to the assigner."""

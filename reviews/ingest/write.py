@@ -178,6 +178,10 @@ class Writer:
         to_update = []
         for record, review, diff in plan.changed:
             update_fields.update(diff)
+            if "rating" in diff:
+                # 差评 → 中评: the buyer used a change (some platforms allow only one).
+                review.rating_changed_at = now
+                update_fields.add("rating_changed_at")
             if RECLASSIFY_ON & diff.keys():
                 update_fields.update(CLASSIFICATION_FIELDS)
             if record.buyer_nick and review.buyer_id is None:
@@ -197,17 +201,19 @@ class Writer:
             )
             results[record.number] = ItemResult(record.number, UPDATED, record.key, review.pk)
 
-        # Came back positive (the buyer revised the review): the best outcome there is. The
-        # review is handed off too, so the planner stops what was still planned for it (a
-        # reminder must not reach a buyer who already revised).
+        # Came back positive (the buyer revised the review): the best outcome there is.
+        # Everything still planned for it stops in this transaction (handoff.stop_revised,
+        # below): a reminder must not reach a buyer who already revised. It is handed off too,
+        # as any changed review is.
         for record, review, diff in plan.revised:
             for name, (_old, new) in diff.items():
                 setattr(review, name, new)
             update_fields.update(diff)
-            update_fields.update({"status", "status_changed_at", "version"})
+            update_fields.update({"status", "status_changed_at", "version", "rating_changed_at"})
             old_status = review.status
             review.status = Status.REVISED
             review.status_changed_at = now
+            review.rating_changed_at = now
             review.version += 1
             review.handoff_pending_at = now
             review.updated_at = now
@@ -226,6 +232,7 @@ class Writer:
             Review.objects.bulk_update(to_update, sorted(update_fields), batch_size=CHUNK)
 
         copy.insert_values(ReviewEvent, timeline.COPY_COLUMNS, timeline.copy_rows(events, at=now))
+        handoff.stop_revised([rev.pk for _rec, rev, _d in plan.revised])
         ImportRowError.objects.bulk_create(plan.errors, batch_size=CHUNK)
         copy.insert_values(
             PositiveReview,

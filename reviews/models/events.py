@@ -22,6 +22,7 @@ class EventKind(models.TextChoices):
     PHONE_REVEALED = "phone_revealed", _("Phone number shown")
     BUYER_ERASED = "buyer_erased", _("Personal data erased")
     DO_NOT_CONTACT = "do_not_contact", _("Do not contact")
+    REVISED = "revised", _("Buyer changed the rating")
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
     # Planned outreach.

@@ -139,6 +139,11 @@ class Review(models.Model):
     # still set a minute later was missed (broker down) and is re-enqueued by the sweep.
     handoff_pending_at = models.DateTimeField(null=True, blank=True)
 
+    # When the buyer changed the rating (差评 → 中评/好评), seen by an agent or an import. Some
+    # platforms allow one change only (outreach.platforms: revise_once): after it, nothing
+    # that asks the buyer to revise is planned any more.
+    rating_changed_at = models.DateTimeField(_("rating changed at"), null=True, blank=True)
+
     # Optimistic concurrency: every state-changing service bumps it with a conditional
     # update, so two agents acting at once cannot both win.
     version = models.PositiveIntegerField(default=1)

@@ -159,6 +159,12 @@ SPECS: dict[str, Spec] = {
         form={"reason": "other", "note": "买家已退货", "version": "{version}"},
     ),
     "review_reopen": Spec(LEAD, POST, path={"pk": "{closed_review}"}),
+    "review_revised": Spec(
+        frozenset({"agent", "lead"}),
+        POST,
+        path=REVIEW,
+        form={"rating": "positive", "version": "{version}"},
+    ),
     "review_reply": Spec(
         ALL,
         POST,

@@ -270,13 +270,14 @@ class EbayRevisionRequestTestCase(BaseTestCase):
             self.agree(review)
         self.assertEqual(self.instructions(review).count(), 2)
 
-    def test_taobao_has_no_revision_window(self):
+    def test_taobao_refuses_an_agreement_past_its_30_day_window(self):
+        # Issue 16: a Taobao buyer can change a 中/差评 only within 30 days of posting it.
         self.login(self.agent)
         review = self.make_review(
             self.shop, assigned_to=self.agent, reviewed_at=datetime(2026, 9, 1, 9, 0, tzinfo=SH)
         )
-        self.assertEqual(self.agree(review).status_code, 200)
-        self.assertEqual(self.instructions(review).count(), 1)
+        self.assertEqual(self.agree(review).status_code, 400)
+        self.assertFalse(self.instructions(review).exists())
 
 
 @time_machine.travel(datetime(2026, 11, 25, 10, 0, tzinfo=SH), tick=False)

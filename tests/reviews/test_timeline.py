@@ -49,6 +49,8 @@ class TimelineTestCase(BaseTestCase):
         timeline.phone_revealed(r, actor=agent)
         timeline.buyer_erased(r, erased_on=date(2026, 11, 1))
         timeline.do_not_contact(r, actor=agent)
+        timeline.revised(r, old="negative", new="neutral", actor=agent)
+        timeline.revised(r, old="neutral", new="positive", actor=agent)
         timeline.closed(r, actor=agent, reason="other", note="重复评价")
         timeline.reopened(r, actor=self.lead)
         timeline.planned(r, plan_id=1, kind="first_call", due_at=AT)
