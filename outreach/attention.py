@@ -9,11 +9,13 @@ import hashlib
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from reviews.models import OPEN_STATUSES, Membership, Review, Role
 from reviews.privacy import mask_phones
 
-from .models import PlannedContact, PlanState
+from .models import CareCall, PlannedContact, PlanState
 
 ITEMS = 20  # the newest due items sent to the page; the count covers all of them
 
@@ -37,12 +39,33 @@ def due_items(user) -> QuerySet:
     )
 
 
+def care_calls_due(user, now=None) -> QuerySet:
+    """The care calls of high-value orders due now in the shops where `user` is an agent on
+    duty or a lead: they belong to no one (there is no review yet), so each of them is told."""
+    shops = Membership.objects.filter(user=user).filter(
+        Q(role=Role.LEAD) | Q(role=Role.AGENT, on_duty=True)
+    )
+    return CareCall.objects.filter(shop_id__in=shops.values("shop_id")).due(now or timezone.now())
+
+
+def due_count(user) -> int:
+    """The navigation's badge: the follow-ups and care calls `user` must act on now."""
+    return due_items(user).count() + care_calls_due(user).count()
+
+
 def attention_for(user) -> dict:
     """The endpoint's answer: how many items are due, the newest of them (for a browser
     notification each), and the queue's fingerprint."""
     due = due_items(user)
-    count = due.count()
+    care = care_calls_due(user)
+    care_count = care.count()
+    count = due.count() + care_count
     newest = list(due.select_related("review", "buyer", "shop").order_by("-due_at", "-id")[:ITEMS])
+    calls = (
+        list(care.select_related("order__buyer", "shop").order_by("-due_at", "-id")[:ITEMS])
+        if care_count
+        else []
+    )
     items = [
         {
             "id": item.id,
@@ -54,10 +77,22 @@ def attention_for(user) -> dict:
         }
         for item in newest
     ]
-    return {"due": count, "items": items, "queue": _queue_fingerprint(user, count, newest)}
+    items += [
+        {
+            "id": f"care-{call.id}",
+            "url": reverse("order_detail", args=[call.order_id]),
+            "what": _("Care call"),
+            "who": call.order.buyer.nick if call.order.buyer else "",
+            "text": _("Order %(order)s, delivered today") % {"order": call.order.order_id},
+            "shop": call.shop.name,
+        }
+        for call in calls
+    ]
+    seen = newest + [f"care-{call.id}" for call in calls]
+    return {"due": count, "items": items, "queue": _queue_fingerprint(user, count, seen)}
 
 
-def _queue_fingerprint(user, count: int, newest: list[PlannedContact]) -> str:
+def _queue_fingerprint(user, count: int, newest: list) -> str:
     """Changes when the user's queue would show something else: a review given to them or
     taken away, one of theirs changed, an item falling due. One aggregate query."""
     shops = Membership.objects.filter(user=user, role__in=[Role.AGENT, Role.LEAD]).values("shop_id")
@@ -65,5 +100,5 @@ def _queue_fingerprint(user, count: int, newest: list[PlannedContact]) -> str:
         Q(assigned_to=user) | Q(assigned_to=None)
     )
     seen = mine.aggregate(n=Count("id"), changed=Max("updated_at"))
-    text = f"{seen['n']}|{seen['changed']}|{count}|{[i.id for i in newest]}"
+    text = f"{seen['n']}|{seen['changed']}|{count}|{[getattr(i, 'id', i) for i in newest]}"
     return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()

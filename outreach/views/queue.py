@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 from reviews.models import Role, Shop, Status
 from reviews.taxonomy import Cause, Severity, SubCause
 
-from ..attention import attention_for, due_items
+from ..attention import attention_for
+from ..attention import due_count as attention_due_count
 from ..models import CareCall, Channel
 from ..queue import BUYER_GROUPS, LANES, QueueQuery, lane_counts, queue_page
 
@@ -56,7 +57,7 @@ def due_count(request: HttpRequest) -> HttpResponse:
     """The navigation's badge: follow-ups the user must act on now (a lead's include the
     shop's unassigned ones). htmx fetches it on load and whenever attention.js sees the
     count change."""
-    n = due_items(request.user).count()
+    n = attention_due_count(request.user)
     return render(request, "outreach/due_count.html", {"due_count": n})
 
 

@@ -11,8 +11,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from outreach.models import Channel, Kind, PlannedContact, PlanState, Playbook
-from reviews.models import Membership
+from outreach.models import CareCall, Channel, Kind, PlannedContact, PlanState, Playbook
+from reviews.models import Buyer, Membership, Order
 
 from ..base import BaseTestCase
 
@@ -97,7 +97,8 @@ class AttentionTestCase(BaseTestCase):
         for _ in range(5):
             self.due(self.make_review(self.shop, assigned_to=self.lead), self.lead)
         self.assertEqual(queries(), one)
-        self.assertLessEqual(one, 6)  # session, user, count, items, fingerprint
+        # session, user, count, items, care calls' count, fingerprint (their items only when due)
+        self.assertLessEqual(one, 7)
 
     def test_a_logged_out_page_is_sent_to_log_in_and_stops(self):
         # attention.js fetches with redirect "manual": this redirect stops it.
@@ -137,3 +138,50 @@ class AssignOnArrivalSwitchTestCase(BaseTestCase):
         data = {k: "" if v is None else v for k, v in data.items()}
         self.client.post(url, data)
         self.assertFalse(Playbook.objects.for_shop(self.shop).assign_on_arrival)
+
+
+@time_machine.travel(NOW, tick=False)
+class CareCallAttentionTestCase(BaseTestCase):
+    """A care call due belongs to nobody (there is no review yet): every agent on duty in the
+    shop and its leads are told, and it opens the order's page."""
+
+    def setUp(self):
+        super().setUp()
+        buyer = Buyer.objects.create(shop=self.shop, nick="甲", phone="13800001111")
+        self.order = Order.objects.create(shop=self.shop, order_id="T9001", buyer=buyer, amount=900)
+        self.call = CareCall.objects.create(
+            shop=self.shop,
+            order=self.order,
+            due_at=NOW - timedelta(minutes=2),
+            deadline_at=NOW + timedelta(minutes=58),
+        )
+
+    def test_an_agent_on_duty_is_told_with_a_link_to_the_order(self):
+        self.login(self.agent)
+        answer = self.client.get(URL).json()
+        self.assertEqual(answer["due"], 1)
+        [item] = answer["items"]
+        self.assertEqual(item["id"], f"care-{self.call.pk}")
+        self.assertEqual(item["url"], reverse("order_detail", args=[self.order.pk]))
+        self.assertIn("T9001", item["text"])
+        badge = self.client.get(reverse("due_count"))
+        self.assertContains(badge, ">1<")
+
+    def test_the_lead_is_told_and_an_agent_off_duty_is_not(self):
+        self.login(self.lead)
+        self.assertEqual(self.client.get(URL).json()["due"], 1)
+        Membership.objects.filter(user=self.agent).update(on_duty=False)
+        self.login(self.agent)
+        self.assertEqual(self.client.get(URL).json()["due"], 0)
+
+    def test_once_logged_it_is_no_longer_due_and_the_queue_changes(self):
+        self.login(self.agent)
+        before = self.client.get(URL).json()["queue"]
+        CareCall.objects.filter(pk=self.call.pk).update(outcome="all_well", logged_at=NOW)
+        after = self.client.get(URL).json()
+        self.assertEqual(after["due"], 0)
+        self.assertNotEqual(after["queue"], before)
+
+    def test_another_shops_care_call_is_not_told(self):
+        self.login(self.outsider)
+        self.assertEqual(self.client.get(URL).json()["due"], 0)

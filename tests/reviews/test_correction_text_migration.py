@@ -62,10 +62,10 @@ class CorrectionTextMigrationTestCase(TransactionTestCase):
             evidence=["质量"],
         )
 
-        self.migrate(AFTER)
-
-        from reviews.models import ClassifierModel as Current
-        from reviews.models import Review as CurrentReview
+        after = self.migrate(AFTER)
+        # The models as they stood after 0012: later migrations add columns not there yet.
+        Current = after.get_model("reviews", "ClassifierModel")
+        CurrentReview = after.get_model("reviews", "Review")
 
         artifact = bytes(Current.objects.get(version="shop1-old").artifact)
         model = learned.LinearModel.from_bytes(artifact)
