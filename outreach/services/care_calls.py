@@ -13,13 +13,20 @@ from django.utils import timezone
 
 from reviews.models import Order
 
+from .. import workcalendar
 from ..models import CareCall, Playbook
 
 
 def care_window(order: Order, playbook: Playbook) -> tuple[datetime, datetime]:
-    """18:00–19:00 (the playbook's window) of the delivery day, in the shop's time zone."""
+    """18:00–19:00 (the playbook's window) of the delivery day, in the shop's time zone; on a
+    day the shop does not work (a public holiday, its own day off), the window of the next
+    working day, as for a review's care call (planning._plan_care_call)."""
     tz = order.shop.tz
     day = order.delivered_at.astimezone(tz).date()
+    calendar = playbook.working_calendar()
+    if not workcalendar.is_working_day(calendar, day):
+        start = datetime.combine(day, playbook.care_call_start, tzinfo=tz)
+        day = workcalendar.next_working_minute(calendar, start).astimezone(tz).date()
     return (
         datetime.combine(day, playbook.care_call_start, tzinfo=tz),
         datetime.combine(day, playbook.care_call_end, tzinfo=tz),

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from outreach.models import CareCall, Kind, PlannedContact
+from outreach.models import CareCall, Kind, PlannedContact, Playbook
 from outreach.services import review_plan
 from reviews.models import AuditLog, Buyer, Order
 
@@ -48,6 +48,16 @@ class CareCallTestCase(BaseTestCase):
         self.assertEqual(call.deadline_at, at(2026, 11, 25, 19, 0))
         self.assertEqual(call.shop, self.shop)
         self.assertFalse(PlannedContact.objects.exists())  # no review, no review outreach
+
+    @time_machine.travel(at(2026, 10, 1, 10, 0), tick=False)
+    def test_delivered_on_a_holiday_the_call_is_in_the_next_working_days_window(self):
+        # National Day 2026 (1–7 October): a shop closed on public holidays calls on the 8th.
+        Playbook.objects.for_shop(self.shop)
+        Playbook.objects.filter(shop=self.shop).update(observes_public_holidays=True)
+        self.import_orders("3,甲,13800001111,899,交易成功,2026-10-01 09:30\n")
+        call = CareCall.objects.get()
+        self.assertEqual(call.due_at, at(2026, 10, 8, 18, 0))
+        self.assertEqual(call.deadline_at, at(2026, 10, 8, 19, 0))
 
     @time_machine.travel(at(2026, 11, 25, 10, 0), tick=False)
     def test_the_window_is_the_shops_evening_in_its_own_zone(self):
