@@ -51,23 +51,21 @@ def render(template: str, *, nick: str = "", order_id: str = "", link: str = "")
 
 
 # Compensation for a review (seed 002 Q3). A message is read sentence by sentence, clause by
-# clause. It is a trade when
-# - one sentence names a reward and a review (好评返现, 给五颗星，返您8元), in either order and
-#   whatever joins them (如果/只要/…的话/后, "if", "once", an arrow, nothing); or
-# - the message anywhere asks the buyer to act on the review (改评价, 删差评, 追评一下, 给个好评,
-#   "revise your feedback") and anywhere offers or names a reward: a reward and a request in
-#   one message read as one deal to the buyer, whatever order, however far apart (已退您10元。
-#   麻烦改一下评价), and to the platform (利益诱导); or
-# - a hint promises a reward for a review without naming it (好评有惊喜, 改了不会让您白忙活).
-# A clause that denies the link (不会因为评价给任何补偿, 与评价无关, 无论是否修改评价) counts for
-# nothing, unless it also makes the reward conditional (除非, unless). Traditional characters
-# are read as simplified.
+# clause. It is a trade when it offers or names a reward anywhere and, anywhere, asks the buyer
+# to act on the review (改评价, 删差评, 追评一下, 给个好评, "revise your feedback") or names
+# a better review without saying it was already written (好评, 五星, 晒图 — not 感谢您的好评,
+# 看到您的追评, 好评率): a reward and a review in one message read as one deal to the buyer,
+# whatever order, however far apart (已退您10元。麻烦改一下评价; 好评！返现！), and to the
+# platform (利益诱导). A hint promises a reward without naming it (好评有惊喜, 改了不会让您白
+# 忙活). A clause that denies the link (不会因为评价给任何补偿, 与评价无关, 无论是否修改评价,
+# 谨防"改评价领红包"诈骗) counts for nothing, unless it also makes the reward conditional
+# (除非, unless). Traditional characters are read as simplified.
 _NUM = r"[\d一二两俩三四五六七八九十百千半]"
 _REWARD = re.compile(
     rf"返现|返钱|返款|返利|返点|返还|返xian|fanxian|返{_NUM}|立返|返您|返你|返给|返红包|"
     r"红包|利是|现金|转账|转帐|转给您|转给你|转您|转你|给您转|给你转|支付宝|微信转|打款|"
     rf"退款|退钱|退全款|全额退|退一半|退差价|差价|退运费|退{_NUM}|退您|退你|退给|"
-    r"(?:退回|退还)(?:运费|邮费|\d|您|你|给|差价|款|钱|部分)|"
+    r"(?:退回|退还)(?:运费|邮费|\d|您|你|给|差价|款|钱|部分)|退了?.{0,3}(?:钱|一半|部分|差价|运费)|"
     r"补偿|赔偿|补贴|补您|补你|奖励|报销|福利|回馈|回报|"
     rf"券|优惠|立减|减{_NUM}|折扣|打折|打?[一二三四五六七八九\d]折|(?:给您|给你)免|"
     r"再(?:给您|给你)?(?:寄|发)一?[个件份]|"
@@ -104,7 +102,8 @@ _REQUEST = re.compile(
     r"(?<![地址信息资料])改(?:好|完)了?(?:后|之后|以后|的话)|"
     r"(?:麻烦|请|求|希望|期待|恳请|拜托|劳烦|记得|能否|可否|方便)[^,;:]{0,8}?" + _STAR + "|"
     r"\b(?:leave|leaving|give|giving|post|posting|change|changing|update|updating|revise|"
-    r"revising|remove|removing|delete|deleting|withdraw|edit|modify|amend|improve|add|adding|"
+    r"revising|remove|removing|delete|deleting|withdraw|edit|modify|amend|amending|improve|add|"
+    r"adding|take down|taking down|take off|pull down|drop|"
     r"write|writing|raise|raising|increase|bump|upgrade|fix|adjust)\b[^,;:]{0,25}?"
     r"\b(?:feedback|reviews?|ratings?|stars?|neutral|negative)\b|"
     r"\b(?:feedback|review|rating) (?:revision|change|update|removal)\b|"
@@ -117,6 +116,7 @@ _MENTION = re.compile(r"追评|晒图|买家秀|带图评|打星|星评|" + _STA
 # 好评"): it asks nothing.
 _SEEN = re.compile(r"(?:看到|收到|感谢|谢谢|针对|关于|根据)(?:您|你)?(?:之前|上次|刚才)?的?$")
 _SEEN_AFTER = re.compile(r"(?:我们|我|这边)?(?:已经|都)?(?:看到|收到|了解|知道)")
+_THEN = re.compile(r"(?:后|之后|以后|的话|再|就)")
 # 好评率, 好评如潮: what other buyers said of a product.
 _STAT = re.compile(r"(?:好评)?(?:率|如潮|很多|最多|不断|榜|度|级)")
 # A review named in one clause and a bare change asked in another of the same sentence (您这个
@@ -142,15 +142,10 @@ _UNLINKED = re.compile(
     r"无关|没有(?:任何)?关系|没关系|不影响|无论|不管|"
     r"不做|不参与|不搞|不存在|不是我们|谨防|警惕|骗局|诈骗|违规|违反|严禁|举报|"
     r"如实|按真实|真实体验|客观|不能做|不能搞|不可以做|不会做|不会搞|平台规定|平台规则|"
+    r"请勿相信|不要相信|别相信|勿信|冒充|自称|由您决定|您决定|自愿|不会收回|"
     r"\b(?:regardless|no matter|nothing to do with|independent of)\b"
 )
 _CONDITIONAL = re.compile(r"除非|否则|\b(?:unless|otherwise)\b")
-# A word in one sentence that ties it to its neighbour.
-_LINK = re.compile(
-    # A question about the review followed by an offer (改一下评价吗? 改了给您…) is linked too.
-    r"只要|前提|条件|作为回报|这样|那么|即可|领取|领|马上|立即|能不能|可不可以|行不行|好不好|吗|"
-    r"\b(?:then|in return|in exchange|once|if|after)\b"
-)
 _SENTENCE = re.compile(r"[。!?;\n]+|\.(?=\s|$)")
 # A clause ends at a comma, and before a "but" that may take back a denial (与评价无关～不过
 # 改了好评的话另有惊喜).
@@ -193,6 +188,8 @@ class _Cues:
 def _mention(clause: str) -> re.Match | None:
     for match in _MENTION.finditer(clause):
         seen = _SEEN.search(clause[: match.start()]) or _SEEN_AFTER.match(clause, match.end())
+        if seen and _THEN.match(clause, match.end()):
+            seen = None  # "收到好评后…返现": the review is the condition, not the past
         if not seen and not _STAT.match(clause, match.end()):
             return match
     return None
@@ -220,14 +217,9 @@ def _trade(text: str) -> tuple[str, str] | None:
         if cue.hint:
             return cue.hint, cue.review
     reward = next((c.reward for c in cues if c.reward), None)
-    request = next((c.request for c in cues if c.request), None)
-    if reward and request:
-        return reward, request
-    for i in range(len(cues) - 1):
-        first, second = cues[i], cues[i + 1]
-        linked = _LINK.search(sentences[i]) or _LINK.search(sentences[i + 1])
-        if linked and ((first.reward and second.review) or (first.review and second.reward)):
-            return (first.reward or second.reward), (first.review or second.review)
+    review = next((c.review for c in cues if c.review), None)
+    if reward and review:
+        return reward, review
     return None
 
 
