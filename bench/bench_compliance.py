@@ -24,6 +24,7 @@ TABLES = {
     "r2_": HELDOUT / "compliance_2.tsv",
     "r3_": HELDOUT / "compliance_3.tsv",
     "r4_": HELDOUT / "compliance_4.tsv",
+    "r5_": HELDOUT / "compliance_5.tsv",
 }
 
 
