@@ -51,15 +51,17 @@ def render(template: str, *, nick: str = "", order_id: str = "", link: str = "")
 
 
 # Compensation for a review (seed 002 Q3). A message is read sentence by sentence, clause by
-# clause. It is a trade when it offers or names a reward anywhere and, anywhere, asks the buyer
-# to act on the review (改评价, 删差评, 追评一下, 给个好评, "revise your feedback") or names
-# a better review without saying it was already written (好评, 五星, 晒图 — not 感谢您的好评,
-# 看到您的追评, 好评率): a reward and a review in one message read as one deal to the buyer,
-# whatever order, however far apart (已退您10元。麻烦改一下评价; 好评！返现！), and to the
-# platform (利益诱导). A hint promises a reward without naming it (好评有惊喜, 改了不会让您白
-# 忙活). A clause that denies the link (不会因为评价给任何补偿, 与评价无关, 无论是否修改评价,
-# 谨防"改评价领红包"诈骗) counts for nothing, unless it also makes the reward conditional
-# (除非, unless). Traditional characters are read as simplified.
+# clause. It is a trade when it offers or names a reward anywhere and, anywhere, names the
+# review — asks the buyer to act on it (改评价, 删差评, 追评一下, 给个好评, "revise your
+# feedback") or just names it (评价那边帮忙…, 好评！返现！) — unless that review is one the
+# buyer already wrote and the message is answering (看到您的差评, 您评价里提到的漏液, 感谢您的好评,
+# "we saw your feedback"), or names a product's ratings (好评率, 五星级). A reward and a review in
+# one message read as one deal to the buyer, whatever order, however far apart, and to the
+# platform (利益诱导): when in doubt it is refused, and the agent rewrites or sends the two apart.
+# A hint promises a reward without naming it (好评有惊喜, 改了不会让您白忙活). A clause that
+# denies the link (不会因为评价给任何补偿, 与评价无关, 由您决定, 谨防"改评价领红包"诈骗) counts for
+# nothing, unless it also makes the reward conditional (除非, unless). Traditional characters
+# are read as simplified.
 _NUM = r"[\d一二两俩三四五六七八九十百千半]"
 _REWARD = re.compile(
     rf"返现|返钱|返款|返利|返点|返还|返xian|fanxian|返{_NUM}|立返|返您|返你|返给|返红包|"
@@ -111,11 +113,22 @@ _REQUEST = re.compile(
     r"\b(?:feedback|review|rating)\b[^,;:]{0,20}?\b(?:changed|removed|revised|updated|deleted)\b|"
     r"\b(?:revised|updated|changed|amended|new) (?:feedback|reviews?|ratings?)\b"
 )
-_MENTION = re.compile(r"追评|晒图|买家秀|带图评|打星|星评|" + _STAR)
+_MENTION = re.compile(
+    r"评价|评论|评分|差评|中评|\b(?:feedback|reviews?|ratings?)\b|追评|晒图|买家秀|带图评|打星|星评|"
+    + _STAR
+)
 # A mention after 看到/感谢 names a review the buyer already wrote ("看到您的追评", "感谢您之前的
 # 好评"): it asks nothing.
-_SEEN = re.compile(r"(?:看到|收到|感谢|谢谢|针对|关于|根据)(?:您|你)?(?:之前|上次|刚才)?的?$")
-_SEEN_AFTER = re.compile(r"(?:我们|我|这边)?(?:已经|都)?(?:看到|收到|了解|知道)")
+_SEEN = re.compile(
+    r"(?:(?:看到|看了|收到|感谢|谢谢|针对|关于|根据)(?:了)?(?:您|你)?(?:之前|上次|刚才)?(?:的|留的|写的)?"
+    r"|\b(?:saw|seen|noticed|read|received|about|regarding|thanks for|thank you for)\b(?: your| the)?"
+    r"(?: (?:neutral|negative))?\s?)$"
+)
+_SEEN_AFTER = re.compile(
+    r"(?:(?:我们|我|这边)?(?:已经|都)?(?:认真)?(?:看到|看了|收到|了解|知道)"
+    r"|[里中](?:您|你)?(?:提到|说|反映|写)|的原因|提到|里面?提"
+    r"|\s?(?:mentioned|said|says|noted|about))"
+)
 _THEN = re.compile(r"(?:后|之后|以后|的话|再|就)")
 # 好评率, 好评如潮: what other buyers said of a product.
 _STAT = re.compile(r"(?:好评)?(?:率|如潮|很多|最多|不断|榜|度|级)")
@@ -142,7 +155,9 @@ _UNLINKED = re.compile(
     r"无关|没有(?:任何)?关系|没关系|不影响|无论|不管|"
     r"不做|不参与|不搞|不存在|不是我们|谨防|警惕|骗局|诈骗|违规|违反|严禁|举报|"
     r"如实|按真实|真实体验|客观|不能做|不能搞|不可以做|不会做|不会搞|平台规定|平台规则|"
-    r"请勿相信|不要相信|别相信|勿信|冒充|自称|由您决定|您决定|自愿|不会收回|"
+    r"请勿相信|不要相信|别相信|勿信|冒充|自称|由您决定|您决定|自愿|不会收回|两回事|随意|权利|"
+    r"\b(?:no effect|not connected|not linked|not related|unrelated|(?<!it )up to you|either way|"
+    r"whatever you)\b|"
     r"\b(?:regardless|no matter|nothing to do with|independent of)\b"
 )
 _CONDITIONAL = re.compile(r"除非|否则|\b(?:unless|otherwise)\b")

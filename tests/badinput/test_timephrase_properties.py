@@ -165,6 +165,9 @@ def test_the_examples_above_are_refused_or_normalised_as_they_should():
 @example(
     now=datetime(2001, 1, 1, 23, 45, tzinfo=ZONES[2]), tz=ZONES[2], ahead=129_570, sep=" "
 )  # 90 days less 30 min ahead, across New York's spring-forward: 91 calendar days (was refused)
+@example(
+    now=datetime(2026, 11, 1, 1, 45, tzinfo=ZONES[2]), tz=ZONES[2], ahead=30, sep=" "
+)  # said at 01:45 EDT for 01:15 EST: the first 01:15 has passed, the second is the answer
 @given(
     now=nows,
     tz=st.sampled_from(ZONES),
@@ -180,8 +183,13 @@ def test_a_datetime_local_value_comes_back_as_written(now, tz, ahead, sep):
     result = check(text, now, tz, readings)
     if wanted <= now:  # the minute just passed
         return
-    if wanted.replace(fold=1 - wanted.fold).utcoffset() != wanted.utcoffset():
-        # A minute the clocks repeat: both are offered, this one among them.
+    other = wanted.replace(fold=1 - wanted.fold)
+    if other.utcoffset() != wanted.utcoffset():
+        # A minute the clocks repeat: both are offered, this one among them — unless the other
+        # has passed already (said during the repeated hour), when this one is the answer.
+        if other.astimezone(UTC) <= now.astimezone(UTC):
+            assert result is not None and result.astimezone(UTC) == wanted.astimezone(UTC)
+            return
         assert result is None and wanted.astimezone(UTC) in [r.astimezone(UTC) for r in readings]
         return
     assert result is not None and result.replace(tzinfo=None) == wanted.replace(tzinfo=None)
