@@ -27,6 +27,7 @@ TABLES = {
     "r3_": HELDOUT / "compliance_3.tsv",
     "r4_": HELDOUT / "compliance_4.tsv",
     "r5_": HELDOUT / "compliance_5.tsv",
+    "r6_": HELDOUT / "compliance_6.tsv",
 }
 
 
