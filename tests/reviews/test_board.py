@@ -235,6 +235,41 @@ class BoardOutreachTestCase(BaseTestCase):
         response = self.client.get(reverse("board"))
         self.assertEqual([p.pk for p in response.context["at_risk"]], [soon.pk])
 
+    def test_an_unassigned_item_at_risk_and_people_since_deleted_still_show(self):
+        # Found by the production rehearsal: a first call nobody fitted (assignment on
+        # arrival) due within the hour made the board answer 500.
+        from outreach.models import ContactAttempt, Reply
+
+        soon = self.planned(
+            self.make_review(self.shop),
+            kind="first_call",
+            due_at=self.now + self.timedelta(minutes=20),
+        )
+        gone = self.make_user("gone", self.shop, Role.AGENT)
+        review = self.make_review(self.shop)
+        ContactAttempt.objects.create(
+            review=review,
+            buyer=review.buyer,
+            agent=gone,
+            channel="phone",
+            outcome="solved",
+            resolution="red_packet",
+            compensation_amount=500,
+            approval="pending",
+        )
+        Reply.objects.create(
+            shop=self.shop,
+            review=self.make_review(self.shop),
+            text="亲，抱歉",
+            state="pending",
+            drafted_by=gone,
+        )
+        gone.delete()
+        response = self.client.get(reverse("board"))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual([p.pk for p in response.context["at_risk"]], [soon.pk])
+        self.assertContains(response, "未分配")
+
     def test_it_lists_replies_awaiting_approval_and_approves_from_the_board(self):
         from outreach.models import Reply
 
