@@ -279,14 +279,17 @@ def agree_followup(browser: Browser, zone: str) -> None:
 
 
 def recent_copy(path: Path) -> Path:
-    """The export with its reviews written yesterday: a review from the fixture's year is past
-    Taobao's 30-day window, where no buyer can be asked to revise any more."""
+    """The export with tb_小鱼儿's review written yesterday: one from the fixture's year is past
+    Taobao's 30-day window, where no buyer can be asked to revise any more. The others stay
+    old (an invitation message each, no call), so the lead's due count — which includes the
+    shop's unassigned calls — counts only the follow-up this rehearsal waits for."""
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
-    column = rows[0].index("评价时间")
+    column, nick = rows[0].index("评价时间"), rows[0].index("买家昵称")
     yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
     for row in rows[1:]:
-        row[column] = yesterday
+        if row[nick] == "tb_小鱼儿":
+            row[column] = yesterday
     copy = Path(tempfile.mkdtemp(prefix="rehearsal-")) / path.name
     with copy.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
