@@ -2,7 +2,7 @@
 
 The messages in bench/heldout/compliance*.tsv were written by colleagues who had not read the
 check or its tests (rounds 1–4 were then read to improve it and are spent: regression figures
-only; round 5 was not). Figures of round N carry `rN_`. In each round about half tie a
+only; rounds 5 and 6 were not). Figures of round N carry `rN_`. In each round about half tie a
 reward (refund, red packet, cash, a transfer, coupon, gift, free shipping, a surprise, points,
 a free order) to a better, changed, removed or added review,
 rating, follow-up review or photo review, in Chinese and English; the other half are ordinary
