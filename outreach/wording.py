@@ -67,13 +67,14 @@ _REWARD = re.compile(
     rf"返现|返钱|返款|返利|返点|返还|返xian|fanxian|返{_NUM}|立返|返您|返你|返给|返红包|"
     r"红包|利是|现金|转账|转帐|转给您|转给你|转您|转你|给您转|给你转|支付宝|微信转|打款|"
     rf"退款|退钱|退全款|全额退|退一半|退差价|差价|退运费|退{_NUM}|退您|退你|退给|"
-    r"(?:退回|退还)(?:运费|邮费|\d|您|你|给|差价|款|钱|部分)|退了?.{0,3}(?:钱|一半|部分|差价|运费)|"
+    r"(?:退回|退还)(?:运费|邮费|\d|您|你|给|差价|款|钱|部分)|退了?.{0,3}(?:钱|一半|部分|差价|运费)|钱.{0,3}退|"
     r"补偿|赔偿|补贴|补您|补你|奖励|报销|福利|回馈|回报|"
-    rf"券|优惠|立减|减{_NUM}|折扣|打折|打?[一二三四五六七八九\d]折|(?:给您|给你)免|"
+    rf"券|优惠|立减|减{_NUM}|折扣|打个?折|打?[一二三四五六七八九\d]折|(?:给您|给你)免|"
     r"再(?:给您|给你)?(?:寄|发)一?[个件份]|"
     r"礼品|礼物|小礼|好礼|礼包|有礼|赠品|赠送|赠|抽奖|奖品|大奖|掏钱|自掏腰包|补给(?:您|你)|"
     r"(?<![配运递发护派接])送(?![货达到出去回检修件来往错的])|"
-    r"奉上|小样|零食|特产|多(?:塞|放|送|寄)了?|"
+    r"奉上|小样|零食|特产|试吃|试用装|多(?:塞|放|送|寄)了?|请您(?:的|喝|吃)|算我(?:们)?的|这单算|"
+    r"条件您开|条件随便|开个价|您说个数|"
     r"包邮|免运费|运费险|运费(?:由)?我们(?:来)?(?:出|承担)|承担.{0,4}运费|惊喜|彩蛋|积分|金币|免单|"
     r"心意|谢意|谢礼|薄礼|礼金|感谢费|辛苦费|辛苦钱|茶钱|奶茶|咖啡钱|话费|好处|小钱|零花钱|"
     r"(?:一点|小小?)意思|意思一下|(?:关怀|慰问|感谢|答谢|奖励|补偿)金|全退|运费.{0,2}退|钱退|退回来|"
@@ -121,14 +122,17 @@ _MENTION = re.compile(
 # 好评"): it asks nothing.
 _SEEN = re.compile(
     r"(?:(?:看到|看了|收到|感谢|谢谢|针对|关于|根据)(?:了)?(?:您|你)?(?:之前|上次|刚才)?(?:的|留的|写的)?"
-    r"|\b(?:saw|seen|noticed|read|received|about|regarding|thanks for|thank you for)\b(?: your| the)?"
+    r"|\b(?:saw|see|seen|noticed|read|received|about|regarding|thanks for|thank you for)\b"
+    r"(?: your| the)?"
     r"(?: (?:neutral|negative))?\s?)$"
 )
 _SEEN_AFTER = re.compile(
     r"(?:(?:我们|我|这边)?(?:已经|都)?(?:认真)?(?:看到|看了|收到|了解|知道)"
-    r"|[里中](?:您|你)?(?:提到|说|反映|写)|的原因|提到|里面?提"
+    r"|[里中](?:您|你)?(?:提到|说|反映|写)|[里中]的|的原因|提到|里面?提"
+    r"|页面|界面|入口|区|规则|功能|按钮"
     r"|\s?(?:mentioned|said|says|noted|about))"
 )
+_QUOTED = re.compile(r"[里中](?:的|您|你|提到|说)")
 _THEN = re.compile(r"(?:后|之后|以后|的话|再|就)")
 # 好评率, 好评如潮: what other buyers said of a product.
 _STAT = re.compile(r"(?:好评)?(?:率|如潮|很多|最多|不断|榜|度|级)")
@@ -146,7 +150,7 @@ _HOW = r"(?=.{0,3}?(?:因为|以|用|拿|换|给|要求|需要|根据|影响|作
 _NEGATION = re.compile(
     r"(?:(?<!会)不会|(?<!能)不能|(?<!可)不可以|不可能|不得|绝不|决不|从不|并不)" + _HOW + "|"
     r"不需要|无需|不必|不要求|禁止|不允许|不以|"
-    r"\b(?:never|not|don't|do not|won't|will not|cannot|can't)\b(?=[^,;:]{0,20}?"
+    r"\b(?:never|not|don't|do not|won't|will not|cannot|can't)\b(?=[^,;:]{0,40}?"
     r"\b(?:depend|in exchange|tied|conditional|linked|ask|require|for (?:a|your|any) "
     r"(?:review|feedback|rating)))"
 )
@@ -156,15 +160,22 @@ _UNLINKED = re.compile(
     r"不做|不参与|不搞|不存在|不是我们|谨防|警惕|骗局|诈骗|违规|违反|严禁|举报|"
     r"如实|按真实|真实体验|客观|不能做|不能搞|不可以做|不会做|不会搞|平台规定|平台规则|"
     r"请勿相信|不要相信|别相信|勿信|冒充|自称|由您决定|您决定|自愿|不会收回|两回事|随意|权利|"
+    r"独立|互不|别人家|没有这种|没有这类|没有此类|"
     r"\b(?:no effect|not connected|not linked|not related|unrelated|(?<!it )up to you|either way|"
     r"whatever you)\b|"
     r"\b(?:regardless|no matter|nothing to do with|independent of)\b"
+)
+# A sentence that disowns the trade as a whole, its list of rewards running across commas.
+_DISOWNED = re.compile(
+    r"\b(?:never|don't|do not|won't|will not|cannot|can't)\s+(?:offer|give|provide|ask for|request|"
+    r"trade|pay|send)\b.{0,80}\b(?:in exchange for|in return for)\b"
+    r"|(?:从不|绝不|不会|不)(?:以|用|拿).{0,30}(?:换取|索要|交换)"
 )
 _CONDITIONAL = re.compile(r"除非|否则|\b(?:unless|otherwise)\b")
 _SENTENCE = re.compile(r"[。!?;\n]+|\.(?=\s|$)")
 # A clause ends at a comma, and before a "but" that may take back a denial (与评价无关～不过
 # 改了好评的话另有惊喜).
-_CLAUSE = re.compile(r"[,:、~]|(?=不过|但是|可是|\bbut\b|\bhowever\b)")
+_CLAUSE = re.compile(r"[,:~]|(?=不过|但是|可是|\bbut\b|\bhowever\b)")
 # Separators typed between characters to slip past a filter: 好-评-返-现, 好.评.返.现 5 元.
 _SPACER = re.compile(r"(?<=[\u4e00-\u9fff\d])[\s\-_.·・*~|/]+(?=[\u4e00-\u9fff\d])")
 
@@ -184,8 +195,12 @@ class _Cues:
         self.reward = self.request = self.review = None
         self.hint = None
         noun = change = None
+        if _DISOWNED.search(sentence) and not _CONDITIONAL.search(sentence):
+            return  # "we never offer refunds, discounts or gifts in exchange for a review"
         for clause in _CLAUSE.split(sentence):
             reward, request = _REWARD.search(clause), _REQUEST.search(clause)
+            if request and _QUOTED.match(clause, request.end()):
+                request = None  # "您晒图里的外包装破损": what the buyer showed, not an ask
             review = request or _mention(clause)
             if _denied(clause, reward, review):
                 continue
