@@ -168,8 +168,9 @@ _UNLINKED = re.compile(
 # A sentence that disowns the trade as a whole, its list of rewards running across commas.
 _DISOWNED = re.compile(
     r"\b(?:never|don't|do not|won't|will not|cannot|can't)\s+(?:offer|give|provide|ask for|request|"
-    r"trade|pay|send)\b.{0,80}\b(?:in exchange for|in return for)\b"
-    r"|(?:从不|绝不|不会|不)(?:以|用|拿).{0,30}(?:换取|索要|交换)"
+    r"trade|pay|send)\b.{0,80}\bin (?:exchange|return) for (?:a |an |your |any )?"
+    r"(?:positive |good |better |5-star |five-star )?(?:reviews?|feedback|ratings?)\b"
+    r"|(?:从不|绝不|不会|不)(?:以|用|拿).{0,30}(?:换取|索要|交换)(?:您的|你的)?(?:好评|评价|五星)"
 )
 _CONDITIONAL = re.compile(r"除非|否则|\b(?:unless|otherwise)\b")
 _SENTENCE = re.compile(r"[。!?;\n]+|\.(?=\s|$)")
