@@ -341,6 +341,8 @@ def _plan_care_call(*, review: Review, playbook: Playbook, now, assignee) -> Pla
     """Seed 004 四②: a high-value order gets a short care call on the delivery day, 18–19h.
     When the order came from an order export it already has its own (care_calls), planned
     before the review: never a second one."""
+    if review.amount is not None and review.amount <= review.shop.high_value_threshold:
+        return None  # not high-value: no need to look for its order (one query per review)
     order = Order.objects.for_review(review)
     if order is not None and CareCall.objects.filter(order=order).exists():
         return None
