@@ -41,7 +41,10 @@ def default_persistence_schedule() -> list[dict]:
 class PlaybookQuerySet(models.QuerySet):
     def for_shop(self, shop: Shop) -> "Playbook":
         """The shop's playbook; created with the defaults the first time it is asked for."""
-        return self.get_or_create(shop=shop)[0]
+        playbook = self.get_or_create(shop=shop)[0]
+        if isinstance(shop, Shop):
+            playbook.shop = shop  # the caller's shop: reading its zone costs no second query
+        return playbook
 
 
 class Playbook(models.Model):
