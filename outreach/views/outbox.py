@@ -5,7 +5,7 @@ answers a person gives: 「已发送」 (by which channel) or 「发送失败」
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -67,9 +67,12 @@ def _answer(request: HttpRequest, message: Message, *, saved: str, status: int =
         messages.success(request, saved)
     else:
         messages.error(request, saved)
+    # Back where the form was (the list or the review): a path on this site, nothing else.
     back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
-        return redirect(back)
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, {request.get_host()}, request.is_secure()
+    ):
+        return HttpResponseRedirect(back)
     if message.review_id:
         return redirect("review_detail", pk=message.review_id)
     return redirect("outbox")
