@@ -56,9 +56,7 @@ def by_hand_for(user) -> QuerySet:
     agent_shops = Membership.objects.filter(user=user, role=Role.AGENT).values("shop_id")
     return (
         Message.objects.filter(state=MessageState.BY_HAND)
-        .filter(
-            Q(shop_id__in=lead_shops) | Q(shop_id__in=agent_shops, review__assigned_to=user)
-        )
+        .filter(Q(shop_id__in=lead_shops) | Q(shop_id__in=agent_shops, review__assigned_to=user))
         .order_by("enqueued_at", "id")
     )
 

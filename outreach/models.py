@@ -368,9 +368,7 @@ class Message(models.Model):
         blank=True,
         related_name="+",
     )
-    sent_by_hand_channel = models.CharField(
-        max_length=10, choices=Channel.choices, blank=True
-    )
+    sent_by_hand_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)

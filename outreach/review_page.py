@@ -200,9 +200,7 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
         .order_by("-created_at")[:20]
     )
     outbox = list(
-        Message.objects.filter(review=review).select_related("sent_by").order_by("-created_at")[
-            :20
-        ]
+        Message.objects.filter(review=review).select_related("sent_by").order_by("-created_at")[:20]
     )
     rules = platforms.rules_for(review.shop.platform)
     deadline = reply_deadline(review)

@@ -64,9 +64,7 @@ def message_fail_by_hand(*, message: Message, user, reason: str) -> bool:
         )
         if done != 1:
             return False
-        _event(
-            message, timeline.FAILED_BY_HAND, actor=user, channel=message.channel, error=reason
-        )
+        _event(message, timeline.FAILED_BY_HAND, actor=user, channel=message.channel, error=reason)
         audit_record(
             actor=user,
             action="message_by_hand_failed",

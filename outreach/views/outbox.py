@@ -62,7 +62,7 @@ def _answer(request: HttpRequest, message: Message, *, saved: str, status: int =
     message.refresh_from_db()
     if request.htmx:
         context = {"m": message, "can_act": True, "by_hand_channels": Channel.choices}
-        return render(request, PARTIAL, context | {"saved": saved}, status=status)
+        return render(request, PARTIAL, context | {"message_saved": saved}, status=status)
     if status < 400:
         messages.success(request, saved)
     else:
@@ -84,9 +84,7 @@ def message_sent_by_hand(request: HttpRequest, pk: int) -> HttpResponse:
     message = _get_message_for_user(request, pk)
     channel = request.POST.get("channel", message.channel)
     if channel not in Channel.values:
-        return _answer(
-            request, message, saved=_("Choose the channel you used."), status=400
-        )
+        return _answer(request, message, saved=_("Choose the channel you used."), status=400)
     if not services.message_confirm_sent_by_hand(
         message=message, user=request.user, channel=channel
     ):

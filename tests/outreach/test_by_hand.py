@@ -261,7 +261,9 @@ class ByHandTestCase(BaseTestCase):
 
     def test_closing_the_review_stops_its_messages_to_send_by_hand(self):
         message = self.message()
-        services.review_close(review=self.review, user=self.agent, reason="other", note="买家已退货")
+        services.review_close(
+            review=self.review, user=self.agent, reason="other", note="买家已退货"
+        )
         message.refresh_from_db()
         self.assertEqual(message.state, MessageState.FAILED)
 
