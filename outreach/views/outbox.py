@@ -36,7 +36,7 @@ def _get_message_for_user(request: HttpRequest, pk: int) -> Message:
 def outbox(request: HttpRequest) -> HttpResponse:
     if not Shop.objects.for_user(request.user, Role.AGENT, Role.LEAD).exists():
         raise PermissionDenied
-    waiting = by_hand_for(request.user).select_related("shop", "buyer", "review")
+    waiting = by_hand_for(request.user).select_related("shop", "buyer")
     return render(
         request,
         "outreach/outbox.html",

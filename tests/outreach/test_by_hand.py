@@ -322,3 +322,16 @@ class ByHandTestCase(BaseTestCase):
         # The navigation links the list.
         page = self.client.get(reverse("queue"))
         self.assertContains(page, f'href="{reverse("outbox")}"')
+
+    def test_the_list_costs_the_same_queries_for_one_message_or_many(self):
+        self.message()
+        self.login(self.lead)
+        self.client.get(reverse("outbox"))  # the session and the translations, warmed up
+        with self.assertNumQueries(6) as one:
+            self.client.get(reverse("outbox"))
+        for n in range(5):
+            other = self.make_review(self.shop, reviewed_at=NOW - timedelta(hours=3))
+            self.message(review=other, body=f"第{n}条", channel=Channel.IM)
+        with self.assertNumQueries(len(one.captured_queries)):
+            page = self.client.get(reverse("outbox"))
+        self.assertEqual(len(page.context["to_send"]), 6)
