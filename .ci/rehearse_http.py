@@ -259,15 +259,33 @@ def agree_followup(browser: Browser, zone: str) -> None:
     expect(browser.post(path + "contact/", fields), 302, "logging the agreement")
     step(f"logged the buyer's agreement on {path}: follow-up at {local:%H:%M} shop time")
 
-    def instructions_sent() -> bool:
-        return "msg-state-sent" in expect(browser.get(path), 200, path).text
+    # No SMS provider is configured here: the worker must leave the revision instructions to
+    # send by hand (「待手动发送」), never mark them sent.
+    def instructions_by_hand() -> bool:
+        return "msg-state-by_hand" in expect(browser.get(path), 200, path).text
 
-    poll(instructions_sent, 60, "the worker to send the revision instructions")
-    step("the worker sent the revision instructions (outbox: sent)")
+    poll(instructions_by_hand, 60, "the worker to deliver the revision instructions")
+    page = expect(browser.get(path), 200, path)
+    if 'msg-state-sent"' in page.text or "msg-state-sent " in page.text:
+        raise Failed("a message no provider accepted is shown as sent")
+    # The review's newest message is the revision instructions; the same answer is offered in
+    # the lead's 「待手动发送」 list.
+    confirm = re.search(r'action="(/messages/\d+/sent-by-hand/)"', page.text)
+    outbox = expect(browser.get("/outbox/"), 200, "the by-hand list")
+    if not confirm or confirm.group(1) not in outbox.text:
+        raise Failed("the revision instructions are not in the lead's by-hand list")
+    step("the worker left the revision instructions to send by hand (no provider configured)")
+    fields = {"csrfmiddlewaretoken": csrf_token(page), "channel": "sms", "next": path}
+    expect(browser.post(confirm.group(1), fields), 302, "confirming the message sent by hand")
+    if "msg-state-sent_by_hand" not in expect(browser.get(path), 200, path).text:
+        raise Failed("the review does not show the message as sent by hand")
+    step("confirmed them sent by hand (SMS): the review shows 已手动发送")
 
+    # The lead's due count also holds the shop's other messages to send by hand (the old
+    # reviews' invitations): look for the follow-up itself among the due items.
     def due() -> bool:
-        badge = expect(browser.get("/due-count/"), 200, "/due-count/").text
-        return re.search(r'class="pill"[^>]*>\s*1\s*<', badge) is not None
+        answer = expect(browser.get("/attention/"), 200, "/attention/").text
+        return any(item.get("url") == path for item in json.loads(answer)["items"])
 
     wait = (agreed - datetime.now(UTC)).total_seconds()
     step(f"waiting for beat and the worker to fire the follow-up ({wait:.0f}s ahead)")

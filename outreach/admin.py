@@ -53,7 +53,7 @@ class MessageAdmin(ViewOnlyAdmin):
     list_display = ["id", "shop", "channel", "masked_to", "kind", "state", "attempts", "sent_at"]
     list_filter = ["state", "channel", "kind", "shop"]
     search_fields = ["to", "idempotency_key", "provider_id"]
-    raw_id_fields = ["review", "buyer", "planned_contact"]
+    raw_id_fields = ["review", "buyer", "planned_contact", "sent_by"]
     # The number and the texts that may quote it: masked here, revealed only on the review page.
     exclude = ["to", "body", "last_error"]
     readonly_fields = ["masked_to", "masked_body", "masked_last_error"]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from reviews.models import OPEN_STATUSES, Membership, Review, Role
 from reviews.privacy import mask_phones
 
-from .models import CareCall, PlannedContact, PlanState
+from .models import CareCall, Message, MessageState, PlannedContact, PlanState
 
 ITEMS = 20  # the newest due items sent to the page; the count covers all of them
 
@@ -48,9 +48,23 @@ def care_calls_due(user, now=None) -> QuerySet:
     return CareCall.objects.filter(shop_id__in=shops.values("shop_id")).due(now or timezone.now())
 
 
+def by_hand_for(user) -> QuerySet:
+    """The messages no provider could send that `user` must send by hand now, oldest due
+    first: an agent's, those of the reviews they hold; a lead's, every one of their shops
+    (unassigned reviews included). They are due from the minute they were to go out."""
+    lead_shops = Membership.objects.filter(user=user, role=Role.LEAD).values("shop_id")
+    agent_shops = Membership.objects.filter(user=user, role=Role.AGENT).values("shop_id")
+    return (
+        Message.objects.filter(state=MessageState.BY_HAND)
+        .filter(Q(shop_id__in=lead_shops) | Q(shop_id__in=agent_shops, review__assigned_to=user))
+        .order_by("enqueued_at", "id")
+    )
+
+
 def due_count(user) -> int:
-    """The navigation's badge: the follow-ups and care calls `user` must act on now."""
-    return due_items(user).count() + care_calls_due(user).count()
+    """The navigation's badge: the follow-ups, care calls and messages to send by hand
+    `user` must act on now."""
+    return due_items(user).count() + care_calls_due(user).count() + by_hand_for(user).count()
 
 
 def attention_for(user) -> dict:
@@ -59,7 +73,9 @@ def attention_for(user) -> dict:
     due = due_items(user)
     care = care_calls_due(user)
     care_count = care.count()
-    count = due.count() + care_count
+    by_hand = by_hand_for(user)
+    by_hand_count = by_hand.count()
+    count = due.count() + care_count + by_hand_count
     newest = list(due.select_related("review", "buyer", "shop").order_by("-due_at", "-id")[:ITEMS])
     calls = (
         list(care.select_related("order__buyer", "shop").order_by("-due_at", "-id")[:ITEMS])
@@ -88,7 +104,24 @@ def attention_for(user) -> dict:
         }
         for call in calls
     ]
+    to_send = (
+        list(by_hand.select_related("buyer", "shop").order_by("-enqueued_at", "-id")[:ITEMS])
+        if by_hand_count
+        else []
+    )
+    items += [
+        {
+            "id": f"message-{message.id}",
+            "url": reverse("outbox"),
+            "what": _("To send by hand: %(kind)s") % {"kind": message.get_kind_display()},
+            "who": message.buyer.nick,
+            "text": mask_phones(message.body)[:60],
+            "shop": message.shop.name,
+        }
+        for message in to_send
+    ]
     seen = newest + [f"care-{call.id}" for call in calls]
+    seen += [f"message-{message.id}" for message in to_send]
     return {"due": count, "items": items, "queue": _queue_fingerprint(user, count, seen)}
 
 

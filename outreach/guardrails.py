@@ -114,7 +114,14 @@ def contacts_on_day(buyer, moment: datetime, *, call: bool, exclude_planned_id=N
             buyer=buyer,
             created_at__gte=start,
             created_at__lt=end,
-            state__in=[MessageState.QUEUED, MessageState.SENDING, MessageState.SENT],
+            state__in=[
+                MessageState.QUEUED,
+                MessageState.SENDING,
+                MessageState.SENT,
+                # Waiting for a person, or sent by one: the buyer gets it all the same.
+                MessageState.BY_HAND,
+                MessageState.SENT_BY_HAND,
+            ],
         ).count()
     return done + planned.count()
 

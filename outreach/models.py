@@ -329,7 +329,13 @@ def is_agent_task(kind: str, channel: str) -> bool:
 class MessageState(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
+    # 「已发送」 only when a provider accepted the message (its id kept in provider_id).
     SENT = "sent", _("Sent")
+    # No provider can send it (none configured, or none for its channel): it waits for a
+    # person to send it on the platform's own tools, and to say so.
+    BY_HAND = "by_hand", _("To send by hand")
+    # A named person confirmed sending it (sent_by), by the channel they used, at sent_at.
+    SENT_BY_HAND = "sent_by_hand", _("Sent by hand")
     # "Failed" alone is also an import batch's status (「导入失败」): the context keeps them apart.
     FAILED = "failed", pgettext_lazy("message state", "Failed")
 
@@ -354,8 +360,18 @@ class Message(models.Model):
     to = models.CharField(max_length=100)
     body = models.TextField()
     state = models.CharField(
-        max_length=8, choices=MessageState.choices, default=MessageState.QUEUED
+        max_length=12, choices=MessageState.choices, default=MessageState.QUEUED
     )
+    # Sent by hand: who confirmed it and the channel they actually used (it may differ from
+    # the planned one: an 旺旺 message the agent ended up sending as an SMS from the shop phone).
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sent_by_hand_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
@@ -372,6 +388,12 @@ class Message(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="sent") | Q(sent_at__isnull=False), name="message_sent_has_time"
             ),
+            # 「已手动发送」 names the person, the channel and the minute, or it is not recorded.
+            models.CheckConstraint(
+                condition=~Q(state="sent_by_hand")
+                | Q(sent_at__isnull=False, sent_by_hand_channel__gt=""),
+                name="message_by_hand_has_channel",
+            ),
         ]
         indexes = [
             # The sweep: WHERE state='queued' AND enqueued_at < now - lease (lost enqueues),
@@ -383,6 +405,13 @@ class Message(models.Model):
             ),
             # Caps: a buyer's messages of the day.
             models.Index(fields=["buyer", "created_at"], name="message_buyer_time"),
+            # The 「待手动发送」 list and the due count: WHERE shop … AND state='by_hand'
+            # ORDER BY enqueued_at.
+            models.Index(
+                fields=["shop", "enqueued_at"],
+                condition=Q(state="by_hand"),
+                name="message_by_hand",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -199,7 +199,9 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
         .select_related("agent")
         .order_by("-created_at")[:20]
     )
-    outbox = list(Message.objects.filter(review=review).order_by("-created_at")[:20])
+    outbox = list(
+        Message.objects.filter(review=review).select_related("sent_by").order_by("-created_at")[:20]
+    )
     rules = platforms.rules_for(review.shop.platform)
     deadline = reply_deadline(review)
     now = timezone.now()
@@ -218,6 +220,9 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
         "next_step": agent_items[0] if agent_items else (pending[0] if pending else None),
         "attempts": attempts,
         "outbox": outbox,
+        # 「已发送」/「发送失败」 on a message to send by hand: the shop's agents and leads.
+        "can_send_by_hand": bool(roles & {Role.AGENT, Role.LEAD}),
+        "by_hand_channels": Channel.choices,
         "channels": Channel.choices,
         "message_channels": [(c, label) for c, label in Channel.choices if c != Channel.PHONE],
         "outcomes": Outcome.choices,

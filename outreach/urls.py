@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agreed_time, board, lead_alerts, orders, queue, replies, review
+from .views import agreed_time, board, lead_alerts, orders, outbox, queue, replies, review
 
 urlpatterns = [
     path("queue/", queue.queue, name="queue"),
@@ -24,6 +24,19 @@ urlpatterns = [
     ),
     path("reviews/<int:pk>/close/", review.review_close, name="review_close"),
     path("reviews/<int:pk>/reopen/", review.review_reopen, name="review_reopen"),
+    # Messages no provider could send: the 「待手动发送」 list and a person's two answers.
+    path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/count/", outbox.outbox_count, name="outbox_count"),
+    path(
+        "messages/<int:pk>/sent-by-hand/",
+        outbox.message_sent_by_hand,
+        name="message_sent_by_hand",
+    ),
+    path(
+        "messages/<int:pk>/failed-by-hand/",
+        outbox.message_failed_by_hand,
+        name="message_failed_by_hand",
+    ),
     # An order and its care call.
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/phone/", orders.order_phone, name="order_phone"),

@@ -116,6 +116,8 @@ ACTIONS = {
     "compensation_rejected": _("Compensation refused"),
     "compensation_with_revision": _("Compensation logged with an agreement to revise"),
     "buyer_do_not_contact": _("Buyer asked not to be contacted"),
+    "message_sent_by_hand": _("Message sent by hand"),
+    "message_by_hand_failed": _("Message could not be sent by hand"),
     "review_revised": _("Buyer's changed rating recorded"),
     "report_exported": _("Report exported"),
     "spike_acknowledged": _("Spike alert acknowledged"),

@@ -558,6 +558,9 @@ def _contact(data: dict, labels: Labels, event: ReviewEvent) -> str:
 
 # Where a message to the buyer stands (outreach's Message rows).
 QUEUED, HELD, SENT, FAILED = "queued", "held", "sent", "failed"
+# No provider could send it (`error` says why); a person confirmed sending it by hand (the
+# event's actor, by `channel`); a person said sending it by hand failed (actor, `error`).
+BY_HAND, SENT_BY_HAND, FAILED_BY_HAND = "by_hand", "sent_by_hand", "failed_by_hand"
 
 
 def message(
@@ -570,9 +573,12 @@ def message(
     until: datetime | None = None,
     provider_id: str = "",
     error: str = "",
+    actor=None,
 ):
     """A message to the buyer was queued, held out of quiet hours `until` a minute, accepted
-    by the provider (`provider_id`), or not sent (`error`)."""
+    by the provider (`provider_id`), or not sent (`error`); left to send by hand (`error`:
+    why no provider sent it), then confirmed sent by hand by `actor` on `channel`, or said
+    by `actor` to have failed (`error`)."""
     data = {
         "message": message_id,
         "kind": kind,
@@ -582,7 +588,7 @@ def message(
         "provider_id": provider_id,
         "error": error[:300],
     }
-    return _event(review, EventKind.MESSAGE, data)
+    return _event(review, EventKind.MESSAGE, data, actor=actor)
 
 
 @_describes(EventKind.MESSAGE)
@@ -601,6 +607,24 @@ def _message(data: dict, labels: Labels, event: ReviewEvent) -> str:
         }
     if state == FAILED:
         return _("%(what)s not sent: %(why)s") % {"what": what, "why": data.get("error", "")}
+    if state == BY_HAND:
+        # The reason is English marked for translation where it was raised (outreach's
+        # backends): translated here, in the reader's language.
+        return _("%(what)s to send by hand (%(channel)s): %(why)s") % {
+            "what": what,
+            "channel": _lent(labels, "channel", data.get("channel")),
+            "why": _(data["error"]) if data.get("error") else _("no provider can send it"),
+        }
+    if state == SENT_BY_HAND:
+        return _("%(what)s sent by hand by %(channel)s") % {
+            "what": what,
+            "channel": _lent(labels, "channel", data.get("channel")),
+        }
+    if state == FAILED_BY_HAND:
+        return _("%(what)s could not be sent by hand: %(why)s") % {
+            "what": what,
+            "why": data.get("error", ""),
+        }
     return _("%(what)s queued") % {"what": what}
 
 

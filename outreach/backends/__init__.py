@@ -1,8 +1,12 @@
 """Pluggable message delivery, the way Django's EMAIL_BACKEND works.
 
 settings.OUTREACH_MESSAGE_BACKEND names a class with `send(message) -> provider_id` that
-raises DeliveryError on failure.  services.message_deliver claims the Message row before
-calling it, so a backend is never asked twice for the same message.
+raises DeliveryError on failure, and ByHand when it cannot send that message at all (no
+provider behind it, or none for the message's channel): then the message waits for a person,
+who sends it on the platform's own tools and says so. A backend returns a provider id only
+when a provider accepted the message — that is what 「已发送」 means.
+services.message_deliver claims the Message row before calling it, so a backend is never
+asked twice for the same message.
 """
 
 from django.conf import settings
@@ -11,6 +15,11 @@ from django.utils.module_loading import import_string
 
 class DeliveryError(Exception):
     pass
+
+
+class ByHand(Exception):
+    """Nothing can send this message: a person must. The text says why, in English marked
+    with gettext_noop: the timeline keeps it as written and translates it when shown."""
 
 
 class BaseBackend:

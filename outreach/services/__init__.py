@@ -10,6 +10,7 @@
 - arrival: assignment on arrival (a new review to an on-duty agent with room);
 - dispatch: the scheduler that makes planned items fall due exactly once;
 - delivery: the outbox of messages to buyers;
+- by_hand: a person confirms a message no provider could send was sent by hand, or failed;
 - public_reply: the public reply from draft to posted;
 - lead_alerts: telling a shop's leads by e-mail and chat robot (missed follow-ups…).
 - revision: the buyer changed the review (an agent saw it, or an import): what stops at once.
@@ -37,6 +38,7 @@ from .assignment import (
     reviews_auto_assign,
     reviews_bulk_assign,
 )
+from .by_hand import message_confirm_sent_by_hand, message_fail_by_hand
 from .care_calls import carecall_log, order_plan_care_call
 from .compensation import compensation_decide
 from .delivery import message_create, message_deliver, message_sweep
@@ -58,6 +60,8 @@ __all__ = [
     "agent_reassign_all",
     "buyer_set_do_not_contact",
     "carecall_log",
+    "message_confirm_sent_by_hand",
+    "message_fail_by_hand",
     "classification_correct",
     "compensation_decide",
     "contact_log",

@@ -21,7 +21,7 @@ from reviews import timeline
 from reviews.models import Review, Status
 
 from .. import guardrails, wording
-from ..backends import DeliveryError, get_backend
+from ..backends import ByHand, DeliveryError, get_backend
 from ..models import Channel, Message, MessageState, PlannedContact, Playbook
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,8 @@ def message_create(
 
 
 def message_deliver(*, message_id: int) -> bool:
-    """Send one message through the configured backend, at most once.
+    """Send one message through the configured backend, at most once. True only when a
+    provider accepted it; a backend that cannot send it leaves it to send by hand.
 
     The claim (queued → sending) commits before the provider is called: a second copy of
     the task (broker redelivery, a racing worker) finds the row taken and does nothing.
@@ -111,6 +112,14 @@ def message_deliver(*, message_id: int) -> bool:
         return False
     try:
         provider_id = get_backend().send(message)
+    except ByHand as exc:
+        # No provider sent it: it waits for a person (the 「待手动发送」 list), never 「已发送」.
+        Message.objects.filter(id=message.id, state=MessageState.SENDING).update(
+            state=MessageState.BY_HAND
+        )
+        if message.review:
+            _message_event(message, timeline.BY_HAND, error=str(exc))
+        return False
     except DeliveryError as exc:
         return message_failed(message, str(exc))
     Message.objects.filter(id=message.id, state=MessageState.SENDING).update(
@@ -142,10 +151,10 @@ def message_failed(message: Message, error: str) -> bool:
 
 
 def messages_stop(queryset, *, why: str) -> int:
-    """Queued messages of `queryset` will not be sent (the review closed, the buyer asked not
-    to be contacted). Conditional on the state: a message a worker is sending right now is
-    left to it. Returns how many were stopped."""
-    return queryset.filter(state=MessageState.QUEUED).update(
+    """Queued messages of `queryset`, and those waiting to be sent by hand, will not be sent
+    (the review closed, the buyer asked not to be contacted). Conditional on the state: a
+    message a worker is sending right now is left to it. Returns how many were stopped."""
+    return queryset.filter(state__in=[MessageState.QUEUED, MessageState.BY_HAND]).update(
         state=MessageState.FAILED, last_error=why
     )
 

@@ -144,6 +144,20 @@ SPECS: dict[str, Spec] = {
     "due_count": Spec(ALL, GET),
     "attention": Spec(ALL, GET),
     "review_detail": Spec(ALL, BOTH, path=REVIEW),
+    "outbox": Spec(frozenset({"agent", "lead"}), GET),
+    "outbox_count": Spec(ALL, GET),
+    "message_sent_by_hand": Spec(
+        frozenset({"agent", "lead"}),
+        POST,
+        path={"pk": "{message}"},
+        form={"channel": "phone", "next": "/outbox/"},
+    ),
+    "message_failed_by_hand": Spec(
+        frozenset({"agent", "lead"}),
+        POST,
+        path={"pk": "{message}"},
+        form={"reason": "买家旺旺已屏蔽", "next": "/outbox/"},
+    ),
     "review_reveal_phone": Spec(ALL, POST, path=REVIEW),
     "review_correct": Spec(
         ALL, POST, path=REVIEW, form={"subcause": "courier_slow", "severity": "minor"}

@@ -25,6 +25,7 @@ from outreach.models import (
     Kind,
     LocalDay,
     Message,
+    MessageState,
     Outcome,
     PlannedContact,
     PlanState,
@@ -159,7 +160,8 @@ def populate(shop: Shop, prefix: str, mark: str) -> ShopData:
         approval=Approval.PENDING,
         note=f"{mark}attempt",
     )
-    Message.objects.create(
+    # No provider sent it: it waits in the 「待手动发送」 list.
+    message = Message.objects.create(
         shop=shop,
         review=assigned,
         buyer=buyer,
@@ -168,6 +170,7 @@ def populate(shop: Shop, prefix: str, mark: str) -> ShopData:
         to=phone,
         body=f"{mark}message",
         idempotency_key=f"{prefix}-message",
+        state=MessageState.BY_HAND,
     )
     pending_reply = Reply.objects.create(
         shop=shop,
@@ -239,6 +242,7 @@ def populate(shop: Shop, prefix: str, mark: str) -> ShopData:
             "batch": batch.pk,
             "alert": alert.pk,
             "order": order.pk,
+            "message": message.pk,
             "agent": agent.pk,
             "lead": lead.pk,
             "manager": manager.pk,

@@ -49,18 +49,21 @@ class DeliveryTestCase(BaseTestCase):
         return self.message
 
     @override_settings(OUTREACH_MESSAGE_BACKEND=OUTBOX)
-    def test_it_keeps_messages_in_the_database_outbox_by_default(self):
+    def test_it_leaves_messages_to_send_by_hand_by_default(self):
+        # No provider sent it: never 「已发送」, it waits for a person.
         message = self.deliver()
-        self.assertEqual(message.state, MessageState.SENT)
-        self.assertEqual(message.provider_id, f"outbox-{message.id}")
-        self.assertIsNotNone(message.sent_at)
+        self.assertEqual(message.state, MessageState.BY_HAND)
+        self.assertEqual(message.provider_id, "")
+        self.assertIsNone(message.sent_at)
 
     @override_settings(OUTREACH_MESSAGE_BACKEND=CONSOLE)
     def test_it_prints_messages_with_the_console_backend(self):
         out = io.StringIO()
         with redirect_stdout(out):
-            self.deliver()
+            message = self.deliver()
         self.assertIn("13812345678", out.getvalue())
+        # Printed for a developer is not received by a buyer.
+        self.assertEqual(message.state, MessageState.BY_HAND)
 
     def test_it_sends_a_message_at_most_once(self):
         with (
