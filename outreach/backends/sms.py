@@ -13,8 +13,9 @@ import urllib.request
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_noop
 
-from . import BaseBackend, DeliveryError
+from . import BaseBackend, ByHand, DeliveryError
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,10 @@ class SmsHttpBackend(BaseBackend):
         self.backoff = float(conf["BACKOFF"])
 
     def send(self, message) -> str:
+        if message.channel != "sms":
+            # 旺旺 and platform messages have no open sending API for sellers: an SMS provider
+            # would text a nickname. A person sends them.
+            raise ByHand(gettext_noop("no provider sends on this channel"))
         payload = json.dumps(
             {"to": message.to, "body": message.body, "channel": message.channel}
         ).encode()
@@ -51,7 +56,10 @@ class SmsHttpBackend(BaseBackend):
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                     body = json.loads(response.read() or b"{}")
-                    return str(body.get("id", ""))
+                    if not body.get("id"):
+                        # Without the provider's id nothing says it took the message.
+                        raise DeliveryError("provider answered without a message id")
+                    return str(body["id"])
             except urllib.error.HTTPError as exc:
                 last_error = f"HTTP {exc.code}"
                 if exc.code < 500 and exc.code != 429:

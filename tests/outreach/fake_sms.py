@@ -8,7 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class FakeSmsProvider:
     def __init__(self, responses=None) -> None:
-        # A list of (status, delay_seconds) played in order; then 200s.
+        # A list of (status, delay_seconds) or (status, delay_seconds, answer) played in
+        # order; then 200s answering {"id": "sms-<n>"}.
         self.responses = list(responses or [])
         self.requests: list[dict] = []
         provider = self
@@ -18,10 +19,13 @@ class FakeSmsProvider:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length))
                 provider.requests.append({"headers": dict(self.headers), "body": body})
-                status, delay = provider.responses.pop(0) if provider.responses else (200, 0)
+                status, delay, *answer = (
+                    provider.responses.pop(0) if provider.responses else (200, 0)
+                )
                 if delay:
                     time.sleep(delay)
-                payload = json.dumps({"id": f"sms-{len(provider.requests)}"}).encode()
+                answer = answer[0] if answer else {"id": f"sms-{len(provider.requests)}"}
+                payload = json.dumps(answer).encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")

@@ -144,6 +144,28 @@ class ByHandTestCase(BaseTestCase):
         self.assertEqual((message.state, message.provider_id), (MessageState.SENT, "sms-1"))
         self.assertIsNone(message.sent_by)
 
+    def test_an_im_message_never_goes_to_the_sms_provider_it_waits_for_a_person(self):
+        # 旺旺 has no open sending API for sellers: an SMS provider would text a nickname.
+        conf = {"URL": "", "API_KEY": "k", "TIMEOUT": 0.5, "RETRIES": 0, "BACKOFF": 0.01}
+        with FakeSmsProvider() as provider:
+            conf["URL"] = provider.url
+            with override_settings(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=conf):
+                im = self.message(channel=Channel.IM)
+                platform = self.message(channel=Channel.PLATFORM, kind=Kind.INVITATION)
+        self.assertEqual(provider.requests, [])
+        self.assertEqual((im.state, im.provider_id), (MessageState.BY_HAND, ""))
+        self.assertEqual(platform.state, MessageState.BY_HAND)
+
+    def test_a_provider_answer_without_a_message_id_is_not_a_send(self):
+        conf = {"URL": "", "API_KEY": "k", "TIMEOUT": 0.5, "RETRIES": 0, "BACKOFF": 0.01}
+        with FakeSmsProvider([(200, 0, {"status": "ok"})]) as provider:
+            conf["URL"] = provider.url
+            with override_settings(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=conf):
+                message = self.message()
+        self.assertEqual(len(provider.requests), 1)
+        self.assertNotEqual(message.state, MessageState.SENT)
+        self.assertEqual(message.provider_id, "")
+
     # The review page.
 
     def test_the_review_page_shows_the_whole_text_and_the_two_actions(self):
