@@ -15,8 +15,8 @@ COPY demo ./demo
 RUN pip install --upgrade pip && pip install .
 
 COPY . .
-# collectstatic needs settings to load: throwaway keys, used for nothing else.
-RUN CREDENTIALS_KEY=collectstatic-only SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinput \
+# collectstatic needs settings to load: a throwaway secret key, used for nothing else.
+RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinput \
     && useradd --create-home --uid 1000 reviewdesk && mkdir -p var/media && chown -R reviewdesk var
 USER reviewdesk
 

@@ -16,6 +16,7 @@ import logging
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,13 @@ def _fernet(key: str, fallbacks: tuple[str, ...]) -> MultiFernet:
     return MultiFernet([Fernet(k.encode()) for k in (key, *fallbacks)])
 
 
+MISSING_KEY = "Set the environment variable CREDENTIALS_KEY (a Fernet key) when DEBUG is off."
+
+
 def fernet() -> MultiFernet:
     key = settings.CREDENTIALS_KEY
+    if not key and not settings.DEBUG:
+        raise ImproperlyConfigured(MISSING_KEY)
     if not key:
         logger.warning(
             "CREDENTIALS_KEY is not set: credentials are encrypted with a key derived from "
@@ -90,6 +96,18 @@ class EncryptedTextField(models.TextField):
 @checks.register(checks.Tags.security, deploy=False)
 def check_credentials_key(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     problems = []
+    if not settings.CREDENTIALS_KEY and not settings.DEBUG:
+        # Not a deploy-only check: `migrate` (which compose runs before web, worker and beat)
+        # and `check` stop here, while collectstatic, which runs only its own checks while the
+        # image is built, needs no secret.
+        problems.append(
+            checks.Error(
+                MISSING_KEY,
+                hint='python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())"',
+                id="reviews.E102",
+            )
+        )
     for name in ("CREDENTIALS_KEY", "CREDENTIALS_KEY_FALLBACKS"):
         value = getattr(settings, name)
         for key in [value] if isinstance(value, str) else value:

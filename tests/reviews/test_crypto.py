@@ -2,6 +2,7 @@
 rotation done with CREDENTIALS_KEY_FALLBACKS, and a development key when none is set."""
 
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test import SimpleTestCase, TestCase, override_settings
 
@@ -53,7 +54,9 @@ class EncryptedFieldTestCase(TestCase):
 
 
 class DevelopmentKeyTestCase(SimpleTestCase):
-    @override_settings(CREDENTIALS_KEY="", SECRET_KEY="dev-only-x", CREDENTIALS_KEY_FALLBACKS=[])
+    @override_settings(
+        DEBUG=True, CREDENTIALS_KEY="", SECRET_KEY="dev-only-x", CREDENTIALS_KEY_FALLBACKS=[]
+    )
     def test_without_a_key_it_derives_one_from_secret_key_and_warns(self):
         with self.assertLogs("reviews.crypto", "WARNING") as logs:
             token = crypto.encrypt("x")
@@ -62,3 +65,15 @@ class DevelopmentKeyTestCase(SimpleTestCase):
             token.removeprefix("fernet:").encode()
         )
         self.assertEqual(plain, b"x")
+
+    @override_settings(DEBUG=False, CREDENTIALS_KEY="", CREDENTIALS_KEY_FALLBACKS=[])
+    def test_in_production_without_a_key_nothing_is_encrypted_or_read(self):
+        # Never a key derived from SECRET_KEY in production: refused before any use.
+        with self.assertRaisesMessage(ImproperlyConfigured, "CREDENTIALS_KEY"):
+            crypto.encrypt("x")
+        errors = [m.id for m in crypto.check_credentials_key()]
+        self.assertEqual(errors, ["reviews.E102"])
+
+    @override_settings(DEBUG=True, CREDENTIALS_KEY="", CREDENTIALS_KEY_FALLBACKS=[])
+    def test_with_debug_a_missing_key_is_no_error(self):
+        self.assertEqual(crypto.check_credentials_key(), [])
