@@ -3,6 +3,13 @@
 A client is constructed from a shop's provider account (credentials decrypted by the caller)
 and an endpoint (the provider's documented one by default; tests point it at a local fake):
 
+    Client(credentials: dict[str, str], *, endpoint: str | None = None, timeout: float = 5.0)
+
+with credentials {"access_key_id", "access_key_secret"} for Aliyun and {"secret_id",
+"secret_key", "sdk_app_id", "region"} for Tencent Cloud. Each client module names its class
+in `CLIENT` (outreach.sms.aliyun.CLIENT, outreach.sms.tencent.CLIENT) and its credential
+field names in `CREDENTIAL_FIELDS`. Then:
+
     client.send(phone=…, sign_name=…, template_code=…, params={…}, out_id=…) -> SendResult
     client.query_status(phone=…, out_id=…, provider_id=…, sent_on=date) -> list[Receipt]
     client.parse_receipts(body: bytes, headers: Mapping) -> list[Receipt]     # status callback
