@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -250,3 +251,39 @@ class FakeAliyunSms:
             "SmsSendDetailDTOs": {"SmsSendDetailDTO": details},
         }
         self.answer(handler, 200, payload)
+
+
+def provider_text(playbook_text: str) -> tuple[str, list[str]]:
+    """A playbook template as the provider would approve it: {nick} → ${nick}, and the
+    variables in order."""
+    return re.sub(r"\{(\w+)\}", r"${\1}", playbook_text), re.findall(r"\{(\w+)\}", playbook_text)
+
+
+def aliyun_account(shop, fake: FakeAliyunSms | None, *, templates: dict | None = None):
+    """A shop's active Aliyun account pointed at `fake`, with an approved template for each
+    message kind the playbook sends (its default text), or for `templates` {kind: text}."""
+    from outreach.models import SmsAccount, SmsTemplate
+    from outreach.sms_models import PLAYBOOK_TEMPLATE
+    from outreach.wording import DEFAULT_TEMPLATES
+
+    account = SmsAccount(
+        shop=shop,
+        provider="aliyun",
+        sign_name="好店",
+        endpoint=fake.url if fake else "",
+        credentials=json.dumps({"access_key_id": KEY_ID, "access_key_secret": KEY_SECRET}),
+    )
+    account.new_callback_token()
+    account.save()
+    texts = templates or {k: DEFAULT_TEMPLATES[n] for k, n in PLAYBOOK_TEMPLATE.items()}
+    for i, (kind, text) in enumerate(texts.items()):
+        approved, variables = provider_text(text)
+        SmsTemplate.objects.create(
+            account=account,
+            kind=kind,
+            code=f"SMS_{4000 + i}",
+            text=approved,
+            variables=variables,
+            approved=True,
+        )
+    return account
