@@ -19,7 +19,7 @@ from .models import (
     SmsAccount,
     SmsTemplate,
 )
-from .sms_forms import SmsAccountForm, SmsTemplateForm
+from .sms_forms import SmsAccountForm, SmsTemplateForm, credential_names
 
 
 @admin.register(Playbook)
@@ -139,9 +139,15 @@ class SmsAccountAdmin(AuditedAdmin):
     list_filter = ["provider", "active"]
     readonly_fields = ["receipt_url", "reply_url"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The form's own Meta names its model fields; the credential fields it adds itself.
+        kwargs["fields"] = None
+        return super().get_form(request, obj, change, **kwargs)
+
     def get_fields(self, request, obj=None):
-        form_fields = list(self.get_form(request, obj).base_fields)
-        return form_fields + (self.readonly_fields if obj else [])
+        names = [*SmsAccountForm.Meta.fields, "rotate_callback_token"]
+        names += [f"cred_{n}" for n in credential_names()]
+        return names + (self.readonly_fields if obj else [])
 
     def save_model(self, request, obj, form, change):
         obj.credentials = json.dumps(form.credentials)

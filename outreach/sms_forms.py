@@ -17,7 +17,20 @@ def _tail(value: str) -> str:
     return value[-4:] if len(value) >= 8 else ""
 
 
+def credential_names() -> list[str]:
+    """Every credential field of the installed providers, each once."""
+    return sorted({n for fields in installed_providers().values() for n in fields})
+
+
 class SmsAccountForm(forms.ModelForm):
+    endpoint = forms.URLField(
+        label=gettext_lazy("API endpoint"),
+        required=False,
+        assume_scheme="https",
+        help_text=gettext_lazy(
+            "Blank: the provider's own (dysmsapi.aliyuncs.com, sms.tencentcloudapi.com)."
+        ),
+    )
     rotate_callback_token = forms.BooleanField(
         label=gettext_lazy("New callback token"),
         required=False,
@@ -34,8 +47,7 @@ class SmsAccountForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.stored = json.loads(self.instance.credentials or "{}")
         self.providers = installed_providers()
-        names = sorted({n for fields in self.providers.values() for n in fields})
-        for name in names:
+        for name in credential_names():
             old = self.stored.get(name, "")
             users = ", ".join(p for p, fields in self.providers.items() if name in fields)
             if old and _tail(old):
