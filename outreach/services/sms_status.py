@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reviews import timeline
-from reviews.models import Buyer
+from reviews.models import Buyer, Membership, Role
 from reviews.services import audit_record
 
 from .. import wording
@@ -276,3 +276,13 @@ def sms_reply_record(*, account: SmsAccount, reply: InboundReply) -> InboundSms 
     if buyer is None:
         logger.warning("sms reply from a number no buyer of shop %s has", account.shop_id)
     return inbound
+
+
+def sms_replies_seen(*, review, user) -> int:
+    """An agent or lead of the shop opened the review: its buyer's SMS answers are read.
+    (A manager reads the page without taking the work.)"""
+    shops = Membership.objects.filter(user=user, role__in=[Role.AGENT, Role.LEAD])
+    # One UPDATE, whoever opens the page: the role check is its subquery.
+    return InboundSms.objects.filter(
+        review=review, seen_at__isnull=True, shop_id__in=shops.values("shop_id")
+    ).update(seen_at=timezone.now())
