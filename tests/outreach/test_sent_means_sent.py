@@ -91,8 +91,11 @@ class SentMeansSentTestCase(BaseTestCase):
     def test_the_database_refuses_sent_without_a_provider_id(self):
         message = self.message(self.review())
         for state in PROVIDER_STATES:
-            with self.subTest(state=state), self.assertRaises(IntegrityError):
-                with transaction.atomic():
-                    Message.objects.filter(id=message.id).update(
-                        state=state, sent_at=message.created_at
-                    )
+            with (
+                self.subTest(state=state),
+                self.assertRaises(IntegrityError),
+                transaction.atomic(),
+            ):
+                Message.objects.filter(id=message.id).update(
+                    state=state, sent_at=message.created_at
+                )
