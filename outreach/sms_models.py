@@ -79,6 +79,8 @@ class SmsAccount(models.Model):
     # digest for the lookup.
     callback_token = EncryptedTextField(blank=True)
     callback_token_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    # Where a provider that has replies pulled (Tencent's PullSmsReplyStatus) got to.
+    replies_pulled_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SmsAccountQuerySet.as_manager()

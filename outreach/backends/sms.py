@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext_noop
 
 from .. import wording
-from ..models import Channel, SmsAccount
+from ..models import Channel, Message, SmsAccount
 from ..sms import ProviderNotInstalled, client_for
 from ..sms.base import OutcomeUnknown, ProviderRefused
 from . import BaseBackend, ByHand, DeliveryError, SendUnknown, Throttled
@@ -46,8 +46,10 @@ class SmsBackend(BaseBackend):
             client = client_for(account)
         except ProviderNotInstalled:
             raise ByHand(gettext_noop("the SMS provider's client is not installed")) from None
-        # Whatever happens next, this account may hold the message: delivery records it.
+        # Whatever happens next, this account may hold the message: written before the
+        # request, so a worker lost mid-send leaves a message the status query can find.
         message.sms_account = account
+        Message.objects.filter(id=message.id).update(sms_account=account)
         try:
             result = client.send(
                 phone=message.to,

@@ -198,12 +198,24 @@ def messages_stop(queryset, *, why: str) -> int:
 def message_sweep(*, now: datetime | None = None) -> int:
     """The outbox's safety net: re-enqueue queued messages whose enqueue was lost (Redis was
     down at commit), and fail messages stuck mid-send — the provider may or may not have got
-    them, and sending again could send twice, so a person decides (visible on the review)."""
+    them, and sending again could send twice, so a person decides (visible on the review). An
+    SMS stuck mid-send is left with its outcome unknown instead: its status is asked for."""
     now = now or timezone.now()
     lease = now - _lease()
     for message in Message.objects.filter(
         state=MessageState.SENDING, claimed_at__lt=lease
     ).select_related("review"):
+        if message.sms_account_id:
+            # An SMS account may hold it: unknown, and its status is asked for.
+            error = "worker lost mid-send: outcome unknown, not retried"
+            if (
+                Message.objects.filter(id=message.id, state=MessageState.SENDING).update(
+                    state=MessageState.UNKNOWN, last_error=error
+                )
+                and message.review
+            ):
+                _message_event(message, timeline.UNKNOWN, error=error)
+            continue
         message_failed(message, "worker lost mid-send: outcome unknown, not retried")
     requeued = 0
     for message_id in Message.objects.filter(

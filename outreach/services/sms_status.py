@@ -135,9 +135,11 @@ def message_query_status(*, message: Message, now: datetime | None = None) -> bo
     if ours:
         receipt = ours[0]
         if not receipt.provider_id:
-            # Found by our OutId: the query names no BizId, the message is known all the same.
+            # Found at the provider by our OutId, whose answer (Aliyun's QuerySendDetails
+            # without a BizId) does not name its own id: the record is the provider's, kept
+            # as "outid:<our id>"; a later receipt still finds the message by its OutId.
             receipt = Receipt(
-                provider_id=message.provider_id or f"out-{message.id}",
+                provider_id=message.provider_id or f"outid:{message.id}",
                 out_id=receipt.out_id,
                 phone=receipt.phone,
                 delivered=receipt.delivered,
@@ -181,7 +183,24 @@ def sms_status_query(*, now: datetime | None = None, limit: int = 200) -> int:
         .select_related("sms_account")
         .order_by("checked_at", "id")[:limit]
     )
-    return sum(message_query_status(message=m, now=now) for m in due)
+    changed = sum(message_query_status(message=m, now=now) for m in due)
+    for account in SmsAccount.objects.filter(active=True):
+        sms_replies_pull(account=account, now=now)
+    return changed
+
+
+def sms_replies_pull(*, account: SmsAccount, now: datetime) -> int:
+    """The buyers' replies of a provider that has them fetched (those that push them, like
+    Aliyun, answer none): since the last pull, or the last hour the first time."""
+    since = account.replies_pulled_at or now - timedelta(hours=1)
+    try:
+        replies = client_for(account).fetch_replies(since)
+    except (SmsProviderError, ProviderNotInstalled) as exc:
+        logger.warning("sms replies pull for account %s failed: %s", account.id, exc)
+        return 0
+    recorded = sum(sms_reply_record(account=account, reply=r) is not None for r in replies)
+    SmsAccount.objects.filter(id=account.id).update(replies_pulled_at=now)
+    return recorded
 
 
 def message_unknown_settle(*, message: Message, user, resend: bool) -> bool:

@@ -219,6 +219,21 @@ class SmsCallbacksTestCase(BaseTestCase):
         self.assertEqual(self.events("resent").get().actor, self.agent)
         self.assertTrue(AuditLog.objects.filter(action="sms_unknown_resent").exists())
 
+    def test_an_sms_stuck_mid_send_is_left_unknown_and_queried_not_failed(self):
+        message = self.send_reminder()
+        # A worker died after the request left: the row still says sending.
+        Message.objects.filter(id=message.id).update(
+            state=MessageState.SENDING, provider_id="", sent_at=None
+        )
+        services.message_sweep(now=timezone.now() + timedelta(hours=1))
+        message.refresh_from_db()
+        self.assertEqual(message.state, MessageState.UNKNOWN)
+        with time_machine.travel(NOW + timedelta(minutes=2)):
+            sms_status_task.apply()
+        message.refresh_from_db()
+        self.assertEqual(message.state, MessageState.SENT)
+        self.assertEqual(len(self.fake.send_calls), 1)
+
     def test_another_shops_agent_cannot_settle_an_unknown_outcome(self):
         message = self.send_reminder()
         Message.objects.filter(id=message.id).update(
