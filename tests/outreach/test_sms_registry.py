@@ -6,7 +6,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
-
 from django.conf import settings
 from django.test import override_settings
 
