@@ -629,9 +629,10 @@ def _message(data: dict, labels: Labels, event: ReviewEvent) -> str:
     if state == UNDELIVERED:
         return _("%(what)s not delivered: %(why)s") % {"what": what, "why": data.get("error", "")}
     if state == UNKNOWN:
+        # The reason is a provider's words, or ours marked for translation where written.
         return _(
             "%(what)s: outcome unknown (%(why)s); the provider is asked, it is not sent again"
-        ) % {"what": what, "why": data.get("error", "")}
+        ) % {"what": what, "why": _(data["error"]) if data.get("error") else ""}
     if state == RESENT:
         return _("%(what)s sent again after a person's confirmation") % {"what": what}
     if state == REPLIED:

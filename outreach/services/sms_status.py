@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from reviews import timeline
 from reviews.models import Buyer, Membership, Role
@@ -31,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 # Where a receipt may still move a message: accepted, or outcome unknown.
 AWAITING = [MessageState.SENT, MessageState.UNKNOWN]
+# An unknown outcome the provider has no record of after SETTLE_MINUTES (kept as the
+# message's last error; the review page then offers a person the two ways out).
+NOT_FOUND = gettext_noop("not found at the provider: not sent as far as it knows")
 # The providers date their messages by Beijing time (the query's SendDate).
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -149,17 +153,17 @@ def message_query_status(*, message: Message, now: datetime | None = None) -> bo
             )
         return message_record_receipt(account=account, receipt=receipt)
     settle = timedelta(minutes=int(_conf()["SETTLE_MINUTES"]))
-    if message.state == MessageState.UNKNOWN and (message.claimed_at or now) < now - settle:
-        # The provider has no record of it long after the send: it was not taken. A person
-        # decides (send by hand, or send again with a confirmation): never silently re-sent.
-        done = Message.objects.filter(
-            id=message.id, state=MessageState.UNKNOWN, last_error__startswith="not found"
-        ).exists()
-        if not done:
-            Message.objects.filter(id=message.id, state=MessageState.UNKNOWN).update(
-                last_error="not found at the provider: not sent as far as it knows"
-            )
-            _event(message, timeline.UNKNOWN, error="not found at the provider")
+    unsettled = (
+        message.state == MessageState.UNKNOWN
+        and message.last_error != NOT_FOUND
+        and (message.claimed_at or now) < now - settle
+    )
+    # The provider has no record of it long after the send: it was not taken. A person
+    # decides (send by hand, or send again with a confirmation): never silently re-sent.
+    if unsettled and Message.objects.filter(id=message.id, state=MessageState.UNKNOWN).update(
+        last_error=NOT_FOUND
+    ):
+        _event(message, timeline.UNKNOWN, error=NOT_FOUND)
     return False
 
 
@@ -175,9 +179,7 @@ def sms_status_query(*, now: datetime | None = None, limit: int = 200) -> int:
         Message.objects.filter(sms_account__isnull=False, claimed_at__lt=every)
         .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=every))
         .filter(
-            Q(state=MessageState.UNKNOWN)
-            & ~Q(last_error__startswith="not found")
-            & Q(claimed_at__gte=oldest)
+            Q(state=MessageState.UNKNOWN) & ~Q(last_error=NOT_FOUND) & Q(claimed_at__gte=oldest)
             | Q(state=MessageState.SENT, receipt_at__isnull=True, sent_at__gte=oldest)
         )
         .select_related("sms_account")
@@ -218,7 +220,9 @@ def message_unknown_settle(*, message: Message, user, resend: bool) -> bool:
             _event(message, timeline.RESENT, actor=user)
             transaction.on_commit(lambda: send_deliver(message.id), robust=True)
         else:
-            _event(message, timeline.BY_HAND, error="outcome unknown: a person sends it")
+            _event(
+                message, timeline.BY_HAND, error=gettext_noop("outcome unknown: a person sends it")
+            )
         audit_record(
             actor=user,
             action="sms_unknown_resent" if resend else "sms_unknown_by_hand",
