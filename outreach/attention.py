@@ -16,6 +16,7 @@ from reviews.models import OPEN_STATUSES, Membership, Review, Role
 from reviews.privacy import mask_phones
 
 from .models import CareCall, InboundSms, Message, MessageState, PlannedContact, PlanState
+from .services.sms_status import NOT_FOUND
 
 ITEMS = 20  # the newest due items sent to the page; the count covers all of them
 
@@ -49,13 +50,17 @@ def care_calls_due(user, now=None) -> QuerySet:
 
 
 def by_hand_for(user) -> QuerySet:
-    """The messages no provider could send that `user` must send by hand now, oldest due
+    """The messages no provider could send that `user` must send by hand now (or decide on:
+    an SMS whose outcome stayed unknown), oldest due
     first: an agent's, those of the reviews they hold; a lead's, every one of their shops
     (unassigned reviews included). They are due from the minute they were to go out."""
     lead_shops = Membership.objects.filter(user=user, role=Role.LEAD).values("shop_id")
     agent_shops = Membership.objects.filter(user=user, role=Role.AGENT).values("shop_id")
+    # An SMS whose outcome stayed unknown (the provider never found it) waits for a person
+    # too: to send it by hand, or to have it sent again.
+    waiting = Q(state=MessageState.BY_HAND) | Q(state=MessageState.UNKNOWN, last_error=NOT_FOUND)
     return (
-        Message.objects.filter(state=MessageState.BY_HAND)
+        Message.objects.filter(waiting)
         .filter(Q(shop_id__in=lead_shops) | Q(shop_id__in=agent_shops, review__assigned_to=user))
         .order_by("enqueued_at", "id")
     )

@@ -200,7 +200,10 @@ class SmsCallbacksTestCase(BaseTestCase):
         message.refresh_from_db()
         self.assertEqual(message.state, MessageState.UNKNOWN)
         self.assertTrue(message.last_error.startswith("not found"))
+        # It asks for the agent like a message to send by hand, in the same list.
+        self.assertEqual(due_count(self.agent), 1)
         self.login(self.agent)
+        self.assertContains(self.client.get(reverse("outbox")), "msg-state-unknown")
         page = self.client.get(reverse("review_detail", args=[self.review.pk]))
         self.assertContains(page, "msg-state-unknown")
         url = reverse("message_unknown_settle", args=[message.pk])
