@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from reviews.classifier.normalize import to_simplified
 
+from . import second_opinion
+
 # The text of each message the playbook sends, until a team lead writes the shop's own
 # (Playbook.templates). {nick}, {order_id} and {link} are filled in by render().
 DEFAULT_TEMPLATES = {
@@ -254,6 +256,10 @@ def _trade(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _any_cue(normalised: str) -> bool:
+    return any(cue.search(normalised) for cue in (_REWARD, _MENTION, _REQUEST, _HINT))
+
+
 def compliance_problem(text: str) -> str | None:
     """Why `text` may not be sent to a buyer, or None: it ties a reward (refund, red packet,
     cash, transfer, coupon, gift, free shipping, 惊喜, points) to a better, changed, removed
@@ -266,6 +272,22 @@ def compliance_problem(text: str) -> str | None:
                 "must never depend on the review (platform rules forbid it)."
             )
             % {"reward": reward, "review": review}
+        )
+    # What the rules pass, the learned second opinion may still read as a trade: a new
+    # euphemism or a new way of asking. It is asked only about a message in which the rules
+    # saw a reward, a review or a promise at all (a trade needs one of them under a name the
+    # rules know; 好好好… is not a trade), and it names the words that weighed most.
+    normalised = _normalise(text)
+    if _any_cue(normalised) and (
+        second_opinion.trade_probability(normalised) > second_opinion.THRESHOLD
+    ):
+        return str(
+            _(
+                "Reads like a reward offered for the review (words such as %(words)s): "
+                "compensation must never depend on the review (platform rules forbid it). "
+                "Rewrite it so the two are plainly unrelated, or send them apart."
+            )
+            % {"words": "、".join(f"「{w}」" for w in second_opinion.evidence(normalised))}
         )
     return None
 
