@@ -239,11 +239,12 @@ class TencentSmsClient:
         ]
 
     def fetch_replies(self, since: datetime.datetime) -> list[InboundReply]:
+        """Every reply the pull hands out. `since` narrows nothing: Tencent hands each reply
+        out once, so one dropped here (a 退订 among them) would never come back."""
         answer = self._call(
             "PullSmsReplyStatus", {"Limit": PULL_LIMIT, "SmsSdkAppId": self.sdk_app_id}
         )
-        replies = [self._pulled_reply(item) for item in self._list(answer, "PullSmsReplyStatusSet")]
-        return [reply for reply in replies if reply.received_at >= since]
+        return [self._pulled_reply(item) for item in self._list(answer, "PullSmsReplyStatusSet")]
 
     # --- the callbacks -------------------------------------------------------------------
 

@@ -244,7 +244,8 @@ class StatusAndReplyPullTest(SimpleTestCase):
             json.loads(fake.requests[-1]["raw"]), {"Limit": 100, "SmsSdkAppId": "1400006666"}
         )
 
-    def test_fetch_replies_reads_pulled_replies_since_a_time(self):
+    def test_fetch_replies_hands_on_every_pulled_reply_even_before_since(self):
+        # The pull hands each reply out once: one filtered away would be lost for good.
         with FakeTencentSms() as fake:
             # Tencent's documented PullSmsReplyStatus answer (2021-01-11), the second reply ours.
             fake.replies = [
@@ -267,12 +268,16 @@ class StatusAndReplyPullTest(SimpleTestCase):
                     "SignName": SIGN_NAME,
                 },
             ]
-            [reply] = client(fake).fetch_replies(datetime.datetime.fromtimestamp(1620734189, UTC))
+            sms = client(fake)
+            first, reply = sms.fetch_replies(datetime.datetime.now(UTC))
+            again = sms.fetch_replies(datetime.datetime.now(UTC))
         self.assertEqual(fake.requests[0]["headers"]["X-TC-Action"], "PullSmsReplyStatus")
+        self.assertEqual((first.phone, first.text), ("18501234444", "1"))
         self.assertEqual(
             (reply.phone, reply.text, reply.sign_name), ("13812345678", "退订", SIGN_NAME)
         )
         self.assertEqual(reply.received_at, datetime.datetime(2021, 5, 11, 11, 56, 29, tzinfo=UTC))
+        self.assertEqual(again, [])
 
 
 class CallbackTest(SimpleTestCase):
