@@ -8,7 +8,8 @@ per-number code, or Response.Error for the whole request.
 
 `requests` keeps every call received, `accepted` every message it took. `answers` scripts what
 SendSms answers first: a per-number code string ("LimitExceeded.PhoneNumberDailyLimit") or a
-request-level ("Error", code) pair. `delay` slows every answer (the message is still taken).
+request-level ("Error", code) pair, or bytes a gateway in front of Tencent answers with (502,
+after the call reached it). `delay` slows every answer (the message is still taken).
 `statuses` and `replies` are what PullSmsSendStatus and PullSmsReplyStatus hand out, each
 once, as Tencent's pull does; `report()` queues the report for an accepted message.
 """
@@ -104,9 +105,13 @@ class FakeTencentSms:
                     answer = fake.answer(self.path, self.headers, raw)
                 if fake.delay:
                     time.sleep(fake.delay)
-                payload = json.dumps({"Response": answer}, ensure_ascii=False).encode()
+                status, payload = (
+                    (502, answer)
+                    if isinstance(answer, bytes)
+                    else (200, json.dumps({"Response": answer}, ensure_ascii=False).encode())
+                )
                 try:
-                    self.send_response(200)
+                    self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
@@ -142,7 +147,7 @@ class FakeTencentSms:
 
     # --- what Tencent checks and answers -----------------------------------------------
 
-    def answer(self, path: str, headers, raw: bytes) -> dict:
+    def answer(self, path: str, headers, raw: bytes) -> dict | bytes:
         request_id = str(uuid.uuid4())
         refusal = self.check(path, headers, raw)
         if refusal:
@@ -162,6 +167,8 @@ class FakeTencentSms:
             pulled, self.replies = self.replies[: body["Limit"]], self.replies[body["Limit"] :]
             return {"PullSmsReplyStatusSet": pulled, "RequestId": request_id}
         scripted = self.answers.pop(0) if self.answers else None
+        if isinstance(scripted, bytes):
+            return scripted
         if isinstance(scripted, tuple):
             code = scripted[1]
             return {

@@ -189,6 +189,12 @@ class SendTest(SimpleTestCase):
                 with self.assertRaises(OutcomeUnknown):
                     send(sms)
 
+    def test_a_gateway_error_after_the_request_left_is_an_unknown_outcome(self):
+        bad_gateway = [b"<html>502 Bad Gateway</html>"]
+        with FakeTencentSms(answers=bad_gateway) as fake, self.assertRaises(OutcomeUnknown):
+            send(client(fake))
+        self.assertEqual(len(fake.requests), 1)
+
     def test_a_refused_connection_is_retryable_not_unknown(self):
         # Nothing reached Tencent, so retrying later cannot send twice.
         with socket.socket() as sock:
