@@ -1,10 +1,11 @@
 """Held-out measurement of the reward-for-review check (`outreach.wording.compliance_problem`).
 
 The messages in bench/heldout/compliance*.tsv were written by colleagues who had not read the
-check or its tests. Rounds 1–7 were then read to improve the rules and train the learned second
+check or its tests. Rounds 1–9 were then read to improve the rules and train the learned second
 opinion (outreach/second_opinion.py, `manage.py train_compliance_model`): their figures are
-regression figures only. Rounds 8 and 9 were written for the check with its second opinion and
-measured once each before anyone read them. Figures of round N carry `rN_`. In each round about half tie a
+regression figures only (rounds 8 and 9, measured once before being read, with the second
+opinion trained on rounds 1–7: 231 of 240 trades refused, 218 of 240 ordinary messages
+passed). Rounds 10 and 11 measure the check as it stands. Figures of round N carry `rN_`. In each round about half tie a
 reward (refund, red packet, cash, a transfer, coupon, gift, free shipping, a surprise, points,
 a free order) to a better, changed, removed or added review,
 rating, follow-up review or photo review, in Chinese and English; the other half are ordinary
@@ -31,6 +32,8 @@ TABLES = {
     "r7_": HELDOUT / "compliance_7.tsv",
     "r8_": HELDOUT / "compliance_8.tsv",
     "r9_": HELDOUT / "compliance_9.tsv",
+    "r10_": HELDOUT / "compliance_10.tsv",
+    "r11_": HELDOUT / "compliance_11.tsv",
 }
 
 

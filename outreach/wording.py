@@ -256,6 +256,18 @@ def _trade(text: str) -> tuple[str, str] | None:
     return None
 
 
+# Words that disown a link somewhere in a message: a scam warning, a choice left to the buyer,
+# the two said to be unrelated (退款跟评价不挂钩, 评价您怎么写都可以, 有人冒充客服说改好评就转账).
+_DISCLAIMER = re.compile(
+    r"骗|冒充|假冒|举报|不是我们|不是本店|非官方|官方|挂钩|干涉|顾虑|自由|自愿|真实|怎么写|怎么评|"
+    r"\b(?:scam\w*|fraud\w*|impersonat\w*|not us)\b"
+)
+
+
+def _disclaims(normalised: str) -> bool:
+    return any(cue.search(normalised) for cue in (_UNLINKED, _NEGATION, _DISCLAIMER))
+
+
 def _any_cue(normalised: str) -> bool:
     return any(cue.search(normalised) for cue in (_REWARD, _MENTION, _REQUEST, _HINT))
 
@@ -264,7 +276,19 @@ def compliance_problem(text: str) -> str | None:
     """Why `text` may not be sent to a buyer, or None: it ties a reward (refund, red packet,
     cash, transfer, coupon, gift, free shipping, 惊喜, points) to a better, changed, removed
     or added review (好评, 五星, 改评价, 删差评, 追评, 晒图, "5 stars", "feedback")."""
-    if found := _trade(text):
+    normalised = _normalise(text)
+    found = _trade(text)
+    # Where the rules are unsure, the learned second opinion decides (outreach.second_opinion):
+    # a link the rules found in a message that also disowns it somewhere, and a message in
+    # which they saw a reward, a review or a promise but no link (a new euphemism, a new way
+    # of asking; 好好好… carries none and is not asked about).
+    if (
+        found
+        and _disclaims(normalised)
+        and second_opinion.trade_probability(normalised) < second_opinion.ORDINARY_BELOW
+    ):
+        return None
+    if found:
         reward, review = (cue.strip() for cue in found)
         return str(
             _(
@@ -273,13 +297,8 @@ def compliance_problem(text: str) -> str | None:
             )
             % {"reward": reward, "review": review}
         )
-    # What the rules pass, the learned second opinion may still read as a trade: a new
-    # euphemism or a new way of asking. It is asked only about a message in which the rules
-    # saw a reward, a review or a promise at all (a trade needs one of them under a name the
-    # rules know; 好好好… is not a trade), and it names the words that weighed most.
-    normalised = _normalise(text)
     if _any_cue(normalised) and (
-        second_opinion.trade_probability(normalised) > second_opinion.THRESHOLD
+        second_opinion.trade_probability(normalised) > second_opinion.TRADE_ABOVE
     ):
         return str(
             _(

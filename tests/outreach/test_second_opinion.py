@@ -51,6 +51,26 @@ class SecondOpinionTestCase(SimpleTestCase):
                 self.assertIsNone(self.problem(text))
 
 
+    def test_it_passes_a_link_the_rules_saw_when_the_message_disowns_it(self):
+        # The rules tie the refund to the review across the comma; the message says the two
+        # are unrelated in words they could not attach to the right clause.
+        for text in (
+            "补偿款已经到账了，跟您写什么评价没有挂钩，您安心用",
+            "评价按您真实感受写，退款已经给您原路退回了",
+        ):
+            with self.subTest(text=text):
+                self.assertIsNone(self.problem(text))
+
+    def test_a_disclaimer_does_not_pass_a_trade(self):
+        for text in (
+            "别信骗子，我们才是官方客服：好评截图发我领5元红包",
+            "您自愿的哈，改成五星后我们再给您返10元",
+            "与评价无关哈，不过改了好评另有惊喜",
+        ):
+            with self.subTest(text=text):
+                self.assertIsNotNone(self.problem(text))
+
+
 class TrainCommandTestCase(SimpleTestCase):
     def test_the_shipped_model_is_what_the_labelled_messages_give(self):
         out = io.StringIO()
