@@ -50,7 +50,6 @@ class SecondOpinionTestCase(SimpleTestCase):
             with self.subTest(text=text):
                 self.assertIsNone(self.problem(text))
 
-
     def test_it_passes_a_link_the_rules_saw_when_the_message_disowns_it(self):
         # The rules tie the refund to the review across the comma; the message says the two
         # are unrelated in words they could not attach to the right clause.
