@@ -6,7 +6,8 @@ opinion (outreach/second_opinion.py, `manage.py train_compliance_model`): their 
 regression figures only (rounds 8 and 9, measured once before being read, with the second
 opinion trained on rounds 1–7: 231 of 240 trades refused, 218 of 240 ordinary messages
 passed; rounds 10 and 11, measured once with it trained on rounds 1–9: 236 of 240 refused, 228
-of 239 passed). Rounds 12 and 13 measure the check as it stands. Figures of round N carry `rN_`. In each round about half tie a
+of 239 passed). Rounds 12 and 13 measure the check as it stands (measured once: 236 of 240 refused, 224 of
+239 passed). Figures of round N carry `rN_`. In each round about half tie a
 reward (refund, red packet, cash, a transfer, coupon, gift, free shipping, a surprise, points,
 a free order) to a better, changed, removed or added review,
 rating, follow-up review or photo review, in Chinese and English; the other half are ordinary
