@@ -1,8 +1,13 @@
 """Held-out measurement of the reward-for-review check (`outreach.wording.compliance_problem`).
 
 The messages in bench/heldout/compliance*.tsv were written by colleagues who had not read the
-check or its tests (rounds 1–4 were then read to improve it and are spent: regression figures
-only; rounds 5–7 were not, though 6 was read after being measured). Figures of round N carry `rN_`. In each round about half tie a
+check or its tests. Rounds 1–11 were then read to improve the rules and train the learned second
+opinion (outreach/second_opinion.py, `manage.py train_compliance_model`): their figures are
+regression figures only (rounds 8 and 9, measured once before being read, with the second
+opinion trained on rounds 1–7: 231 of 240 trades refused, 218 of 240 ordinary messages
+passed; rounds 10 and 11, measured once with it trained on rounds 1–9: 236 of 240 refused, 228
+of 239 passed). Rounds 12 and 13 measure the check as it stands (measured once: 236 of 240 refused, 224 of
+239 passed). Figures of round N carry `rN_`. In each round about half tie a
 reward (refund, red packet, cash, a transfer, coupon, gift, free shipping, a surprise, points,
 a free order) to a better, changed, removed or added review,
 rating, follow-up review or photo review, in Chinese and English; the other half are ordinary
@@ -19,8 +24,6 @@ import csv
 from pathlib import Path
 
 HELDOUT = Path(__file__).resolve().parent / "heldout"
-# Round 1 was measured once with the check of issue 15's first week; round 2 was written later,
-# by a colleague who had not read the check, and read by nobody who tunes it.
 TABLES = {
     "": HELDOUT / "compliance.tsv",
     "r2_": HELDOUT / "compliance_2.tsv",
@@ -29,6 +32,12 @@ TABLES = {
     "r5_": HELDOUT / "compliance_5.tsv",
     "r6_": HELDOUT / "compliance_6.tsv",
     "r7_": HELDOUT / "compliance_7.tsv",
+    "r8_": HELDOUT / "compliance_8.tsv",
+    "r9_": HELDOUT / "compliance_9.tsv",
+    "r10_": HELDOUT / "compliance_10.tsv",
+    "r11_": HELDOUT / "compliance_11.tsv",
+    "r12_": HELDOUT / "compliance_12.tsv",
+    "r13_": HELDOUT / "compliance_13.tsv",
 }
 
 

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from reviews.classifier.normalize import to_simplified
 
+from . import second_opinion
+
 # The text of each message the playbook sends, until a team lead writes the shop's own
 # (Playbook.templates). {nick}, {order_id} and {link} are filled in by render().
 DEFAULT_TEMPLATES = {
@@ -72,6 +74,8 @@ _REWARD = re.compile(
     rf"券|优惠|立减|减{_NUM}|折扣|打个?折|打?[一二三四五六七八九\d]折|(?:给您|给你)免|"
     r"再(?:给您|给你)?(?:寄|发)一?[个件份]|"
     r"礼品|礼物|小礼|好礼|礼包|有礼|赠品|赠送|赠|抽奖|奖品|大奖|掏钱|自掏腰包|补给(?:您|你)|"
+    r"(?<![a-z])(?:hb|fx)(?![a-z])|🧧|🎁|福袋|会员价|内部价|员工价|专属价|vip价|"
+    r"补(?:发)?(?:一|1|两|2)[袋个件份盒瓶包支套罐]|"
     r"(?<![配运递发护派接])送(?![货达到出去回检修件来往错的])|"
     r"奉上|小样|零食|特产|试吃|试用装|多(?:塞|放|送|寄)了?|请您(?:的|喝|吃)|算我(?:们)?的|这单算|"
     r"条件您开|条件随便|开个价|您说个数|"
@@ -115,7 +119,7 @@ _REQUEST = re.compile(
     r"\b(?:revised|updated|changed|amended|new) (?:feedback|reviews?|ratings?)\b"
 )
 _MENTION = re.compile(
-    r"评价|评论|评分|差评|中评|\b(?:feedback|reviews?|ratings?)\b|追评|晒图|买家秀|带图评|打星|星评|"
+    r"(?<![a-z])(?:hp|zp)(?![a-z])|评价|评论|评分|差评|中评|\b(?:feedback|reviews?|ratings?)\b|追评|晒图|买家秀|带图评|打星|星评|"
     + _STAR
 )
 # A mention after 看到/感谢 names a review the buyer already wrote ("看到您的追评", "感谢您之前的
@@ -146,7 +150,7 @@ _HINT = re.compile(r"有(?:惊喜|彩蛋|礼|好礼|回馈|福利|表示)|不会
 # A negation denies the link only when it governs how a reward is given or asked for (不会因为评价
 # 给补偿, 不能用红包换取评价, 不需要您改评价): 能不能 and 会不会 ask, 不会亏待您 promises, and
 # 绝不会骗您，好评返现 still trades.
-_HOW = r"(?=.{0,3}?(?:因为|以|用|拿|换|给|要求|需要|根据|影响|作为))"
+_HOW = r"(?=.{0,3}?(?:因为|为了|因此|以|用|拿|换|给|要求|需要|根据|影响|作为))"
 _NEGATION = re.compile(
     r"(?:(?<!会)不会|(?<!能)不能|(?<!可)不可以|不可能|不得|绝不|决不|从不|并不)" + _HOW + "|"
     r"不需要|无需|不必|不要求|禁止|不允许|不以|"
@@ -160,10 +164,12 @@ _UNLINKED = re.compile(
     r"不做|不参与|不搞|不存在|不是我们|谨防|警惕|骗局|诈骗|违规|违反|严禁|举报|"
     r"如实|按真实|真实体验|客观|不能做|不能搞|不可以做|不会做|不会搞|平台规定|平台规则|"
     r"请勿相信|不要相信|别相信|勿信|冒充|自称|由您决定|您决定|自愿|不会收回|两回事|随意|权利|"
-    r"独立|互不|别人家|没有这种|没有这类|没有此类|"
+    r"独立|互不|别人家|没有这种|没有这类|没有此类|这种活动|此类活动|这类活动|这样的活动|"
+    r"不论|是否|不强求|不勉强|不强迫|照实|实际情况|实际感受|真实感受|不提供|为由|名义|上当|当心|"
     r"\b(?:no effect|not connected|not linked|not related|unrelated|(?<!it )up to you|either way|"
     r"whatever you)\b|"
-    r"\b(?:regardless|no matter|nothing to do with|independent of)\b"
+    r"\b(?:regardless|no matter|nothing to do with|independent of|beware|claiming to be|"
+    r"pretend\w* to be)\b"
 )
 # A sentence that disowns the trade as a whole, its list of rewards running across commas.
 _DISOWNED = re.compile(
@@ -254,11 +260,40 @@ def _trade(text: str) -> tuple[str, str] | None:
     return None
 
 
+# Words that disown a link somewhere in a message: a scam warning, a choice left to the buyer,
+# the two said to be unrelated (退款跟评价不挂钩, 评价您怎么写都可以, 有人冒充客服说改好评就转账).
+_DISCLAIMER = re.compile(
+    r"骗|冒充|假冒|举报|不是我们|不是本店|非官方|官方|挂钩|干涉|顾虑|自由|自愿|真实|怎么写|怎么评|"
+    r"照实|实际|强求|勉强|不论|无论|不管|是否|上当|"
+    r"\b(?:scam\w*|fraud\w*|impersonat\w*|not us|beware|claiming)\b"
+)
+
+
+def _disclaims(normalised: str) -> bool:
+    return any(cue.search(normalised) for cue in (_UNLINKED, _NEGATION, _DISCLAIMER))
+
+
+def _any_cue(normalised: str) -> bool:
+    return any(cue.search(normalised) for cue in (_REWARD, _MENTION, _REQUEST, _HINT))
+
+
 def compliance_problem(text: str) -> str | None:
     """Why `text` may not be sent to a buyer, or None: it ties a reward (refund, red packet,
     cash, transfer, coupon, gift, free shipping, 惊喜, points) to a better, changed, removed
     or added review (好评, 五星, 改评价, 删差评, 追评, 晒图, "5 stars", "feedback")."""
-    if found := _trade(text):
+    normalised = _normalise(text)
+    found = _trade(text)
+    # Where the rules are unsure, the learned second opinion decides (outreach.second_opinion):
+    # a link the rules found in a message that also disowns it somewhere, and a message in
+    # which they saw a reward, a review or a promise but no link (a new euphemism, a new way
+    # of asking; 好好好… carries none and is not asked about).
+    if (
+        found
+        and _disclaims(normalised)
+        and second_opinion.trade_probability(normalised) < second_opinion.ORDINARY_BELOW
+    ):
+        return None
+    if found:
         reward, review = (cue.strip() for cue in found)
         return str(
             _(
@@ -266,6 +301,17 @@ def compliance_problem(text: str) -> str | None:
                 "must never depend on the review (platform rules forbid it)."
             )
             % {"reward": reward, "review": review}
+        )
+    if _any_cue(normalised) and (
+        second_opinion.trade_probability(normalised) > second_opinion.TRADE_ABOVE
+    ):
+        return str(
+            _(
+                "Reads like a reward offered for the review (words such as %(words)s): "
+                "compensation must never depend on the review (platform rules forbid it). "
+                "Rewrite it so the two are plainly unrelated, or send them apart."
+            )
+            % {"words": "、".join(f"「{w}」" for w in second_opinion.evidence(normalised))}
         )
     return None
 
