@@ -46,6 +46,8 @@ class SmsBackend(BaseBackend):
             client = client_for(account)
         except ProviderNotInstalled:
             raise ByHand(gettext_noop("the SMS provider's client is not installed")) from None
+        except ValueError:  # a credential missing, an endpoint that is not http(s)
+            raise ByHand(gettext_noop("the shop's SMS account is not set up completely")) from None
         # Whatever happens next, this account may hold the message: written before the
         # request, so a worker lost mid-send leaves a message the status query can find.
         message.sms_account = account

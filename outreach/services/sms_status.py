@@ -6,6 +6,7 @@ Every state change is a conditional update from the states it may come from, so 
 pushed twice, a receipt and a query answer racing, or two clicks change the message once.
 """
 
+import dataclasses
 import logging
 import re
 from datetime import datetime, timedelta
@@ -115,13 +116,13 @@ def _sent_on(message: Message):
     return (message.claimed_at or message.created_at).astimezone(BEIJING).date()
 
 
-def message_query_status(*, message: Message, now: datetime | None = None) -> bool:
+def message_query_status(*, message: Message, client=None, now: datetime | None = None) -> bool:
     """Ask the provider about one message; True when its answer changed the message."""
     now = now or timezone.now()
     account = message.sms_account
     Message.objects.filter(id=message.id).update(checked_at=now)
     try:
-        receipts = client_for(account).query_status(
+        receipts = (client or client_for(account)).query_status(
             phone=message.to,
             out_id=str(message.id),
             provider_id=message.provider_id,
@@ -142,40 +143,39 @@ def message_query_status(*, message: Message, now: datetime | None = None) -> bo
             # Found at the provider by our OutId, whose answer (Aliyun's QuerySendDetails
             # without a BizId) does not name its own id: the record is the provider's, kept
             # as "outid:<our id>"; a later receipt still finds the message by its OutId.
-            receipt = Receipt(
-                provider_id=message.provider_id or f"outid:{message.id}",
-                out_id=receipt.out_id,
-                phone=receipt.phone,
-                delivered=receipt.delivered,
-                error_code=receipt.error_code,
-                error_message=receipt.error_message,
-                reported_at=receipt.reported_at,
+            receipt = dataclasses.replace(
+                receipt, provider_id=message.provider_id or f"outid:{message.id}"
             )
         return message_record_receipt(account=account, receipt=receipt)
+    _settle_if_never_found(message, now=now)
+    return False
+
+
+def _settle_if_never_found(message: Message, *, now: datetime) -> None:
+    """The provider has no record of an unknown outcome long after the send: it was not
+    taken. A person decides (send by hand, or send again with a confirmation): never
+    silently re-sent."""
     settle = timedelta(minutes=int(_conf()["SETTLE_MINUTES"]))
     unsettled = (
         message.state == MessageState.UNKNOWN
         and message.last_error != NOT_FOUND
         and (message.claimed_at or now) < now - settle
     )
-    # The provider has no record of it long after the send: it was not taken. A person
-    # decides (send by hand, or send again with a confirmation): never silently re-sent.
     if unsettled and Message.objects.filter(id=message.id, state=MessageState.UNKNOWN).update(
         last_error=NOT_FOUND
     ):
         _event(message, timeline.UNKNOWN, error=NOT_FOUND)
-    return False
 
 
 def sms_status_query(*, now: datetime | None = None, limit: int = 200) -> int:
     """Beat, every minute: ask the providers about messages whose outcome is unknown and
-    accepted messages still without a receipt (up to RECEIPT_HOURS). Returns how many
-    changed."""
+    accepted messages still without a receipt (up to RECEIPT_HOURS), and pull the replies of
+    providers that have them pulled. Returns how many messages changed."""
     now = now or timezone.now()
     conf = _conf()
     every = now - timedelta(seconds=int(conf["QUERY_AFTER_SECONDS"]))
     oldest = now - timedelta(hours=int(conf["RECEIPT_HOURS"]))
-    due = (
+    due = list(
         Message.objects.filter(sms_account__isnull=False, claimed_at__lt=every)
         .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=every))
         .filter(
@@ -185,9 +185,36 @@ def sms_status_query(*, now: datetime | None = None, limit: int = 200) -> int:
         .select_related("sms_account")
         .order_by("checked_at", "id")[:limit]
     )
-    changed = sum(message_query_status(message=m, now=now) for m in due)
+    changed = 0
+    for account in {m.sms_account for m in due}:
+        mine = [m for m in due if m.sms_account_id == account.id]
+        try:
+            client = client_for(account)
+        except (ProviderNotInstalled, ValueError) as exc:
+            logger.warning("sms account %s cannot be asked: %s", account.id, exc)
+            continue
+        if hasattr(client, "pull_statuses"):
+            # A provider whose pull hands out each report of the whole account once
+            # (Tencent's PullSmsSendStatus): one pull, every report applied.
+            changed += _pull_statuses(account=account, client=client, messages=mine, now=now)
+        else:
+            changed += sum(message_query_status(message=m, client=client, now=now) for m in mine)
     for account in SmsAccount.objects.filter(active=True):
         sms_replies_pull(account=account, now=now)
+    return changed
+
+
+def _pull_statuses(*, account: SmsAccount, client, messages: list[Message], now) -> int:
+    Message.objects.filter(id__in=[m.id for m in messages]).update(checked_at=now)
+    try:
+        receipts = client.pull_statuses()
+    except SmsProviderError as exc:
+        logger.warning("sms status pull for account %s failed: %s", account.id, exc)
+        return 0
+    changed = sms_receipts_record(account=account, receipts=receipts)
+    for message in messages:
+        message.refresh_from_db(fields=["state", "last_error"])
+        _settle_if_never_found(message, now=now)
     return changed
 
 
@@ -197,7 +224,7 @@ def sms_replies_pull(*, account: SmsAccount, now: datetime) -> int:
     since = account.replies_pulled_at or now - timedelta(hours=1)
     try:
         replies = client_for(account).fetch_replies(since)
-    except (SmsProviderError, ProviderNotInstalled) as exc:
+    except (SmsProviderError, ProviderNotInstalled, ValueError) as exc:
         logger.warning("sms replies pull for account %s failed: %s", account.id, exc)
         return 0
     recorded = sum(sms_reply_record(account=account, reply=r) is not None for r in replies)
