@@ -310,6 +310,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "uploads-cleanup": {"task": "reviews.tasks.uploads_cleanup_task", "schedule": 24 * 3600.0},
     # Per-shop classifier retraining when enough new corrections exist.
     "retrain-classifiers": {"task": "reviews.tasks.retrain_classifiers_task", "schedule": 3600.0},
+    # SMS whose outcome is unknown or whose receipt has not come: asked of the provider.
+    "sms-status": {
+        "task": "outreach.tasks.sms_status_task",
+        "schedule": 60.0,
+        "options": {"expires": 55.0},
+    },
     "outreach-tick": {
         "task": "outreach.tasks.tick_task",
         "schedule": 5.0,
@@ -343,15 +349,25 @@ LEAD_ALERTS = {
 }
 
 # Outreach: how messages leave (like EMAIL_BACKEND), the SMS provider, the dispatcher.
-OUTREACH_MESSAGE_BACKEND = env_str(
-    "OUTREACH_MESSAGE_BACKEND", "outreach.backends.outbox.OutboxBackend"
-)
+# The default routes each channel: SMS to the shop's active SMS account when it has an
+# approved template for the message; everything else waits to be sent by hand.
+OUTREACH_MESSAGE_BACKEND = env_str("OUTREACH_MESSAGE_BACKEND", "outreach.backends.sms.SmsBackend")
+# SMS goes out through each shop's own provider account (set in the admin); these say which
+# client module speaks for each provider and how patient to be with it.
 OUTREACH_SMS = {
-    "URL": env_str("OUTREACH_SMS_URL", ""),
-    "API_KEY": env_str("OUTREACH_SMS_API_KEY", ""),
+    "PROVIDERS": {"aliyun": "outreach.sms.aliyun", "tencent": "outreach.sms.tencent"},
+    # Seconds to wait for the provider's answer to one send: past it the outcome is unknown
+    # and the message is queried, never sent again by itself.
     "TIMEOUT": env_int("OUTREACH_SMS_TIMEOUT", 5),
-    "RETRIES": env_int("OUTREACH_SMS_RETRIES", 2),
-    "BACKOFF": 0.5,
+    # A throttled send waits 30 s, 60 s, 120 s… (capped at 30 min), at most this many times.
+    "THROTTLE_BACKOFF": 30,
+    "THROTTLE_TRIES": 8,
+    # An unknown outcome is queried after this many seconds, then at most every this many.
+    "QUERY_AFTER_SECONDS": 60,
+    # Not found at the provider this long after the send: it was not taken, a person decides.
+    "SETTLE_MINUTES": env_int("OUTREACH_SMS_SETTLE_MINUTES", 30),
+    # Receipts come within 72 hours: an accepted message is queried that long at most.
+    "RECEIPT_HOURS": 72,
 }
 OUTREACH_DISPATCH = {"LOOKAHEAD_SECONDS": 10, "CLAIM_LEASE_SECONDS": 60, "BATCH_SIZE": 500}
 

@@ -65,7 +65,7 @@ from reviews.models import (
 )
 from reviews.services import audit_record
 
-from .models import CareCall, ContactAttempt, Message, PlannedContact, Reply
+from .models import CareCall, ContactAttempt, InboundSms, Message, PlannedContact, Reply
 from .services import buyer_set_do_not_contact
 
 # What an erasure changed, by the keys its audit line records.
@@ -244,6 +244,8 @@ def buyer_erase(*, buyer: Buyer, dry_run: bool = False, reason: str = "") -> Era
         counts["messages"] = _scrub_rows(
             Message.objects.filter(buyer=buyer), ["body", "last_error"], scrub
         ) + Message.objects.filter(buyer=buyer).exclude(to="").update(to="")
+        # The buyer's SMS answers are theirs alone: gone, not scrubbed.
+        counts["sms answers"] = InboundSms.objects.filter(buyer=buyer).delete()[0]
         counts["care call notes"] = _scrub_rows(
             CareCall.objects.filter(order__buyer=buyer), ["note"], scrub
         )

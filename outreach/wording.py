@@ -361,3 +361,85 @@ def template_problem(name: str, text: str) -> str | None:
 
 def _placeholder_list() -> str:
     return " ".join("{" + p + "}" for p in PLACEHOLDERS)
+
+
+# Provider SMS templates (Aliyun ${name}, Tencent {1}): the provider delivers only the text
+# it approved, with the variables filled in.
+PROVIDER_VARIABLE = re.compile(r"\$\{(\w+)\}|\{(\d+)\}")
+
+
+def provider_variables(template: str) -> list[str]:
+    """The variables of a provider template, in order: "name" for ${name}, "1" for {1}."""
+    return [m.group(1) or m.group(2) for m in PROVIDER_VARIABLE.finditer(template)]
+
+
+def provider_params(template: str, text: str) -> dict[str, str] | None:
+    """The values that make the provider `template` read exactly `text`, by variable name;
+    None when the text does not fit the template (it was edited, or the playbook's wording
+    changed): the provider would not deliver it as written."""
+    literals = PROVIDER_VARIABLE.split(template)[::3]
+    names = provider_variables(template)
+    pattern = "".join(
+        re.escape(literal) + (f"(?P<v{i}>.*?)" if i < len(names) else "")
+        for i, literal in enumerate(literals)
+    )
+    match = re.fullmatch(pattern, text.strip(), re.DOTALL)
+    if match is None:
+        return None
+    values: dict[str, str] = {}
+    for i, name in enumerate(names):
+        value = match.group(f"v{i}")
+        if values.setdefault(name, value) != value:
+            return None  # ${nick} twice must be the same nick twice
+    return values
+
+
+def provider_template_problem(
+    template: str, variables: list[str], playbook_text: str
+) -> str | None:
+    """Why the playbook's text (with {nick}, {order_id}, {link}) and the provider's approved
+    template (its variables filled, in order, by `variables`) are not the same message."""
+    names = provider_variables(template)
+    if len(names) != len(variables):
+        return str(
+            _("the template has %(n)s variables but %(m)s are named")
+            % {"n": len(names), "m": len(variables)}
+        )
+    unknown = [v for v in variables if v not in PLACEHOLDERS]
+    if unknown:
+        return str(
+            _("unknown variable %(name)s (use nick, order_id or link)") % {"name": unknown[0]}
+        )
+    filled = iter(variables)
+    expected = PROVIDER_VARIABLE.sub(lambda _m: "{" + next(filled) + "}", template).strip()
+    if expected != playbook_text.strip():
+        same = 0
+        while same < min(len(expected), len(playbook_text)) and (
+            expected[same] == playbook_text.strip()[same]
+        ):
+            same += 1
+        return str(
+            _("the approved template reads “%(template)s”; the texts differ from “%(at)s”")
+            % {"template": expected, "at": expected[same : same + 12] or "…"}
+        )
+    return None
+
+
+# A buyer's SMS answer that asks to hear no more: 退订 / TD / T / N / 不要再联系 … The
+# providers' own unsubscribe words, and what buyers write.
+_OPT_OUT = re.compile(
+    r"^(?:td|t|n|stop|unsubscribe|退订|退定|取消|不要再?联系(?:我)?|别再?联系(?:我)?|"
+    r"不要再?(?:发|打扰)(?:了|我)?|别再?(?:发|打扰)(?:了|我)?|勿扰|拒收)$"
+)
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def is_opt_out(text: str) -> bool:
+    """Does this SMS reply ask not to be contacted again? Case, width, spaces and punctuation
+    do not matter (" T D。", "退订!", "ＴＤ"); 退订 inside a longer reply counts too."""
+    plain = _NOT_WORD.sub("", to_simplified(unicodedata.normalize("NFKC", text)).lower())
+    if _OPT_OUT.match(plain):
+        return True
+    return any(
+        word in plain for word in ("退订", "不要再联系", "别再打扰", "不要再打扰", "别再联系")
+    )

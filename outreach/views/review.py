@@ -33,6 +33,7 @@ from ..models import (
     Resolution,
 )
 from ..review_page import review_work_context
+from ..services import sms_status
 from ..timephrase import TimePhraseError, parse_time_phrase
 from . import agreed_time
 
@@ -42,6 +43,8 @@ PAGE = "outreach/review_detail.html"
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_review_for_user(request, pk)
+    # The buyer's SMS answers on this review are read now: they stop asking for attention.
+    sms_status.sms_replies_seen(review=review, user=request.user)
     return render(request, PAGE, review_work_context(review, user=request.user))
 
 

@@ -158,6 +158,12 @@ SPECS: dict[str, Spec] = {
         path={"pk": "{message}"},
         form={"reason": "买家旺旺已屏蔽", "next": "/outbox/"},
     ),
+    "message_unknown_settle": Spec(
+        frozenset({"agent", "lead"}),
+        POST,
+        path={"pk": "{message}"},
+        form={"action": "resend", "confirm": "yes"},
+    ),
     "review_reveal_phone": Spec(ALL, POST, path=REVIEW),
     "review_correct": Spec(
         ALL, POST, path=REVIEW, form={"subcause": "courier_slow", "severity": "minor"}
@@ -265,4 +271,8 @@ PUBLIC = {
     # The webhook authenticates each call by the shop's HMAC signature, not by a session
     # (tests/reviews/test_webhook.py covers forged, stale and foreign-shop calls).
     "api_shop_reviews",
+    # The SMS providers' callbacks authenticate by the account's secret token in the path, not
+    # by a session (tests/outreach/test_sms_callbacks.py covers forged tokens and providers).
+    "sms_receipts",
+    "sms_replies",
 }
