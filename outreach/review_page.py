@@ -7,8 +7,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.formats import date_format
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from reviews import timeline
