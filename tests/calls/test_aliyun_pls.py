@@ -66,7 +66,9 @@ class ClientTestCase(SimpleTestCase):
                     self.bind(client)
                 seen.append((caught.exception.code, caught.exception.agent_message))
         codes = [code for code, _message in seen]
-        self.assertEqual(codes, ["isv.NO_AVAILABLE_NUMBER", "isv.BUSINESS_LIMIT_CONTROL", "Throttling.User"])
+        self.assertEqual(
+            codes, ["isv.NO_AVAILABLE_NUMBER", "isv.BUSINESS_LIMIT_CONTROL", "Throttling.User"]
+        )
         # Three different explanations, none of them the generic one.
         self.assertEqual(len({message for _code, message in seen}), 3)
         self.assertFalse(any(code in message for code, message in seen))

@@ -47,13 +47,18 @@ class DialTestCase(MaskedCallingTestCase):
             response = self.dial()
         [dialled] = fake.received
         self.assertEqual(dialled["Action"], "ClickToDial")
-        self.assertEqual((dialled["CallerNumber"], dialled["CalledNumber"]), (AGENT_PHONE, BUYER_PHONE))
+        self.assertEqual(
+            (dialled["CallerNumber"], dialled["CalledNumber"]), (AGENT_PHONE, BUYER_PHONE)
+        )
         self.assertEqual(dialled["CallerShowNumber"], "17100001111")
         self.assertTrue(MaskedCall.objects.get().provider_call_id)
         self.assertContains(response, "call-ready")
 
     def test_quiet_hours_refuse_before_anything_is_bound(self):
-        with time_machine.travel(datetime(2026, 11, 20, 22, 0, tzinfo=SH), tick=False), FakePls() as fake:
+        with (
+            time_machine.travel(datetime(2026, 11, 20, 22, 0, tzinfo=SH), tick=False),
+            FakePls() as fake,
+        ):
             response = self.dial()
         self.assertEqual(response.status_code, 400)
         self.assertEqual(fake.received + fake.refused, [])
@@ -132,7 +137,9 @@ class BuyerNumberHiddenTestCase(MaskedCallingTestCase):
 
     def test_the_reveal_is_refused_and_nothing_is_logged(self):
         self.login(self.agent)
-        response = self.client.post(reverse("review_reveal_phone", args=[self.review.pk]), headers=HTMX)
+        response = self.client.post(
+            reverse("review_reveal_phone", args=[self.review.pk]), headers=HTMX
+        )
         self.assertEqual(response.status_code, 403)
         self.assertNotContains(response, BUYER_PHONE, status_code=403)
         self.assertFalse(AuditLog.objects.filter(action="phone_revealed").exists())
@@ -143,5 +150,7 @@ class BuyerNumberHiddenTestCase(MaskedCallingTestCase):
         page = self.client.get(reverse("review_detail", args=[self.review.pk]))
         self.assertNotContains(page, 'id="call-panel"')
         self.assertContains(page, reverse("review_reveal_phone", args=[self.review.pk]))
-        response = self.client.post(reverse("review_reveal_phone", args=[self.review.pk]), headers=HTMX)
+        response = self.client.post(
+            reverse("review_reveal_phone", args=[self.review.pk]), headers=HTMX
+        )
         self.assertContains(response, f"tel:{BUYER_PHONE}")
