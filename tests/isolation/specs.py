@@ -159,6 +159,13 @@ SPECS: dict[str, Spec] = {
         form={"reason": "买家旺旺已屏蔽", "next": "/outbox/"},
     ),
     "review_reveal_phone": Spec(ALL, POST, path=REVIEW),
+    "call_dial": Spec(frozenset({"agent", "lead"}), POST, path=REVIEW),
+    "call_outcome": Spec(
+        frozenset({"agent", "lead"}),
+        POST,
+        path={"pk": "{call_record}"},
+        form={"outcome": "agreed", "agreed_at": "明天晚上8点", "note": "买家同意修改"},
+    ),
     "review_correct": Spec(
         ALL, POST, path=REVIEW, form={"subcause": "courier_slow", "severity": "minor"}
     ),
@@ -265,4 +272,7 @@ PUBLIC = {
     # The webhook authenticates each call by the shop's HMAC signature, not by a session
     # (tests/reviews/test_webhook.py covers forged, stale and foreign-shop calls).
     "api_shop_reviews",
+    # Aliyun's call records authenticate by the shop's secret token in the path, not by a
+    # session (tests/calls/test_call_records.py covers forged tokens and other shops' paths).
+    "call_records",
 }
