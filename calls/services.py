@@ -280,7 +280,7 @@ def record_outcome(
         raise GuardrailError("logged", _("This call's outcome is already logged."))
     review = Review.objects.select_related("shop", "buyer").get(id=record.review_id)
     minutes, seconds = divmod(record.talk_seconds or 0, 60)
-    prefix = str(_("Masked call, %(m)d min %(s)d s.") % {"m": minutes, "s": seconds})
+    prefix = str(_("Masked call of %(duration)s.") % {"duration": f"{minutes}:{seconds:02d}"})
     attempt = contact_log(
         review=review,
         agent=agent,

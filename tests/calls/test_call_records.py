@@ -119,7 +119,7 @@ class CallRecordsTestCase(MaskedCallingTestCase):
         self.login(self.agent)
         page = self.client.get(reverse("review_detail", args=[self.review.pk]))
         self.assertContains(page, reverse("call_outcome", args=[record.pk]))
-        self.assertContains(page, "2 min 5 s")
+        self.assertContains(page, '<strong class="duration">2:05</strong>', html=False)
         # The recording is for leads.
         self.assertNotContains(page, "pls-record.oss-cn-shanghai.aliyuncs.com")
         self.login(self.lead)
@@ -138,7 +138,7 @@ class CallRecordsTestCase(MaskedCallingTestCase):
         self.assertEqual(response.headers["HX-Refresh"], "true")
         [attempt] = ContactAttempt.objects.all()
         self.assertEqual(attempt.outcome, Outcome.AGREED)
-        self.assertIn("2 min 5 s", attempt.note)
+        self.assertIn("2:05", attempt.note)
         followup = PlannedContact.objects.get(kind=Kind.REVISE_FOLLOWUP)
         self.assertEqual(followup.due_at, NOW.replace(hour=20, minute=15))
         again = self.client.post(url, {"outcome": "solved"}, headers=HTMX)
