@@ -182,7 +182,7 @@ def _find_call(account: CallAccount, item: dict) -> MaskedCall | None:
 
 def records_receive(*, account: CallAccount, items: list) -> int:
     """Take in pushed call records (SecretStartReport or SecretReport items: a release report
-    carries release_time). Returns how many changed something; duplicates, a start after its
+    carries release_time; VoiceReport items for click-to-call). Returns how many changed something; duplicates, a start after its
     release and records of subscriptions we do not know change nothing."""
     changed = 0
     for item in items:
@@ -198,11 +198,30 @@ def records_receive(*, account: CallAccount, items: list) -> int:
                 account.shop_id,
             )
             continue
-        if item.get("release_time"):
+        if "status_code" in item:
+            changed += record_release(call=call, item=from_voice_report(item))
+        elif item.get("release_time"):
             changed += record_release(call=call, item=item)
         else:
             changed += record_start(call=call, item=item)
     return changed
+
+
+def from_voice_report(item: dict) -> dict:
+    """A click-to-call's record comes from the voice service (VoiceReport: always the final
+    one, with originate_time, the b leg's — the buyer's — start and end, empty when not
+    connected) in SecretReport's shape."""
+    # The b leg when the record has one (the a leg, the agent, always answers first).
+    leg = "b_" if "b_start_time" in item else ""
+    start = item.get(f"{leg}start_time") or ""
+    end = item.get(f"{leg}end_time") or ""
+    return {
+        "call_id": item["call_id"],
+        "call_time": item.get("originate_time") or "",
+        "start_time": start,
+        "release_time": end if start else "",
+        "unconnected_cause": 0 if start else None,
+    }
 
 
 def _record_defaults(call: MaskedCall) -> dict:
@@ -242,7 +261,8 @@ def record_release(*, call: MaskedCall, item: dict) -> bool:
     start, release = _when(item.get("start_time")), _when(item.get("release_time"))
     talk = max(int((release - start).total_seconds()), 0) if start and release else 0
     record.call_time = record.call_time or _when(item.get("call_time"))
-    record.start_time, record.release_time, record.talk_seconds = start, release, talk
+    record.start_time, record.talk_seconds = start, talk
+    record.release_time = release or record.call_time
     record.release_dir = _int(item.get("release_dir"))
     record.release_cause = _int(item.get("release_cause"))
     record.unconnected_cause = _int(item.get("unconnected_cause"))

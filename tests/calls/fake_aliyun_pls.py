@@ -298,6 +298,35 @@ def release_report(
     }
 
 
+def voice_report(*, call_id: str, out_id: str = "", at: datetime, talk_seconds: int = 0) -> dict:
+    """A click-to-call's VoiceReport from the voice service: the a leg rings the agent, the b
+    leg the buyer; start and end are empty when the buyer did not answer."""
+    b_start = at + timedelta(seconds=15)
+    b_end = b_start + timedelta(seconds=talk_seconds)
+    answered = bool(talk_seconds)
+    return {
+        "status_code": "200000" if answered else "200005",
+        "smart_status_code": "ANSWERED" if answered else "NO_ANSWER",
+        "hangup_direction": "用户",
+        "callee": "1390000****",
+        "caller": "1370000****",
+        "originate_time": _fmt(at),
+        "ring_time": _fmt(at + timedelta(seconds=8)),
+        "duration": str(talk_seconds),
+        "b_duration": talk_seconds,
+        "b_originate_time": _fmt(at + timedelta(seconds=6)),
+        "b_ring_time": _fmt(at + timedelta(seconds=8)),
+        "b_start_time": _fmt(b_start) if answered else "",
+        "b_end_time": _fmt(b_end) if answered else "",
+        "start_time": _fmt(at + timedelta(seconds=3)),
+        "end_time": _fmt(b_end if answered else at + timedelta(seconds=40)),
+        "voice_type": "voice",
+        "toll_type": "UNKNOWN",
+        "out_id": out_id,
+        "call_id": call_id,
+    }
+
+
 def push(client, url: str, items: list[dict]):
     """POST the items as the provider's batch push does (a JSON array, no cookies)."""
     return client.post(

@@ -7,11 +7,11 @@ from datetime import timedelta
 import time_machine
 from django.urls import reverse
 
-from calls.models import CallRecord, MaskedCall
+from calls.models import CallMode, CallRecord, MaskedCall
 from calls.tasks import calls_unbind_expired_task
 from outreach.models import Channel, ContactAttempt, Kind, Outcome, PlannedContact, PlanState
 
-from .fake_aliyun_pls import FakePls, push, release_report, start_report, worker
+from .fake_aliyun_pls import FakePls, push, release_report, start_report, voice_report, worker
 from .scene import NOW, MaskedCallingTestCase
 
 HTMX = {"HX-Request": "true"}
@@ -187,3 +187,39 @@ class CallRecordsTestCase(MaskedCallingTestCase):
         response = self.client.post(self.records_url, data="nope", content_type="application/json")
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self.client.get(self.records_url).status_code, 405)
+
+
+@time_machine.travel(NOW, tick=False)
+class ClickToCallRecordsTestCase(CallRecordsTestCase):
+    """The same through click-to-call: the voice service's VoiceReport, matched by call id."""
+
+    mode = CallMode.CLICK
+
+    def release(self, call_id=None, talk_seconds=0, **fields):
+        return voice_report(
+            call_id=self.call.provider_call_id,
+            out_id=str(self.planned.id),
+            at=NOW,
+            talk_seconds=talk_seconds,
+        )
+
+    def test_an_unanswered_click_to_call_is_no_answer_and_an_answered_one_asks(self):
+        self.push(self.release(talk_seconds=0))
+        self.assertEqual(
+            list(ContactAttempt.objects.values_list("outcome", flat=True)), [Outcome.NO_ANSWER]
+        )
+        CallRecord.objects.all().delete()
+        ContactAttempt.objects.all().delete()
+        self.push(self.release(talk_seconds=65))
+        record = CallRecord.objects.get()
+        self.assertEqual((record.talk_seconds, record.attempt), (65, None))
+
+    # What belongs to AXB alone (start reports, several calls of one binding, unbinding).
+    test_a_call_unconnected_by_the_provider_counts_as_no_answer = None
+    test_a_start_after_its_release_changes_nothing = None
+    test_each_call_of_a_binding_is_its_own_attempt = None
+    test_the_binding_is_released_after_the_call = None
+    test_an_expired_binding_is_released_by_the_sweep = None
+    test_an_unanswered_call_is_a_no_answer_attempt_with_the_next_try_planned = None
+    test_the_outcome_is_logged_once_and_plans_the_next_step = None
+    test_an_answered_call_asks_the_agent_for_its_outcome = None
