@@ -39,7 +39,8 @@ def account_for(shop) -> CallAccount | None:
 
 def _pending_calls_today(buyer, now: datetime) -> int:
     """Calls set up for the buyer today that have not yet become a contact attempt (still to
-    be dialled, ringing, or answered and awaiting the outcome): the caps count them too."""
+    be dialled, ringing, or answered and awaiting the outcome): the caps count them too. A
+    binding that expired without a single call was never a call."""
     day = now.astimezone(buyer.tz).date()
     start = datetime.combine(day, time(0), tzinfo=buyer.tz)
     return (
@@ -47,6 +48,8 @@ def _pending_calls_today(buyer, now: datetime) -> int:
             buyer=buyer, created_at__gte=start, created_at__lt=start + timedelta(days=1)
         )
         .exclude(records__attempt__isnull=False)
+        .exclude(expires_at__lte=now, records__isnull=True)
+        .distinct()
         .count()
     )
 

@@ -88,6 +88,14 @@ class DialTestCase(MaskedCallingTestCase):
             self.assertEqual(self.dial().status_code, 400)
         self.assertEqual(len(fake.received), 2)
 
+    def test_a_binding_that_expired_unused_was_no_call(self):
+        with FakePls() as fake:
+            self.assertEqual(self.dial().status_code, 200)
+            self.assertEqual(self.dial().status_code, 200)
+            with time_machine.travel(NOW + timedelta(minutes=31), tick=False):
+                self.assertEqual(self.dial().status_code, 200)
+        self.assertEqual(len(fake.received), 3)
+
     def test_a_buyer_who_asked_not_to_be_called_is_not_bound(self):
         self.review.buyer.do_not_contact_at = NOW
         self.review.buyer.save()
