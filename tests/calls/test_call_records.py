@@ -5,6 +5,7 @@ whether records come twice or out of order; unanswered ones plan the next try as
 from datetime import timedelta
 
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 
 from calls.models import CallMode, CallRecord, MaskedCall
@@ -104,6 +105,10 @@ class CallRecordsTestCase(MaskedCallingTestCase):
         self.assertNotIn(self.call.subs_id, self.fake.bindings)
         self.call.refresh_from_db()
         self.assertIsNotNone(self.call.unbound_at)
+
+    def test_beat_runs_the_expiry_sweep(self):
+        entry = settings.CELERY_BEAT_SCHEDULE["calls-unbind-expired"]
+        self.assertEqual(entry["task"], calls_unbind_expired_task.name)
 
     def test_an_expired_binding_is_released_by_the_sweep(self):
         with time_machine.travel(NOW + timedelta(minutes=31), tick=False):
@@ -220,6 +225,7 @@ class ClickToCallRecordsTestCase(CallRecordsTestCase):
     test_each_call_of_a_binding_is_its_own_attempt = None
     test_the_binding_is_released_after_the_call = None
     test_an_expired_binding_is_released_by_the_sweep = None
+    test_beat_runs_the_expiry_sweep = None
     test_an_unanswered_call_is_a_no_answer_attempt_with_the_next_try_planned = None
     test_the_outcome_is_logged_once_and_plans_the_next_step = None
     test_an_answered_call_asks_the_agent_for_its_outcome = None
