@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "axes",
     "reviews",
     "outreach",
+    "calls",
     "reports",
     "demo",
 ]
@@ -316,6 +317,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55.0},
     },
+    # Masked calls' bindings past their expiry, released at the provider.
+    "calls-unbind-expired": {
+        "task": "calls.tasks.calls_unbind_expired_task",
+        "schedule": 300.0,
+        "options": {"expires": 290.0},
+    },
     "outreach-tick": {
         "task": "outreach.tasks.tick_task",
         "schedule": 5.0,
@@ -369,6 +376,16 @@ OUTREACH_SMS = {
     # Receipts come within 72 hours: an accepted message is queried that long at most.
     "RECEIPT_HOURS": 72,
 }
+# Masked calling (calls/): Aliyun 号码隐私保护 for AXB bindings, the voice service for
+# click-to-call (same RPC signature and API version). Tests point both at a local fake.
+ALIYUN_PLS = {
+    "API_URL": env_str("ALIYUN_PLS_API_URL", "https://dyplsapi.aliyuncs.com/"),
+    "CLICK_API_URL": env_str("ALIYUN_CLICK_API_URL", "https://dyvmsapi.aliyuncs.com/"),
+    "TIMEOUT": env_int("ALIYUN_PLS_TIMEOUT", 5),
+}
+# …and outreach's review page asks this function (review, user) whether the shop calls through
+# privacy numbers: a panel to show (the 「拨打」 button) or None (the manual path).
+OUTREACH_CALL_PANEL = "calls.panel.review_call_panel"
 OUTREACH_DISPATCH = {"LOOKAHEAD_SECONDS": 10, "CLAIM_LEASE_SECONDS": 60, "BATCH_SIZE": 500}
 
 LOGGING = {

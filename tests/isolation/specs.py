@@ -165,6 +165,13 @@ SPECS: dict[str, Spec] = {
         form={"action": "resend", "confirm": "yes"},
     ),
     "review_reveal_phone": Spec(ALL, POST, path=REVIEW),
+    "call_dial": Spec(frozenset({"agent", "lead"}), POST, path=REVIEW),
+    "call_outcome": Spec(
+        frozenset({"agent", "lead"}),
+        POST,
+        path={"pk": "{call_record}"},
+        form={"outcome": "agreed", "agreed_at": "明天晚上8点", "note": "买家同意修改"},
+    ),
     "review_correct": Spec(
         ALL, POST, path=REVIEW, form={"subcause": "courier_slow", "severity": "minor"}
     ),
@@ -275,4 +282,7 @@ PUBLIC = {
     # by a session (tests/outreach/test_sms_callbacks.py covers forged tokens and providers).
     "sms_receipts",
     "sms_replies",
+    # Aliyun's call records authenticate by the shop's secret token in the path, not by a
+    # session (tests/calls/test_call_records.py covers forged tokens and other shops' paths).
+    "call_records",
 }
