@@ -4,9 +4,6 @@ signature). Each request is signed as Aliyun's RPC signature documents (rpc_sign
 answer other than Code "OK" becomes a PlsError with the provider's code and a message for
 the agent."""
 
-import base64
-import hashlib
-import hmac
 import json
 import urllib.error
 import urllib.parse
@@ -18,27 +15,14 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from outreach.sms import aliyun as aliyun_rpc
+
 API_VERSION = "2017-05-25"
 
 
-def percent_encode(value) -> str:
-    """Aliyun's encoding: RFC 3986 unreserved characters kept, everything else %XY of its UTF-8
-    bytes (a space is %20, never +; * is %2A; ~ stays)."""
-    return urllib.parse.quote(str(value), safe="-_.~")
-
-
 def rpc_signature(params: dict, secret: str, method: str = "POST") -> str:
-    """Base64(HMAC-SHA1(secret + "&", method & %2F & percentEncode(canonical query))), the
-    canonical query being the parameters (Signature aside) sorted by name, each name and value
-    percent-encoded and joined by = and &."""
-    canonical = "&".join(
-        f"{percent_encode(k)}={percent_encode(v)}"
-        for k, v in sorted(params.items())
-        if k != "Signature"
-    )
-    string_to_sign = f"{method}&{percent_encode('/')}&{percent_encode(canonical)}"
-    digest = hmac.new(f"{secret}&".encode(), string_to_sign.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
+    """Aliyun's RPC signature, the one the SMS client signs with (outreach.sms.aliyun)."""
+    return aliyun_rpc.signature(secret, method, params)
 
 
 # What the agent reads for the provider's documented refusals (the code is kept alongside).

@@ -37,6 +37,12 @@ def account_for(shop) -> CallAccount | None:
     return CallAccount.objects.enabled().filter(shop=shop).first()
 
 
+def calls_masked(shop) -> bool:
+    """Whether the shop calls through privacy numbers (settings.OUTREACH_CALLS_MASKED): then
+    no page shows a buyer's real number."""
+    return CallAccount.objects.enabled().filter(shop=shop).exists()
+
+
 def _pending_calls_today(buyer, now: datetime) -> int:
     """Calls set up for the buyer today that have not yet become a contact attempt (still to
     be dialled, ringing, or answered and awaiting the outcome): the caps count them too. A

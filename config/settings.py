@@ -386,6 +386,7 @@ ALIYUN_PLS = {
 # …and outreach's review page asks this function (review, user) whether the shop calls through
 # privacy numbers: a panel to show (the 「拨打」 button) or None (the manual path).
 OUTREACH_CALL_PANEL = "calls.panel.review_call_panel"
+OUTREACH_CALLS_MASKED = "calls.services.calls_masked"
 OUTREACH_DISPATCH = {"LOOKAHEAD_SECONDS": 10, "CLAIM_LEASE_SECONDS": 60, "BATCH_SIZE": 500}
 
 LOGGING = {

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -85,6 +86,11 @@ LABELS = {
     "outreach stopped": _("outreach stopped"),
     "buyer": _("buyer record"),
 }
+
+
+# Sent inside the erasure's transaction, so apps above outreach (calls) erase what they keep of
+# the buyer: receivers get buyer=, review_ids= and changed= (the counts to add theirs to).
+buyer_erasing = Signal()
 
 
 @dataclass
@@ -246,6 +252,7 @@ def buyer_erase(*, buyer: Buyer, dry_run: bool = False, reason: str = "") -> Era
         ) + Message.objects.filter(buyer=buyer).exclude(to="").update(to="")
         # The buyer's SMS answers are theirs alone: gone, not scrubbed.
         counts["sms answers"] = InboundSms.objects.filter(buyer=buyer).delete()[0]
+        buyer_erasing.send(sender=Erasure, buyer=buyer, review_ids=review_ids, changed=counts)
         counts["care call notes"] = _scrub_rows(
             CareCall.objects.filter(order__buyer=buyer), ["note"], scrub
         )

@@ -91,6 +91,18 @@ def _call_panel_hook():
     return import_string(settings.OUTREACH_CALL_PANEL) if settings.OUTREACH_CALL_PANEL else None
 
 
+@functools.cache
+def _calls_masked_hook():
+    return import_string(settings.OUTREACH_CALLS_MASKED) if settings.OUTREACH_CALLS_MASKED else None
+
+
+def calls_masked(shop) -> bool:
+    """Whether the shop calls through privacy numbers (the function OUTREACH_CALLS_MASKED
+    names): then no page shows or reveals a buyer's real number."""
+    hook = _calls_masked_hook()
+    return bool(hook and hook(shop))
+
+
 def call_panel(review: Review, user) -> dict | None:
     """The masked-calling panel the function config names (OUTREACH_CALL_PANEL) gives for this
     review, or None when the shop calls by hand. With a panel the buyer's number is never

@@ -3,7 +3,8 @@ documented refusals."""
 
 from django.test import SimpleTestCase
 
-from calls.aliyun_pls import Client, PlsError, percent_encode, rpc_signature
+from calls.aliyun_pls import Client, PlsError, rpc_signature
+from outreach.sms.aliyun import percent_encode
 
 from .fake_aliyun_pls import BUSINESS_LIMIT, NO_AVAILABLE_NUMBER, THROTTLED, FakePls
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from calls.models import CallMode, CallRecord, MaskedCall
 from calls.tasks import calls_unbind_expired_task
+from outreach.erasure import buyer_erase
 from outreach.models import Channel, ContactAttempt, Kind, Outcome, PlannedContact, PlanState
 
 from .fake_aliyun_pls import FakePls, push, release_report, start_report, voice_report, worker
@@ -229,3 +230,32 @@ class ClickToCallRecordsTestCase(CallRecordsTestCase):
     test_an_unanswered_call_is_a_no_answer_attempt_with_the_next_try_planned = None
     test_the_outcome_is_logged_once_and_plans_the_next_step = None
     test_an_answered_call_asks_the_agent_for_its_outcome = None
+
+
+@time_machine.travel(NOW, tick=False)
+class RecordingErasureTestCase(MaskedCallingTestCase):
+    """Erasing a buyer (outreach.erasure) reaches what masked calling keeps of them."""
+
+    def setUp(self):
+        super().setUp()
+        self.fake = FakePls().__enter__()
+        self.addCleanup(self.fake.__exit__, None, None, None)
+        self.login(self.agent)
+        self.client.post(reverse("call_dial", args=[self.review.pk]), headers=HTMX)
+        self.call = MaskedCall.objects.get()
+        self.client.logout()
+
+    release = CallRecordsTestCase.release
+    start = CallRecordsTestCase.start
+    push = CallRecordsTestCase.push
+
+    def test_erasing_the_buyer_forgets_the_recordings_of_their_calls(self):
+        self.push(self.start(), self.release(talk_seconds=125))
+        erasure = buyer_erase(buyer=self.review.buyer)
+        self.assertEqual(erasure.changed["call recordings"], 1)
+        record = CallRecord.objects.get()
+        self.assertEqual(record.record_url, "")
+        self.assertEqual(record.talk_seconds, 125)  # the agent's figures stay
+        self.login(self.lead)
+        page = self.client.get(reverse("review_detail", args=[self.review.pk]))
+        self.assertNotContains(page, "pls-record.oss-cn-shanghai.aliyuncs.com")

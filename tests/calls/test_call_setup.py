@@ -10,7 +10,7 @@ from django.utils.html import escape
 from calls.aliyun_pls import MESSAGES
 from calls.models import CallAccount, CallMode, MaskedCall
 from outreach.models import Channel, ContactAttempt, Outcome
-from reviews.models import AuditLog
+from reviews.models import AuditLog, Order
 
 from .fake_aliyun_pls import NO_AVAILABLE_NUMBER, FakePls
 from .scene import AGENT_PHONE, BUYER_PHONE, NOW, SH, MaskedCallingTestCase
@@ -161,4 +161,21 @@ class BuyerNumberHiddenTestCase(MaskedCallingTestCase):
         response = self.client.post(
             reverse("review_reveal_phone", args=[self.review.pk]), headers=HTMX
         )
+        self.assertContains(response, f"tel:{BUYER_PHONE}")
+
+    def test_the_order_page_hides_the_number_too(self):
+        order = Order.objects.create(
+            shop=self.shop, order_id="O-1", buyer=self.review.buyer, amount=900
+        )
+        self.login(self.agent)
+        page = self.client.get(reverse("order_detail", args=[order.pk]))
+        self.assertNotContains(page, BUYER_PHONE)
+        self.assertNotContains(page, reverse("order_phone", args=[order.pk]))
+        self.assertContains(page, self.review.buyer.masked_phone)
+        response = self.client.post(reverse("order_phone", args=[order.pk]), headers=HTMX)
+        self.assertEqual(response.status_code, 403)
+        self.assertNotContains(response, BUYER_PHONE, status_code=403)
+        self.assertFalse(AuditLog.objects.filter(action="phone_revealed").exists())
+        CallAccount.objects.filter(pk=self.account.pk).update(enabled=False)
+        response = self.client.post(reverse("order_phone", args=[order.pk]), headers=HTMX)
         self.assertContains(response, f"tel:{BUYER_PHONE}")
