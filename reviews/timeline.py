@@ -634,6 +634,8 @@ REPLY_STATES = {
     "approved": gettext_lazy("reply approved"),
     "rejected": gettext_lazy("reply sent back to the agent"),
     "posted": gettext_lazy("reply posted on the platform"),
+    # A platform connector found the seller's reply on the platform (posted there directly).
+    "found": gettext_lazy("the seller's reply was found on the platform"),
 }
 
 
