@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("reviews.urls")),
     path("", include("outreach.urls")),
+    path("", include("connectors.urls")),
     path("", include("reports.urls")),
 ]
 
