@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reviews.admin import AuditedAdmin
 
+from .clients import supported
 from .models import ConnectionStatus, PlatformConnection, PullRun
 
 SECRETS = ("app_secret", "session_key")
@@ -41,6 +42,8 @@ class PlatformConnectionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if data.get("platform") and not supported(data["platform"]):
+            self.add_error("platform", _("No connector exists for this platform yet."))
         for name in SECRETS:
             if not data.get(name):
                 data[name] = getattr(self.instance, name)  # blank keeps the stored value

@@ -82,4 +82,6 @@ def supported(platform: str) -> bool:
 
 
 def client_for(connection) -> Client:
+    if not supported(connection.platform):
+        raise CallFailed("unsupported", f"no connector for {connection.platform} yet")
     return import_string(CLIENTS[connection.platform])(connection)

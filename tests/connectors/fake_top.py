@@ -5,11 +5,13 @@ parameters and the app secret, the shop's session — and answers taobao.tradera
 and tmall.traderate.feeds.get in TOP's JSON shapes, or with TOP's error_response.
 
 `rates` holds TradeRate dicts; `feeds` Tmall's rate info per child order. `answers` scripts
-what to play before answering normally: "throttle", "expired", "malformed", ("slow", s).
+what to play before answering normally: "throttle", "expired", "malformed", ("slow", s);
+`slow_pages` makes a page of traderates.get answer late (a timeout mid-pull).
 `repeat_across_pages` repeats each page's last rate at the top of the next page, as a
 platform paging over a list that moves does. `calls` keeps every accepted call's parameters."""
 
 import bisect
+import contextlib
 import hashlib
 import hmac
 import json
@@ -80,6 +82,7 @@ class FakeTop:
         self.feeds: dict[str, dict] = {}
         self.answers: list = []
         self.repeat_across_pages = False
+        self.slow_pages: dict[int, float] = {}  # page_no -> seconds, played once
         self.calls: list[dict] = []
         self.refused: list[dict] = []
         self._lock = threading.Lock()
@@ -95,10 +98,8 @@ class FakeTop:
                 self.send_header("Content-Type", "application/json;charset=UTF-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(OSError):  # the client gave up (a timeout test)
                     self.wfile.write(body)
-                except OSError:
-                    pass  # the client gave up (a timeout test)
 
             def log_message(self, *args) -> None:
                 pass
@@ -160,6 +161,9 @@ class FakeTop:
         if isinstance(scripted, tuple) and scripted[0] == "slow":
             time.sleep(scripted[1])
         if params["method"] == "taobao.traderates.get":
+            with self._lock:
+                delay = self.slow_pages.pop(int(params.get("page_no", 1)), 0)
+            time.sleep(delay)
             return json.dumps({"traderates_get_response": self.traderates(params)}).encode()
         if params["method"] == "tmall.traderate.feeds.get":
             info = self.feeds.get(params.get("child_trade_id", ""), {})
