@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from connectors.models import PlatformConnection
 from connectors.services import connection_pull
-from reviews.models import Platform, Review, Shop
+from reviews.models import Platform, Review
 from tests.connectors.fake_top import FakeTop, rate
 
-from .bench_import_reviews import NEGATIVE, PRODUCTS, _fill
+from .bench_import_reviews import NEGATIVE, PRODUCTS, _fill, _reset_shop
 
 REVIEWS = int(os.environ.get("BENCH_CONNECTOR_REVIEWS", "50000"))
 SLUG = "bench-connector"
@@ -46,8 +46,8 @@ def _rates(n: int) -> list[dict]:
 
 
 def run() -> dict:
-    Shop.objects.filter(slug=SLUG).delete()
-    shop = Shop.objects.create(name="Bench 连接店", slug=SLUG, platform=Platform.TAOBAO)
+    shop = _reset_shop(SLUG)
+    PlatformConnection.objects.filter(shop=shop).delete()  # its cursors and runs with it
     with FakeTop() as top:
         top.add(*_rates(REVIEWS))
         connection = PlatformConnection.objects.create(
