@@ -208,8 +208,12 @@ def _recheck(connection: PlatformConnection, client: Client, run: PullRun) -> No
     passed already."""
     limit = settings.CONNECTORS["RECHECK_PER_PULL"]
     since = timezone.now() - timedelta(days=RECHECK_DAYS)
+    # Not the reviews this pull stored: they were just read.
     open_reviews = Review.objects.filter(
-        shop=connection.shop, status__in=OPEN_STATUSES, reviewed_at__gte=since
+        shop=connection.shop,
+        status__in=OPEN_STATUSES,
+        reviewed_at__gte=since,
+        created_at__lt=run.started_at,
     ).exclude(platform_review_id="")
     reviews = list(open_reviews.filter(id__gt=connection.revision_after_id).order_by("id")[:limit])
     last = reviews[-1].id if len(reviews) == limit else 0  # wrap round after the last
