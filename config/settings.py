@@ -359,7 +359,8 @@ CONNECTORS = {
     "RETRIES": env_int("CONNECTORS_RETRIES", 2),  # connection errors and 5xx, with back-off
     "JITTER_S": env_int("CONNECTORS_JITTER_S", 60),  # each shop's pull starts within this
     "OVERLAP_MINUTES": 30,  # each pull reads the last 30 minutes again
-    "PAGE_SIZE": 100,
+    "PAGE_SIZE": 150,  # TOP's largest page
+    "ITEMS_PER_COMMIT": 1000,  # pages are stored in groups of about this many reviews
     "THROTTLE_BACKOFF_S": 600,  # after the platform's throttling answer
     "PULL_BUDGET_S": 600,  # a pull stops after this long; the next resumes at its checkpoint
     "RECHECK_PER_PULL": 20,  # open reviews looked up again per pull (revisions, 追评, replies)

@@ -86,7 +86,8 @@ class FakeTop:
         self.calls: list[dict] = []
         self.refused: list[dict] = []
         self._lock = threading.Lock()
-        self._sorted: dict[str, list[dict]] = {}  # result -> rates by created (a cache)
+        # result -> (rates by created, their created), a cache
+        self._sorted: dict[str, tuple[list[dict], list[str]]] = {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -199,12 +200,12 @@ class FakeTop:
         result = params.get("result", "")
         with self._lock:
             if result not in self._sorted:
-                self._sorted[result] = sorted(
+                chosen = sorted(
                     (r for r in self.rates if not result or r["result"] == result),
                     key=lambda r: (r["created"], r["oid"]),
                 )
-            ordered = self._sorted[result]
-        keys = [r["created"] for r in ordered]
+                self._sorted[result] = (chosen, [r["created"] for r in chosen])
+            ordered, keys = self._sorted[result]
         lo = bisect.bisect_left(keys, params.get("start_date", ""))
         hi = bisect.bisect_right(keys, params.get("end_date", "9999"))
         chosen = ordered[lo:hi]

@@ -37,6 +37,22 @@ def pull(connection):
     return services.connection_pull(connection_id=connection.id)
 
 
+def crashing_after(pages: int):
+    """A TOP client whose worker dies once it has read `pages` pages with reviews."""
+    read = []
+
+    class Crashing(TopClient):
+        def page(self, stream, window):
+            if len(read) == pages:
+                raise RuntimeError(f"worker killed after page {pages}")
+            page = super().page(stream, window)
+            if page.items:
+                read.append(window.page_no)
+            return page
+
+    return Crashing
+
+
 class SigningTestCase(ConnectorWorld):
     def test_it_signs_md5_and_hmac_as_the_gateway_recomputes_them(self):
         params = {"method": "taobao.traderates.get", "app_key": "1", "v": "2.0", "b": "x y"}
@@ -87,19 +103,8 @@ class PagingTestCase(ConnectorWorld):
 
     def test_it_resumes_after_a_crash_mid_pages_without_loss_or_duplicates(self):
         self.rates(200, result="bad", hours=10)
-        stored = []
-
-        class Crashing(TopClient):
-            def page(self, stream, window):
-                if len(stored) == 3:
-                    raise RuntimeError("worker killed after page 3")
-                page = super().page(stream, window)
-                if page.items:
-                    stored.append(window.page_no)
-                return page
-
         with (
-            mock.patch.object(services, "client_for", Crashing),
+            mock.patch.object(services, "client_for", crashing_after(3)),
             self.assertRaises(RuntimeError),
         ):
             pull(self.connection)
@@ -113,10 +118,25 @@ class PagingTestCase(ConnectorWorld):
         self.assertEqual((run.created, run.updated), (80, 0))
         self.assertEqual(Review.objects.count(), 200)
 
+    def test_pages_read_but_not_yet_stored_are_read_again_after_a_crash(self):
+        self.rates(200, result="bad", hours=10)
+        with (
+            self.top.settings(PAGE_SIZE=40, ITEMS_PER_COMMIT=100),
+            mock.patch.object(services, "client_for", crashing_after(4)),
+            self.assertRaises(RuntimeError),
+        ):
+            pull(self.connection)
+        # Pages 1–3 were stored together (120 ≥ 100); page 4 was read, not stored.
+        self.assertEqual(Review.objects.count(), 120)
+        self.assertEqual(PullCursor.objects.get(stream="bad").next_page, 4)
+        run = pull(self.connection)
+        self.assertEqual((run.created, run.updated), (80, 0))
+        self.assertEqual(Review.objects.count(), 200)
+
     def test_a_timeout_mid_pull_keeps_the_stored_pages_and_the_next_pull_resumes(self):
         self.rates(120, result="bad", hours=10)
         self.top.slow_pages = {2: 3}
-        with self.top.settings(PAGE_SIZE=40, TIMEOUT=1):
+        with self.top.settings(PAGE_SIZE=40, TIMEOUT=1, ITEMS_PER_COMMIT=1):
             run = pull(self.connection)
         self.assertEqual(run.outcome, PullOutcome.FAILED)
         self.assertIn("network", run.message)

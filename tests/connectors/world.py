@@ -18,7 +18,8 @@ class ConnectorWorld(BaseTestCase):
         self.top = FakeTop()
         self.top.__enter__()
         self.addCleanup(self.top.__exit__, None, None, None)
-        overridden = self.top.settings(PAGE_SIZE=40)
+        # Every page stored on its own, so the checkpoint moves page by page.
+        overridden = self.top.settings(PAGE_SIZE=40, ITEMS_PER_COMMIT=1)
         overridden.enable()
         self.addCleanup(overridden.disable)
         self.connection = self.connect(self.shop)
