@@ -29,8 +29,15 @@ from reviews.ingest.batches import items_import
 from reviews.ingest.outcomes import CREATED, REJECTED, REVISED, UPDATED
 from reviews.models import OPEN_STATUSES, ImportSource, Review
 
-from .clients import CallFailed, Client, ConnectorError, SessionExpired, Throttled, Window
-from .clients import client_for as _client_for
+from .clients import (
+    CallFailed,
+    Client,
+    ConnectorError,
+    SessionExpired,
+    Throttled,
+    Window,
+    client_for,
+)
 from .models import ConnectionStatus, PlatformConnection, PullCursor, PullOutcome, PullRun
 
 logger = logging.getLogger(__name__)
@@ -53,10 +60,6 @@ class Found:
     unchanged: int = 0
     rejected: int = 0
     replies: int = 0
-
-
-def client_for(connection: PlatformConnection) -> Client:
-    return _client_for(connection)
 
 
 def connection_pull(*, connection_id: int, now: datetime | None = None) -> PullRun | None:

@@ -17,7 +17,7 @@ from reviews.access import get_shop_for_user
 from reviews.models import Role
 
 from . import services
-from .models import PlatformConnection, PullRun
+from .models import PlatformConnection, PullCursor, PullRun
 
 RUNS_SHOWN = 10
 
@@ -35,11 +35,15 @@ def connector_page(request: HttpRequest, slug: str) -> HttpResponse:
         today = runs.filter(started_at__gte=day_start).aggregate(
             created=Sum("created"), updated=Sum("updated"), revised=Sum("revised")
         )
-        last = connection.last_success_at
+        # Behind by as much as the stream read least far (None while the first pull runs).
+        synced = list(
+            PullCursor.objects.filter(connection=connection).values_list("synced_until", flat=True)
+        )
+        behind = min(synced) if synced and None not in synced else None
         context |= {
             "runs": runs.order_by("-started_at")[:RUNS_SHOWN],
             "today": {k: v or 0 for k, v in today.items()},
-            "lag_minutes": int((now - last).total_seconds() // 60) if last else None,
+            "lag_minutes": int((now - behind).total_seconds() // 60) if behind else None,
             "expires_soon": connection.token_expires_at is not None
             and connection.token_expires_at - now <= services.EXPIRY_WARNING,
         }

@@ -19,6 +19,7 @@ from datetime import timedelta
 from unittest import mock
 
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from connectors import services
@@ -27,7 +28,7 @@ from connectors.top import TopClient, sign, top_time
 from outreach import platforms
 from outreach import services as outreach_services
 from outreach.models import OPEN_PLAN_STATES, AlertKind, LeadAlert, PlannedContact, Reply
-from reviews.models import Platform, Review, Shop, Source, Status
+from reviews.models import EventKind, Platform, Review, ReviewEvent, Shop, Source, Status
 
 from .fake_top import rate, top_sign
 from .world import ConnectorWorld
@@ -83,6 +84,9 @@ class PagingTestCase(ConnectorWorld):
         self.assertEqual(run.created, 180)
         self.assertEqual(Review.objects.filter(shop=self.shop).count(), 180)
         self.assertEqual(set(Review.objects.values_list("source", flat=True)), {Source.CONNECTOR})
+        # Handed off as any import's reviews are: the outbox mark, the event on the timeline.
+        self.assertFalse(Review.objects.filter(handoff_pending_at__isnull=True).exists())
+        self.assertEqual(ReviewEvent.objects.filter(kind=EventKind.IMPORTED).count(), 180)
         # A later pull reads the last 30 minutes again: nothing new, nothing changed.
         self.rates(2, start=9000, hours=0.2)
         again = pull(self.connection)
@@ -212,6 +216,10 @@ class ChangesTestCase(ConnectorWorld):
             tmall.platform, reviewed_at=review.reviewed_at, followup_at=review.followup_at
         )
         self.assertLess(deadline, timezone.now())
+        # The agent sees the 追评 on the review's page.
+        self.login(self.make_user("tina", tmall, "agent"))
+        page = self.client.get(reverse("review_detail", args=[review.pk]))
+        self.assertContains(page, "用了一周又坏了")
         feed_calls = [c for c in self.top.calls if c["method"] == "tmall.traderate.feeds.get"]
         self.assertEqual(feed_calls[-1]["child_trade_id"], str(made["oid"]))
 
