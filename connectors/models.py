@@ -3,6 +3,7 @@ connection's health, a pull cursor per stream with its page checkpoint, and a ro
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reviews.crypto import EncryptedTextField
 from reviews.models import Platform, Shop
@@ -79,7 +80,7 @@ class PullOutcome(models.TextChoices):
     OK = "ok", _("Done")
     THROTTLED = "throttled", _("Throttled")
     EXPIRED = "expired", _("Authorisation expired")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("pull outcome", "Failed")
 
 
 class PullRun(models.Model):
