@@ -58,4 +58,7 @@ class ConnectorPageTestCase(ConnectorWorld):
     def test_a_shop_without_a_connection_says_how_to_connect_it(self):
         self.connection.delete()
         self.client.login(username="larry", password=PASSWORD)
-        self.assertContains(self.page(), "admin")
+        response = self.page()
+        self.assertIsNone(response.context["connection"])
+        self.assertContains(response, '<p class="empty">')
+        self.assertNotContains(response, 'id="connector-test"')
