@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from outreach.models import AlertKind
 from outreach.services.lead_alerts import absolute, shop_leads_alert
 from outreach.services.public_reply import reply_record_found
+from reviews.ingest import values
 from reviews.ingest.batches import items_import
 from reviews.ingest.outcomes import CREATED, REJECTED, REVISED, UPDATED
 from reviews.models import OPEN_STATUSES, ImportSource, Review
@@ -246,10 +247,32 @@ def _recheck(connection: PlatformConnection, client: Client, run: PullRun) -> No
     reviews = list(open_reviews.filter(id__gt=connection.revision_after_id).order_by("id")[:limit])
     last = reviews[-1].id if len(reviews) == limit else 0  # wrap round after the last
     if reviews:
-        items = client.recheck(reviews)
-        with transaction.atomic():
-            _store(connection, items, run)
+        by_id = {review.platform_review_id: review for review in reviews}
+        items = [
+            item
+            for item in client.recheck(reviews)
+            if item["review_id"] not in by_id or _news(item, by_id[item["review_id"]])
+        ]
+        if items:  # only what changed: no import batch every five minutes for nothing
+            with transaction.atomic():
+                _store(connection, items, run)
     PlatformConnection.objects.filter(id=connection.id).update(revision_after_id=last)
+
+
+def _news(item: dict, review: Review) -> bool:
+    """Does the platform show what the stored review lacks: another rating or text, a 追评,
+    a seller reply (an open review has none recorded)?"""
+    try:
+        rating = values.parse_rating(item.get("rating", ""))
+    except ValueError:
+        return True  # the ingestion path reports it as the row's error
+    followup = item.get("followup_text") or ""
+    return (
+        rating != review.rating
+        or (item.get("text") or review.text) != review.text
+        or (followup != "" and followup != review.followup_text)
+        or bool(item.get("seller_reply"))
+    )
 
 
 def _tell_expired(connection: PlatformConnection, exc: ConnectorError) -> None:

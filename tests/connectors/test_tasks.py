@@ -9,7 +9,7 @@ from django.utils import timezone
 from connectors import services
 from connectors.models import PlatformConnection
 from connectors.tasks import connector_pull_task, pull_due_task
-from reviews.models import Platform, Review, Shop
+from reviews.models import ImportBatch, Platform, Review, Shop
 
 from .world import ConnectorWorld
 
@@ -54,6 +54,7 @@ class RecheckTestCase(ConnectorWorld):
         with self.top.settings(RECHECK_PER_PULL=2, ITEMS_PER_COMMIT=1, PAGE_SIZE=40):
             services.connection_pull(connection_id=self.connection.id)
             ids = list(Review.objects.order_by("id").values_list("id", flat=True))
+            batches = ImportBatch.objects.count()
             looked_up = []
             for _pull in range(3):
                 self.top.calls.clear()
@@ -62,5 +63,6 @@ class RecheckTestCase(ConnectorWorld):
         orders = dict(Review.objects.values_list("id", "order_id"))
         expected = [sorted(orders[i] for i in chunk) for chunk in (ids[0:2], ids[2:4], ids[4:5])]
         self.assertEqual(looked_up, expected)
+        self.assertEqual(ImportBatch.objects.count(), batches)  # nothing new: nothing stored
         self.connection.refresh_from_db()
         self.assertEqual(self.connection.revision_after_id, 0)  # wrapped round
