@@ -218,8 +218,12 @@ class ChangesTestCase(ConnectorWorld):
         self.assertLess(deadline, timezone.now())
         # The agent sees the 追评 on the review's page.
         self.login(self.make_user("tina", tmall, "agent"))
-        page = self.client.get(reverse("review_detail", args=[review.pk]))
+        page = self.client.get(
+            reverse("review_detail", args=[review.pk]), headers={"accept-language": "en"}
+        )
         self.assertContains(page, "用了一周又坏了")
+        batch = ReviewEvent.objects.get(review=review, kind=EventKind.IMPORTED).data["batch"]
+        self.assertContains(page, f"Pulled from the platform (batch #{batch})")
         feed_calls = [c for c in self.top.calls if c["method"] == "tmall.traderate.feeds.get"]
         self.assertEqual(feed_calls[-1]["child_trade_id"], str(made["oid"]))
 
