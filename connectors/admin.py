@@ -47,6 +47,10 @@ class PlatformConnectionForm(forms.ModelForm):
         for name in SECRETS:
             if not data.get(name):
                 data[name] = getattr(self.instance, name)  # blank keeps the stored value
+            if not data[name]:
+                self.add_error(name, _("Required: the platform refuses calls without it."))
+        if not data.get("app_key"):
+            self.add_error("app_key", _("Required: the platform refuses calls without it."))
         return data
 
     @property

@@ -64,3 +64,13 @@ class ConnectionAdminTestCase(ConnectorWorld):
         response = self.client.post(self.url, self.form(platform="jd"))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(PlatformConnection.objects.get().platform, "taobao")
+
+    def test_a_new_connection_needs_its_key_secret_and_session(self):
+        add = reverse("admin:connectors_platformconnection_add")
+        PlatformConnection.objects.all().delete()
+        response = self.client.post(add, self.form(app_key="", app_secret="s"))
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(PlatformConnection.objects.exists())
+        form = self.form(app_secret="top-secret-0123", session_key="sess-alpha")
+        self.assertEqual(self.client.post(add, form).status_code, 302)
+        self.assertEqual(PlatformConnection.objects.get().session_key, "sess-alpha")
