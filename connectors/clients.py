@@ -42,6 +42,9 @@ class CallFailed(ConnectorError):
 class Page:
     items: list[dict]
     has_next: bool
+    # The platform pages no further in this window (TOP: 1,500 records per query): the
+    # window must be cut shorter to read the rest.
+    capped: bool = False
 
 
 @dataclass
@@ -57,8 +60,10 @@ class Client(Protocol):
     streams: Sequence[str]
     # How far back the platform lets a pull read (TOP: 180 days).
     max_age: timedelta
-    # The longest window one query may cover (large windows are read in slices).
+    # The window one query covers at first (a long window is read in slices): a slice whose
+    # records the platform caps is halved, a sparse one doubled up to `max_slice`.
     slice: timedelta
+    max_slice: timedelta
 
     def page(self, stream: str, window: Window) -> Page: ...
 

@@ -65,6 +65,9 @@ class PullCursor(models.Model):
     window_start = models.DateTimeField(null=True, blank=True)
     window_end = models.DateTimeField(null=True, blank=True)
     next_page = models.PositiveIntegerField(default=1)
+    # The slice a query covers now (0: the client's first guess), halved where the platform
+    # caps a slice's records and doubled where a slice was sparse.
+    slice_seconds = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

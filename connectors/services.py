@@ -51,6 +51,9 @@ EXPIRY_WARNING = timedelta(days=7)
 RECHECK_DAYS = 30
 PULL_TASK = "connectors.tasks.connector_pull_task"
 RUNS_KEPT = timedelta(days=14)
+# A slice is never cut shorter than this (a platform capping a minute's records is broken).
+MIN_SLICE = timedelta(minutes=1)
+CURSOR_FIELDS = ["synced_until", "window_start", "window_end", "next_page", "slice_seconds"]
 
 
 @dataclass
@@ -163,13 +166,14 @@ def _pull_stream(
         nonlocal pages
         with transaction.atomic():
             _store(connection, pending, run)
-            cursor.save(update_fields=["synced_until", "window_start", "window_end", "next_page"])
+            cursor.save(update_fields=CURSOR_FIELDS)
             PullRun.objects.filter(id=run.id).update(pages=F("pages") + pages)
         pending.clear()
         pages = 0
 
     while cursor.window_end is not None and time.monotonic() <= deadline:
-        slice_end = min(cursor.window_start + client.slice, cursor.window_end)
+        span = timedelta(seconds=cursor.slice_seconds) if cursor.slice_seconds else client.slice
+        slice_end = min(cursor.window_start + span, cursor.window_end)
         window = Window(start=cursor.window_start, end=slice_end, page_no=cursor.next_page)
         try:
             page = client.page(stream, window)
@@ -179,14 +183,23 @@ def _pull_stream(
             raise
         pending.extend(page.items)
         pages += 1
-        if page.has_next:
-            cursor.next_page += 1
-        elif slice_end >= cursor.window_end:
-            cursor.synced_until = cursor.window_end
-            cursor.window_start = cursor.window_end = None
+        if page.capped and span > MIN_SLICE:
+            # The platform pages no further: the same start again with half the span (the
+            # pages read stay read; reading them again changes nothing).
+            cursor.slice_seconds = int(max(span / 2, MIN_SLICE).total_seconds())
             cursor.next_page = 1
+        elif page.has_next and not page.capped:
+            cursor.next_page += 1
         else:
-            cursor.window_start = slice_end
+            if window.page_no == 1 and slice_end < cursor.window_end:
+                # One page held the slice: the next may cover twice as long.
+                grown = min(span * 2, client.max_slice)
+                cursor.slice_seconds = int(grown.total_seconds())
+            if slice_end >= cursor.window_end:
+                cursor.synced_until = cursor.window_end
+                cursor.window_start = cursor.window_end = None
+            else:
+                cursor.window_start = slice_end
             cursor.next_page = 1
         if len(pending) >= per_commit:
             store()

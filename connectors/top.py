@@ -32,6 +32,7 @@ CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 RATE_FIELDS = "tid,oid,role,nick,result,created,rated_nick,item_title,item_price,content,reply"
 RATINGS = {"good": "好评", "neutral": "中评", "bad": "差评"}
+MAX_RECORDS = 1500  # per query window, whatever the paging
 # TOP's throttling answers: code 7 App Call Limited (sub_code isv.app-call-limited), the
 # frequency limits (code 8 and accesscontrol.limited-by-api-access-count).
 THROTTLE_CODES = {"7", "8"}
@@ -79,9 +80,10 @@ class TopClient:
     streams: Sequence[str] = ("bad", "neutral")
     # 180 days is TOP's limit; a day's margin so a window never starts beyond it.
     max_age = timedelta(days=179)
-    # One query window at most a day: a query returns at most a bounded number of records
-    # (TOP caps page_no), so a backfill is read a day at a time.
+    # A query returns at most 1,500 records for one time window ("最大只能获取总共1500条评价
+    # 记录"): a backfill starts a day at a time; a busy day is halved, quiet ones doubled.
     slice = timedelta(days=1)
+    max_slice = timedelta(days=16)
 
     def __init__(self, connection, *, sign_method: str = "md5") -> None:
         self.connection = connection
@@ -137,8 +139,15 @@ class TopClient:
             use_has_next="true",
         )
         rates = _rates(answer)
+        has_next = bool(answer.get("has_next"))
+        size = settings.CONNECTORS["PAGE_SIZE"]
+        # At the cap TOP may say there is no next page: a full page that reaches it is taken
+        # as capped (exactly 1,500 records cost one halving, harmlessly).
+        full = len(rates) >= size
         return Page(
-            items=[rate_item(rate) for rate in rates], has_next=bool(answer.get("has_next"))
+            items=[rate_item(rate) for rate in rates],
+            has_next=has_next,
+            capped=full and (window.page_no + 1) * size > MAX_RECORDS,
         )
 
     def recheck(self, reviews: Sequence[Review]) -> list[dict]:

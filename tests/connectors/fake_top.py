@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from django.test import override_settings
 
 CHINA = ZoneInfo("Asia/Shanghai")
+MAX_RECORDS = 1500
 SYSTEM = ("method", "app_key", "session", "timestamp", "format", "v", "sign_method", "sign")
 
 INVALID_SIGNATURE = {"code": 25, "msg": "Invalid signature"}
@@ -208,7 +209,8 @@ class FakeTop:
             ordered, keys = self._sorted[result]
         lo = bisect.bisect_left(keys, params.get("start_date", ""))
         hi = bisect.bisect_right(keys, params.get("end_date", "9999"))
-        chosen = ordered[lo:hi]
+        # TOP returns at most 1,500 records for one query window, however it is paged.
+        chosen = ordered[lo:hi][:MAX_RECORDS]
         size = int(params.get("page_size", 40))
         page_no = int(params.get("page_no", 1))
         rows = chosen[(page_no - 1) * size : page_no * size]

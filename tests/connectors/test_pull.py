@@ -99,6 +99,28 @@ class PagingTestCase(ConnectorWorld):
             last["start_date"], top_time(cursor.synced_until - timedelta(minutes=29))
         )
 
+    def test_a_window_with_more_than_the_platform_returns_is_cut_until_all_is_read(self):
+        # 2,000 差评 within two hours: one query window gives at most 1,500 of them.
+        self.rates(2000, result="bad", hours=2)
+        PullCursor.objects.create(
+            connection=self.connection,
+            stream="bad",
+            synced_until=timezone.now() - timedelta(hours=3),
+        )
+        with self.top.settings(PAGE_SIZE=150, ITEMS_PER_COMMIT=1000):
+            run = pull(self.connection)
+        self.assertEqual(run.outcome, PullOutcome.OK, run.message)
+        self.assertEqual(Review.objects.count(), 2000)
+        cursor = PullCursor.objects.get(connection=self.connection, stream="bad")
+        self.assertLess(cursor.slice_seconds, 3 * 3600)
+
+    def test_quiet_days_are_read_in_longer_slices(self):
+        self.rates(3, hours=24 * 100)
+        pull(self.connection)
+        windows = [c for c in self.top.calls if c.get("result") == "bad"]
+        self.assertLess(len(windows), 30)  # not 180 one-day queries
+        self.assertEqual(Review.objects.count(), 3)
+
     def test_it_reads_only_the_last_180_days(self):
         self.rates(1)
         pull(self.connection)
