@@ -52,6 +52,13 @@ def test_a_lead_tests_the_connection_and_the_first_pull_fills_the_queue(
         expect(page.locator("#connector-today")).to_contain_text("2")
         screenshot("connector-page")
 
+        # On a phone the page fits the screen: nothing to scroll sideways.
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot("connector-page-phone")
+        page.set_viewport_size({"width": 1366, "height": 768})
+
         page.goto(f"{live_server.url}/queue/?lane=unassigned")
         expect(page.get_by_text("收到的时候外盒已经破损了")).to_be_visible()
         expect(page.get_by_text("物流太慢")).to_be_visible()
