@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "reviews",
     "outreach",
     "calls",
+    "connectors",
     "reports",
     "demo",
 ]
@@ -289,6 +290,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "outreach.*": {"queue": "outreach"},
     "reviews.tasks.import_*": {"queue": "imports"},
+    # A pull stores what it reads as an import does; it waits on the platform, not on outreach.
+    "connectors.*": {"queue": "imports"},
 }
 CELERY_BEAT_SCHEDULE: dict = {
     # Beat runs a handful of fixed periodic jobs, never one entry per outreach item: the
@@ -323,6 +326,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
         "options": {"expires": 290.0},
     },
+    # Platform connectors: one task per connected shop, each started after its own jitter.
+    "connectors-pull": {
+        "task": "connectors.tasks.pull_due_task",
+        "schedule": float(env_int("CONNECTORS_PULL_EVERY_S", 300)),
+        "options": {"expires": 60.0},
+    },
     "outreach-tick": {
         "task": "outreach.tasks.tick_task",
         "schedule": 5.0,
@@ -353,6 +362,21 @@ LEAD_ALERTS = {
         "feishu": ["open.feishu.cn", "open.larksuite.com"],
     },
     "ALLOW_HTTP": False,
+}
+
+# Platform connectors (reviews pulled from the platforms' seller APIs). Each platform's gateway
+# is a setting so a connector can be pointed at a sandbox or a test server.
+CONNECTORS = {
+    "TOP_API_URL": env_str("TOP_API_URL", "https://eco.taobao.com/router/rest"),
+    "TIMEOUT": env_int("CONNECTORS_TIMEOUT", 20),  # seconds per call (connect and read)
+    "RETRIES": env_int("CONNECTORS_RETRIES", 2),  # connection errors and 5xx, with back-off
+    "JITTER_S": env_int("CONNECTORS_JITTER_S", 60),  # each shop's pull starts within this
+    "OVERLAP_MINUTES": 30,  # each pull reads the last 30 minutes again
+    "PAGE_SIZE": 150,  # TOP's largest page
+    "ITEMS_PER_COMMIT": 1000,  # pages are stored in groups of about this many reviews
+    "THROTTLE_BACKOFF_S": 600,  # after the platform's throttling answer
+    "PULL_BUDGET_S": 600,  # a pull stops after this long; the next resumes at its checkpoint
+    "RECHECK_PER_PULL": 20,  # open reviews looked up again per pull (revisions, 追评, replies)
 }
 
 # Outreach: how messages leave (like EMAIL_BACKEND), the SMS provider, the dispatcher.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("outreach.urls")),
     path("", include("calls.urls")),
+    path("", include("connectors.urls")),
     path("", include("reports.urls")),
 ]
 

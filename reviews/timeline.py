@@ -119,13 +119,16 @@ def _classification(review: Review) -> dict:
 
 
 def imported(review: Review, *, batch: int | None, source: str, commit: bool = True):
-    """A new review stored by an import (file, webhook) or the demo, as it was classified."""
+    """A new review stored by an import (file, webhook, a platform connector's pull) or the
+    demo, as it was classified."""
     data = {"batch": batch, "source": source, "classification": _classification(review)}
     return _event(review, EventKind.IMPORTED, data, commit=commit)
 
 
 @_describes(EventKind.IMPORTED)
 def _imported(data: dict, labels: Labels, event: ReviewEvent) -> str:
+    if data.get("batch") and data.get("source") == "connector":
+        return _("Pulled from the platform (batch #%(id)s)") % {"id": data["batch"]}
     if data.get("batch"):
         return _("Imported (batch #%(id)s)") % {"id": data["batch"]}
     return _("Demo data") if data.get("source") == "demo" else ""
@@ -660,6 +663,8 @@ REPLY_STATES = {
     "approved": gettext_lazy("reply approved"),
     "rejected": gettext_lazy("reply sent back to the agent"),
     "posted": gettext_lazy("reply posted on the platform"),
+    # A platform connector found the seller's reply on the platform (posted there directly).
+    "found": gettext_lazy("the seller's reply was found on the platform"),
 }
 
 

@@ -257,6 +257,8 @@ SPECS: dict[str, Spec] = {
         lookups=frozenset({"shop"}),
     ),
     "lead_alerts_test": Spec(LEAD, POST, form={"shop": "{slug}"}, lookups=frozenset({"shop"})),
+    "connector_page": Spec(LEAD, GET, path={"slug": "{slug}"}),
+    "connector_test": Spec(LEAD, POST, path={"slug": "{slug}"}),
     "compensation_decide": Spec(LEAD, POST, path={"pk": "{attempt}"}, form={"decision": "approve"}),
     "reports": Spec(
         MANAGER,
