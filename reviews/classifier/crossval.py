@@ -63,9 +63,16 @@ def feature_rows(texts: Sequence[str]) -> list[dict[str, float]]:
     return out
 
 
+def _dicts(feats) -> list[dict[str, float]]:
+    out = []
+    for f in feats:
+        out.append(stacked.as_dict(f))
+    return out
+
+
 def _fit(rows: list[Row], feats: list[dict], idx, version: str, threshold: float):
     return stacked.train(
-        [feats[i] for i in idx],
+        _dicts([feats[i] for i in idx]),
         [rows[i].cause for i in idx],
         [rows[i].subcause for i in idx],
         [rows[i].severity for i in idx],
