@@ -203,7 +203,7 @@ def classify_tokens(
     if cause == blend.cause and subcause == blend.subcause:
         evidence = list(blend.evidence)
     else:
-        evidence = [e for e in rule.evidence.get(subcause, ())][:MAX_EVIDENCE] or (
+        evidence = list(rule.evidence.get(subcause, ()))[:MAX_EVIDENCE] or (
             model.top_words(tokens, cause)
         )
         evidence += [w for w in rule.flag_evidence if w not in evidence]

@@ -13,39 +13,87 @@ TRIAGE_CONFIDENCE = 0.2  # below any threshold: a person decides
 
 # (cause, sub-cause, pattern); the first pattern of a cause that matches gives its sub-cause.
 _CUES = [
-    ("logistics", "lost_or_misdelivered", r"never (arrived|received|came|got it)|lost in the "
-     r"(post|mail)|(lost|losing) (it|the parcel|the package)|wrong (address|house|door)|"
-     r"left at (the )?wrong|delivered (it )?to the wrong|tracking .*never updated|"
-     r"parcel was lost"),
-    ("logistics", "courier_attitude", r"(driver|courier|delivery (guy|man|person)|postman)"
-     r".{0,40}(rude|threw|thrown|refused|never knocked|didn'?t knock|left a card)|"
-     r"(rude|threw) .{0,20}(driver|courier)"),
-    ("logistics", "courier_speed", r"(shipping|delivery|transit|post|courier|carrier)"
-     r".{0,30}(slow|forever|took (over )?(a )?(month|week)|weeks|stuck|delayed)|"
-     r"took (over )?(a|two|three) (month|week)s? to (get|arrive)|stuck at customs|in transit"),
-    ("product_service", "damaged", r"arrived (broken|damaged|cracked|smashed)|\b(broken|"
-     r"cracked|shattered|crushed|dented|scratch(es|ed))\b|damaged"),
-    ("product_service", "not_as_described", r"not as (described|pictured|advertised)|"
-     r"nothing like the (picture|photo)s?|\b(fake|counterfeit|knock-?off|replica)\b|"
-     r"listing (said|says|claimed)|used not new|doesn'?t fit .{0,30}listing"),
-    ("product_service", "wrong_or_missing_item", r"wrong (item|colou?r|size|model) "
-     r"(sent|received)|(sent|got) (me )?the wrong|\bmissing\b|only \d+ of"),
-    ("product_service", "customer_service", r"seller (never|won'?t|didn'?t|refused)|"
-     r"refund refused|refused (a )?(return|refund)|no response|avoid this seller"),
-    ("product_service", "shipping_delay", r"(seller )?took .{0,15} to ship|slow to dispatch|"
-     r"dispatch(ed)? late"),
+    (
+        "logistics",
+        "lost_or_misdelivered",
+        r"never (arrived|received|came|got it)|lost in the "
+        r"(post|mail)|(lost|losing) (it|the parcel|the package)|wrong (address|house|door)|"
+        r"left at (the )?wrong|delivered (it )?to the wrong|tracking .*never updated|"
+        r"parcel was lost",
+    ),
+    (
+        "logistics",
+        "courier_attitude",
+        r"(driver|courier|delivery (guy|man|person)|postman)"
+        r".{0,40}(rude|threw|thrown|refused|never knocked|didn'?t knock|left a card)|"
+        r"(rude|threw) .{0,20}(driver|courier)",
+    ),
+    (
+        "logistics",
+        "courier_speed",
+        r"(shipping|delivery|transit|post|courier|carrier)"
+        r".{0,30}(slow|forever|took (over )?(a )?(month|week)|weeks|stuck|delayed)|"
+        r"took (over )?(a|two|three) (month|week)s? to (get|arrive)|stuck at customs|in transit",
+    ),
+    (
+        "product_service",
+        "damaged",
+        r"arrived (broken|damaged|cracked|smashed)|\b(broken|"
+        r"cracked|shattered|crushed|dented|scratch(es|ed))\b|damaged",
+    ),
+    (
+        "product_service",
+        "not_as_described",
+        r"not as (described|pictured|advertised)|"
+        r"nothing like the (picture|photo)s?|\b(fake|counterfeit|knock-?off|replica)\b|"
+        r"listing (said|says|claimed)|used not new|doesn'?t fit .{0,30}listing",
+    ),
+    (
+        "product_service",
+        "wrong_or_missing_item",
+        r"wrong (item|colou?r|size|model) "
+        r"(sent|received)|(sent|got) (me )?the wrong|\bmissing\b|only \d+ of",
+    ),
+    (
+        "product_service",
+        "customer_service",
+        r"seller (never|won'?t|didn'?t|refused)|"
+        r"refund refused|refused (a )?(return|refund)|no response|avoid this seller",
+    ),
+    (
+        "product_service",
+        "shipping_delay",
+        r"(seller )?took .{0,15} to ship|slow to dispatch|"
+        r"dispatch(ed)? late",
+    ),
     ("product_service", "price", r"overpriced|not worth the (money|price)"),
-    ("product_service", "quality", r"stopped working|(poor|bad|terrible|cheap) quality|"
-     r"\bjunk\b|defective|faulty|won'?t turn on|doesn'?t work|fell apart|came apart|broke|"
-     r"dies in|smells"),
-    ("buyer_side", "ordered_wrong", r"(i|my mistake,? i) ordered the wrong|wrong (size|model)"
-     r" by mistake|my (mistake|fault)"),
-    ("buyer_side", "misoperation", r"by accident|wrong rating|meant to leave positive|"
-     r"clicked the wrong"),
+    (
+        "product_service",
+        "quality",
+        r"stopped working|(poor|bad|terrible|cheap) quality|"
+        r"\bjunk\b|defective|faulty|won'?t turn on|doesn'?t work|fell apart|came apart|broke|"
+        r"dies in|smells",
+    ),
+    (
+        "buyer_side",
+        "ordered_wrong",
+        r"(i|my mistake,? i) ordered the wrong|wrong (size|model)"
+        r" by mistake|my (mistake|fault)",
+    ),
+    (
+        "buyer_side",
+        "misoperation",
+        r"by accident|wrong rating|meant to leave positive|"
+        r"clicked the wrong",
+    ),
     ("buyer_side", "price_regret", r"price dropped|cheaper (now|elsewhere) (the )?(day|week)"),
-    ("buyer_side", "dislike_or_expectation", r"changed my mind|not for me|don'?t like the|"
-     r"didn'?t like the|personal preference|not what i (imagined|expected)|"
-     r"(smaller|bigger) than i expected|exactly as (listed|described)|nothing wrong with"),
+    (
+        "buyer_side",
+        "dislike_or_expectation",
+        r"changed my mind|not for me|don'?t like the|"
+        r"didn'?t like the|personal preference|not what i (imagined|expected)|"
+        r"(smaller|bigger) than i expected|exactly as (listed|described)|nothing wrong with",
+    ),
 ]
 _COMPILED = [(cause, sub, re.compile(p)) for cause, sub, p in _CUES]
 # A buyer who owns the mistake outweighs a complaint word in the same sentence.
@@ -76,19 +124,26 @@ def classify(text: str):
     ):
         found = {"buyer_side": found["buyer_side"]}
     if len(found) == 1:
-        (cause, (sub, words)), = found.items()
+        ((cause, (sub, words)),) = found.items()
         return Classification(
             cause, sub, _severity(lowered), ENGLISH_CONFIDENCE, [], [words], "english-lexicon-1"
         )
     evidence = [w for _s, w in found.values()]
     return Classification(
-        "unclear", "unclear", _severity(lowered), TRIAGE_CONFIDENCE, [], evidence,
+        "unclear",
+        "unclear",
+        _severity(lowered),
+        TRIAGE_CONFIDENCE,
+        [],
+        evidence,
         "english-lexicon-1",
     )
 
 
-_SERIOUS = re.compile(r"\b(fake|counterfeit|scam|fraud|report(ed)?|paypal claim|avoid|never "
-                      r"again|rude|refused)\b|!!")
+_SERIOUS = re.compile(
+    r"\b(fake|counterfeit|scam|fraud|report(ed)?|paypal claim|avoid|never "
+    r"again|rude|refused)\b|!!"
+)
 
 
 def _severity(lowered: str) -> str:

@@ -78,7 +78,9 @@ def compare(
         if acc["candidate"][part] < acc["current"][part] - TOLERANCE[part]
     ]
     if worse:
-        return Verdict(False, "worse than the current model on held-out " + "; ".join(worse), metrics)
+        return Verdict(
+            False, "worse than the current model on held-out " + "; ".join(worse), metrics
+        )
     return Verdict(True, "", metrics)
 
 

@@ -244,6 +244,10 @@ SPECS: dict[str, Spec] = {
         lookups=frozenset({"shop"}),
     ),
     "lead_alerts_test": Spec(LEAD, POST, form={"shop": "{slug}"}, lookups=frozenset({"shop"})),
+    "classifier_models": Spec(LEAD, GET, query={"shop": "{slug}"}, lookups=frozenset({"shop"})),
+    "classifier_activate": Spec(
+        LEAD, POST, form={"shop": "{slug}", "version": ""}, lookups=frozenset({"shop"})
+    ),
     "compensation_decide": Spec(LEAD, POST, path={"pk": "{attempt}"}, form={"decision": "approve"}),
     "reports": Spec(
         MANAGER,

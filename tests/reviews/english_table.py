@@ -12,7 +12,10 @@ ENGLISH_REVIEWS = [
     ("FedEx driver threw the box over the fence. Rude when I called.", "logistics"),
     ("Shipping took forever, stuck at customs with no updates from the carrier.", "logistics"),
     ("Delivery was very slow, Royal Mail lost it for ten days.", "logistics"),
-    ("The delivery guy never knocked, just left a card and took it back to the depot.", "logistics"),
+    (
+        "The delivery guy never knocked, just left a card and took it back to the depot.",
+        "logistics",
+    ),
     ("Tracking number never updated, the parcel was lost in the post.", "logistics"),
     ("UPS delivered it to the wrong house.", "logistics"),
     ("Courier was rude and refused to bring it upstairs.", "logistics"),

@@ -129,7 +129,9 @@ class Command(BaseCommand):
             )
         triage = sum(res.needs_triage for res in results)
         out(f"needs triage       {triage / len(results):.3f}")
-        auto = [g == res.cause for g, res in zip(gold, results, strict=True) if not res.needs_triage]
+        auto = [
+            g == res.cause for g, res in zip(gold, results, strict=True) if not res.needs_triage
+        ]
         if auto:
             out(
                 f"classified automatically {len(auto) / len(results):.3f}, "
