@@ -72,11 +72,12 @@ def compare(
     }
     metrics["heldout_new_corrections"] = seen["new"]
     metrics["heldout_base_examples"] = seen["base"]
-    worse = [
-        f"{label} {acc['candidate'][part]:.3f} < {acc['current'][part]:.3f}"
-        for part, label in (("new", "new corrections"), ("base", "shipped examples"))
-        if acc["candidate"][part] < acc["current"][part] - TOLERANCE[part]
+    worse_on = [
+        p for p in ("new", "base") if acc["candidate"][p] < acc["current"][p] - TOLERANCE[p]
     ]
+    metrics["worse_on"] = worse_on
+    labels = {"new": "new corrections", "base": "shipped examples"}
+    worse = [f"{labels[p]} {acc['candidate'][p]:.3f} < {acc['current'][p]:.3f}" for p in worse_on]
     if worse:
         return Verdict(
             False, "worse than the current model on held-out " + "; ".join(worse), metrics

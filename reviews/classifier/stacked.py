@@ -182,6 +182,14 @@ def train(
     def fit(labels, classes, offset):
         mask = np.array([lab in classes for lab in labels])
         y = np.array([classes.index(lab) for lab in labels if lab in classes])
+        if len(set(y.tolist())) < 2:  # one class only (a tiny set): always that one
+            only = int(y[0]) if len(y) else 0
+            if len(classes) == 2:
+                b[offset] = 20.0 if only == 1 else -20.0
+            else:
+                b[offset : offset + len(classes)] = -20.0
+                b[offset + only] = 20.0
+            return
         clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
         clf.fit(X[mask], y)
         present = list(clf.classes_)
