@@ -53,11 +53,11 @@ from functools import reduce
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from outreach.models import PlannedContact, PlanState
-from reviews.models import Review, Shop
+from reviews.models import Shop
 
 from .models import (
     ACTIVE_SPIKES,
@@ -422,19 +422,6 @@ def root_causes(shops: list[Shop], rng: DateRange) -> dict[str, list[dict]]:
     }
 
 
-def second_causes(shops: list[Shop], rng: DateRange) -> list[dict]:
-    """Reviews that blame two parties, per (main cause, second cause), largest first: the
-    root causes a main-cause count alone would hide (物流太慢…屏幕也差 is a product review
-    that also counts against the courier)."""
-    return list(
-        Review.objects.filter(range_q(shops, rng))
-        .exclude(second_cause="")
-        .values("cause", "second_cause")
-        .annotate(n=Count("id"), serious=Count("id", filter=Q(severity="serious")))
-        .order_by("-n", "cause", "second_cause")
-    )
-
-
 SPIKES_SHOWN = 10
 
 
@@ -464,7 +451,6 @@ class Report:
     speed: dict = field(default_factory=dict)
     good_rate: list[dict] = field(default_factory=list)
     roots: dict[str, list[dict]] = field(default_factory=dict)
-    second_causes: list[dict] = field(default_factory=list)
     spikes: list[SpikeAlert] = field(default_factory=list)
     spikes_total: int = 0
     as_of: datetime | None = None
@@ -502,7 +488,6 @@ def build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
             speed=speed(days, shops, rng),
             good_rate=good_review_rate(shops, rng, grain, per_shop_period),
             roots=root_causes(shops, rng),
-            second_causes=second_causes(shops, rng),
             spikes=spikes,
             spikes_total=spikes_total,
             as_of=stale_since(),

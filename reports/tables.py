@@ -14,6 +14,7 @@ from reviews.models import Cause, Severity, SubCause
 
 from . import figures
 from .query import ReportQuery
+from .two_causes import second_causes
 
 
 @dataclass
@@ -306,7 +307,7 @@ def build_tables(query: ReportQuery, report: figures.Report) -> list[Table]:
                  str(_("Serious"))],
         kinds=["text", "text", "int", "int"],
     )  # fmt: skip
-    for row in report.second_causes:
+    for row in second_causes(report.shops, report.range):
         both.rows.append(
             [
                 str(labels["cause"].get(row["cause"], row["cause"])),

@@ -96,8 +96,7 @@ _CUES = [
     ),
 ]
 _COMPILED = [(cause, sub, re.compile(p)) for cause, sub, p in _CUES]
-# A buyer who owns the mistake outweighs a complaint word in the same sentence.
-_OWN_FAULT = ("buyer_side",)
+VERSION = "english-lexicon-1"
 
 
 _HAN = re.compile("[\u4e00-\u9fff]")
@@ -109,9 +108,8 @@ def is_english(text: str) -> bool:
     return _HAN.search(text) is None and _LATIN.search(text) is not None
 
 
-def classify(text: str):
-    from . import Classification
-
+def classify(text: str) -> tuple[str, str, str, float, list[str]]:
+    """(cause, sub-cause, severity, confidence, evidence) of an English review."""
     lowered = text.lower()
     found: dict[str, tuple[str, str]] = {}
     for cause, sub, pattern in _COMPILED:
@@ -125,19 +123,9 @@ def classify(text: str):
         found = {"buyer_side": found["buyer_side"]}
     if len(found) == 1:
         ((cause, (sub, words)),) = found.items()
-        return Classification(
-            cause, sub, _severity(lowered), ENGLISH_CONFIDENCE, [], [words], "english-lexicon-1"
-        )
+        return cause, sub, _severity(lowered), ENGLISH_CONFIDENCE, [words]
     evidence = [w for _s, w in found.values()]
-    return Classification(
-        "unclear",
-        "unclear",
-        _severity(lowered),
-        TRIAGE_CONFIDENCE,
-        [],
-        evidence,
-        "english-lexicon-1",
-    )
+    return "unclear", "unclear", _severity(lowered), TRIAGE_CONFIDENCE, evidence
 
 
 _SERIOUS = re.compile(
