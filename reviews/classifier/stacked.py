@@ -92,7 +92,7 @@ class StackedModel:
         gram_set, other = feats
         vocab = self.vocab
         hits = gram_set & self._keys  # in C: most of a review's grams are not in the vocabulary
-        rows = [vocab[g] for g in hits]
+        rows = list(map(vocab.__getitem__, hits))  # a list comprehension costs 3× more
         vals = [1.0] * len(rows)
         squares = float(len(rows))
         for name, v in other.items():

@@ -97,7 +97,8 @@ class Command(BaseCommand):
         pred = [res.cause for res in results]
         report = cause_report(gold, pred)
         out = self.stdout.write
-        out(f"model {results[0].model_version}, {len(rows)} rows")
+        versions = sorted({res.model_version for res in results})
+        out(f"model {', '.join(versions[:6])}, {len(rows)} rows")
         out(f"cause accuracy     {report['accuracy']:.3f}")
         out(f"cause macro-F1     {report['macro_f1']:.3f}")
         out(f"{'class':18}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}")
