@@ -14,6 +14,7 @@ from reviews.models import Cause, Severity, SubCause
 
 from . import call_figures, figures
 from .query import ReportQuery
+from .two_causes import second_causes
 
 
 @dataclass
@@ -319,6 +320,23 @@ def build_tables(query: ReportQuery, report: figures.Report) -> list[Table]:
             table.rows.append([shown, row["n"], row["serious"], row["previous"], row["change"]])
             table.links.append(f"{drill}?{query.params(**{param: key})}")
         tables.append(table)
+    both = Table(
+        name="second_causes",
+        title=str(_("Reviews that blame two parties")),
+        headers=[str(_("Main cause")), str(_("Second cause")), str(_("Neutral or negative")),
+                 str(_("Serious"))],
+        kinds=["text", "text", "int", "int"],
+    )  # fmt: skip
+    for row in second_causes(report.shops, report.range):
+        both.rows.append(
+            [
+                str(labels["cause"].get(row["cause"], row["cause"])),
+                str(labels["cause"].get(row["second_cause"], row["second_cause"])),
+                row["n"],
+                row["serious"],
+            ]
+        )
+    tables.append(both)
     return tables
 
 
