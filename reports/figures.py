@@ -184,22 +184,43 @@ class DayFigures:
     """The range's ReportDay rows summed per shop, agent and day — one scan that the
     resolution-by-period, funnel and speed figures all fold from in Python (a few hundred
     rows: shops × agents × days). Grouping by the day (a date) and folding days into weeks or
-    months here is far cheaper than date_trunc over every roll-up row."""
+    months here is far cheaper than date_trunc over every roll-up row. The same scan reaches
+    back over the previous range of equal length: the dashboard's trend (`previous`)."""
 
     rows: list[dict]
+    previous: list[dict]
     usernames: dict[int, str]
 
     @classmethod
     def load(cls, shops: list[Shop], rng: DateRange) -> "DayFigures":
-        rows = list(
-            _in(ReportDay, shops, rng)
+        both = list(
+            _in(ReportDay, shops, DateRange(rng.previous().start, rng.end))
             .values("shop_id", "assigned_to", "day")
             .annotate(**_sums(*DAY_MEASURES))
             .order_by()
         )
+        rows = [row for row in both if as_date(row["day"]) >= rng.start]
+        previous = [row for row in both if as_date(row["day"]) < rng.start]
         agents = {row["assigned_to"] for row in rows if row["assigned_to"]}
         usernames = dict(User.objects.filter(pk__in=agents).values_list("pk", "username"))
-        return cls(rows=rows, usernames=usernames)
+        return cls(rows=rows, previous=previous, usernames=usernames)
+
+
+def resolution_by_period_of(rows: list[dict], rng: DateRange, grain: str) -> list[dict]:
+    """Counts and rate per period of `rng`, empty periods included, from DayFigures rows."""
+    found: dict[date, dict] = {}
+    for row in rows:
+        _add(found.setdefault(period_start(as_date(row["day"]), grain), {}), row, DAY_MEASURES)
+    empty = dict.fromkeys(RESOLUTION_MEASURES, 0)
+    return [_with_rate({"period": p, **empty, **found.get(p, {})}) for p in rng.periods(grain)]
+
+
+def previous_totals(figures: DayFigures, positives: int) -> dict:
+    """The previous range's headline counts: resolution, the funnel's agreed → revised and the
+    positives of its days."""
+    total = _with_rate(_sum_rows(figures.previous, DAY_MEASURES))
+    total["positive"] = positives
+    return total
 
 
 def resolution_by_shop_and_period(
@@ -354,14 +375,29 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 1)
 
 
+def shop_days(shops: list[Shop], rng: DateRange) -> tuple[list[dict], int]:
+    """The range's ReportShopDay rows (positives, DSR sums), and the positives of the previous
+    range of equal length (the trend) — one query over both."""
+    columns = ["positive"] + [f"dsr_{k}_{part}" for k in DSR_KEYS for part in ("sum", "n")]
+    rows = _in(ReportShopDay, shops, DateRange(rng.previous().start, rng.end)).values(
+        "shop_id", "day", *columns
+    )
+    current, previous = [], 0
+    for row in rows:
+        if as_date(row["day"]) >= rng.start:
+            current.append(row)
+        else:
+            previous += row["positive"]
+    return current, previous
+
+
 def good_review_rate(
-    shops: list[Shop], rng: DateRange, grain: str, by_period: dict[int, list[dict]]
+    rows: list[dict], shops: list[Shop], grain: str, by_period: dict[int, list[dict]]
 ) -> list[dict]:
     """Per shop and period: positives, neutral/negative reviews, the good-review rate and the
-    average DSR scores where reviews carried them. `by_period` is
-    resolution_by_shop_and_period's result (already computed)."""
+    average DSR scores where reviews carried them. `rows` are shop_days' of the range,
+    `by_period` resolution_by_shop_and_period's result (already computed)."""
     columns = ["positive"] + [f"dsr_{k}_{part}" for k in DSR_KEYS for part in ("sum", "n")]
-    rows = _in(ReportShopDay, shops, rng).values("shop_id", "day", *columns)
     found: dict[tuple[int, date], dict] = {}
     for row in rows:
         key = (row["shop_id"], period_start(as_date(row["day"]), grain))
@@ -454,6 +490,9 @@ class Report:
     spikes: list[SpikeAlert] = field(default_factory=list)
     spikes_total: int = 0
     as_of: datetime | None = None
+    # The previous range of equal length: its totals (previous_totals) and its periods.
+    previous: dict = field(default_factory=dict)
+    previous_periods: list[dict] = field(default_factory=list)
 
     @property
     def total(self) -> dict:
@@ -472,6 +511,7 @@ def build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
         funnel = funnel_rows(days, grain)
         funnel_periods = funnel_by_period(funnel, rng, grain)
         spikes, spikes_total = active_spikes(shops)
+        good_days, previous_positives = shop_days(shops, rng)
         return Report(
             shops=shops,
             range=rng,
@@ -486,9 +526,11 @@ def build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
             funnel_periods=funnel_periods,
             funnel=funnel_total(funnel_periods),
             speed=speed(days, shops, rng),
-            good_rate=good_review_rate(shops, rng, grain, per_shop_period),
+            good_rate=good_review_rate(good_days, shops, grain, per_shop_period),
             roots=root_causes(shops, rng),
             spikes=spikes,
             spikes_total=spikes_total,
             as_of=stale_since(),
+            previous=previous_totals(days, previous_positives),
+            previous_periods=resolution_by_period_of(days.previous, rng.previous(), grain),
         )

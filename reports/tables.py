@@ -5,15 +5,19 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from html import escape
 
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reviews.models import Cause, Severity, SubCause
+from reviews.params import whole
 
 from . import figures
 from .query import ReportQuery
+
+PAGE_ROWS = 15  # rows of a table on one page of the reports page
 
 
 @dataclass
@@ -29,6 +33,7 @@ class Table:
     # Period tables: rows with nothing in them are left off the page (a year by day would be
     # mostly empty days) but kept in the exports, where every period has its row.
     hide_empty: bool = False
+    page: int = 1  # the page of rows shown (the exports have every row)
 
     def _is_empty(self, row: list) -> bool:
         numbers = [v for v, k in zip(row, self.kinds, strict=True) if k == "int"]
@@ -40,14 +45,29 @@ class Table:
 
     @property
     def display_rows(self) -> list[tuple[list[tuple[str, str]], str]]:
-        """(header, cell) pairs and the drill-down link of each row shown: on a phone the table
-        turns into cards and each number carries its header."""
+        """(header, cell) pairs and the drill-down link of each row of the page shown: on a
+        phone the table turns into cards and each number carries its header."""
         links = self.links or [""] * len(self.rows)
-        return [
-            (list(zip(self.headers, shown, strict=True)), link)
-            for row, shown, link in zip(self.rows, self.display, links, strict=True)
+        shown = [
+            (list(zip(self.headers, cells, strict=True)), link)
+            for row, cells, link in zip(self.rows, self.display, links, strict=True)
             if not self._is_empty(row)
         ]
+        first = (self.page - 1) * PAGE_ROWS
+        return shown[first : first + PAGE_ROWS]
+
+    @property
+    def count(self) -> int:
+        """Rows on the page, all pages together (empty periods left off)."""
+        return len(self.rows) - self.hidden
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // PAGE_ROWS))
+
+    def page_of(self, params: QueryDict) -> None:
+        """Show the page the URL asks for (`page_<name>`), kept within the table."""
+        self.page = min(max(whole(params.get(f"page_{self.name}", "")) or 1, 1), self.pages)
 
     @property
     def hidden(self) -> int:
@@ -307,19 +327,28 @@ def _opt(value):
 
 
 def chart_data(query: ReportQuery, report: figures.Report) -> dict:
-    """What static/js/reports.js draws (read from a json_script block, never inline code)."""
-    causes = dict(Cause.choices)
+    """What static/js/reports.js draws (read from a json_script block, never inline code):
+    the range's periods beside the previous range's, period by period (the n-th day of one
+    beside the n-th day of the other; by week or month a range may touch one period more)."""
+    previous = report.previous_periods
+    before = report.range.previous()
+
+    def aligned(key: str) -> list:
+        return [previous[i][key] if i < len(previous) else None for i in range(len(report.periods))]
+
     return {
         "labels": [_period_label(r["period"], query.grain) for r in report.periods],
+        "previous_labels": [
+            _period_label(previous[i]["period"], query.grain) if i < len(previous) else ""
+            for i in range(len(report.periods))
+        ],
         "handled": [r["handled"] for r in report.periods],
-        "rate": [None if r["rate"] is None else round(r["rate"] * 100, 1) for r in report.periods],
-        "funnel": {
-            "labels": [_("Reached"), _("Agreed"), _("Revised")],
-            "values": [report.funnel["reached"], report.funnel["agreed"], report.funnel["revised"]],
+        "handled_previous": aligned("handled"),
+        "revised": [r["revised"] for r in report.periods],
+        "revised_previous": aligned("revised"),
+        "text": {
+            "now": _("This period"),
+            "previous": _("Previous period (%(start)s – %(end)s)")
+            % {"start": before.start.isoformat(), "end": before.end.isoformat()},
         },
-        "causes": {
-            "labels": [str(causes.get(r["cause"], r["cause"])) for r in report.breakdowns["cause"]],
-            "values": [r["handled"] for r in report.breakdowns["cause"]],
-        },
-        "text": {"handled": _("Handled"), "rate": _("Resolution rate (%)")},
     }
