@@ -3,7 +3,8 @@
 The page reads daily roll-ups (`reports.rollups`: a few hundred rows per shop and day, kept
 current every minute by a Celery task from marks that database triggers write), never the
 reviews themselves, so it answers as fast over a million reviews as over a hundred. The
-counting rules, in one place so that tables, charts and exports agree:
+module is long on purpose: the counting rules stay in one place so that the dashboard, tables,
+charts and exports agree:
 
 - **Which reviews.** A review belongs to the day it was written (`reviewed_at`) in its shop's
   time zone; a range `start..end` holds the days from `start` to `end`, both included. Every
@@ -40,6 +41,8 @@ counting rules, in one place so that tables, charts and exports agree:
 - **Root causes**: neutral/negative reviews per product, courier, sub-cause, agent named
   and courier named in the words (`reviews.mentions`), beside the previous range of equal
   length (the trend).
+- **The previous range** of equal length (the dashboard's trend): its resolution, funnel and
+  positives counted by the same rules, read by the same queries as the range's own.
 
 Queries are per figure, not per row: a fixed number however many shops and days.
 """
