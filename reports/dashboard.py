@@ -122,7 +122,9 @@ def headline(report: figures.Report) -> list[Tile]:
             if speed["median_hours"] is None
             else _("%(hours)s h") % {"hours": speed["median_hours"]},
             _("over %(n)s contacted reviews; 90%% within %(p90)s h")
-            % {"n": speed["contacted"], "p90": _dash(speed["p90_hours"])},
+            % {"n": speed["contacted"], "p90": speed["p90_hours"]}
+            if speed["contacted"]
+            else _("no review contacted in the range"),
         ),
         Tile(
             "overdue",
@@ -133,10 +135,6 @@ def headline(report: figures.Report) -> list[Tile]:
         ),
     ]
     return tiles
-
-
-def _dash(value) -> str:
-    return "—" if value is None else str(value)
 
 
 @dataclass
@@ -174,13 +172,14 @@ def _roots(query: ReportQuery, report: figures.Report, dim: str, param: str) -> 
 
 
 def _agents(query: ReportQuery, report: figures.Report) -> list[WorstRow]:
-    """Assignees with the most open work; each with what they revised of what they hold."""
+    """Assignees with the most open work, the unassigned among them; each with what they
+    revised of what they hold."""
     drill = reverse("reports_reviews")
-    rows = [r for r in report.breakdowns["assigned_to"] if r["assigned_to"] and r["unresolved"]]
+    rows = [r for r in report.breakdowns["assigned_to"] if r["unresolved"]]
     rows.sort(key=lambda r: (-r["unresolved"], r["assigned_to__username"] or ""))
     return [
         WorstRow(
-            name=row["assigned_to__username"] or str(row["assigned_to"]),
+            name=row["assigned_to__username"] or _("Unassigned"),
             figure=_("%(open)s unresolved / %(whole)s")
             % {"open": row["unresolved"], "whole": row["handled"]},
             note=_("%(part)s revised / %(whole)s (%(pct)s)")
@@ -189,7 +188,7 @@ def _agents(query: ReportQuery, report: figures.Report) -> list[WorstRow]:
                 "whole": row["handled"],
                 "pct": pct(row["revised"], row["handled"]),
             },
-            link=f"{drill}?{query.params(agent=str(row['assigned_to']))}",
+            link=f"{drill}?{query.params(agent=str(row['assigned_to'] or 'none'))}",
         )
         for row in rows[:WORST_SHOWN]
     ]

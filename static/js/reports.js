@@ -20,7 +20,7 @@
         maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
         plugins: {
-          legend: { position: "bottom", labels: { boxWidth: 12 } },
+          legend: { position: "bottom", labels: { usePointStyle: true, boxHeight: 7 } },
           tooltip: {
             callbacks: {
               // The previous period's day (or week, month) beside this one's.

@@ -72,6 +72,7 @@ class DashboardTestCase(ReportsDataMixin, BaseTestCase):
         self.assertEqual(tiles["revised"].value, "0 / 0")
         self.assertEqual(tiles["revised"].base, "0 条已修改 / 0 条（—）")
         self.assertEqual(tiles["first_contact"].value, "—")
+        self.assertEqual(tiles["first_contact"].base, "该时间范围内尚无联系记录")
 
     def test_it_draws_the_trend_beside_the_previous_period_day_by_day(self):
         chart = self.get().context["chart"]
@@ -96,14 +97,22 @@ class DashboardTestCase(ReportsDataMixin, BaseTestCase):
         )
         self.assertEqual(worst["products"].rows[0].note, "严重 1 条 · 上期 1 条")
         self.assertEqual([r.name for r in worst["couriers"].rows], ["中通", "圆通"])
-        # Only alice holds open work (larry's one review is closed).
+        # Open work: two unassigned (r7, r9) and alice's two; larry's one review is closed.
         agents = worst["agents"].rows
-        self.assertEqual([(r.name, r.figure) for r in agents], [("alice", "2 条未解决 / 5 条")])
-        self.assertEqual(agents[0].note, "2 条已修改 / 5 条（40.0%）")
+        self.assertEqual(
+            [(r.name, r.figure) for r in agents],
+            [("未分配", "2 条未解决 / 3 条"), ("alice", "2 条未解决 / 5 条")],
+        )
+        self.assertEqual(agents[1].note, "2 条已修改 / 5 条（40.0%）")
         # Each name opens the reviews behind it.
-        for key, expected in (("products", 5), ("couriers", 4), ("agents", 5)):
-            page = self.client.get(worst[key].rows[0].link)
-            self.assertEqual(len(page.context["reviews"]), expected, key)
+        for row, expected in (
+            (worst["products"].rows[0], 5),
+            (worst["couriers"].rows[0], 4),
+            (agents[0], 3),
+            (agents[1], 5),
+        ):
+            page = self.client.get(row.link)
+            self.assertEqual(len(page.context["reviews"]), expected, row.name)
 
     def test_it_folds_every_detailed_table(self):
         page = self.get().content.decode()
