@@ -39,7 +39,7 @@ class Tile:
     value: str  # the big figure: a count, or part / base
     base: str  # the figure spelt out with its base and rate
     previous: str = ""  # the same figure over the previous range, when there is one
-    tone: str = ""  # "bad" / "good" / "": where the figure asks for attention
+    tone: str = ""  # "bad" where the figure asks for attention
 
 
 def fraction(part: int, whole: int) -> str:
@@ -72,7 +72,6 @@ def headline(report: figures.Report) -> list[Tile]:
             _("%(part)s revised / %(whole)s (%(pct)s)")
             % {"part": revised, "whole": handled, "pct": pct(revised, handled)},
             _previous(fraction(before["revised"], before["handled"])),
-            "good" if revised else "",
         ),
         Tile(
             "unresolved",
