@@ -41,8 +41,9 @@ charts and exports agree:
 - **Root causes**: neutral/negative reviews per product, courier, sub-cause, agent named
   and courier named in the words (`reviews.mentions`), beside the previous range of equal
   length (the trend).
-- **The previous range** of equal length (the dashboard's trend): its resolution, funnel and
-  positives counted by the same rules, read by the same queries as the range's own.
+- **The previous range** of equal length (the dashboard's trend): its reviews, revised,
+  finished, unresolved, agreed → revised and positives per day, counted by the same rules and
+  kept per shop-day (`ReportShopDay`), so looking back costs a few dozen rows.
 
 Queries are per figure, not per row: a fixed number however many shops and days.
 """
@@ -187,43 +188,41 @@ class DayFigures:
     """The range's ReportDay rows summed per shop, agent and day — one scan that the
     resolution-by-period, funnel and speed figures all fold from in Python (a few hundred
     rows: shops × agents × days). Grouping by the day (a date) and folding days into weeks or
-    months here is far cheaper than date_trunc over every roll-up row. The same scan reaches
-    back over the previous range of equal length: the dashboard's trend (`previous`)."""
+    months here is far cheaper than date_trunc over every roll-up row."""
 
     rows: list[dict]
-    previous: list[dict]
     usernames: dict[int, str]
 
     @classmethod
     def load(cls, shops: list[Shop], rng: DateRange) -> "DayFigures":
-        both = list(
-            _in(ReportDay, shops, DateRange(rng.previous().start, rng.end))
+        rows = list(
+            _in(ReportDay, shops, rng)
             .values("shop_id", "assigned_to", "day")
             .annotate(**_sums(*DAY_MEASURES))
             .order_by()
         )
-        rows = [row for row in both if as_date(row["day"]) >= rng.start]
-        previous = [row for row in both if as_date(row["day"]) < rng.start]
         agents = {row["assigned_to"] for row in rows if row["assigned_to"]}
         usernames = dict(User.objects.filter(pk__in=agents).values_list("pk", "username"))
-        return cls(rows=rows, previous=previous, usernames=usernames)
+        return cls(rows=rows, usernames=usernames)
 
 
-def resolution_by_period_of(rows: list[dict], rng: DateRange, grain: str) -> list[dict]:
-    """Counts and rate per period of `rng`, empty periods included, from DayFigures rows."""
+# The previous range's figures (the dashboard's trend), from ReportShopDay's day totals.
+PREVIOUS_MEASURES = [*ReportShopDay.TOTALS, "positive"]
+
+
+def previous_by_period(rows: list[dict], rng: DateRange, grain: str) -> list[dict]:
+    """Per period of `rng` (the previous range), empty periods included: its shop-day totals."""
     found: dict[date, dict] = {}
     for row in rows:
-        _add(found.setdefault(period_start(as_date(row["day"]), grain), {}), row, DAY_MEASURES)
-    empty = dict.fromkeys(RESOLUTION_MEASURES, 0)
-    return [_with_rate({"period": p, **empty, **found.get(p, {})}) for p in rng.periods(grain)]
+        _add(found.setdefault(period_start(as_date(row["day"]), grain), {}), row, PREVIOUS_MEASURES)
+    empty = dict.fromkeys(PREVIOUS_MEASURES, 0)
+    return [{"period": p, **empty, **found.get(p, {})} for p in rng.periods(grain)]
 
 
-def previous_totals(figures: DayFigures, positives: int) -> dict:
+def previous_totals(rows: list[dict]) -> dict:
     """The previous range's headline counts: resolution, the funnel's agreed → revised and the
     positives of its days."""
-    total = _with_rate(_sum_rows(figures.previous, DAY_MEASURES))
-    total["positive"] = positives
-    return total
+    return _with_rate(_sum_rows(rows, PREVIOUS_MEASURES))
 
 
 def resolution_by_shop_and_period(
@@ -378,19 +377,16 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 1)
 
 
-def shop_days(shops: list[Shop], rng: DateRange) -> tuple[list[dict], int]:
-    """The range's ReportShopDay rows (positives, DSR sums), and the positives of the previous
-    range of equal length (the trend) — one query over both."""
-    columns = ["positive"] + [f"dsr_{k}_{part}" for k in DSR_KEYS for part in ("sum", "n")]
+def shop_days(shops: list[Shop], rng: DateRange) -> tuple[list[dict], list[dict]]:
+    """The ReportShopDay rows (positives, DSR sums, the day's totals) of the range and of the
+    previous range of equal length (the trend) — one query over both, one row a shop-day."""
+    columns = [f"dsr_{k}_{part}" for k in DSR_KEYS for part in ("sum", "n")]
     rows = _in(ReportShopDay, shops, DateRange(rng.previous().start, rng.end)).values(
-        "shop_id", "day", *columns
+        "shop_id", "day", *PREVIOUS_MEASURES, *columns
     )
-    current, previous = [], 0
+    current, previous = [], []
     for row in rows:
-        if as_date(row["day"]) >= rng.start:
-            current.append(row)
-        else:
-            previous += row["positive"]
+        (current if as_date(row["day"]) >= rng.start else previous).append(row)
     return current, previous
 
 
@@ -514,7 +510,7 @@ def build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
         funnel = funnel_rows(days, grain)
         funnel_periods = funnel_by_period(funnel, rng, grain)
         spikes, spikes_total = active_spikes(shops)
-        good_days, previous_positives = shop_days(shops, rng)
+        good_days, previous_days = shop_days(shops, rng)
         return Report(
             shops=shops,
             range=rng,
@@ -534,6 +530,6 @@ def build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
             spikes=spikes,
             spikes_total=spikes_total,
             as_of=stale_since(),
-            previous=previous_totals(days, previous_positives),
-            previous_periods=resolution_by_period_of(days.previous, rng.previous(), grain),
+            previous=previous_totals(previous_days),
+            previous_periods=previous_by_period(previous_days, rng.previous(), grain),
         )
