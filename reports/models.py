@@ -138,18 +138,19 @@ class ReportShopDay(models.Model):
     day's totals of ReportDay's headline counts — the dashboard reads the previous range's
     trend from these (one row a day) rather than from ReportDay's hundreds."""
 
-    # ReportDay's columns this table also keeps, summed over the day.
+    # ReportDay's columns this table also keeps, summed over the day. A database default too:
+    # code from before them (a worker not yet restarted) still writes its rows.
     TOTALS = ("handled", "revised", "closed", "unresolved", "agreed", "agreed_revised")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     positive = models.PositiveIntegerField(default=0)
-    handled = models.PositiveIntegerField(default=0)
-    revised = models.PositiveIntegerField(default=0)
-    closed = models.PositiveIntegerField(default=0)
-    unresolved = models.PositiveIntegerField(default=0)
-    agreed = models.PositiveIntegerField(default=0)
-    agreed_revised = models.PositiveIntegerField(default=0)
+    handled = models.PositiveIntegerField(default=0, db_default=0)
+    revised = models.PositiveIntegerField(default=0, db_default=0)
+    closed = models.PositiveIntegerField(default=0, db_default=0)
+    unresolved = models.PositiveIntegerField(default=0, db_default=0)
+    agreed = models.PositiveIntegerField(default=0, db_default=0)
+    agreed_revised = models.PositiveIntegerField(default=0, db_default=0)
     dsr_description_sum = models.FloatField(default=0)
     dsr_description_n = models.PositiveIntegerField(default=0)
     dsr_service_sum = models.FloatField(default=0)

@@ -33,45 +33,45 @@ class Table:
     # Period tables: rows with nothing in them are left off the page (a year by day would be
     # mostly empty days) but kept in the exports, where every period has its row.
     hide_empty: bool = False
-    page: int = 1  # the page of rows shown (the exports have every row)
+    # The page shown (the exports have every row), and the rows the page shows on all its
+    # pages, those left off, and its pages: set by page_of.
+    page: int = 1
+    count: int = 0
+    hidden: int = 0
+    pages: int = 1
 
     def _is_empty(self, row: list) -> bool:
         numbers = [v for v, k in zip(row, self.kinds, strict=True) if k == "int"]
         return self.hide_empty and bool(numbers) and not any(numbers)
 
-    @property
-    def display(self) -> list[list[str]]:
-        return [[_show(v, k) for v, k in zip(row, self.kinds, strict=True)] for row in self.rows]
+    def page_of(self, params: QueryDict) -> None:
+        """Show the page the URL asks for (`page_<name>`), kept within the table. Called once
+        the rows are all in: it counts the rows shown here, once."""
+        self.count = sum(not self._is_empty(row) for row in self.rows)
+        self.pages = max(1, -(-self.count // PAGE_ROWS))
+        self.hidden = len(self.rows) - self.count
+        self.page = min(max(whole(params.get(f"page_{self.name}", "")) or 1, 1), self.pages)
 
     @property
     def display_rows(self) -> list[tuple[list[tuple[str, str]], str]]:
         """(header, cell) pairs and the drill-down link of each row of the page shown: on a
-        phone the table turns into cards and each number carries its header."""
+        phone the table turns into cards and each number carries its header. Only the page's
+        rows are formatted (a year by day has hundreds)."""
         links = self.links or [""] * len(self.rows)
-        shown = [
-            (list(zip(self.headers, cells, strict=True)), link)
-            for row, cells, link in zip(self.rows, self.display, links, strict=True)
-            if not self._is_empty(row)
-        ]
+        shown = [i for i, row in enumerate(self.rows) if not self._is_empty(row)]
         first = (self.page - 1) * PAGE_ROWS
-        return shown[first : first + PAGE_ROWS]
-
-    @property
-    def count(self) -> int:
-        """Rows on the page, all pages together (empty periods left off)."""
-        return len(self.rows) - self.hidden
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.count // PAGE_ROWS))
-
-    def page_of(self, params: QueryDict) -> None:
-        """Show the page the URL asks for (`page_<name>`), kept within the table."""
-        self.page = min(max(whole(params.get(f"page_{self.name}", "")) or 1, 1), self.pages)
-
-    @property
-    def hidden(self) -> int:
-        return sum(self._is_empty(row) for row in self.rows)
+        return [
+            (
+                [
+                    (header, _show(value, kind))
+                    for header, value, kind in zip(
+                        self.headers, self.rows[i], self.kinds, strict=True
+                    )
+                ],
+                links[i],
+            )
+            for i in shown[first : first + PAGE_ROWS]
+        ]
 
     def body_html(self) -> str:
         """The <tbody> rows, built here rather than by a template loop: a 90-day report has
@@ -147,7 +147,7 @@ def _period_link(query: ReportQuery, start: date) -> str:
     else:
         end = start
     rng = figures.DateRange(max(start, query.range.start), min(end, query.range.end))
-    return f"{reverse('reports_reviews')}?{replace(query, range=rng).params()}"
+    return f"{reverse('reports_reviews')}?{query.params_for(rng)}"
 
 
 def _period_label(day: date, grain: str) -> str:
