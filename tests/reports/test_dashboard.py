@@ -141,6 +141,27 @@ class DashboardTestCase(ReportsDataMixin, BaseTestCase):
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
         self.assertEqual(len(rows), 1 + 7)  # the header and every day, 6 March too
 
+    def test_it_shows_three_spikes_and_folds_the_rest(self):
+        from datetime import date
+
+        from reports.models import SpikeAlert
+
+        for i in range(5):
+            SpikeAlert.objects.create(
+                shop=self.shop, dimension="product", key=f"商品{i}", subcause="quality",
+                window_start=date(2026, 3, 1), window_end=date(2026, 3, 7), count=9 - i,
+                baseline=0,
+            )  # fmt: skip
+        page = self.get().content.decode()
+        section = page[
+            page.index('id="spikes"') : page.index("</section>", page.index('id="spikes"'))
+        ]
+        shown, folded = section.split('<details class="spikes-more">')
+        self.assertEqual([f"商品{i}" in shown for i in range(5)], [True] * 3 + [False] * 2)
+        self.assertIn("另有 2 个异常", folded)
+        self.assertIn("商品3", folded)
+        self.assertIn("商品4", folded)
+
     @staticmethod
     def _body(response, name: str) -> str:
         page = response.content.decode()
