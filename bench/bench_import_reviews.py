@@ -164,11 +164,12 @@ def generate(path: Path, rows: int = ROWS, seed: int = 7) -> None:
             )
 
 
-def _reset_shop():
+def _reset_shop(slug: str = SLUG):
+    """The bench shop, emptied of what an earlier run stored (bench_connector_pull too)."""
     from reviews.models import Platform, Shop
 
     shop, _ = Shop.objects.get_or_create(
-        slug=SLUG, defaults={"name": "Bench 旗舰店", "platform": Platform.TAOBAO}
+        slug=slug, defaults={"name": "Bench 旗舰店", "platform": Platform.TAOBAO}
     )
     # Raw deletes: the ORM's cascade would load 100k rows into memory first.
     with connection.cursor() as cur:

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "axes",
     "reviews",
     "outreach",
+    "calls",
+    "connectors",
     "reports",
     "demo",
 ]
@@ -288,6 +290,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "outreach.*": {"queue": "outreach"},
     "reviews.tasks.import_*": {"queue": "imports"},
+    # A pull stores what it reads as an import does; it waits on the platform, not on outreach.
+    "connectors.*": {"queue": "imports"},
 }
 CELERY_BEAT_SCHEDULE: dict = {
     # Beat runs a handful of fixed periodic jobs, never one entry per outreach item: the
@@ -310,6 +314,24 @@ CELERY_BEAT_SCHEDULE: dict = {
     "uploads-cleanup": {"task": "reviews.tasks.uploads_cleanup_task", "schedule": 24 * 3600.0},
     # Per-shop classifier retraining when enough new corrections exist.
     "retrain-classifiers": {"task": "reviews.tasks.retrain_classifiers_task", "schedule": 3600.0},
+    # SMS whose outcome is unknown or whose receipt has not come: asked of the provider.
+    "sms-status": {
+        "task": "outreach.tasks.sms_status_task",
+        "schedule": 60.0,
+        "options": {"expires": 55.0},
+    },
+    # Masked calls' bindings past their expiry, released at the provider.
+    "calls-unbind-expired": {
+        "task": "calls.tasks.calls_unbind_expired_task",
+        "schedule": 300.0,
+        "options": {"expires": 290.0},
+    },
+    # Platform connectors: one task per connected shop, each started after its own jitter.
+    "connectors-pull": {
+        "task": "connectors.tasks.pull_due_task",
+        "schedule": float(env_int("CONNECTORS_PULL_EVERY_S", 300)),
+        "options": {"expires": 60.0},
+    },
     "outreach-tick": {
         "task": "outreach.tasks.tick_task",
         "schedule": 5.0,
@@ -342,17 +364,53 @@ LEAD_ALERTS = {
     "ALLOW_HTTP": False,
 }
 
-# Outreach: how messages leave (like EMAIL_BACKEND), the SMS provider, the dispatcher.
-OUTREACH_MESSAGE_BACKEND = env_str(
-    "OUTREACH_MESSAGE_BACKEND", "outreach.backends.outbox.OutboxBackend"
-)
-OUTREACH_SMS = {
-    "URL": env_str("OUTREACH_SMS_URL", ""),
-    "API_KEY": env_str("OUTREACH_SMS_API_KEY", ""),
-    "TIMEOUT": env_int("OUTREACH_SMS_TIMEOUT", 5),
-    "RETRIES": env_int("OUTREACH_SMS_RETRIES", 2),
-    "BACKOFF": 0.5,
+# Platform connectors (reviews pulled from the platforms' seller APIs). Each platform's gateway
+# is a setting so a connector can be pointed at a sandbox or a test server.
+CONNECTORS = {
+    "TOP_API_URL": env_str("TOP_API_URL", "https://eco.taobao.com/router/rest"),
+    "TIMEOUT": env_int("CONNECTORS_TIMEOUT", 20),  # seconds per call (connect and read)
+    "RETRIES": env_int("CONNECTORS_RETRIES", 2),  # connection errors and 5xx, with back-off
+    "JITTER_S": env_int("CONNECTORS_JITTER_S", 60),  # each shop's pull starts within this
+    "OVERLAP_MINUTES": 30,  # each pull reads the last 30 minutes again
+    "PAGE_SIZE": 150,  # TOP's largest page
+    "ITEMS_PER_COMMIT": 1000,  # pages are stored in groups of about this many reviews
+    "THROTTLE_BACKOFF_S": 600,  # after the platform's throttling answer
+    "PULL_BUDGET_S": 600,  # a pull stops after this long; the next resumes at its checkpoint
+    "RECHECK_PER_PULL": 20,  # open reviews looked up again per pull (revisions, 追评, replies)
 }
+
+# Outreach: how messages leave (like EMAIL_BACKEND), the SMS provider, the dispatcher.
+# The default routes each channel: SMS to the shop's active SMS account when it has an
+# approved template for the message; everything else waits to be sent by hand.
+OUTREACH_MESSAGE_BACKEND = env_str("OUTREACH_MESSAGE_BACKEND", "outreach.backends.sms.SmsBackend")
+# SMS goes out through each shop's own provider account (set in the admin); these say which
+# client module speaks for each provider and how patient to be with it.
+OUTREACH_SMS = {
+    "PROVIDERS": {"aliyun": "outreach.sms.aliyun", "tencent": "outreach.sms.tencent"},
+    # Seconds to wait for the provider's answer to one send: past it the outcome is unknown
+    # and the message is queried, never sent again by itself.
+    "TIMEOUT": env_int("OUTREACH_SMS_TIMEOUT", 5),
+    # A throttled send waits 30 s, 60 s, 120 s… (capped at 30 min), at most this many times.
+    "THROTTLE_BACKOFF": 30,
+    "THROTTLE_TRIES": 8,
+    # An unknown outcome is queried after this many seconds, then at most every this many.
+    "QUERY_AFTER_SECONDS": 60,
+    # Not found at the provider this long after the send: it was not taken, a person decides.
+    "SETTLE_MINUTES": env_int("OUTREACH_SMS_SETTLE_MINUTES", 30),
+    # Receipts come within 72 hours: an accepted message is queried that long at most.
+    "RECEIPT_HOURS": 72,
+}
+# Masked calling (calls/): Aliyun 号码隐私保护 for AXB bindings, the voice service for
+# click-to-call (same RPC signature and API version). Tests point both at a local fake.
+ALIYUN_PLS = {
+    "API_URL": env_str("ALIYUN_PLS_API_URL", "https://dyplsapi.aliyuncs.com/"),
+    "CLICK_API_URL": env_str("ALIYUN_CLICK_API_URL", "https://dyvmsapi.aliyuncs.com/"),
+    "TIMEOUT": env_int("ALIYUN_PLS_TIMEOUT", 5),
+}
+# …and outreach's review page asks this function (review, user) whether the shop calls through
+# privacy numbers: a panel to show (the 「拨打」 button) or None (the manual path).
+OUTREACH_CALL_PANEL = "calls.panel.review_call_panel"
+OUTREACH_CALLS_MASKED = "calls.services.calls_masked"
 OUTREACH_DISPATCH = {"LOOKAHEAD_SECONDS": 10, "CLAIM_LEASE_SECONDS": 60, "BATCH_SIZE": 500}
 
 LOGGING = {

@@ -12,6 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("reviews.urls")),
     path("", include("outreach.urls")),
+    path("", include("calls.urls")),
+    path("", include("connectors.urls")),
     path("", include("reports.urls")),
 ]
 

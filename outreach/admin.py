@@ -1,10 +1,25 @@
+import json
+
+from django.conf import settings
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from reviews.admin import AuditedAdmin, ViewOnlyAdmin, masked
 from reviews.privacy import mask_phones
 
-from .models import CareCall, ContactAttempt, LeadAlert, LocalDay, Message, PlannedContact, Playbook
+from .models import (
+    CareCall,
+    ContactAttempt,
+    LeadAlert,
+    LocalDay,
+    Message,
+    PlannedContact,
+    Playbook,
+    SmsAccount,
+    SmsTemplate,
+)
+from .sms_forms import SmsAccountForm, SmsTemplateForm, credential_names
 
 
 @admin.register(Playbook)
@@ -104,3 +119,58 @@ class CareCallAdmin(ViewOnlyAdmin):
     exclude = ["note"]
     readonly_fields = ["masked_note"]
     masked_note = masked("note", _("note"))
+
+
+class SmsTemplateInline(admin.TabularInline):
+    model = SmsTemplate
+    form = SmsTemplateForm
+    extra = 1
+
+
+@admin.register(SmsAccount)
+class SmsAccountAdmin(AuditedAdmin):
+    """A shop's SMS provider account and the templates the provider approved. Credentials
+    are write-only (stored encrypted, never shown back); every change is audited, naming the
+    credential fields changed, never their values."""
+
+    form = SmsAccountForm
+    inlines = [SmsTemplateInline]
+    list_display = ["shop", "provider", "sign_name", "active", "updated_at"]
+    list_filter = ["provider", "active"]
+    readonly_fields = ["receipt_url", "reply_url"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The form's own Meta names its model fields; the credential fields it adds itself.
+        kwargs["fields"] = None
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        names = [*SmsAccountForm.Meta.fields, "rotate_callback_token"]
+        names += [f"cred_{n}" for n in credential_names()]
+        return names + (self.readonly_fields if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        obj.credentials = json.dumps(form.credentials)
+        if not obj.callback_token or form.cleaned_data.get("rotate_callback_token"):
+            obj.new_callback_token()
+        super().save_model(request, obj, form, change)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        if changed := form.changed_credentials():
+            message.append({"changed": {"fields": [f"credential {n}" for n in changed]}})
+        return message
+
+    @staticmethod
+    def _url(account: SmsAccount, what: str) -> str:
+        # Where the provider reaches us: the site's public address (SITE_URL) and the path.
+        path = reverse(f"sms_{what}", args=[account.provider, account.callback_token])
+        return settings.SITE_URL.rstrip("/") + path
+
+    @admin.display(description=_("delivery receipts URL (SmsReport / status callback)"))
+    def receipt_url(self, account: SmsAccount) -> str:
+        return self._url(account, "receipts")
+
+    @admin.display(description=_("replies URL (SmsUp / reply callback)"))
+    def reply_url(self, account: SmsAccount) -> str:
+        return self._url(account, "replies")

@@ -48,6 +48,8 @@ class AlertKind(models.TextChoices):
     MISSED_SLOT = "missed_slot", _("Missed follow-up")
     NOBODY_FITS = "nobody_fits", _("Nobody to assign")
     TEST = "test", _("Test message")
+    # A platform connector's authorisation expired, or will within a week.
+    CONNECTOR = "connector", _("Platform connection")
 
 
 class AlertState(models.TextChoices):

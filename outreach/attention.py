@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from reviews.models import OPEN_STATUSES, Membership, Review, Role
 from reviews.privacy import mask_phones
 
-from .models import CareCall, Message, MessageState, PlannedContact, PlanState
+from .models import CareCall, InboundSms, Message, MessageState, PlannedContact, PlanState
+from .services.sms_status import NOT_FOUND
 
 ITEMS = 20  # the newest due items sent to the page; the count covers all of them
 
@@ -49,22 +50,43 @@ def care_calls_due(user, now=None) -> QuerySet:
 
 
 def by_hand_for(user) -> QuerySet:
-    """The messages no provider could send that `user` must send by hand now, oldest due
+    """The messages no provider could send that `user` must send by hand now (or decide on:
+    an SMS whose outcome stayed unknown), oldest due
     first: an agent's, those of the reviews they hold; a lead's, every one of their shops
     (unassigned reviews included). They are due from the minute they were to go out."""
     lead_shops = Membership.objects.filter(user=user, role=Role.LEAD).values("shop_id")
     agent_shops = Membership.objects.filter(user=user, role=Role.AGENT).values("shop_id")
+    # An SMS whose outcome stayed unknown (the provider never found it) waits for a person
+    # too: to send it by hand, or to have it sent again.
+    waiting = Q(state=MessageState.BY_HAND) | Q(state=MessageState.UNKNOWN, last_error=NOT_FOUND)
     return (
-        Message.objects.filter(state=MessageState.BY_HAND)
+        Message.objects.filter(waiting)
         .filter(Q(shop_id__in=lead_shops) | Q(shop_id__in=agent_shops, review__assigned_to=user))
         .order_by("enqueued_at", "id")
     )
 
 
+def sms_replies_for(user) -> QuerySet:
+    """Buyers' SMS answers nobody has read yet (an agent opens the review to read them): an
+    agent's, those on the reviews they hold; a lead's, every one of their shops."""
+    lead_shops = Membership.objects.filter(user=user, role=Role.LEAD).values("shop_id")
+    agent_shops = Membership.objects.filter(user=user, role=Role.AGENT).values("shop_id")
+    return (
+        InboundSms.objects.filter(seen_at__isnull=True, opt_out=False, review__isnull=False)
+        .filter(Q(shop_id__in=lead_shops) | Q(shop_id__in=agent_shops, review__assigned_to=user))
+        .order_by("received_at", "id")
+    )
+
+
 def due_count(user) -> int:
-    """The navigation's badge: the follow-ups, care calls and messages to send by hand
-    `user` must act on now."""
-    return due_items(user).count() + care_calls_due(user).count() + by_hand_for(user).count()
+    """The navigation's badge: the follow-ups, care calls, messages to send by hand and
+    buyers' SMS answers `user` must act on now."""
+    return (
+        due_items(user).count()
+        + care_calls_due(user).count()
+        + by_hand_for(user).count()
+        + sms_replies_for(user).count()
+    )
 
 
 def attention_for(user) -> dict:
@@ -75,7 +97,9 @@ def attention_for(user) -> dict:
     care_count = care.count()
     by_hand = by_hand_for(user)
     by_hand_count = by_hand.count()
-    count = due.count() + care_count + by_hand_count
+    replies = sms_replies_for(user)
+    replies_count = replies.count()
+    count = due.count() + care_count + by_hand_count + replies_count
     newest = list(due.select_related("review", "buyer", "shop").order_by("-due_at", "-id")[:ITEMS])
     calls = (
         list(care.select_related("order__buyer", "shop").order_by("-due_at", "-id")[:ITEMS])
@@ -120,8 +144,25 @@ def attention_for(user) -> dict:
         }
         for message in to_send
     ]
+    answers = (
+        list(replies.select_related("buyer", "shop").order_by("-received_at", "-id")[:ITEMS])
+        if replies_count
+        else []
+    )
+    items += [
+        {
+            "id": f"sms-reply-{reply.id}",
+            "url": reverse("review_detail", args=[reply.review_id]),
+            "what": _("The buyer answered by SMS"),
+            "who": reply.buyer.nick if reply.buyer else "",
+            "text": mask_phones(reply.text)[:60],
+            "shop": reply.shop.name,
+        }
+        for reply in answers
+    ]
     seen = newest + [f"care-{call.id}" for call in calls]
     seen += [f"message-{message.id}" for message in to_send]
+    seen += [f"sms-reply-{reply.id}" for reply in answers]
     return {"due": count, "items": items, "queue": _queue_fingerprint(user, count, seen)}
 
 

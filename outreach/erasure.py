@@ -43,6 +43,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -65,7 +66,7 @@ from reviews.models import (
 )
 from reviews.services import audit_record
 
-from .models import CareCall, ContactAttempt, Message, PlannedContact, Reply
+from .models import CareCall, ContactAttempt, InboundSms, Message, PlannedContact, Reply
 from .services import buyer_set_do_not_contact
 
 # What an erasure changed, by the keys its audit line records.
@@ -85,6 +86,11 @@ LABELS = {
     "outreach stopped": _("outreach stopped"),
     "buyer": _("buyer record"),
 }
+
+
+# Sent inside the erasure's transaction, so apps above outreach (calls) erase what they keep of
+# the buyer: receivers get buyer=, review_ids= and changed= (the counts to add theirs to).
+buyer_erasing = Signal()
 
 
 @dataclass
@@ -244,6 +250,9 @@ def buyer_erase(*, buyer: Buyer, dry_run: bool = False, reason: str = "") -> Era
         counts["messages"] = _scrub_rows(
             Message.objects.filter(buyer=buyer), ["body", "last_error"], scrub
         ) + Message.objects.filter(buyer=buyer).exclude(to="").update(to="")
+        # The buyer's SMS answers are theirs alone: gone, not scrubbed.
+        counts["sms answers"] = InboundSms.objects.filter(buyer=buyer).delete()[0]
+        buyer_erasing.send(sender=Erasure, buyer=buyer, review_ids=review_ids, changed=counts)
         counts["care call notes"] = _scrub_rows(
             CareCall.objects.filter(order__buyer=buyer), ["note"], scrub
         )

@@ -10,8 +10,9 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Playbook
-from .wording import DEFAULT_TEMPLATES, template_problem
+from .models import Playbook, SmsTemplate
+from .sms_models import PLAYBOOK_TEMPLATE
+from .wording import DEFAULT_TEMPLATES, provider_template_problem, template_problem
 
 TEMPLATE_LABELS = {
     "revision_instructions": _("Revision instructions (sent right after the buyer agrees)"),
@@ -231,7 +232,27 @@ class PlaybookForm(forms.ModelForm):
         # Model.clean() checks the templates again (the admin's path): it sees only the valid
         # ones, so a refusal always lands on the template's own field.
         self.instance.templates = templates
+        self._check_sms_templates(templates)
         return data
+
+    def _check_sms_templates(self, templates: dict) -> None:
+        """The SMS provider delivers only the text it approved: each message the shop sends
+        through an approved SMS template must read as that template, its variables filled."""
+        approved = SmsTemplate.objects.filter(
+            account__shop_id=self.instance.shop_id, account__active=True, approved=True
+        )
+        for sms in approved:
+            name = PLAYBOOK_TEMPLATE[sms.kind]
+            field = _template_field(name)
+            if field in self.errors:
+                continue
+            text = templates.get(name) or DEFAULT_TEMPLATES[name]
+            if problem := provider_template_problem(sms.text, sms.variables, text):
+                self.add_error(
+                    field,
+                    _("SMS template %(code)s: %(problem)s. Change the text or the template.")
+                    % {"code": sms.code, "problem": problem},
+                )
 
     def _update_errors(self, errors: ValidationError) -> None:
         # "templates" is not a field of this form: the model's complaint about it (a key kept

@@ -118,6 +118,8 @@ def contacts_on_day(buyer, moment: datetime, *, call: bool, exclude_planned_id=N
                 MessageState.QUEUED,
                 MessageState.SENDING,
                 MessageState.SENT,
+                MessageState.DELIVERED,
+                MessageState.UNKNOWN,  # the provider may have sent it
                 # Waiting for a person, or sent by one: the buyer gets it all the same.
                 MessageState.BY_HAND,
                 MessageState.SENT_BY_HAND,

@@ -331,6 +331,12 @@ class MessageState(models.TextChoices):
     SENDING = "sending", _("Sending")
     # 「已发送」 only when a provider accepted the message (its id kept in provider_id).
     SENT = "sent", _("Sent")
+    # The provider's receipt: the buyer's phone got it, or the network could not deliver it.
+    DELIVERED = "delivered", _("Delivered")
+    UNDELIVERED = "undelivered", _("Not delivered")
+    # The send timed out: the provider may have it. Never sent again by itself; its status
+    # is queried (outreach.services.sms_status), and a person decides if it never turns up.
+    UNKNOWN = "unknown", _("Outcome unknown")
     # No provider can send it (none configured, or none for its channel): it waits for a
     # person to send it on the platform's own tools, and to say so.
     BY_HAND = "by_hand", _("To send by hand")
@@ -376,6 +382,12 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
     provider_id = models.CharField(max_length=100, blank=True)
+    # The SMS account that took it (or may have: outcome unknown), asked for its status.
+    sms_account = models.ForeignKey(
+        "outreach.SmsAccount", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    receipt_at = models.DateTimeField(null=True, blank=True)  # the provider's delivery report
+    checked_at = models.DateTimeField(null=True, blank=True)  # the last status query
     enqueued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -394,6 +406,12 @@ class Message(models.Model):
                 | Q(sent_at__isnull=False, sent_by_hand_channel__gt=""),
                 name="message_by_hand_has_channel",
             ),
+            # 「已发送」 and what follows it only with the id of the provider that took it.
+            models.CheckConstraint(
+                condition=~Q(state__in=["sent", "delivered", "undelivered"])
+                | Q(provider_id__gt=""),
+                name="message_sent_has_provider_id",
+            ),
         ]
         indexes = [
             # The sweep: WHERE state='queued' AND enqueued_at < now - lease (lost enqueues),
@@ -411,6 +429,12 @@ class Message(models.Model):
                 fields=["shop", "enqueued_at"],
                 condition=Q(state="by_hand"),
                 name="message_by_hand",
+            ),
+            # The status query: WHERE state IN ('unknown', 'sent') ORDER BY checked_at.
+            models.Index(
+                fields=["state", "checked_at"],
+                condition=Q(state__in=["unknown", "sent"]),
+                name="message_unsettled",
             ),
         ]
 
@@ -586,3 +610,11 @@ from .alert_models import (  # noqa: E402, F401
 
 # An order's care call lives in its own module too.
 from .care_models import CareCall, CareCallOutcome, CareCallQuerySet  # noqa: E402, F401
+
+# A shop's SMS account, its provider templates and the buyers' replies.
+from .sms_models import (  # noqa: E402, F401
+    InboundSms,
+    SmsAccount,
+    SmsProvider,
+    SmsTemplate,
+)

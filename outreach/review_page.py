@@ -1,11 +1,14 @@
 """Reads for the review page: the review, its timeline in words, and the work panel — what is
 planned, what comes next, which deadline applies, the reply composer."""
 
+import functools
 import math
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from reviews import timeline
@@ -81,6 +84,31 @@ def review_page_context(review: Review) -> dict:
         # The order from the order export, matched on its id, with its care call if any.
         **_order_context(review),
     }
+
+
+@functools.cache
+def _call_panel_hook():
+    return import_string(settings.OUTREACH_CALL_PANEL) if settings.OUTREACH_CALL_PANEL else None
+
+
+@functools.cache
+def _calls_masked_hook():
+    return import_string(settings.OUTREACH_CALLS_MASKED) if settings.OUTREACH_CALLS_MASKED else None
+
+
+def calls_masked(shop) -> bool:
+    """Whether the shop calls through privacy numbers (the function OUTREACH_CALLS_MASKED
+    names): then no page shows or reveals a buyer's real number."""
+    hook = _calls_masked_hook()
+    return bool(hook and hook(shop))
+
+
+def call_panel(review: Review, user) -> dict | None:
+    """The masked-calling panel the function config names (OUTREACH_CALL_PANEL) gives for this
+    review, or None when the shop calls by hand. With a panel the buyer's number is never
+    shown: the call goes through a privacy number."""
+    hook = _call_panel_hook()
+    return hook(review, user) if hook else None
 
 
 def reply_deadline(review: Review) -> datetime | None:
@@ -248,6 +276,7 @@ def review_work_context(review: Review, *, user, **extra) -> dict:
         "cooling_off": review.severity == Severity.SERIOUS,
         "close_reasons": CloseReason.choices,
         "is_open": review.status in OPEN_STATUSES,
+        "call_panel": call_panel(review, user),
         "now": now,
         **extra,
     }

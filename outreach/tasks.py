@@ -4,7 +4,7 @@ import cannot delay a 20:15 call. Services enqueue these by their registered nam
 
 from celery import shared_task
 
-from .services import delivery, dispatch, lead_alerts
+from .services import delivery, dispatch, lead_alerts, sms_status
 
 
 @shared_task(name="outreach.tasks.tick_task")
@@ -35,3 +35,9 @@ def lead_alert_send_task(self, alert_id: int) -> str:
     if outcome == "retry":
         raise self.retry(countdown=retry_in)
     return outcome
+
+
+@shared_task(name="outreach.tasks.sms_status_task")
+def sms_status_task() -> int:
+    """Beat, every minute: ask the SMS providers about unknown outcomes and missing receipts."""
+    return sms_status.sms_status_query()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agreed_time, board, lead_alerts, orders, outbox, queue, replies, review
+from .views import agreed_time, board, lead_alerts, orders, outbox, queue, replies, review, sms
 
 urlpatterns = [
     path("queue/", queue.queue, name="queue"),
@@ -37,6 +37,14 @@ urlpatterns = [
         outbox.message_failed_by_hand,
         name="message_failed_by_hand",
     ),
+    path(
+        "messages/<int:pk>/unknown/",
+        sms.message_unknown_settle,
+        name="message_unknown_settle",
+    ),
+    # The SMS providers' callbacks, authenticated by the account's token in the path.
+    path("sms/<str:provider>/<str:token>/receipts", sms.sms_receipts, name="sms_receipts"),
+    path("sms/<str:provider>/<str:token>/replies", sms.sms_replies, name="sms_replies"),
     # An order and its care call.
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/phone/", orders.order_phone, name="order_phone"),

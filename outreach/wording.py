@@ -74,6 +74,8 @@ _REWARD = re.compile(
     rf"券|优惠|立减|减{_NUM}|折扣|打个?折|打?[一二三四五六七八九\d]折|(?:给您|给你)免|"
     r"再(?:给您|给你)?(?:寄|发)一?[个件份]|"
     r"礼品|礼物|小礼|好礼|礼包|有礼|赠品|赠送|赠|抽奖|奖品|大奖|掏钱|自掏腰包|补给(?:您|你)|"
+    r"(?<![a-z])(?:hb|fx)(?![a-z])|🧧|🎁|福袋|会员价|内部价|员工价|专属价|vip价|"
+    r"补(?:发)?(?:一|1|两|2)[袋个件份盒瓶包支套罐]|"
     r"(?<![配运递发护派接])送(?![货达到出去回检修件来往错的])|"
     r"奉上|小样|零食|特产|试吃|试用装|多(?:塞|放|送|寄)了?|请您(?:的|喝|吃)|算我(?:们)?的|这单算|"
     r"条件您开|条件随便|开个价|您说个数|"
@@ -117,7 +119,7 @@ _REQUEST = re.compile(
     r"\b(?:revised|updated|changed|amended|new) (?:feedback|reviews?|ratings?)\b"
 )
 _MENTION = re.compile(
-    r"评价|评论|评分|差评|中评|\b(?:feedback|reviews?|ratings?)\b|追评|晒图|买家秀|带图评|打星|星评|"
+    r"(?<![a-z])(?:hp|zp)(?![a-z])|评价|评论|评分|差评|中评|\b(?:feedback|reviews?|ratings?)\b|追评|晒图|买家秀|带图评|打星|星评|"
     + _STAR
 )
 # A mention after 看到/感谢 names a review the buyer already wrote ("看到您的追评", "感谢您之前的
@@ -148,7 +150,7 @@ _HINT = re.compile(r"有(?:惊喜|彩蛋|礼|好礼|回馈|福利|表示)|不会
 # A negation denies the link only when it governs how a reward is given or asked for (不会因为评价
 # 给补偿, 不能用红包换取评价, 不需要您改评价): 能不能 and 会不会 ask, 不会亏待您 promises, and
 # 绝不会骗您，好评返现 still trades.
-_HOW = r"(?=.{0,3}?(?:因为|以|用|拿|换|给|要求|需要|根据|影响|作为))"
+_HOW = r"(?=.{0,3}?(?:因为|为了|因此|以|用|拿|换|给|要求|需要|根据|影响|作为))"
 _NEGATION = re.compile(
     r"(?:(?<!会)不会|(?<!能)不能|(?<!可)不可以|不可能|不得|绝不|决不|从不|并不)" + _HOW + "|"
     r"不需要|无需|不必|不要求|禁止|不允许|不以|"
@@ -162,10 +164,12 @@ _UNLINKED = re.compile(
     r"不做|不参与|不搞|不存在|不是我们|谨防|警惕|骗局|诈骗|违规|违反|严禁|举报|"
     r"如实|按真实|真实体验|客观|不能做|不能搞|不可以做|不会做|不会搞|平台规定|平台规则|"
     r"请勿相信|不要相信|别相信|勿信|冒充|自称|由您决定|您决定|自愿|不会收回|两回事|随意|权利|"
-    r"独立|互不|别人家|没有这种|没有这类|没有此类|"
+    r"独立|互不|别人家|没有这种|没有这类|没有此类|这种活动|此类活动|这类活动|这样的活动|"
+    r"不论|是否|不强求|不勉强|不强迫|照实|实际情况|实际感受|真实感受|不提供|为由|名义|上当|当心|"
     r"\b(?:no effect|not connected|not linked|not related|unrelated|(?<!it )up to you|either way|"
     r"whatever you)\b|"
-    r"\b(?:regardless|no matter|nothing to do with|independent of)\b"
+    r"\b(?:regardless|no matter|nothing to do with|independent of|beware|claiming to be|"
+    r"pretend\w* to be)\b"
 )
 # A sentence that disowns the trade as a whole, its list of rewards running across commas.
 _DISOWNED = re.compile(
@@ -260,7 +264,8 @@ def _trade(text: str) -> tuple[str, str] | None:
 # the two said to be unrelated (退款跟评价不挂钩, 评价您怎么写都可以, 有人冒充客服说改好评就转账).
 _DISCLAIMER = re.compile(
     r"骗|冒充|假冒|举报|不是我们|不是本店|非官方|官方|挂钩|干涉|顾虑|自由|自愿|真实|怎么写|怎么评|"
-    r"\b(?:scam\w*|fraud\w*|impersonat\w*|not us)\b"
+    r"照实|实际|强求|勉强|不论|无论|不管|是否|上当|"
+    r"\b(?:scam\w*|fraud\w*|impersonat\w*|not us|beware|claiming)\b"
 )
 
 
@@ -356,3 +361,85 @@ def template_problem(name: str, text: str) -> str | None:
 
 def _placeholder_list() -> str:
     return " ".join("{" + p + "}" for p in PLACEHOLDERS)
+
+
+# Provider SMS templates (Aliyun ${name}, Tencent {1}): the provider delivers only the text
+# it approved, with the variables filled in.
+PROVIDER_VARIABLE = re.compile(r"\$\{(\w+)\}|\{(\d+)\}")
+
+
+def provider_variables(template: str) -> list[str]:
+    """The variables of a provider template, in order: "name" for ${name}, "1" for {1}."""
+    return [m.group(1) or m.group(2) for m in PROVIDER_VARIABLE.finditer(template)]
+
+
+def provider_params(template: str, text: str) -> dict[str, str] | None:
+    """The values that make the provider `template` read exactly `text`, by variable name;
+    None when the text does not fit the template (it was edited, or the playbook's wording
+    changed): the provider would not deliver it as written."""
+    literals = PROVIDER_VARIABLE.split(template)[::3]
+    names = provider_variables(template)
+    pattern = "".join(
+        re.escape(literal) + (f"(?P<v{i}>.*?)" if i < len(names) else "")
+        for i, literal in enumerate(literals)
+    )
+    match = re.fullmatch(pattern, text.strip(), re.DOTALL)
+    if match is None:
+        return None
+    values: dict[str, str] = {}
+    for i, name in enumerate(names):
+        value = match.group(f"v{i}")
+        if values.setdefault(name, value) != value:
+            return None  # ${nick} twice must be the same nick twice
+    return values
+
+
+def provider_template_problem(
+    template: str, variables: list[str], playbook_text: str
+) -> str | None:
+    """Why the playbook's text (with {nick}, {order_id}, {link}) and the provider's approved
+    template (its variables filled, in order, by `variables`) are not the same message."""
+    names = provider_variables(template)
+    if len(names) != len(variables):
+        return str(
+            _("the template has %(n)s variables but %(m)s are named")
+            % {"n": len(names), "m": len(variables)}
+        )
+    unknown = [v for v in variables if v not in PLACEHOLDERS]
+    if unknown:
+        return str(
+            _("unknown variable %(name)s (use nick, order_id or link)") % {"name": unknown[0]}
+        )
+    filled = iter(variables)
+    expected = PROVIDER_VARIABLE.sub(lambda _m: "{" + next(filled) + "}", template).strip()
+    if expected != playbook_text.strip():
+        same = 0
+        while same < min(len(expected), len(playbook_text)) and (
+            expected[same] == playbook_text.strip()[same]
+        ):
+            same += 1
+        return str(
+            _("the approved template reads “%(template)s”; the texts differ from “%(at)s”")
+            % {"template": expected, "at": expected[same : same + 12] or "…"}
+        )
+    return None
+
+
+# A buyer's SMS answer that asks to hear no more: 退订 / TD / T / N / 不要再联系 … The
+# providers' own unsubscribe words, and what buyers write.
+_OPT_OUT = re.compile(
+    r"^(?:td|t|n|stop|unsubscribe|退订|退定|取消|不要再?联系(?:我)?|别再?联系(?:我)?|"
+    r"不要再?(?:发|打扰)(?:了|我)?|别再?(?:发|打扰)(?:了|我)?|勿扰|拒收)$"
+)
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def is_opt_out(text: str) -> bool:
+    """Does this SMS reply ask not to be contacted again? Case, width, spaces and punctuation
+    do not matter (" T D。", "退订!", "ＴＤ"); 退订 inside a longer reply counts too."""
+    plain = _NOT_WORD.sub("", to_simplified(unicodedata.normalize("NFKC", text)).lower())
+    if _OPT_OUT.match(plain):
+        return True
+    return any(
+        word in plain for word in ("退订", "不要再联系", "别再打扰", "不要再打扰", "别再联系")
+    )

@@ -63,6 +63,7 @@ from django.utils import timezone
 from outreach.models import PlannedContact, PlanState
 from reviews.models import Shop
 
+from . import call_figures
 from .models import (
     ACTIVE_SPIKES,
     ReportDay,
@@ -486,6 +487,7 @@ class Report:
     speed: dict = field(default_factory=dict)
     good_rate: list[dict] = field(default_factory=list)
     roots: dict[str, list[dict]] = field(default_factory=dict)
+    calls_agents: list[dict] = field(default_factory=list)  # call_figures.calls_by_agent
     spikes: list[SpikeAlert] = field(default_factory=list)
     spikes_total: int = 0
     as_of: datetime | None = None
@@ -527,6 +529,7 @@ def build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
             speed=speed(days, shops, rng),
             good_rate=good_review_rate(good_days, shops, grain, per_shop_period),
             roots=root_causes(shops, rng),
+            calls_agents=call_figures.calls_by_agent(shops, rng),
             spikes=spikes,
             spikes_total=spikes_total,
             as_of=stale_since(),

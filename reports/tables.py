@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from reviews.models import Cause, Severity, SubCause
 from reviews.params import whole
 
-from . import figures
+from . import call_figures, figures
 from .query import ReportQuery
 
 PAGE_ROWS = 15  # rows of a table on one page of the reports page
@@ -122,6 +122,15 @@ FUNNEL_COLUMNS = [
     (gettext_lazy("Lost after agreeing"), "drop_revised", "int"),
     (gettext_lazy("Agreed ÷ reached"), "agreed_rate", "pct"),
     (gettext_lazy("Revised ÷ agreed"), "revised_rate", "pct"),
+]
+
+# Each rate stands beside its base (answered ÷ placed next to placed and answered).
+CALL_COLUMNS = [
+    (gettext_lazy("Calls placed"), "placed", "int"),
+    (gettext_lazy("Answered"), "answered", "int"),
+    (gettext_lazy("Answered ÷ placed"), "answer_rate", "pct"),
+    (gettext_lazy("Talk time (min)"), "talk_minutes", "hours"),
+    (gettext_lazy("Minutes per answered call"), "minutes_per_answered", "hours"),
 ]
 
 
@@ -234,6 +243,17 @@ def build_tables(query: ReportQuery, report: figures.Report) -> list[Table]:
         )
     )
     tables[-1].links = [_period_link(query, r["period"]) for r in report.funnel_periods]
+    calls = [*report.calls_agents, call_figures.calls_total(report.calls_agents)]
+    tables.append(
+        _table(
+            "calls_agents",
+            _("Calls by agent (masked calling)"),
+            (_("Agent"), "text"),
+            CALL_COLUMNS,
+            calls,
+            [r["agent__username"] or unassigned for r in report.calls_agents] + [_("All agents")],
+        )
+    )
     speed = report.speed
     tables.append(
         Table(

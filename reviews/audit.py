@@ -118,6 +118,8 @@ ACTIONS = {
     "buyer_do_not_contact": _("Buyer asked not to be contacted"),
     "message_sent_by_hand": _("Message sent by hand"),
     "message_by_hand_failed": _("Message could not be sent by hand"),
+    "sms_unknown_resent": _("SMS of unknown outcome sent again"),
+    "sms_unknown_by_hand": _("SMS of unknown outcome left to send by hand"),
     "review_revised": _("Buyer's changed rating recorded"),
     "report_exported": _("Report exported"),
     "spike_acknowledged": _("Spike alert acknowledged"),

@@ -119,13 +119,16 @@ def _classification(review: Review) -> dict:
 
 
 def imported(review: Review, *, batch: int | None, source: str, commit: bool = True):
-    """A new review stored by an import (file, webhook) or the demo, as it was classified."""
+    """A new review stored by an import (file, webhook, a platform connector's pull) or the
+    demo, as it was classified."""
     data = {"batch": batch, "source": source, "classification": _classification(review)}
     return _event(review, EventKind.IMPORTED, data, commit=commit)
 
 
 @_describes(EventKind.IMPORTED)
 def _imported(data: dict, labels: Labels, event: ReviewEvent) -> str:
+    if data.get("batch") and data.get("source") == "connector":
+        return _("Pulled from the platform (batch #%(id)s)") % {"id": data["batch"]}
     if data.get("batch"):
         return _("Imported (batch #%(id)s)") % {"id": data["batch"]}
     return _("Demo data") if data.get("source") == "demo" else ""
@@ -561,6 +564,12 @@ QUEUED, HELD, SENT, FAILED = "queued", "held", "sent", "failed"
 # No provider could send it (`error` says why); a person confirmed sending it by hand (the
 # event's actor, by `channel`); a person said sending it by hand failed (actor, `error`).
 BY_HAND, SENT_BY_HAND, FAILED_BY_HAND = "by_hand", "sent_by_hand", "failed_by_hand"
+# SMS: the provider's receipt (delivered, or not with `error`); a send whose outcome is
+# unknown (`error`: the timeout); a person's decision on it (actor; `channel` by hand or
+# `resent`); the buyer's SMS answer (`reply`, its text; `error` "opt_out" when it asked to
+# hear no more).
+DELIVERED, UNDELIVERED, UNKNOWN = "delivered", "undelivered", "unknown"
+RESENT, REPLIED = "resent", "replied"
 
 
 def message(
@@ -573,6 +582,7 @@ def message(
     until: datetime | None = None,
     provider_id: str = "",
     error: str = "",
+    reply: str = "",
     actor=None,
 ):
     """A message to the buyer was queued, held out of quiet hours `until` a minute, accepted
@@ -588,6 +598,8 @@ def message(
         "provider_id": provider_id,
         "error": error[:300],
     }
+    if reply:
+        data["reply"] = reply[:500]
     return _event(review, EventKind.MESSAGE, data, actor=actor)
 
 
@@ -615,6 +627,23 @@ def _message(data: dict, labels: Labels, event: ReviewEvent) -> str:
             "channel": _lent(labels, "channel", data.get("channel")),
             "why": _(data["error"]) if data.get("error") else _("no provider can send it"),
         }
+    if state == DELIVERED:
+        return _("%(what)s delivered to the buyer's phone") % {"what": what}
+    if state == UNDELIVERED:
+        return _("%(what)s not delivered: %(why)s") % {"what": what, "why": data.get("error", "")}
+    if state == UNKNOWN:
+        # The reason is a provider's words, or ours marked for translation where written.
+        return _(
+            "%(what)s: outcome unknown (%(why)s); the provider is asked, it is not sent again"
+        ) % {"what": what, "why": _(data["error"]) if data.get("error") else ""}
+    if state == RESENT:
+        return _("%(what)s sent again after a person's confirmation") % {"what": what}
+    if state == REPLIED:
+        if data.get("error") == "opt_out":
+            return _("the buyer answered by SMS “%(text)s”: asked to hear no more") % {
+                "text": data.get("reply", "")
+            }
+        return _("the buyer answered by SMS: “%(text)s”") % {"text": data.get("reply", "")}
     if state == SENT_BY_HAND:
         return _("%(what)s sent by hand by %(channel)s") % {
             "what": what,
@@ -634,6 +663,8 @@ REPLY_STATES = {
     "approved": gettext_lazy("reply approved"),
     "rejected": gettext_lazy("reply sent back to the agent"),
     "posted": gettext_lazy("reply posted on the platform"),
+    # A platform connector found the seller's reply on the platform (posted there directly).
+    "found": gettext_lazy("the seller's reply was found on the platform"),
 }
 
 

@@ -14,7 +14,16 @@ from django.utils.module_loading import import_string
 
 
 class DeliveryError(Exception):
-    pass
+    """The provider refused the message: it was not sent."""
+
+
+class Throttled(DeliveryError):
+    """The provider's rate limit (or it could not be reached): nothing was sent, try later."""
+
+
+class SendUnknown(DeliveryError):
+    """The request may have reached the provider and no answer says whether it was taken:
+    never send it again before its status has been asked for."""
 
 
 class ByHand(Exception):

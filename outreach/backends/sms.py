@@ -1,72 +1,76 @@
-"""An SMS provider over HTTP, through a small adapter: timeouts, retries with backoff.
+"""The default backend: each channel to what can really send it.
 
-settings.OUTREACH_SMS = {"URL": …, "API_KEY": …, "TIMEOUT": seconds, "RETRIES": n,
-"BACKOFF": seconds}.  The provider gets the message's idempotency key as `Idempotency-Key`,
-so a retry after a timeout (the provider may have got the first try) is not a second SMS.
+- SMS: the shop's active SMS account (Aliyun, Tencent Cloud; outreach.models.SmsAccount),
+  as the provider template approved for the message's kind, its variables read back from
+  the message's text. The message's own id goes out as the provider's OutId /
+  SessionContext, so its receipt and a status query find it.
+- 旺旺/IM and platform messages: sellers have no open sending API for them — by hand.
+- No SMS account, no approved template for the kind, a text that no longer fits the
+  template, no phone number: by hand, with the reason.
+
+With nothing configured every message waits to be sent by hand, as with the outbox backend.
 """
 
-import json
 import logging
-import time
-import urllib.error
-import urllib.request
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_noop
 
-from . import BaseBackend, ByHand, DeliveryError
+from .. import wording
+from ..models import Channel, Message, SmsAccount
+from ..sms import ProviderNotInstalled, client_for
+from ..sms.base import OutcomeUnknown, ProviderRefused
+from . import BaseBackend, ByHand, DeliveryError, SendUnknown, Throttled
 
 logger = logging.getLogger(__name__)
 
 
-class SmsHttpBackend(BaseBackend):
-    def __init__(self) -> None:
-        conf = settings.OUTREACH_SMS
-        if not conf["URL"]:
-            raise ImproperlyConfigured("OUTREACH_SMS['URL'] must be set to use the SMS backend.")
-        self.url = conf["URL"]
-        self.api_key = conf["API_KEY"]
-        self.timeout = float(conf["TIMEOUT"])
-        self.retries = int(conf["RETRIES"])
-        self.backoff = float(conf["BACKOFF"])
-
+class SmsBackend(BaseBackend):
     def send(self, message) -> str:
-        if message.channel != "sms":
+        if message.channel != Channel.SMS:
             # 旺旺 and platform messages have no open sending API for sellers: an SMS provider
             # would text a nickname. A person sends them.
             raise ByHand(gettext_noop("no provider sends on this channel"))
-        payload = json.dumps(
-            {"to": message.to, "body": message.body, "channel": message.channel}
-        ).encode()
-        last_error = ""
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            request = urllib.request.Request(
-                self.url,
-                data=payload,
-                method="POST",
-                headers={
-                    "Content-Type": "application/json",
-                    "Authorization": f"Bearer {self.api_key}",
-                    "Idempotency-Key": message.idempotency_key,
-                },
+        account = SmsAccount.objects.active_for(message.shop_id)
+        if account is None:
+            raise ByHand(gettext_noop("the shop has no SMS account"))
+        template = account.templates.filter(kind=message.kind, approved=True).first()
+        if template is None:
+            raise ByHand(gettext_noop("no approved SMS template for this message"))
+        params = wording.provider_params(template.text, message.body)
+        if params is None:
+            raise ByHand(gettext_noop("the text does not fit the approved SMS template"))
+        if not message.to:
+            raise ByHand(gettext_noop("the buyer has no phone number"))
+        try:
+            client = client_for(account)
+        except ProviderNotInstalled:
+            raise ByHand(gettext_noop("the SMS provider's client is not installed")) from None
+        except ValueError:  # a credential missing, an endpoint that is not http(s)
+            raise ByHand(gettext_noop("the shop's SMS account is not set up completely")) from None
+        # Whatever happens next, this account may hold the message: written before the
+        # request, so a worker lost mid-send leaves a message the status query can find.
+        message.sms_account = account
+        Message.objects.filter(id=message.id).update(sms_account=account)
+        try:
+            result = client.send(
+                phone=message.to,
+                sign_name=account.sign_name,
+                template_code=template.code,
+                params=params,
+                out_id=str(message.id),
             )
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                    body = json.loads(response.read() or b"{}")
-                    if not body.get("id"):
-                        # Without the provider's id nothing says it took the message.
-                        raise DeliveryError("provider answered without a message id")
-                    return str(body["id"])
-            except urllib.error.HTTPError as exc:
-                last_error = f"HTTP {exc.code}"
-                if exc.code < 500 and exc.code != 429:
-                    raise DeliveryError(f"provider refused: {last_error}") from exc
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                last_error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
-            logger.warning(
-                "sms attempt %s for message %s failed: %s", attempt + 1, message.id, last_error
-            )
-        raise DeliveryError(f"gave up after {self.retries + 1} attempts: {last_error}")
+        except OutcomeUnknown as exc:
+            raise SendUnknown(str(exc)) from exc
+        except ProviderRefused as exc:
+            if exc.throttled:
+                raise Throttled(str(exc)) from exc
+            raise DeliveryError(f"{account.provider} refused: {exc}") from exc
+        logger.info("sms %s accepted by %s as %s", message.id, account.provider, result.provider_id)
+        return result.provider_id
+
+
+def throttle_delay(attempts: int) -> float:
+    """Seconds before the next try of a throttled send: doubling, at most 30 minutes."""
+    base = float(settings.OUTREACH_SMS["THROTTLE_BACKOFF"])
+    return min(base * 2 ** max(attempts - 1, 0), 1800.0)

@@ -13,6 +13,8 @@
 - by_hand: a person confirms a message no provider could send was sent by hand, or failed;
 - public_reply: the public reply from draft to posted;
 - lead_alerts: telling a shop's leads by e-mail and chat robot (missed follow-ups…).
+- sms_status: an SMS's receipt, its status query, a person's decision on an unknown outcome,
+  and the buyer's SMS answers;
 - revision: the buyer changed the review (an agent saw it, or an import): what stops at once.
 
 Every write is a keyword-only `<entity>_<verb>` function that records its events on the

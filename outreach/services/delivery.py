@@ -21,7 +21,8 @@ from reviews import timeline
 from reviews.models import Review, Status
 
 from .. import guardrails, wording
-from ..backends import ByHand, DeliveryError, get_backend
+from ..backends import ByHand, DeliveryError, SendUnknown, Throttled, get_backend
+from ..backends.sms import throttle_delay
 from ..models import Channel, Message, MessageState, PlannedContact, Playbook
 
 logger = logging.getLogger(__name__)
@@ -120,10 +121,26 @@ def message_deliver(*, message_id: int) -> bool:
         if message.review:
             _message_event(message, timeline.BY_HAND, error=str(exc))
         return False
+    except SendUnknown as exc:
+        # The provider may have it, and providers do not de-duplicate: never sent again by
+        # itself. Its status is asked for (services.sms_status) and shown as unknown until.
+        Message.objects.filter(id=message.id, state=MessageState.SENDING).update(
+            state=MessageState.UNKNOWN,
+            sms_account_id=message.sms_account_id,
+            last_error=str(exc)[:500],
+        )
+        if message.review:
+            _message_event(message, timeline.UNKNOWN, error=str(exc))
+        return False
+    except Throttled as exc:
+        return message_throttled(message, str(exc))
     except DeliveryError as exc:
         return message_failed(message, str(exc))
     Message.objects.filter(id=message.id, state=MessageState.SENDING).update(
-        state=MessageState.SENT, sent_at=timezone.now(), provider_id=provider_id[:100]
+        state=MessageState.SENT,
+        sent_at=timezone.now(),
+        provider_id=provider_id[:100],
+        sms_account_id=message.sms_account_id,
     )
     if message.review:
         _message_event(message, timeline.SENT, provider_id=provider_id)
@@ -150,6 +167,25 @@ def message_failed(message: Message, error: str) -> bool:
     return False
 
 
+def message_throttled(message: Message, error: str) -> bool:
+    """The provider's rate limit: nothing was sent. The message goes back to the queue and is
+    tried again after a growing pause (still one SMS), and fails after THROTTLE_TRIES."""
+    if message.attempts >= int(settings.OUTREACH_SMS["THROTTLE_TRIES"]):
+        return message_failed(message, f"still throttled after {message.attempts} tries: {error}")
+    delay = throttle_delay(message.attempts)
+    later = timezone.now() + timedelta(seconds=delay)
+    # enqueued_at in the future: the sweep (enqueued_at + lease) is the safety net if the
+    # short countdown below is lost with the broker.
+    Message.objects.filter(id=message.id, state=MessageState.SENDING).update(
+        state=MessageState.QUEUED, enqueued_at=later, last_error=error[:500]
+    )
+    try:
+        current_app.send_task(DELIVER_TASK, args=(message.id,), countdown=delay, retry=False)
+    except Exception:
+        logger.exception("broker unavailable; throttled message %s waits for the sweep", message.id)
+    return False
+
+
 def messages_stop(queryset, *, why: str) -> int:
     """Queued messages of `queryset`, and those waiting to be sent by hand, will not be sent
     (the review closed, the buyer asked not to be contacted). Conditional on the state: a
@@ -162,12 +198,24 @@ def messages_stop(queryset, *, why: str) -> int:
 def message_sweep(*, now: datetime | None = None) -> int:
     """The outbox's safety net: re-enqueue queued messages whose enqueue was lost (Redis was
     down at commit), and fail messages stuck mid-send — the provider may or may not have got
-    them, and sending again could send twice, so a person decides (visible on the review)."""
+    them, and sending again could send twice, so a person decides (visible on the review). An
+    SMS stuck mid-send is left with its outcome unknown instead: its status is asked for."""
     now = now or timezone.now()
     lease = now - _lease()
     for message in Message.objects.filter(
         state=MessageState.SENDING, claimed_at__lt=lease
     ).select_related("review"):
+        if message.sms_account_id:
+            # An SMS account may hold it: unknown, and its status is asked for.
+            error = "worker lost mid-send: outcome unknown, not retried"
+            if (
+                Message.objects.filter(id=message.id, state=MessageState.SENDING).update(
+                    state=MessageState.UNKNOWN, last_error=error
+                )
+                and message.review
+            ):
+                _message_event(message, timeline.UNKNOWN, error=error)
+            continue
         message_failed(message, "worker lost mid-send: outcome unknown, not retried")
     requeued = 0
     for message_id in Message.objects.filter(

@@ -125,3 +125,27 @@ def reply_mark_posted(*, reply: Reply, user) -> Reply:
         review_set_status(review=review, status=Status.REPLIED, actor=user, now=now)
     timeline.reply(review, actor=user, state="posted")
     return reply
+
+
+@transaction.atomic
+def reply_record_found(*, review: Review, text: str) -> bool:
+    """A platform connector read a seller reply on the platform that nobody marked posted
+    here (posted from the seller's own back office): recorded as posted, the reply task done,
+    the review replied. False when a posted reply is already recorded."""
+    reply = Reply.objects.select_for_update().filter(review=review).first()
+    if reply is not None and reply.state == ReplyState.POSTED:
+        return False
+    now = timezone.now()
+    reply = reply or Reply(review=review, shop=review.shop)
+    reply.text = text
+    reply.state = ReplyState.POSTED
+    reply.posted_by = None
+    reply.posted_at = now
+    reply.save()
+    review.planned_contacts.filter(kind=Kind.REPLY_TASK, state__in=OPEN_PLAN_STATES).update(
+        state=PlanState.DONE, finished_at=now
+    )
+    if review.status != Status.REVISED:
+        review_set_status(review=review, status=Status.REPLIED, now=now)
+    timeline.reply(review, actor=None, state="found")
+    return True

@@ -18,6 +18,7 @@ from reviews.services import order_reveal_phone
 
 from .. import services
 from ..models import CareCall, CareCallOutcome
+from ..review_page import calls_masked
 
 ORDER_ROLES = (Role.AGENT, Role.LEAD)
 
@@ -37,6 +38,7 @@ def _context(order, form=None) -> dict:
             "-reviewed_at"
         )[:10],
         "form": form or CareCallForm(),
+        "calls_masked": calls_masked(order.shop),
     }
 
 
@@ -76,9 +78,12 @@ def order_care_call_log(request: HttpRequest, pk: int) -> HttpResponse:
 def order_phone(request: HttpRequest, pk: int) -> HttpResponse:
     """The full number, to make the call; logged (reviews.services.order_reveal_phone)."""
     order = get_order_for_user(request, pk, *ORDER_ROLES)
-    phone = order_reveal_phone(order=order, user=request.user, ip=client_ip(request))
-    context = _context(order) | {"revealed_phone": phone}
     template = "outreach/order_detail.html"
     if request.htmx:
         template += "#buyer-phone"
-    return render(request, template, context)
+    context = _context(order)
+    if context["calls_masked"]:
+        # Masked calling: the shop's numbers stay hidden, here as on the review page.
+        return render(request, template, context, status=403)
+    phone = order_reveal_phone(order=order, user=request.user, ip=client_ip(request))
+    return render(request, template, context | {"revealed_phone": phone})

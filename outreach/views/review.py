@@ -32,7 +32,8 @@ from ..models import (
     PlannedContact,
     Resolution,
 )
-from ..review_page import review_work_context
+from ..review_page import call_panel, review_work_context
+from ..services import sms_status
 from ..timephrase import TimePhraseError, parse_time_phrase
 from . import agreed_time
 
@@ -42,6 +43,8 @@ PAGE = "outreach/review_detail.html"
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_review_for_user(request, pk)
+    # The buyer's SMS answers on this review are read now: they stop asking for attention.
+    sms_status.sms_replies_seen(review=review, user=request.user)
     return render(request, PAGE, review_work_context(review, user=request.user))
 
 
@@ -307,6 +310,11 @@ def review_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_review_for_user(request, pk)
+    panel = call_panel(review, request.user)
+    if panel is not None:
+        # Masked calling: calls go through a privacy number and the number stays hidden.
+        context = {"review": review, "call_panel": panel}
+        return render(request, f"{PAGE}#buyer-phone", context, status=403)
     phone = buyer_reveal_phone(review=review, user=request.user, ip=client_ip(request))
     return render(request, f"{PAGE}#buyer-phone", {"review": review, "revealed_phone": phone})
 

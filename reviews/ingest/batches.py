@@ -226,16 +226,21 @@ def _run(batch_id: int) -> ImportBatch | None:
     return batch
 
 
-def items_import(*, shop: Shop, items: list, user=None) -> tuple[ImportBatch, list[ItemResult]]:
+def items_import(
+    *, shop: Shop, items: list, user=None, source: str = ImportSource.WEBHOOK
+) -> tuple[ImportBatch, list[ItemResult]]:
     """The webhook's JSON items (generic field names), as one batch; results per item. One
     transaction: a call cut off half-way (the database connection lost) leaves nothing, not
-    even a batch stuck "running", and the sender's retry starts clean."""
+    even a batch stuck "running", and the sender's retry starts clean. A platform connector
+    stores each page it pulls the same way (`source` CONNECTOR)."""
     with transaction.atomic():
-        return _items_import(shop=shop, items=items, user=user)
+        return _items_import(shop=shop, items=items, user=user, source=source)
 
 
-def _items_import(*, shop: Shop, items: list, user) -> tuple[ImportBatch, list[ItemResult]]:
-    batch = batch_create(shop=shop, source=ImportSource.WEBHOOK, user=user)
+def _items_import(
+    *, shop: Shop, items: list, user, source: str
+) -> tuple[ImportBatch, list[ItemResult]]:
+    batch = batch_create(shop=shop, source=source, user=user)
     ImportBatch.objects.filter(id=batch.id).update(
         status=ImportStatus.RUNNING, started_at=timezone.now(), total_rows=len(items)
     )

@@ -72,7 +72,10 @@ def decide(
     """Decide what each record of the chunk does and classify what needs it (reads only).
     `aliases`: the names the shop's agents go by, to spot a review that names one."""
     shop, now = batch.shop, timezone.now()
-    source = Source.WEBHOOK if batch.source == ImportSource.WEBHOOK else Source.IMPORT
+    source = {
+        ImportSource.WEBHOOK: Source.WEBHOOK,
+        ImportSource.CONNECTOR: Source.CONNECTOR,
+    }.get(batch.source, Source.IMPORT)
     plan = Plan(now=now, parsed=parsed)
     records: dict[str, Record] = {}
     for item in parsed:

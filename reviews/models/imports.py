@@ -14,6 +14,7 @@ class ImportSource(models.TextChoices):
     FILE = "file", _("Uploaded file")
     WEBHOOK = "webhook", _("Webhook")
     COMMAND = "command", _("Command line")
+    CONNECTOR = "connector", _("Platform connector")
 
 
 class ImportStatus(models.TextChoices):

@@ -61,6 +61,7 @@ class KeyKind(models.TextChoices):
 class Source(models.TextChoices):
     IMPORT = "import", _("File import")
     WEBHOOK = "webhook", _("Webhook")
+    CONNECTOR = "connector", _("Platform connector")
     DEMO = "demo", _("Demo data")
 
 

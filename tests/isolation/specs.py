@@ -158,7 +158,20 @@ SPECS: dict[str, Spec] = {
         path={"pk": "{message}"},
         form={"reason": "买家旺旺已屏蔽", "next": "/outbox/"},
     ),
+    "message_unknown_settle": Spec(
+        frozenset({"agent", "lead"}),
+        POST,
+        path={"pk": "{message}"},
+        form={"action": "resend", "confirm": "yes"},
+    ),
     "review_reveal_phone": Spec(ALL, POST, path=REVIEW),
+    "call_dial": Spec(frozenset({"agent", "lead"}), POST, path=REVIEW),
+    "call_outcome": Spec(
+        frozenset({"agent", "lead"}),
+        POST,
+        path={"pk": "{call_record}"},
+        form={"outcome": "agreed", "agreed_at": "明天晚上8点", "note": "买家同意修改"},
+    ),
     "review_correct": Spec(
         ALL, POST, path=REVIEW, form={"subcause": "courier_slow", "severity": "minor"}
     ),
@@ -244,6 +257,8 @@ SPECS: dict[str, Spec] = {
         lookups=frozenset({"shop"}),
     ),
     "lead_alerts_test": Spec(LEAD, POST, form={"shop": "{slug}"}, lookups=frozenset({"shop"})),
+    "connector_page": Spec(LEAD, GET, path={"slug": "{slug}"}),
+    "connector_test": Spec(LEAD, POST, path={"slug": "{slug}"}),
     "compensation_decide": Spec(LEAD, POST, path={"pk": "{attempt}"}, form={"decision": "approve"}),
     "reports": Spec(
         MANAGER,
@@ -265,4 +280,11 @@ PUBLIC = {
     # The webhook authenticates each call by the shop's HMAC signature, not by a session
     # (tests/reviews/test_webhook.py covers forged, stale and foreign-shop calls).
     "api_shop_reviews",
+    # The SMS providers' callbacks authenticate by the account's secret token in the path, not
+    # by a session (tests/outreach/test_sms_callbacks.py covers forged tokens and providers).
+    "sms_receipts",
+    "sms_replies",
+    # Aliyun's call records authenticate by the shop's secret token in the path, not by a
+    # session (tests/calls/test_call_records.py covers forged tokens and other shops' paths).
+    "call_records",
 }

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.test import TestCase
 from django.utils import timezone
 
+from calls.models import AgentPhone, CallAccount, CallMode, CallRecord, MaskedCall
 from outreach.models import (
     Approval,
     CareCall,
@@ -225,6 +226,34 @@ def populate(shop: Shop, prefix: str, mark: str) -> ShopData:
     AuditLog.objects.create(
         actor=manager, shop=shop, action="phone_revealed", target=f"review:{assigned.pk}"
     )
+    # Masked calling on, with an answered call waiting for its outcome.
+    CallAccount.objects.create(
+        shop=shop, enabled=True, access_key_id="LTAI", access_key_secret="s", pool_key="FC1"
+    )
+    AgentPhone.objects.create(user=agent, phone="13700007777")
+    masked_call = MaskedCall.objects.create(
+        shop=shop,
+        review=assigned,
+        buyer=buyer,
+        agent=agent,
+        mode=CallMode.AXB,
+        subs_id=f"{prefix}1000",
+        secret_no="17100001111",
+        expires_at=now + timedelta(minutes=30),
+        created_at=now,
+    )
+    call_record = CallRecord.objects.create(
+        call_id=f"{prefix}-call",
+        shop=shop,
+        masked_call=masked_call,
+        review=assigned,
+        agent=agent,
+        start_time=now - timedelta(minutes=3),
+        release_time=now - timedelta(minutes=1),
+        talk_seconds=120,
+        record_url=f"https://example.com/{mark}rec.mp3",
+        released_at=now,
+    )
     return ShopData(
         shop=shop,
         agent=agent,
@@ -243,6 +272,7 @@ def populate(shop: Shop, prefix: str, mark: str) -> ShopData:
             "alert": alert.pk,
             "order": order.pk,
             "message": message.pk,
+            "call_record": call_record.pk,
             "agent": agent.pk,
             "lead": lead.pk,
             "manager": manager.pk,
@@ -307,7 +337,7 @@ def shop_rows(model, shop: Shop, people: list[int]) -> Q | None:
     return None
 
 
-SNAPSHOT_APPS = ("reviews", "outreach", "reports", "auth")
+SNAPSHOT_APPS = ("reviews", "outreach", "calls", "reports", "auth")
 
 
 def snapshot(shop: Shop) -> dict[str, list]:

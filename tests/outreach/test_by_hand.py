@@ -40,13 +40,12 @@ from outreach.tasks import deliver_message_task, fire_planned_task
 from reviews.models import AuditLog, EventKind, ReviewEvent
 
 from ..base import BaseTestCase
-from .fake_sms import FakeSmsProvider
+from .fake_aliyun_sms import FakeAliyunSms, aliyun_account
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=SH)
 HTMX = {"HX-Request": "true"}
 CONSOLE = "outreach.backends.console.ConsoleBackend"
-SMS = "outreach.backends.sms.SmsHttpBackend"
 LONG = "您好，" + "感谢您的耐心，我们已经为您安排补发配件并核实了物流。" * 12 + "结尾在这里"
 
 
@@ -136,35 +135,35 @@ class ByHandTestCase(BaseTestCase):
         self.assertEqual(message.state, MessageState.BY_HAND)
 
     def test_a_provider_that_accepts_the_message_makes_it_sent(self):
-        conf = {"URL": "", "API_KEY": "k", "TIMEOUT": 0.5, "RETRIES": 0, "BACKOFF": 0.01}
-        with FakeSmsProvider() as provider:
-            conf["URL"] = provider.url
-            with override_settings(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=conf):
-                message = self.message()
-        self.assertEqual((message.state, message.provider_id), (MessageState.SENT, "sms-1"))
+        body = "您好，打扰了"
+        with FakeAliyunSms() as fake:
+            aliyun_account(self.shop, fake, templates={Kind.REMINDER_SMS: body})
+            message = self.message(body=body, kind=Kind.REMINDER_SMS)
+        biz_id = fake.sent[0]["biz_id"]
+        self.assertEqual((message.state, message.provider_id), (MessageState.SENT, biz_id))
         self.assertIsNone(message.sent_by)
 
     def test_an_im_message_never_goes_to_the_sms_provider_it_waits_for_a_person(self):
         # 旺旺 has no open sending API for sellers: an SMS provider would text a nickname.
-        conf = {"URL": "", "API_KEY": "k", "TIMEOUT": 0.5, "RETRIES": 0, "BACKOFF": 0.01}
-        with FakeSmsProvider() as provider:
-            conf["URL"] = provider.url
-            with override_settings(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=conf):
-                im = self.message(channel=Channel.IM)
-                platform = self.message(channel=Channel.PLATFORM, kind=Kind.INVITATION)
-        self.assertEqual(provider.requests, [])
+        with FakeAliyunSms() as fake:
+            aliyun_account(self.shop, fake, templates={Kind.INVITATION: "您好，打扰了"})
+            im = self.message(channel=Channel.IM, kind=Kind.REMINDER_SMS)
+            platform = self.message(channel=Channel.PLATFORM, kind=Kind.INVITATION)
+        self.assertEqual(fake.calls, [])
         self.assertEqual((im.state, im.provider_id), (MessageState.BY_HAND, ""))
         self.assertEqual(platform.state, MessageState.BY_HAND)
 
-    def test_a_provider_answer_without_a_message_id_is_not_a_send(self):
-        conf = {"URL": "", "API_KEY": "k", "TIMEOUT": 0.5, "RETRIES": 0, "BACKOFF": 0.01}
-        with FakeSmsProvider([(200, 0, {"status": "ok"})]) as provider:
-            conf["URL"] = provider.url
-            with override_settings(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=conf):
-                message = self.message()
-        self.assertEqual(len(provider.requests), 1)
-        self.assertNotEqual(message.state, MessageState.SENT)
-        self.assertEqual(message.provider_id, "")
+    def test_an_sms_without_an_approved_template_waits_for_a_person_with_the_reason(self):
+        with FakeAliyunSms() as fake:
+            account = aliyun_account(self.shop, fake, templates={Kind.REMINDER_SMS: "您好"})
+            # The agent's own words fit no template; the reminder's template is not approved.
+            own = self.message(body="您好，打扰了", kind=Kind.AGENT_MESSAGE)
+            account.templates.update(approved=False)
+            reminder = self.message(body="您好", kind=Kind.REMINDER_SMS)
+        self.assertEqual(fake.calls, [])
+        self.assertEqual((own.state, reminder.state), (MessageState.BY_HAND,) * 2)
+        event = self.message_events("by_hand").latest("id")
+        self.assertEqual(event.data["error"], "no approved SMS template for this message")
 
     # The review page.
 

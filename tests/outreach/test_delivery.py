@@ -1,28 +1,27 @@
 import io
+import json
 from contextlib import redirect_stdout
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.conf import settings
 from django.test import override_settings
+from django.utils import timezone
 
 from outreach import services
-from outreach.models import Channel, Kind, Message, MessageState
+from outreach.models import Channel, Kind, Message, MessageState, SmsAccount
+from outreach.services import sms_status
+from outreach.wording import DEFAULT_TEMPLATES, render
 from reviews.models import EventKind, Review
 
 from ..base import BaseTestCase
 from ..platform import revised_on_platform
-from .fake_sms import FakeSmsProvider
+from .fake_aliyun_sms import FakeAliyunSms, aliyun_account
 
 OUTBOX = "outreach.backends.outbox.OutboxBackend"
 CONSOLE = "outreach.backends.console.ConsoleBackend"
-SMS = "outreach.backends.sms.SmsHttpBackend"
-
-
-def sms_settings(url: str, **extra) -> dict:
-    conf = {"URL": url, "API_KEY": "k", "TIMEOUT": 0.5, "RETRIES": 2, "BACKOFF": 0.01}
-    conf.update(extra)
-    return conf
+LINK = "https://example.com/rate"
 
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -39,7 +38,7 @@ class DeliveryTestCase(BaseTestCase):
             kind=Kind.REMINDER_SMS,
             channel=Channel.SMS,
             to="13812345678",
-            body="您好",
+            body=render(DEFAULT_TEMPLATES["reminder"], nick=self.review.buyer.nick, link=LINK),
             idempotency_key="key-1",
         )
 
@@ -65,86 +64,70 @@ class DeliveryTestCase(BaseTestCase):
         # Printed for a developer is not received by a buyer.
         self.assertEqual(message.state, MessageState.BY_HAND)
 
-    def test_it_sends_a_message_at_most_once(self):
-        with (
-            FakeSmsProvider() as provider,
-            override_settings(
-                OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings(provider.url)
-            ),
-        ):
+    def test_it_sends_a_message_at_most_once_with_its_id_as_out_id(self):
+        with FakeAliyunSms() as fake:
+            aliyun_account(self.shop, fake)
             self.assertTrue(services.message_deliver(message_id=self.message.id))
             self.assertFalse(services.message_deliver(message_id=self.message.id))
-        self.assertEqual(len(provider.requests), 1)
+        self.assertEqual(len(fake.send_calls), 1)
+        self.assertEqual(fake.send_calls[0]["OutId"], str(self.message.id))
+        self.assertEqual(json.loads(fake.send_calls[0]["TemplateParam"])["link"], LINK)
         self.message.refresh_from_db()
-        self.assertEqual(self.message.provider_id, "sms-1")
+        self.assertEqual(self.message.provider_id, fake.sent[0]["biz_id"])
         self.assertEqual(self.message.attempts, 1)
 
-    def test_it_sends_the_idempotency_key_to_the_provider(self):
-        with (
-            FakeSmsProvider() as provider,
-            override_settings(
-                OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings(provider.url)
-            ),
-        ):
-            self.deliver()
-        self.assertEqual(provider.requests[0]["headers"]["Idempotency-Key"], "key-1")
-        self.assertEqual(provider.requests[0]["body"]["to"], "13812345678")
-
-    def test_it_retries_server_errors_with_backoff(self):
-        with (
-            FakeSmsProvider([(503, 0), (500, 0)]) as provider,
-            override_settings(
-                OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings(provider.url)
-            ),
-        ):
+    def test_a_throttled_send_waits_and_is_tried_again_still_one_sms(self):
+        with FakeAliyunSms() as fake:
+            aliyun_account(self.shop, fake)
+            fake.script("throttle")
             message = self.deliver()
-        self.assertEqual(len(provider.requests), 3)
-        self.assertEqual(message.state, MessageState.SENT)
-
-    def test_it_retries_timeouts(self):
-        with (
-            FakeSmsProvider([(200, 1.0)]) as provider,
-            override_settings(
-                OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings(provider.url, TIMEOUT=0.2)
-            ),
-        ):
+            self.assertEqual(message.state, MessageState.QUEUED)
+            self.assertGreater(message.enqueued_at, timezone.now())
+            self.assertIn("isv.BUSINESS_LIMIT_CONTROL", message.last_error)
             message = self.deliver()
         self.assertEqual(message.state, MessageState.SENT)
-        self.assertEqual(len(provider.requests), 2)
+        self.assertEqual(len(fake.send_calls), 2)
+        self.assertEqual(len(fake.sent), 1)
 
-    def test_it_records_a_failure_on_the_message_and_the_review_timeline(self):
-        with (
-            FakeSmsProvider([(500, 0)] * 3) as provider,
-            override_settings(
-                OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings(provider.url)
-            ),
-        ):
+    @override_settings(OUTREACH_SMS={**settings.OUTREACH_SMS, "TIMEOUT": 0.2})
+    def test_a_timeout_is_an_unknown_outcome_and_is_never_sent_twice(self):
+        with FakeAliyunSms() as fake:
+            aliyun_account(self.shop, fake)
+            fake.script("slow", seconds=1.0)
             message = self.deliver()
+            self.assertEqual(message.state, MessageState.UNKNOWN)
+            self.assertEqual(message.provider_id, "")
+            self.assertFalse(services.message_deliver(message_id=self.message.id))
+            services.message_sweep(now=timezone.now() + timedelta(hours=1))
+            # Beat's status query finds it at the provider by its OutId.
+            sms_status.sms_status_query(now=timezone.now() + timedelta(minutes=5))
+        self.assertEqual(len(fake.send_calls), 1)
+        message.refresh_from_db()
+        self.assertEqual(message.state, MessageState.SENT)
+        self.assertTrue(message.provider_id)
+        event = self.review.events.filter(kind=EventKind.MESSAGE).latest("id")
+        self.assertEqual(event.data["state"], "sent")
+
+    def test_it_records_a_refusal_on_the_message_and_the_review_timeline(self):
+        with FakeAliyunSms() as fake:
+            aliyun_account(self.shop, fake)
+            fake.script("refuse", code="isv.MOBILE_NUMBER_ILLEGAL", message="非法手机号")
+            message = self.deliver()
+            self.assertFalse(services.message_deliver(message_id=self.message.id))
+        self.assertEqual(len(fake.send_calls), 1)
         self.assertEqual(message.state, MessageState.FAILED)
-        self.assertIn("HTTP 500", message.last_error)
+        self.assertIn("isv.MOBILE_NUMBER_ILLEGAL", message.last_error)
         event = self.review.events.filter(kind=EventKind.MESSAGE).latest("id")
         self.assertEqual(event.data["state"], "failed")
-        self.assertIn("HTTP 500", event.data["error"])
+        self.assertIn("isv.MOBILE_NUMBER_ILLEGAL", event.data["error"])
         self.assertEqual(event.data["message"], message.id)
 
-    def test_it_does_not_retry_a_refusal(self):
-        with (
-            FakeSmsProvider([(400, 0)]) as provider,
-            override_settings(
-                OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings(provider.url)
-            ),
-        ):
-            message = self.deliver()
-        self.assertEqual(len(provider.requests), 1)
-        self.assertEqual(message.state, MessageState.FAILED)
-
-    def test_it_records_an_unreachable_provider(self):
-        with override_settings(
-            OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings("http://127.0.0.1:9/send")
-        ):
-            message = self.deliver()
-        self.assertEqual(message.state, MessageState.FAILED)
-        self.assertIn("gave up", message.last_error)
+    def test_an_unreachable_provider_took_nothing_the_message_waits(self):
+        account = aliyun_account(self.shop, None)
+        SmsAccount.objects.filter(id=account.id).update(endpoint="http://127.0.0.1:9/")
+        message = self.deliver()
+        self.assertEqual(message.state, MessageState.QUEUED)
+        self.assertIn("Unreachable", message.last_error)
 
     @override_settings(OUTREACH_MESSAGE_BACKEND=OUTBOX)
     def test_it_does_not_send_to_a_buyer_who_asked_not_to_be_contacted(self):
@@ -201,14 +184,3 @@ class DeliveryTestCase(BaseTestCase):
         self.assertEqual(message.state, MessageState.FAILED)
         self.assertEqual(message.last_error, "not sent: the review is revised")
         self.assertIsNone(message.sent_at)
-
-    def test_it_refuses_to_start_the_sms_backend_without_a_provider_url(self):
-        from django.core.exceptions import ImproperlyConfigured
-
-        from outreach.backends import get_backend
-
-        with (
-            override_settings(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS=sms_settings("")),
-            self.assertRaises(ImproperlyConfigured),
-        ):
-            get_backend()

@@ -18,10 +18,9 @@ from reviews.models import EventKind, Review
 
 from ..platform import revised_on_platform
 from ..procs import Processes, RedisServer, wait_for
-from .fake_sms import FakeSmsProvider
+from .fake_aliyun_sms import FakeAliyunSms, aliyun_account
 from .scene import FollowupSceneMixin
 
-SMS = "outreach.backends.sms.SmsHttpBackend"
 SLOW = "tests.outreach.slow_backend.SlowLoggingBackend"
 
 
@@ -56,8 +55,9 @@ class SchedulerServicesTestCase(FollowupSceneMixin, TransactionTestCase):
         return self.review.events.filter(kind=EventKind.DUE, data__planned_contact=item.id).count()
 
     def test_it_fires_on_time(self):
-        with FakeSmsProvider() as provider:
-            procs = self.start(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS_URL=provider.url)
+        with FakeAliyunSms() as provider:
+            aliyun_account(self.shop, provider, templates={Kind.REMINDER_SMS: "您好，提醒一下"})
+            procs = self.start()
             procs.dispatcher()
             procs.worker("w1")
             followups = self.plan(3, due_in=3)
@@ -71,7 +71,7 @@ class SchedulerServicesTestCase(FollowupSceneMixin, TransactionTestCase):
                 10,
                 message="the reminder to be sent",
             )
-        self.assertEqual(len(provider.requests), 1)
+        self.assertEqual(len(provider.send_calls), 1)
         self.assertEqual(PlannedContact.objects.filter(state=PlanState.DUE).count(), 3)
 
     def test_it_fires_once_when_a_worker_is_killed_mid_task(self):
@@ -118,10 +118,9 @@ class SchedulerServicesTestCase(FollowupSceneMixin, TransactionTestCase):
         self.assertEqual(message_item.state, PlanState.DONE)
 
     def test_it_fires_once_when_workers_and_dispatchers_race(self):
-        with FakeSmsProvider() as provider:
+        with FakeAliyunSms() as provider:
+            aliyun_account(self.shop, provider, templates={Kind.REMINDER_SMS: "您好，提醒一下"})
             procs = self.start(
-                OUTREACH_MESSAGE_BACKEND=SMS,
-                OUTREACH_SMS_URL=provider.url,
                 OUTREACH_TEST_VISIBILITY_TIMEOUT="3",
             )
             procs.dispatcher("d1", interval=0.1)
@@ -150,13 +149,14 @@ class SchedulerServicesTestCase(FollowupSceneMixin, TransactionTestCase):
         for item in followups:
             self.assertEqual(self.fire_events(item), 1)
         self.assertEqual(Message.objects.count(), 20)
-        self.assertEqual(len(provider.requests), 20)
-        keys = [r["headers"]["Idempotency-Key"] for r in provider.requests]
+        self.assertEqual(len(provider.send_calls), 20)
+        keys = [r["OutId"] for r in provider.send_calls]
         self.assertEqual(len(set(keys)), 20)
 
     def test_it_fires_after_redis_comes_back(self):
-        with FakeSmsProvider() as provider:
-            procs = self.start(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS_URL=provider.url)
+        with FakeAliyunSms() as provider:
+            aliyun_account(self.shop, provider, templates={Kind.REMINDER_SMS: "您好，提醒一下"})
+            procs = self.start()
             procs.dispatcher()
             procs.worker("w1")
             self.redis.stop()
@@ -174,11 +174,12 @@ class SchedulerServicesTestCase(FollowupSceneMixin, TransactionTestCase):
             )
         for item in followups:
             self.assertEqual(self.fire_events(item), 1)
-        self.assertEqual(len(provider.requests), 1)
+        self.assertEqual(len(provider.send_calls), 1)
 
     def test_it_never_fires_cancelled_items(self):
-        with FakeSmsProvider() as provider:
-            procs = self.start(OUTREACH_MESSAGE_BACKEND=SMS, OUTREACH_SMS_URL=provider.url)
+        with FakeAliyunSms() as provider:
+            aliyun_account(self.shop, provider, templates={Kind.REMINDER_SMS: "您好，提醒一下"})
+            procs = self.start()
             procs.dispatcher()
             procs.worker("w1")
             early = self.plan(2, due_in=3) + self.plan(
@@ -203,5 +204,5 @@ class SchedulerServicesTestCase(FollowupSceneMixin, TransactionTestCase):
             time.sleep(max(0, (late.due_at - timezone.now()).total_seconds() + 2))
         self.assertEqual(self.fired(early + [late]), [])
         self.assertEqual(Message.objects.count(), 0)
-        self.assertEqual(provider.requests, [])
+        self.assertEqual(provider.send_calls, [])
         self.assertEqual(PlannedContact.objects.exclude(state=PlanState.CANCELLED).count(), 0)

@@ -81,8 +81,10 @@ class ReviewPageTestCase(BaseTestCase):
         from outreach.models import ContactAttempt, Message, PlannedContact
 
         url = reverse("review_detail", args=[self.review.pk])
-        # 12: the review, its work panel, its timeline, its order with the care call, …
-        with self.assertNumQueries(12) as first:
+        # 14: the review, its work panel, its timeline, its order with the care call, whether
+        # the shop calls through privacy numbers (calls.panel), …, and marking the buyer's SMS
+        # answers read.
+        with self.assertNumQueries(14) as first:
             self.client.get(url)
         from django.utils import timezone
 

@@ -86,7 +86,7 @@ class EraseBuyerTestCase(BaseTestCase):
         self.message = Message.objects.create(
             shop=self.shop, review=self.review, buyer=self.buyer, kind="reminder_sms",
             channel="sms", to=PHONE, body=f"{NICK}您好，感谢支持", state="sent", sent_at=now,
-            idempotency_key="erase-test-1",
+            provider_id="900000^1", idempotency_key="erase-test-1",
         )  # fmt: skip
         Reply.objects.create(shop=self.shop, review=self.keyed, text=f"感谢{NICK}的反馈")
         batch = ImportBatch.objects.create(shop=self.shop, source="file", platform="taobao")

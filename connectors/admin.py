@@ -1,0 +1,88 @@
+"""Credentials are set here by an administrator: the secrets are write-only (the fields render
+empty and a blank submission keeps the stored value), and every save leaves a line in the
+shop's audit log naming the fields changed, never their values."""
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from reviews.admin import AuditedAdmin
+
+from .clients import supported
+from .models import ConnectionStatus, PlatformConnection, PullRun
+
+SECRETS = ("app_secret", "session_key")
+
+
+class PlatformConnectionForm(forms.ModelForm):
+    app_secret = forms.CharField(
+        label=_("App secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Leave blank to keep the stored secret."),
+    )
+    session_key = forms.CharField(
+        label=_("Session key"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("The shop's authorisation (access token). Leave blank to keep it."),
+    )
+
+    class Meta:
+        model = PlatformConnection
+        fields = [
+            "shop",
+            "platform",
+            "app_key",
+            "app_secret",
+            "session_key",
+            "token_expires_at",
+            "enabled",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("platform") and not supported(data["platform"]):
+            self.add_error("platform", _("No connector exists for this platform yet."))
+        for name in SECRETS:
+            if not data.get(name):
+                data[name] = getattr(self.instance, name)  # blank keeps the stored value
+            if not data[name]:
+                self.add_error(name, _("Required: the platform refuses calls without it."))
+        if not data.get("app_key"):
+            self.add_error("app_key", _("Required: the platform refuses calls without it."))
+        return data
+
+    @property
+    def changed_data(self):
+        # A blank secret field is "unchanged", a typed one "changed" (never compared or shown).
+        changed = [n for n in super().changed_data if n not in SECRETS]
+        return changed + [n for n in SECRETS if self.data.get(n)]
+
+
+@admin.register(PlatformConnection)
+class PlatformConnectionAdmin(AuditedAdmin):
+    form = PlatformConnectionForm
+    list_display = ["shop", "platform", "enabled", "status", "last_success_at", "token_expires_at"]
+    list_filter = ["platform", "status", "enabled"]
+    readonly_fields = ["status", "last_error", "last_error_at", "last_success_at", "retry_after"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if {"session_key", "app_secret", "app_key"} & set(form.changed_data):
+            # New credentials: an expired connection may pull again, judged afresh.
+            obj.status = ConnectionStatus.NEW
+            obj.retry_after = None
+            obj.last_error = ""
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(PullRun)
+class PullRunAdmin(admin.ModelAdmin):
+    list_display = ["connection", "started_at", "outcome", "created", "updated", "revised"]
+    list_filter = ["outcome"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,92 @@
+"""What every platform client offers the pull, and the registry of clients by platform.
+
+A client turns one platform's seller API into pages of items with the webhook's generic field
+names (`review_id`, `order_id`, `buyer_nick`, `rating`, `text`, `reviewed_at`,
+`product_name`, `amount`, `followup_text`, `followup_at`) plus `seller_reply`, the seller's
+answer when the platform shows one. The pull stores them through `reviews.ingest`, as files
+and the webhook are stored. JD, eBay and Kuaishou add a module and a line in CLIENTS."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from django.utils.module_loading import import_string
+
+from reviews.models import Review
+
+
+class ConnectorError(Exception):
+    """The platform refused or failed a call: `code` is the platform's, `message` in words."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class Throttled(ConnectorError):
+    """The platform's throttling answer: try this shop again after a back-off."""
+
+
+class SessionExpired(ConnectorError):
+    """The shop's authorisation is expired or revoked: its pulls stop until it is renewed."""
+
+
+class CallFailed(ConnectorError):
+    """Anything else (timeout, malformed answer, a refusal): the pull stops where it is and
+    the next one resumes at its checkpoint."""
+
+
+@dataclass
+class Page:
+    items: list[dict]
+    has_next: bool
+    # The platform pages no further in this window (TOP: 1,500 records per query): the
+    # window must be cut shorter to read the rest.
+    capped: bool = False
+
+
+@dataclass
+class Window:
+    start: datetime
+    end: datetime
+    page_no: int = 1
+    extra: dict = field(default_factory=dict)
+
+
+class Client(Protocol):
+    # The streams a pull reads one after another, each with its own cursor.
+    streams: Sequence[str]
+    # How far back the platform lets a pull read (TOP: 180 days).
+    max_age: timedelta
+    # The window one query covers at first (a long window is read in slices): a slice whose
+    # records the platform caps is halved, a sparse one doubled up to `max_slice`.
+    slice: timedelta
+    max_slice: timedelta
+
+    def page(self, stream: str, window: Window) -> Page: ...
+
+    def recheck(self, reviews: Sequence[Review]) -> list[dict]:
+        """Items for stored reviews looked up again (revised, 追评, seller reply)."""
+        ...
+
+    def ping(self) -> None:
+        """One cheap authenticated call (the 「连接测试」 button); raises ConnectorError."""
+        ...
+
+
+CLIENTS = {
+    "taobao": "connectors.top.TopClient",
+    "tmall": "connectors.top.TopClient",
+}
+
+
+def supported(platform: str) -> bool:
+    return platform in CLIENTS
+
+
+def client_for(connection) -> Client:
+    if not supported(connection.platform):
+        raise CallFailed("unsupported", f"no connector for {connection.platform} yet")
+    return import_string(CLIENTS[connection.platform])(connection)

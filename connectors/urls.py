@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("shops/<slug:slug>/connector/", views.connector_page, name="connector_page"),
+    path("shops/<slug:slug>/connector/test/", views.connector_test, name="connector_test"),
+]
