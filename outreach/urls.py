@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import agreed_time, board, lead_alerts, orders, outbox, queue, replies, review, sms
+from .views import (
+    agreed_time,
+    board,
+    classifier_models,
+    lead_alerts,
+    orders,
+    outbox,
+    queue,
+    replies,
+    review,
+    sms,
+)
 
 urlpatterns = [
     path("queue/", queue.queue, name="queue"),
@@ -70,5 +81,11 @@ urlpatterns = [
     # How the shop's leads are told of missed follow-ups (e-mail, a chat robot).
     path("board/alerts/", lead_alerts.lead_alerts, name="lead_alerts"),
     path("board/alerts/test/", lead_alerts.lead_alerts_test, name="lead_alerts_test"),
+    path("board/classifier/", classifier_models.classifier_models, name="classifier_models"),
+    path(
+        "board/classifier/activate/",
+        classifier_models.classifier_activate,
+        name="classifier_activate",
+    ),
     path("compensations/<int:pk>/decide/", board.compensation_decide, name="compensation_decide"),
 ]

@@ -16,6 +16,7 @@ from reviews.params import whole
 
 from . import call_figures, figures
 from .query import ReportQuery
+from .two_causes import second_causes
 
 PAGE_ROWS = 15  # rows of a table on one page of the reports page
 
@@ -339,6 +340,23 @@ def build_tables(query: ReportQuery, report: figures.Report) -> list[Table]:
             table.rows.append([shown, row["n"], row["serious"], row["previous"], row["change"]])
             table.links.append(f"{drill}?{query.params(**{param: key})}")
         tables.append(table)
+    both = Table(
+        name="second_causes",
+        title=str(_("Reviews that blame two parties")),
+        headers=[str(_("Main cause")), str(_("Second cause")), str(_("Neutral or negative")),
+                 str(_("Serious"))],
+        kinds=["text", "text", "int", "int"],
+    )  # fmt: skip
+    for row in second_causes(report.shops, report.range):
+        both.rows.append(
+            [
+                str(labels["cause"].get(row["cause"], row["cause"])),
+                str(labels["cause"].get(row["second_cause"], row["second_cause"])),
+                row["n"],
+                row["serious"],
+            ]
+        )
+    tables.append(both)
     return tables
 
 

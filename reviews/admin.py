@@ -185,8 +185,48 @@ class CorrectionAdmin(ViewOnlyAdmin):
 
 @admin.register(ClassifierModel)
 class ClassifierModelAdmin(admin.ModelAdmin):
-    list_display = ["version", "shop", "n_examples", "n_corrections", "is_active", "created_at"]
+    """A retrained model that was worse on held-out data stays a candidate with the reason
+    shown here; the lead can make it live anyway, or roll a shop back to an earlier model or
+    to the base model (services.classifier_activate, audited)."""
+
+    list_display = [
+        "version",
+        "shop",
+        "n_examples",
+        "n_corrections",
+        "is_active",
+        "status",
+        "reason",
+        "created_at",
+    ]
+    list_filter = ["is_active", "shop"]
     exclude = ["artifact"]
+    readonly_fields = ["shop", "version", "n_examples", "n_corrections", "metrics", "is_active"]
+    actions = ["make_live", "back_to_base_model"]
+
+    @admin.display(description=_("status"))
+    def status(self, obj) -> str:
+        return obj.metrics.get("status", "live" if obj.is_active else "")
+
+    @admin.display(description=_("why kept back"))
+    def reason(self, obj) -> str:
+        return obj.metrics.get("reason", "")
+
+    @admin.action(description=_("Make the selected model live for its shop"))
+    def make_live(self, request, queryset) -> None:
+        from . import services
+
+        for model in queryset.exclude(shop=None):
+            services.classifier_activate(shop=model.shop, version=model.version, actor=request.user)
+
+    @admin.action(description=_("Roll the selected models' shops back to the base model"))
+    def back_to_base_model(self, request, queryset) -> None:
+        from . import services
+
+        for shop_id in set(queryset.exclude(shop=None).values_list("shop_id", flat=True)):
+            services.classifier_activate(
+                shop=Shop.objects.get(pk=shop_id), version=None, actor=request.user
+            )
 
 
 @admin.register(AuditLog)

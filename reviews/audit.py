@@ -110,6 +110,7 @@ ACTIONS = {
     "review_assigned": _("Review assigned"),
     "followup_reassigned": _("Follow-up re-assigned"),
     "classification_corrected": _("Classification corrected"),
+    "classifier_activated": _("Classifier model made live"),
     "reply_approved": _("Reply approved"),
     "reply_rejected": _("Reply sent back"),
     "compensation_approved": _("Compensation approved"),

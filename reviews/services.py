@@ -251,7 +251,7 @@ def review_correct(*, review: Review, user, cause: str, subcause: str, severity:
 def classifier_retrain(*, shop: Shop) -> ClassifierModel | None:
     """Train this shop's model on the shipped examples plus all its agents' corrections, once
     at least RETRAIN_MIN_CORRECTIONS of them are new; make it the shop's active model."""
-    from .classifier import learned, store
+    from .classifier import gate, learned, store
     from .classifier import tokens_of as tokens
 
     if Correction.objects.filter(shop=shop, trained_into="").count() < RETRAIN_MIN_CORRECTIONS:
@@ -269,20 +269,23 @@ def classifier_retrain(*, shop: Shop) -> ClassifierModel | None:
         (learned.content_words(tokens(c.text)), (c.cause, c.subcause, c.severity))
         for c in corrections[-CORRECTION_MEMORY:]
     ]
-    # How the previous model did on these corrections, and how the new one fits them.
-    before = classifier.base_model()
-    metrics = {
-        "corrections_cause_accuracy_before": sum(
-            max(before.predict(tokens(c.text))[0].items(), key=lambda kv: kv[1])[0] == c.cause
-            for c in corrections
-        )
-        / len(corrections),
-        "base_version": before.version,
-    }
+    # Live only if not worse than the current recipe on held-out data (classifier/gate.py).
+    new_set = set(new_ids)
+    verdict = gate.compare(
+        base,
+        [e for e, c in zip(examples[len(base) :], corrections, strict=True) if c.pk not in new_set],
+        [e for e, c in zip(examples[len(base) :], corrections, strict=True) if c.pk in new_set],
+        tokenize=tokens,
+        classify_with=lambda text, m: classifier.classify_tokens(tokens(text), m).cause,
+    )
+    metrics = {**verdict.metrics, "status": "live" if verdict.live else "candidate"}
+    if not verdict.live:
+        metrics["reason"] = verdict.reason
     with transaction.atomic():
         # One retrain per shop at a time: the second waits here, then replaces the first.
         Shop.objects.select_for_update().filter(pk=shop.pk).first()
-        ClassifierModel.objects.filter(shop=shop, is_active=True).update(is_active=False)
+        if verdict.live:
+            ClassifierModel.objects.filter(shop=shop, is_active=True).update(is_active=False)
         stored = ClassifierModel.objects.create(
             shop=shop,
             version=version,
@@ -290,12 +293,34 @@ def classifier_retrain(*, shop: Shop) -> ClassifierModel | None:
             n_examples=len(examples),
             n_corrections=len(corrections),
             metrics=metrics,
-            is_active=True,
+            is_active=verdict.live,
         )
+        # A candidate kept back has still seen them: the next retrain waits for new ones.
         Correction.objects.filter(pk__in=new_ids).update(trained_into=version)
     # This process sees the new model at once; the others within store.CACHE_SECONDS.
     store.forget(shop.pk)
     return stored
+
+
+def classifier_activate(*, shop: Shop, version: str | None, actor) -> None:
+    """The lead makes a kept-back candidate live, or rolls back to an earlier model of the
+    shop (`version`), or to the base model (None)."""
+    from .classifier import store
+
+    with transaction.atomic():
+        Shop.objects.select_for_update().filter(pk=shop.pk).first()
+        if version is not None:
+            target = ClassifierModel.objects.get(shop=shop, version=version)
+        ClassifierModel.objects.filter(shop=shop, is_active=True).update(is_active=False)
+        if version is not None:
+            ClassifierModel.objects.filter(pk=target.pk).update(is_active=True)
+        audit_record(
+            actor=actor,
+            action="classifier_activated",
+            shop=shop,
+            target=f"classifier:{version or 'base'}",
+        )
+    store.forget(shop.pk)
 
 
 def classifier_retrain_due() -> list[str]:

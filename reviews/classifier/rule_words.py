@@ -181,3 +181,13 @@ LOGI_WORDS = frozenset(w for w, s in SUBJECTS.items() if s == "logi")
 
 # Clause boundaries in one lookup: 1 = punctuation, 2 = a contrast word.
 BOUNDARY = {**dict.fromkeys(CONTRAST, 2), **{p: 1 for p in PUNCT if not p.isspace()}}
+
+# A good review offered for money (想要好评的话返个红包吧, 给钱就删差评, 不给钱就差评) and a
+# competitor running the shop down (同行, 友商, 去我家买): buyer_side/malicious, flagged.
+EXTORTION_PHRASE = re.compile(
+    r"(想要|要|想)好评.{0,8}(红包|返现|给钱|转账|补偿|钱)"
+    r"|(红包|返现|给钱|转账|补偿|赔钱|加钱).{0,8}(改|给|追加|换|删)(好评|差评|评价)"
+    r"|不给.{0,4}(钱|红包|补偿|返现).{0,4}(就|我就)?.{0,4}差评"
+    r"|(钱|红包).{0,3}(就|才)(删|改)(差评|评价|好评)"
+)
+COMPETITOR_PHRASE = re.compile(r"同行|竞争对手|友商|(来|去)我(们)?(家|店)|我(们)?(家|店)(的)?更")

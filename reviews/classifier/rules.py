@@ -41,12 +41,14 @@ from .rule_words import (
     BOUNDARY,
     CARRIED,
     CLAIM_WORDS,
+    COMPETITOR_PHRASE,
     CONCEDED,
     CONTENT_CONVERTIBLE,
     DAY_UNITS,
     DEFECTS,
     DELIVER_VERBS,
     DEVICE_SPEED,
+    EXTORTION_PHRASE,
     GENUINE,
     GIFT_VERBS,
     KEEP_ON,
@@ -693,6 +695,11 @@ def _add_flags(tokens: list[str], token_set: set[str], result: RuleResult) -> No
     ):
         # 不给我退运费，我就一直给差评: a bad review held over the seller as a threat.
         extortion = token_set & (KEEP_ON | UNLESS | {"不给", "差评"})
+    if not extortion:
+        joined = "".join(tokens)
+        found = EXTORTION_PHRASE.search(joined) or COMPETITOR_PHRASE.search(joined)
+        if found:
+            extortion = {found.group(0)}
     if extortion:
         result.flags.append("extortion_suspected")
         result.flag_evidence.extend(sorted(extortion))

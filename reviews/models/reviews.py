@@ -122,6 +122,11 @@ class Review(models.Model):
     severity = models.CharField(
         _("severity"), max_length=8, choices=Severity.choices, default=Severity.MINOR
     )
+    # The other party the buyer also blames (物流太慢…屏幕也差): shown and counted, while the
+    # main cause drives the playbook. Blank when only one party is blamed.
+    second_cause = models.CharField(
+        _("second cause"), max_length=16, choices=Cause.choices, blank=True, default=""
+    )
     confidence = models.FloatField(_("confidence"), default=0.0)
     flags = models.JSONField(_("flags"), default=list, blank=True)
     evidence = models.JSONField(_("evidence"), default=list, blank=True)
@@ -203,6 +208,7 @@ class Review(models.Model):
         self.cause = result.cause
         self.subcause = result.subcause
         self.severity = result.severity
+        self.second_cause = result.second_cause
         self.confidence = result.confidence
         self.flags = list(result.flags)
         self.evidence = list(result.evidence)
@@ -220,6 +226,7 @@ CLASSIFICATION_FIELDS = [
     "cause",
     "subcause",
     "severity",
+    "second_cause",
     "confidence",
     "flags",
     "evidence",

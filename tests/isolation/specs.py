@@ -259,6 +259,10 @@ SPECS: dict[str, Spec] = {
     "lead_alerts_test": Spec(LEAD, POST, form={"shop": "{slug}"}, lookups=frozenset({"shop"})),
     "connector_page": Spec(LEAD, GET, path={"slug": "{slug}"}),
     "connector_test": Spec(LEAD, POST, path={"slug": "{slug}"}),
+    "classifier_models": Spec(LEAD, GET, query={"shop": "{slug}"}, lookups=frozenset({"shop"})),
+    "classifier_activate": Spec(
+        LEAD, POST, form={"shop": "{slug}", "version": ""}, lookups=frozenset({"shop"})
+    ),
     "compensation_decide": Spec(LEAD, POST, path={"pk": "{attempt}"}, form={"decision": "approve"}),
     "reports": Spec(
         MANAGER,

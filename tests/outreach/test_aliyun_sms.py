@@ -88,9 +88,9 @@ class ClientTestCase(SimpleTestCase):
 
     def test_a_slow_answer_is_an_unknown_outcome_not_a_retry(self):
         with FakeAliyunSms() as fake:
-            fake.script("slow", seconds=1.0)
+            fake.script("slow", seconds=3.0)
             with self.assertRaises(OutcomeUnknown):
-                self.send(self.client_for(fake, timeout=0.2))
+                self.send(self.client_for(fake, timeout=1.0))
         self.assertEqual(len(fake.send_calls), 1)
         self.assertEqual(len(fake.sent), 1)  # the provider took it all the same
 
@@ -109,8 +109,8 @@ class ClientTestCase(SimpleTestCase):
 
     def test_it_queries_the_status_by_out_id_after_a_timeout(self):
         with FakeAliyunSms() as fake:
-            fake.script("slow", seconds=1.0)
-            client = self.client_for(fake, timeout=0.2)
+            fake.script("slow", seconds=3.0)
+            client = self.client_for(fake, timeout=1.0)
             with self.assertRaises(OutcomeUnknown):
                 self.send(client, out_id="m-7")
             today = datetime.datetime.now(BEIJING).date()

@@ -89,11 +89,11 @@ class DeliveryTestCase(BaseTestCase):
         self.assertEqual(len(fake.send_calls), 2)
         self.assertEqual(len(fake.sent), 1)
 
-    @override_settings(OUTREACH_SMS={**settings.OUTREACH_SMS, "TIMEOUT": 0.2})
+    @override_settings(OUTREACH_SMS={**settings.OUTREACH_SMS, "TIMEOUT": 1.0})
     def test_a_timeout_is_an_unknown_outcome_and_is_never_sent_twice(self):
         with FakeAliyunSms() as fake:
             aliyun_account(self.shop, fake)
-            fake.script("slow", seconds=1.0)
+            fake.script("slow", seconds=3.0)
             message = self.deliver()
             self.assertEqual(message.state, MessageState.UNKNOWN)
             self.assertEqual(message.provider_id, "")

@@ -25,7 +25,7 @@ PROVIDER_STATES = {MessageState.SENT, MessageState.DELIVERED, MessageState.UNDEL
 
 
 @time_machine.travel(NOW)
-@override_settings(OUTREACH_SMS={**settings.OUTREACH_SMS, "TIMEOUT": 0.3})
+@override_settings(OUTREACH_SMS={**settings.OUTREACH_SMS, "TIMEOUT": 1.0})
 class SentMeansSentTestCase(BaseTestCase):
     def message(self, review, *, kind=Kind.REMINDER_SMS, channel=Channel.SMS, body=None):
         body = body or render(DEFAULT_TEMPLATES["reminder"], nick=review.buyer.nick, link="x")
@@ -55,7 +55,7 @@ class SentMeansSentTestCase(BaseTestCase):
             self.message(self.review())  # waits in the queue
             fake.script("refuse")
             self.message(self.review())  # refused
-            fake.script("slow", seconds=1.0)
+            fake.script("slow", seconds=3.0)
             self.message(self.review())  # unknown, then found by the query
             fake.script("drop")
             self.message(self.review())  # unknown…

@@ -175,9 +175,9 @@ class SmsCallbacksTestCase(BaseTestCase):
         message.refresh_from_db()
         self.assertEqual(message.state, MessageState.DELIVERED)
 
-    @override_settings(OUTREACH_SMS={**settings.OUTREACH_SMS, "TIMEOUT": 0.2})
+    @override_settings(OUTREACH_SMS={**settings.OUTREACH_SMS, "TIMEOUT": 1.0})
     def test_a_timeout_ends_in_one_send_never_two(self):
-        self.fake.script("slow", seconds=1.0)
+        self.fake.script("slow", seconds=3.0)
         message = self.send_reminder()
         self.assertEqual(message.state, MessageState.UNKNOWN)
         deliver_message_task.apply(args=(message.id,))  # a redelivered task copy
@@ -189,7 +189,7 @@ class SmsCallbacksTestCase(BaseTestCase):
         self.assertEqual(len(self.fake.send_calls), 1)
         self.assertEqual(len(self.fake.sent), 1)
 
-    @override_settings(OUTREACH_SMS={**settings.OUTREACH_SMS, "TIMEOUT": 0.2})
+    @override_settings(OUTREACH_SMS={**settings.OUTREACH_SMS, "TIMEOUT": 1.0})
     def test_an_outcome_never_found_waits_for_a_person_who_may_send_it_again(self):
         self.fake.script("drop")
         message = self.send_reminder()

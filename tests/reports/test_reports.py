@@ -86,7 +86,7 @@ class ReportsDataMixin:
         cls.r1 = review(sh(3, 1, 10), Status.REVISED, sh(3, 2, 10), a, product_name=SHIRT,
                         courier="中通", severity=Severity.SERIOUS, named_agent="小美")  # fmt: skip
         cls.r2 = review(sh(3, 1, 20), Status.REPLIED, sh(3, 5, 10), a, product_name=SHIRT,
-                        courier="中通")  # fmt: skip
+                        courier="中通", second_cause=L)  # fmt: skip
         cls.r3 = review(sh(3, 2, 23, 30), Status.CONTACTING, None, a, L, "courier_speed",
                         product_name=BAG, courier="中通", named_courier="中通 老王")  # fmt: skip
         cls.r4 = review(sh(3, 3, 0, 30), Status.AGREED, None, a, L, "courier_speed",

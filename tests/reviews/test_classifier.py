@@ -14,6 +14,7 @@ from reviews.classifier import (
     normalize,
     rules,
     segment,
+    stacked,
 )
 from reviews.taxonomy import SUBCAUSES_BY_CAUSE
 
@@ -170,7 +171,7 @@ class InterfaceTestCase(SimpleTestCase):
             {"cause", "subcause", "severity", "confidence", "flags", "evidence"},
         )
         self.assertTrue(0.0 <= result.confidence <= 1.0)
-        self.assertEqual(result.model_version, base_model().version)
+        self.assertEqual(result.model_version, stacked.base().version)
 
     def test_it_puts_low_confidence_in_triage(self):
         low = Classification("product_service", "quality", "minor", TRIAGE_THRESHOLD - 0.01)

@@ -5,7 +5,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 
 from reviews import services
-from reviews.classifier import base_model, classify, store
+from reviews.classifier import classify, stacked, store
 from reviews.models import AuditLog, ClassifierModel, Correction, EventKind
 from reviews.tasks import retrain_classifiers_task
 
@@ -22,7 +22,7 @@ class ReviewClassifyTestCase(BaseTestCase):
         self.assertIn("complaint_threat", review.flags)
         self.assertIn("high_value", review.flags)  # the shop's threshold is 500
         self.assertTrue(review.evidence)
-        self.assertEqual(review.model_version, base_model().version)
+        self.assertEqual(review.model_version, stacked.base().version)
         self.assertIsNotNone(review.classified_at)
         self.assertFalse(review.needs_triage)
         event = review.events.get(kind=EventKind.CLASSIFIED)
@@ -128,7 +128,7 @@ class RetrainTestCase(BaseTestCase):
         self.assertEqual(result.model_version, stored.version)
         # The other shop keeps the base model.
         self.assertEqual(
-            classify(self.NEXT, shop_id=self.other_shop.pk).model_version, base_model().version
+            classify(self.NEXT, shop_id=self.other_shop.pk).model_version, stacked.base().version
         )
         # Nothing new: nothing to retrain.
         self.assertEqual(retrain_classifiers_task(), [])
@@ -149,7 +149,7 @@ class RetrainTestCase(BaseTestCase):
         store.forget(self.shop.pk)
         with self.assertLogs("reviews.classifier.store", "ERROR"):
             result = classify(self.NEXT, shop_id=self.shop.pk)
-        self.assertEqual(result.model_version, base_model().version)
+        self.assertEqual(result.model_version, stacked.base().version)
 
 
 class CorrectionsStayWithTheirReviewTestCase(BaseTestCase):

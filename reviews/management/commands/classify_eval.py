@@ -2,6 +2,11 @@
 
 Columns `text`, `cause`, `subcause`, `severity` (others ignored). A blank sub-cause or severity
 skips that row for that measure only.
+
+`manage.py classify_eval --cv DIR`: stratified 5-fold cross-validation of the shipped base
+model over DIR's cause_train.tsv + cause_dev.tsv (each fold's model and triage threshold come
+from the other folds only; see reviews/classifier/crossval.py), with the coverage/accuracy
+curve of the triage threshold.
 """
 
 import csv
@@ -10,9 +15,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reviews.classifier import classify_many
+from reviews.classifier import classify_many, crossval, stacked
 
 CAUSE_ORDER = ("logistics", "product_service", "buyer_side", "unclear")
+CURVE = (0.0, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -54,7 +60,10 @@ class Command(BaseCommand):
     help = "Evaluate the cause classifier on a TSV with text, cause, subcause, severity."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("path", type=Path)
+        parser.add_argument("path", type=Path, help="a labelled TSV, or with --cv a folder")
+        parser.add_argument(
+            "--cv", action="store_true", help="cross-validate the base model on the folder"
+        )
         parser.add_argument("--shop", type=int, default=None, help="use this shop's model (id)")
         parser.add_argument("--errors", action="store_true", help="also list misclassified rows")
 
@@ -62,15 +71,34 @@ class Command(BaseCommand):
         path: Path = options["path"]
         if not path.exists():
             raise CommandError(f"{path} does not exist")
-        rows = read_rows(path)
-        if not rows:
-            raise CommandError(f"{path}: no labelled rows")
-        results = classify_many([r["text"] for r in rows], shop_id=options["shop"])
+        if options["cv"]:
+            paths = [path / name for name in crossval.DATA_FILES]
+            missing = [str(p) for p in paths if not p.exists()]
+            if missing:
+                raise CommandError(f"missing: {', '.join(missing)}")
+            cv_rows, results, thresholds = crossval.cross_validate(paths)
+            rows = [
+                {"text": r.text, "cause": r.cause, "subcause": r.subcause, "severity": r.severity}
+                for r in cv_rows
+            ]
+            self.stdout.write(
+                f"stratified {crossval.FOLDS}-fold cross-validation (seed {crossval.SEED}); "
+                f"fold thresholds {', '.join(f'{t:.3f}' for t in thresholds)}"
+            )
+        else:
+            rows = read_rows(path)
+            if not rows:
+                raise CommandError(f"{path}: no labelled rows")
+            results = classify_many([r["text"] for r in rows], shop_id=options["shop"])
+        self._report(rows, results, options["errors"])
+
+    def _report(self, rows, results, errors: bool) -> None:
         gold = [r["cause"] for r in rows]
         pred = [res.cause for res in results]
         report = cause_report(gold, pred)
         out = self.stdout.write
-        out(f"model {results[0].model_version}, {len(rows)} rows")
+        versions = sorted({res.model_version for res in results})
+        out(f"model {', '.join(versions[:6])}, {len(rows)} rows")
         out(f"cause accuracy     {report['accuracy']:.3f}")
         out(f"cause macro-F1     {report['macro_f1']:.3f}")
         out(f"{'class':18}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}")
@@ -102,7 +130,21 @@ class Command(BaseCommand):
             )
         triage = sum(res.needs_triage for res in results)
         out(f"needs triage       {triage / len(results):.3f}")
-        if options["errors"]:
+        auto = [
+            g == res.cause for g, res in zip(gold, results, strict=True) if not res.needs_triage
+        ]
+        if auto:
+            out(
+                f"classified automatically {len(auto) / len(results):.3f}, "
+                f"right {sum(auto) / len(auto):.3f}"
+            )
+        out("coverage/accuracy by confidence threshold")
+        out(f"{'threshold':>10}{'coverage':>10}{'accuracy':>10}")
+        correct = [g == res.cause for g, res in zip(gold, results, strict=True)]
+        confidences = [res.confidence for res in results]
+        for t, cov, acc in stacked.coverage_curve(confidences, correct, CURVE):
+            out(f"{t:>10.2f}{cov:>10.3f}{acc:>10.3f}")
+        if errors:
             for r, res in zip(rows, results, strict=True):
                 if r["cause"] != res.cause:
                     out(f"{r['cause']}→{res.cause}\t{r['text'][:80]}\t{res.evidence}")
