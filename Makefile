@@ -43,7 +43,7 @@ smoke: install-test
 		$(BIN)/python -m pytest -m "not browser" -q tests/test_smoke.py tests/reviews/test_pages.py tests/test_celery_worker.py \
 		tests/reports/test_rollups.py tests/reports/test_reports.py tests/reports/test_spikes.py
 
-## bench: the project's benchmarks against DATABASE_URL / REDIS_URL; writes var/bench.json
+## bench: the project's benchmarks against DATABASE_URL / REDIS_URL (migrated first); writes var/bench.json
 bench: install-test
 	$(BIN)/python -m bench
 

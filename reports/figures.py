@@ -3,7 +3,8 @@
 The page reads daily roll-ups (`reports.rollups`: a few hundred rows per shop and day, kept
 current every minute by a Celery task from marks that database triggers write), never the
 reviews themselves, so it answers as fast over a million reviews as over a hundred. The
-counting rules, in one place so that tables, charts and exports agree:
+module is long on purpose: the counting rules stay in one place so that the dashboard, tables,
+charts and exports agree:
 
 - **Which reviews.** A review belongs to the day it was written (`reviewed_at`) in its shop's
   time zone; a range `start..end` holds the days from `start` to `end`, both included. Every
@@ -40,6 +41,9 @@ counting rules, in one place so that tables, charts and exports agree:
 - **Root causes**: neutral/negative reviews per product, courier, sub-cause, agent named
   and courier named in the words (`reviews.mentions`), beside the previous range of equal
   length (the trend).
+- **The previous range** of equal length (the dashboard's trend): its reviews, revised,
+  finished, unresolved, agreed → revised and positives per day, counted by the same rules and
+  kept per shop-day (`ReportShopDay`), so looking back costs a few dozen rows.
 
 Queries are per figure, not per row: a fixed number however many shops and days.
 """
@@ -203,6 +207,25 @@ class DayFigures:
         return cls(rows=rows, usernames=usernames)
 
 
+# The previous range's figures (the dashboard's trend), from ReportShopDay's day totals.
+PREVIOUS_MEASURES = [*ReportShopDay.TOTALS, "positive"]
+
+
+def previous_by_period(rows: list[dict], rng: DateRange, grain: str) -> list[dict]:
+    """Per period of `rng` (the previous range), empty periods included: its shop-day totals."""
+    found: dict[date, dict] = {}
+    for row in rows:
+        _add(found.setdefault(period_start(as_date(row["day"]), grain), {}), row, PREVIOUS_MEASURES)
+    empty = dict.fromkeys(PREVIOUS_MEASURES, 0)
+    return [{"period": p, **empty, **found.get(p, {})} for p in rng.periods(grain)]
+
+
+def previous_totals(rows: list[dict]) -> dict:
+    """The previous range's headline counts: resolution, the funnel's agreed → revised and the
+    positives of its days."""
+    return _with_rate(_sum_rows(rows, PREVIOUS_MEASURES))
+
+
 def resolution_by_shop_and_period(
     figures: DayFigures, shops: list[Shop], rng: DateRange, grain: str
 ) -> dict[int, list[dict]]:
@@ -355,14 +378,26 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 1)
 
 
+def shop_days(shops: list[Shop], rng: DateRange) -> tuple[list[dict], list[dict]]:
+    """The ReportShopDay rows (positives, DSR sums, the day's totals) of the range and of the
+    previous range of equal length (the trend) — one query over both, one row a shop-day."""
+    columns = [f"dsr_{k}_{part}" for k in DSR_KEYS for part in ("sum", "n")]
+    rows = _in(ReportShopDay, shops, DateRange(rng.previous().start, rng.end)).values(
+        "shop_id", "day", *PREVIOUS_MEASURES, *columns
+    )
+    current, previous = [], []
+    for row in rows:
+        (current if as_date(row["day"]) >= rng.start else previous).append(row)
+    return current, previous
+
+
 def good_review_rate(
-    shops: list[Shop], rng: DateRange, grain: str, by_period: dict[int, list[dict]]
+    rows: list[dict], shops: list[Shop], grain: str, by_period: dict[int, list[dict]]
 ) -> list[dict]:
     """Per shop and period: positives, neutral/negative reviews, the good-review rate and the
-    average DSR scores where reviews carried them. `by_period` is
-    resolution_by_shop_and_period's result (already computed)."""
+    average DSR scores where reviews carried them. `rows` are shop_days' of the range,
+    `by_period` resolution_by_shop_and_period's result (already computed)."""
     columns = ["positive"] + [f"dsr_{k}_{part}" for k in DSR_KEYS for part in ("sum", "n")]
-    rows = _in(ReportShopDay, shops, rng).values("shop_id", "day", *columns)
     found: dict[tuple[int, date], dict] = {}
     for row in rows:
         key = (row["shop_id"], period_start(as_date(row["day"]), grain))
@@ -456,6 +491,9 @@ class Report:
     spikes: list[SpikeAlert] = field(default_factory=list)
     spikes_total: int = 0
     as_of: datetime | None = None
+    # The previous range of equal length: its totals (previous_totals) and its periods.
+    previous: dict = field(default_factory=dict)
+    previous_periods: list[dict] = field(default_factory=list)
 
     @property
     def total(self) -> dict:
@@ -474,6 +512,7 @@ def build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
         funnel = funnel_rows(days, grain)
         funnel_periods = funnel_by_period(funnel, rng, grain)
         spikes, spikes_total = active_spikes(shops)
+        good_days, previous_days = shop_days(shops, rng)
         return Report(
             shops=shops,
             range=rng,
@@ -488,10 +527,12 @@ def build_report(shops: list[Shop], rng: DateRange, grain: str) -> Report:
             funnel_periods=funnel_periods,
             funnel=funnel_total(funnel_periods),
             speed=speed(days, shops, rng),
-            good_rate=good_review_rate(shops, rng, grain, per_shop_period),
+            good_rate=good_review_rate(good_days, shops, grain, per_shop_period),
             roots=root_causes(shops, rng),
             calls_agents=call_figures.calls_by_agent(shops, rng),
             spikes=spikes,
             spikes_total=spikes_total,
             as_of=stale_since(),
+            previous=previous_totals(previous_days),
+            previous_periods=previous_by_period(previous_days, rng.previous(), grain),
         )

@@ -133,12 +133,24 @@ class ReportRoot(models.Model):
 
 
 class ReportShopDay(models.Model):
-    """Per shop-local day: positive reviews (from the keys ingestion keeps) and the DSR
-    scores carried by the day's reviews (sums and counts, so averages add up over periods)."""
+    """Per shop-local day: positive reviews (from the keys ingestion keeps), the DSR scores
+    carried by the day's reviews (sums and counts, so averages add up over periods), and the
+    day's totals of ReportDay's headline counts — the dashboard reads the previous range's
+    trend from these (one row a day) rather than from ReportDay's hundreds."""
+
+    # ReportDay's columns this table also keeps, summed over the day. A database default too:
+    # code from before them (a worker not yet restarted) still writes its rows.
+    TOTALS = ("handled", "revised", "closed", "unresolved", "agreed", "agreed_revised")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     positive = models.PositiveIntegerField(default=0)
+    handled = models.PositiveIntegerField(default=0, db_default=0)
+    revised = models.PositiveIntegerField(default=0, db_default=0)
+    closed = models.PositiveIntegerField(default=0, db_default=0)
+    unresolved = models.PositiveIntegerField(default=0, db_default=0)
+    agreed = models.PositiveIntegerField(default=0, db_default=0)
+    agreed_revised = models.PositiveIntegerField(default=0, db_default=0)
     dsr_description_sum = models.FloatField(default=0)
     dsr_description_n = models.PositiveIntegerField(default=0)
     dsr_service_sum = models.FloatField(default=0)

@@ -163,10 +163,13 @@ def rebuild(shop: Shop, days: list[date]) -> None:
     )
     for model in (ReportDay, ReportWait, ReportRoot, ReportShopDay):
         model.objects.filter(shop=shop, day__in=days).delete()
-    ReportDay.objects.bulk_create(_day_rows(shop, reviews), batch_size=2000)
+    day_rows = _day_rows(shop, reviews)
+    ReportDay.objects.bulk_create(day_rows, batch_size=2000)
     ReportWait.objects.bulk_create(_wait_rows(shop, reviews), batch_size=2000)
     ReportRoot.objects.bulk_create(_root_rows(shop, reviews), batch_size=2000)
-    ReportShopDay.objects.bulk_create(_shop_day_rows(shop, reviews, days), batch_size=2000)
+    ReportShopDay.objects.bulk_create(
+        _shop_day_rows(shop, reviews, days, day_rows), batch_size=2000
+    )
 
 
 def _window_q(shop: Shop) -> Q:
@@ -288,8 +291,15 @@ def _root_rows(shop: Shop, reviews) -> list[ReportRoot]:
     return out
 
 
-def _shop_day_rows(shop: Shop, reviews, days: list[date]) -> list[ReportShopDay]:
+def _shop_day_rows(
+    shop: Shop, reviews, days: list[date], day_rows: list[ReportDay]
+) -> list[ReportShopDay]:
     found: dict[date, dict] = defaultdict(dict)
+    # The day's totals, summed from the ReportDay rows just built (no query of their own).
+    for row in day_rows:
+        totals = found[as_date(row.day)]
+        for name in ReportShopDay.TOTALS:
+            totals[name] = totals.get(name, 0) + getattr(row, name)
     positives = (
         PositiveReview.objects.filter(shop=shop, day__in=days)
         .values("day")

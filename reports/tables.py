@@ -5,16 +5,20 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from html import escape
 
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reviews.models import Cause, Severity, SubCause
+from reviews.params import whole
 
 from . import call_figures, figures
 from .query import ReportQuery
 from .two_causes import second_causes
+
+PAGE_ROWS = 15  # rows of a table on one page of the reports page
 
 
 @dataclass
@@ -30,29 +34,45 @@ class Table:
     # Period tables: rows with nothing in them are left off the page (a year by day would be
     # mostly empty days) but kept in the exports, where every period has its row.
     hide_empty: bool = False
+    # The page shown (the exports have every row), and the rows the page shows on all its
+    # pages, those left off, and its pages: set by page_of.
+    page: int = 1
+    count: int = 0
+    hidden: int = 0
+    pages: int = 1
 
     def _is_empty(self, row: list) -> bool:
         numbers = [v for v, k in zip(row, self.kinds, strict=True) if k == "int"]
         return self.hide_empty and bool(numbers) and not any(numbers)
 
-    @property
-    def display(self) -> list[list[str]]:
-        return [[_show(v, k) for v, k in zip(row, self.kinds, strict=True)] for row in self.rows]
+    def page_of(self, params: QueryDict) -> None:
+        """Show the page the URL asks for (`page_<name>`), kept within the table. Called once
+        the rows are all in: it counts the rows shown here, once."""
+        self.count = sum(not self._is_empty(row) for row in self.rows)
+        self.pages = max(1, -(-self.count // PAGE_ROWS))
+        self.hidden = len(self.rows) - self.count
+        self.page = min(max(whole(params.get(f"page_{self.name}", "")) or 1, 1), self.pages)
 
     @property
     def display_rows(self) -> list[tuple[list[tuple[str, str]], str]]:
-        """(header, cell) pairs and the drill-down link of each row shown: on a phone the table
-        turns into cards and each number carries its header."""
+        """(header, cell) pairs and the drill-down link of each row of the page shown: on a
+        phone the table turns into cards and each number carries its header. Only the page's
+        rows are formatted (a year by day has hundreds)."""
         links = self.links or [""] * len(self.rows)
+        shown = [i for i, row in enumerate(self.rows) if not self._is_empty(row)]
+        first = (self.page - 1) * PAGE_ROWS
         return [
-            (list(zip(self.headers, shown, strict=True)), link)
-            for row, shown, link in zip(self.rows, self.display, links, strict=True)
-            if not self._is_empty(row)
+            (
+                [
+                    (header, _show(value, kind))
+                    for header, value, kind in zip(
+                        self.headers, self.rows[i], self.kinds, strict=True
+                    )
+                ],
+                links[i],
+            )
+            for i in shown[first : first + PAGE_ROWS]
         ]
-
-    @property
-    def hidden(self) -> int:
-        return sum(self._is_empty(row) for row in self.rows)
 
     def body_html(self) -> str:
         """The <tbody> rows, built here rather than by a template loop: a 90-day report has
@@ -137,7 +157,7 @@ def _period_link(query: ReportQuery, start: date) -> str:
     else:
         end = start
     rng = figures.DateRange(max(start, query.range.start), min(end, query.range.end))
-    return f"{reverse('reports_reviews')}?{replace(query, range=rng).params()}"
+    return f"{reverse('reports_reviews')}?{query.params_for(rng)}"
 
 
 def _period_label(day: date, grain: str) -> str:
@@ -345,19 +365,28 @@ def _opt(value):
 
 
 def chart_data(query: ReportQuery, report: figures.Report) -> dict:
-    """What static/js/reports.js draws (read from a json_script block, never inline code)."""
-    causes = dict(Cause.choices)
+    """What static/js/reports.js draws (read from a json_script block, never inline code):
+    the range's periods beside the previous range's, period by period (the n-th day of one
+    beside the n-th day of the other; by week or month a range may touch one period more)."""
+    previous = report.previous_periods
+    before = report.range.previous()
+
+    def aligned(key: str) -> list:
+        return [previous[i][key] if i < len(previous) else None for i in range(len(report.periods))]
+
     return {
         "labels": [_period_label(r["period"], query.grain) for r in report.periods],
+        "previous_labels": [
+            _period_label(previous[i]["period"], query.grain) if i < len(previous) else ""
+            for i in range(len(report.periods))
+        ],
         "handled": [r["handled"] for r in report.periods],
-        "rate": [None if r["rate"] is None else round(r["rate"] * 100, 1) for r in report.periods],
-        "funnel": {
-            "labels": [_("Reached"), _("Agreed"), _("Revised")],
-            "values": [report.funnel["reached"], report.funnel["agreed"], report.funnel["revised"]],
+        "handled_previous": aligned("handled"),
+        "revised": [r["revised"] for r in report.periods],
+        "revised_previous": aligned("revised"),
+        "text": {
+            "now": _("This period"),
+            "previous": _("Previous period (%(start)s – %(end)s)")
+            % {"start": before.start.isoformat(), "end": before.end.isoformat()},
         },
-        "causes": {
-            "labels": [str(causes.get(r["cause"], r["cause"])) for r in report.breakdowns["cause"]],
-            "values": [r["handled"] for r in report.breakdowns["cause"]],
-        },
-        "text": {"handled": _("Handled"), "rate": _("Resolution rate (%)")},
     }

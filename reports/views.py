@@ -16,7 +16,7 @@ from reviews.audit import client_ip
 from reviews.models import Cause, Review, Role, Severity, Shop, Status, SubCause
 from reviews.params import whole
 
-from . import exports, figures, spikes
+from . import dashboard, exports, figures, spikes
 from .models import SpikeAlert
 from .query import PRESETS, ReportQuery
 from .tables import build_tables, chart_data
@@ -39,6 +39,8 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         return exports.table_export(
             table=table, kind=export, query=query, actor=request.user, ip=client_ip(request)
         )
+    for table in tables:
+        table.page_of(request.GET)
     context = {
         "query": query,
         "report": report,
@@ -52,6 +54,10 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         "spikes": [(a, spikes.describe(a), spikes.drill_url(a)) for a in report.spikes],
         "spikes_more": report.spikes_total - len(report.spikes),
         "as_of": report.as_of,
+        "tiles": dashboard.headline(report),
+        "worst": dashboard.worst(query, report),
+        # A table paged through stays unfolded on the page its link opens.
+        "opened": {t.name for t in tables if f"page_{t.name}" in request.GET},
     }
     return render(request, "reports/reports.html", context)
 

@@ -1,5 +1,7 @@
-"""The manager's reports in a real browser: charts drawn under the CSP, the date range
-changed, a root cause drilled down, a table exported."""
+"""The manager's reports in a real browser: a dashboard that reads at a glance (two screens at
+1366×768 before anything is unfolded, every headline rate with its base), charts drawn under
+the CSP, the date range changed, a folded table opened, a root cause drilled down, a table
+exported."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -60,6 +62,16 @@ def test_it_reads_changes_the_range_drills_down_and_exports(
         "[...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))"
     )
     assert errors == []
+    # The dashboard fits two screens before anything is unfolded.
+    assert page.evaluate("document.documentElement.scrollHeight") <= 2 * 768
+    # Nine reviews in the last 30 days: two revised, six still open; each rate with its base.
+    headline = page.locator("#headline").inner_text()
+    assert "2 条已修改 / 9 条（22.2%）" in headline
+    assert "6 条未解决 / 9 条（66.7%）" in headline
+    assert "已完成 3 条中 2 条已修改（66.7%）" in headline
+    assert "解决率" not in headline
+    assert page.locator("#worst").get_by_role("link", name="保温杯").is_visible()
+    assert page.locator("details.report-table[open]").count() == 0
     spike = page.locator("#spikes")
     assert "保温杯" in spike.inner_text()
     screenshot("reports-1366")
@@ -76,6 +88,8 @@ def test_it_reads_changes_the_range_drills_down_and_exports(
     page.get_by_role("button", name="显示").click()
     page.wait_for_url(f"**from={start}**")
     products = page.locator("#table-top_products")
+    assert not products.get_by_role("link", name="帆布包").is_visible()  # folded
+    products.locator("summary").click()
     assert products.get_by_role("link", name="帆布包").is_visible()
 
     products.get_by_role("link", name="加厚纯棉T恤").click()
@@ -83,6 +97,8 @@ def test_it_reads_changes_the_range_drills_down_and_exports(
     assert page.locator("tbody tr").count() == 4
 
     page.go_back()
+    if not products.evaluate("details => details.open"):
+        products.locator("summary").click()
     with page.expect_download() as download:
         page.locator("#table-top_products").get_by_role("link", name="CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Sum
 from django.utils import timezone
 
 from outreach.models import ContactAttempt, PlannedContact
@@ -130,6 +131,59 @@ class RollupTestCase(BaseTestCase):
         PositiveReview.objects.filter(external_key="p0").delete()
         rollups.refresh()
         self.assertEqual(self.report().good_rate[0]["positive"], 6)
+
+    def _shop_day_totals(self) -> tuple[dict, dict]:
+        """Each day's totals as ReportShopDay keeps them, and as ReportDay's rows sum."""
+        kept = {
+            row.pop("day"): row
+            for row in ReportShopDay.objects.filter(shop=self.shop)
+            .values("day", *ReportShopDay.TOTALS)
+            .order_by()
+        }
+        summed = {
+            row.pop("day"): row
+            for row in ReportDay.objects.filter(shop=self.shop)
+            .values("day")
+            .annotate(**{name: Sum(name) for name in ReportShopDay.TOTALS})
+            .order_by()
+        }
+        return kept, summed
+
+    def test_the_shop_day_keeps_the_days_totals(self):
+        r1 = self.make_review(self.shop, reviewed_at=at(10), status=Status.REVISED)
+        self.make_review(self.shop, reviewed_at=at(11), status=Status.NEW, assigned_to=self.agent)
+        self.make_review(self.shop, reviewed_at=at(12), status=Status.CLOSED)
+        self.attempt(r1, at(11), "agreed")
+        rollups.refresh()
+        kept, summed = self._shop_day_totals()
+        self.assertEqual(
+            kept[DAY],
+            {"handled": 3, "revised": 1, "closed": 2, "unresolved": 1, "agreed": 1,
+             "agreed_revised": 1},
+        )  # fmt: skip
+        self.assertEqual(kept, summed)
+
+    def test_the_migration_fills_the_totals_of_days_already_rolled_up(self):
+        import importlib
+        from pathlib import Path
+
+        from django.apps import apps
+
+        import reports.migrations
+
+        self.make_review(self.shop, reviewed_at=at(10), status=Status.REVISED)
+        self.make_review(self.shop, reviewed_at=at(11), status=Status.NEW)
+        rollups.refresh()
+        # As the days were before the columns existed: zeros, and one day without its row.
+        ReportShopDay.objects.update(**dict.fromkeys(ReportShopDay.TOTALS, 0))
+        ReportShopDay.objects.filter(day=DAY).delete()
+        # Found by its name, whatever number it is given at merge.
+        (path,) = Path(reports.migrations.__file__).parent.glob("*_shop_day_totals.py")
+        migration = importlib.import_module(f"reports.migrations.{path.stem}")
+        migration.fill_totals(apps, None)
+        kept, summed = self._shop_day_totals()
+        self.assertEqual(kept[DAY]["handled"], 2)
+        self.assertEqual(kept, summed)
 
     def test_a_deleted_review_leaves_the_report(self):
         review = self.make_review(self.shop, reviewed_at=at(10))

@@ -41,10 +41,10 @@ class SharedWordsTestCase(BaseTestCase):
         response = self.client.get(reverse("review_detail", args=[review.pk]))
         self.assertContains(response, '<span class="badge msg-state-failed">发送失败</span>')
 
-    def test_the_reports_section_link_says_resolution_as_outcomes_not_remedy(self):
+    def test_the_reports_resolution_tables_say_resolution_as_outcomes_not_remedy(self):
         self.login(self.manager)
         response = self.client.get(reverse("reports"))
-        self.assertContains(response, '<a href="#resolution">解决情况</a>')
+        self.assertContains(response, "<h2>各时段解决情况</h2>")
         self.assertNotContains(response, "解决方案")
 
     def test_the_contact_form_keeps_resolution_as_the_remedy(self):
