@@ -149,7 +149,11 @@ def _cached(version: str) -> learned.LinearModel | None:
 
 
 def _train_and_cache(version: str) -> learned.LinearModel:
-    model = learned.train(load_training(), version=version, tokenize=tokens_of)
+    trained = learned.train(load_training(), version=version, tokenize=tokens_of)
+    # The weights as the cache keeps them (float32): a process that trained the model and one
+    # that loaded it classify alike, to the last bit — the stacked base model is trained on
+    # this model's answers, byte for byte (train_base_model).
+    model = learned.LinearModel.from_bytes(trained.to_bytes())
     try:
         cache = _cache_dir()
         cache.mkdir(parents=True, exist_ok=True)
