@@ -110,7 +110,11 @@ class JdClient:
         key = method.replace(".", "_") + "_responce"
         if key not in body or not isinstance(body[key], dict):
             raise CallFailed("malformed", f"the answer has no {key}")
-        return body[key]
+        answer = body[key]
+        # The method's own refusal comes inside its answer, with a code other than "0".
+        if str(answer.get("code", "0")) != "0":
+            _raise(answer)
+        return answer
 
     def page(self, stream: str, window: Window) -> Page:
         size = min(settings.CONNECTORS["PAGE_SIZE"], MAX_PAGE_SIZE)

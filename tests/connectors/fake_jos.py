@@ -6,7 +6,8 @@ shop's access_token — and answers jingdong.pop.PopCommentJsfService.getVenderC
 pageSize at most 50) in JOS's JSON shape, or with JOS's error_response.
 
 `comments` holds PopCommentJosVo dicts. `answers` scripts what to play before answering
-normally: "throttle", "expired", "malformed"; `slow_pages` makes a page answer late.
+normally: "throttle", "expired", "refused" (the method's own error code inside
+its answer), "malformed"; `slow_pages` makes a page answer late.
 `repeat_across_pages` repeats each page's last comment at the top of the next page.
 `calls` keeps every accepted call's parameters, `refused` every refused one."""
 
@@ -149,6 +150,9 @@ class FakeJos:
         if scripted == "expired":
             return json.dumps({"error_response": INVALID_TOKEN}, ensure_ascii=False).encode()
         key = METHOD.replace(".", "_") + "_responce"
+        if scripted == "refused":
+            refusal = {"code": "500", "zh_desc": "服务端异常", "en_desc": "Service error"}
+            return json.dumps({key: refusal}, ensure_ascii=False).encode()
         if scripted == "malformed":
             return ('{"' + key + '": {"comments": [{"commentId": "1').encode()
         if params["method"] != METHOD:

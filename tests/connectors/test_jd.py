@@ -9,7 +9,8 @@
 | a comment changed to 5 stars                   | revised on the look-up by order                 |
 | a seller reply on JD                           | recorded as posted                              |
 | App Call Limited (code 2)                      | backs off                                       |
-| invalid access_token (code 19)                 | expired, the shop's pulls stop                  |
+| invalid access_token (code 19), also mid-pull  | expired, stored pages stay, the pulls stop      |
+| the method's own error code in its answer      | pull fails with that code; the next one reads   |
 | a wrong secret                                 | JOS's "Invalid Signature" (12) on the pull      |
 """
 
@@ -215,6 +216,28 @@ class JdFailuresTestCase(JdWorld):
         self.assertEqual(self.connection.status, ConnectionStatus.THROTTLED)
         self.assertGreater(self.connection.retry_after, timezone.now() + timedelta(minutes=9))
         self.assertIsNone(pull(self.connection))
+
+    def test_a_token_expiring_mid_pull_keeps_the_stored_pages_and_stops_the_pulls(self):
+        self.comments(60, score=1, hours=10)
+        PullCursor.objects.create(
+            connection=self.connection,
+            stream="bad",
+            synced_until=timezone.now() - timedelta(hours=11),
+        )
+        self.jos.answers = [None, "expired"]  # page 1 answered, then the token is gone
+        run = pull(self.connection)
+        self.assertEqual((run.outcome, run.created), (PullOutcome.EXPIRED, 40))
+        self.assertIn("Invalid access_token", run.message)
+        self.assertIsNone(pull(self.connection))
+        self.assertEqual(Review.objects.count(), 40)
+
+    def test_the_methods_own_refusal_fails_the_pull_with_its_code(self):
+        self.comments(3)
+        self.jos.answers = ["refused"]
+        run = pull(self.connection)
+        self.assertEqual(run.outcome, PullOutcome.FAILED)
+        self.assertIn("500: Service error", run.message)
+        self.assertEqual(pull(self.connection).created, 3)
 
     def test_an_expired_access_token_stops_the_shops_pulls(self):
         self.jos.tokens.clear()
