@@ -79,6 +79,7 @@ class Client(Protocol):
 CLIENTS = {
     "taobao": "connectors.top.TopClient",
     "tmall": "connectors.top.TopClient",
+    "ebay": "connectors.ebay.EbayClient",
 }
 
 
