@@ -82,6 +82,10 @@ CLIENTS = {
     "ebay": "connectors.ebay.EbayClient",
 }
 
+# Platforms whose calls carry only the shop's token (eBay's OAuth user token), no app key or
+# secret of ours.
+TOKEN_ONLY = {"ebay"}
+
 
 def supported(platform: str) -> bool:
     return platform in CLIENTS

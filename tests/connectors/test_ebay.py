@@ -17,6 +17,7 @@ from datetime import timedelta
 from unittest import mock
 
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from connectors import services
@@ -230,3 +231,29 @@ class EbayPullTestCase(EbayWorld):
         printed = "".join(str(c.args[0]) for c in out.write.call_args_list)
         self.assertIn("echo: ok", printed)
         self.assertIn("new 4", printed)
+
+
+class EbayAdminTestCase(EbayWorld):
+    def test_an_ebay_shop_connects_with_its_oauth_user_token_alone(self):
+        admin = self.make_user("root", self.echo, "lead")
+        admin.is_staff = admin.is_superuser = True
+        admin.save()
+        self.client.force_login(admin)
+        PlatformConnection.objects.all().delete()
+        form = {
+            "shop": self.echo.pk,
+            "platform": "ebay",
+            "app_key": "",
+            "app_secret": "",
+            "session_key": "",
+            "token_expires_at_0": "",
+            "token_expires_at_1": "",
+            "enabled": "on",
+        }
+        add = reverse("admin:connectors_platformconnection_add")
+        self.assertEqual(self.client.post(add, form).status_code, 200)  # no token: refused
+        self.assertFalse(PlatformConnection.objects.exists())
+        self.assertEqual(self.client.post(add, form | {"session_key": TOKEN}).status_code, 302)
+        connection = PlatformConnection.objects.get()
+        self.assertEqual((connection.session_key, connection.app_key), (TOKEN, ""))
+        self.assertEqual(services.connection_test(connection=connection), "")
