@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reviews.admin import AuditedAdmin
 
-from .clients import supported
+from .clients import TOKEN_ONLY, supported
 from .models import ConnectionStatus, PlatformConnection, PullRun
 
 SECRETS = ("app_secret", "session_key")
@@ -44,12 +44,13 @@ class PlatformConnectionForm(forms.ModelForm):
         data = super().clean()
         if data.get("platform") and not supported(data["platform"]):
             self.add_error("platform", _("No connector exists for this platform yet."))
+        token_only = data.get("platform") in TOKEN_ONLY
         for name in SECRETS:
             if not data.get(name):
                 data[name] = getattr(self.instance, name)  # blank keeps the stored value
-            if not data[name]:
+            if not data[name] and not (token_only and name == "app_secret"):
                 self.add_error(name, _("Required: the platform refuses calls without it."))
-        if not data.get("app_key"):
+        if not data.get("app_key") and not token_only:
             self.add_error("app_key", _("Required: the platform refuses calls without it."))
         return data
 

@@ -80,7 +80,12 @@ CLIENTS = {
     "taobao": "connectors.top.TopClient",
     "tmall": "connectors.top.TopClient",
     "jd": "connectors.jd.JdClient",
+    "ebay": "connectors.ebay.EbayClient",
 }
+
+# Platforms whose calls carry only the shop's token (eBay's OAuth user token), no app key or
+# secret of ours.
+TOKEN_ONLY = {"ebay"}
 
 
 def supported(platform: str) -> bool:

@@ -61,7 +61,7 @@ class ConnectionAdminTestCase(ConnectorWorld):
         self.assertNotIn("sess-renewed", str(line.data))
 
     def test_a_platform_without_a_connector_is_refused(self):
-        response = self.client.post(self.url, self.form(platform="ebay"))
+        response = self.client.post(self.url, self.form(platform="other"))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(PlatformConnection.objects.get().platform, "taobao")
 
