@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+import requests
+from django.conf import settings
 from django.utils.module_loading import import_string
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from reviews.models import Review
 
@@ -96,3 +100,20 @@ def client_for(connection) -> Client:
     if not supported(connection.platform):
         raise CallFailed("unsupported", f"no connector for {connection.platform} yet")
     return import_string(CLIENTS[connection.platform])(connection)
+
+
+def http_session() -> requests.Session:
+    """The HTTP session every platform client calls through: connection errors and the
+    gateway's 5xx are retried with back-off by urllib3; the pulls only read, so repeating a
+    POST is safe, hence POST among the retried methods."""
+    retry = Retry(
+        total=settings.CONNECTORS["RETRIES"],
+        backoff_factor=0.5,
+        status_forcelist=(502, 503, 504),
+        allowed_methods=frozenset({"POST"}),
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    return session

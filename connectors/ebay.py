@@ -27,8 +27,7 @@ from django.conf import settings
 
 from reviews.models import Review
 
-from .clients import CallFailed, Page, SessionExpired, Throttled, Window
-from .top import _session
+from .clients import CallFailed, Page, SessionExpired, Throttled, Window, http_session
 
 NS = "urn:ebay:apis:eBLBaseComponents"
 COMPATIBILITY_LEVEL = "1451"
@@ -70,7 +69,7 @@ class EbayClient:
         self.connection = connection
         self.url = settings.CONNECTORS["EBAY_API_URL"]
         self.timeout = settings.CONNECTORS["TIMEOUT"]
-        self.http = _session()
+        self.http = http_session()
 
     def call(self, name: str, fields: Sequence[tuple[str, str | dict]] = ()):
         """POST `<name>Request` with the fields in order (a dict value is a container of

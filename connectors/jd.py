@@ -27,8 +27,7 @@ from django.utils import timezone
 
 from reviews.models import Review
 
-from .clients import CallFailed, Page, SessionExpired, Throttled, Window
-from .top import _session
+from .clients import CallFailed, Page, SessionExpired, Throttled, Window, http_session
 
 CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -75,7 +74,7 @@ class JdClient:
         self.connection = connection
         self.url = settings.CONNECTORS["JOS_API_URL"]
         self.timeout = settings.CONNECTORS["TIMEOUT"]
-        self.http = _session()
+        self.http = http_session()
 
     def call(self, method: str, **params) -> dict:
         conn = self.connection

@@ -21,12 +21,10 @@ from datetime import datetime, timedelta
 import requests
 from django.conf import settings
 from django.utils import timezone
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from reviews.models import Review
 
-from .clients import CallFailed, Page, SessionExpired, Throttled, Window
+from .clients import CallFailed, Page, SessionExpired, Throttled, Window, http_session
 
 CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -60,22 +58,6 @@ def parse_top_time(text: str) -> datetime:
     return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=CHINA)
 
 
-def _session() -> requests.Session:
-    """Connection errors and the gateway's 5xx are retried with back-off by urllib3; TOP's
-    reads are safe to repeat, hence POST among the retried methods."""
-    retry = Retry(
-        total=settings.CONNECTORS["RETRIES"],
-        backoff_factor=0.5,
-        status_forcelist=(502, 503, 504),
-        allowed_methods=frozenset({"POST"}),
-        raise_on_status=False,
-    )
-    session = requests.Session()
-    session.mount("http://", HTTPAdapter(max_retries=retry))
-    session.mount("https://", HTTPAdapter(max_retries=retry))
-    return session
-
-
 class TopClient:
     streams: Sequence[str] = ("bad", "neutral")
     # 180 days is TOP's limit; a day's margin so a window never starts beyond it.
@@ -91,7 +73,7 @@ class TopClient:
         self.sign_method = sign_method
         self.url = settings.CONNECTORS["TOP_API_URL"]
         self.timeout = settings.CONNECTORS["TIMEOUT"]
-        self.http = _session()
+        self.http = http_session()
 
     def call(self, method: str, **params) -> dict:
         conn = self.connection
