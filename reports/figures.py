@@ -203,7 +203,13 @@ class DayFigures:
             .order_by()
         )
         agents = {row["assigned_to"] for row in rows if row["assigned_to"]}
-        usernames = dict(User.objects.filter(pk__in=agents).values_list("pk", "username"))
+        # Agents by the name the rest of the desk shows (小王), their login where they have none.
+        people = User.objects.filter(pk__in=agents).values_list(
+            "pk", "first_name", "last_name", "username"
+        )
+        usernames = {
+            pk: f"{first} {last}".strip() or username for pk, first, last, username in people
+        }
         return cls(rows=rows, usernames=usernames)
 
 

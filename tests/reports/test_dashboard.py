@@ -114,6 +114,16 @@ class DashboardTestCase(ReportsDataMixin, BaseTestCase):
             page = self.client.get(row.link)
             self.assertEqual(len(page.context["reviews"]), expected, row.name)
 
+    def test_it_names_agents_as_the_rest_of_the_desk_does(self):
+        # The board and the timeline say 小艾; the manager's page says it too, not her login.
+        type(self.agent).objects.filter(pk=self.agent.pk).update(first_name="小艾")
+        page = self.get()
+        worst = {w.key: w for w in page.context["worst"]}
+        names = [r.name for r in worst["agents"].rows]
+        self.assertIn("小艾", names)
+        self.assertNotIn("alice", names)
+        self.assertNotContains(page, ">alice<")
+
     def test_it_folds_every_detailed_table(self):
         page = self.get().content.decode()
         folded = re.findall(r'<details class="card report-table" id="table-(\w+)"(\s*open)?>', page)
