@@ -117,3 +117,21 @@ def http_session() -> requests.Session:
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.mount("https://", HTTPAdapter(max_retries=retry))
     return session
+
+
+def post_json(http: requests.Session, url: str, payload: dict, timeout: float) -> dict:
+    """POST a form to a platform's JSON gateway and read its answer as a JSON object; the
+    network failing or anything but a JSON object is CallFailed (the pull resumes later)."""
+    try:
+        response = http.post(url, data=payload, timeout=timeout)
+    except requests.RequestException as exc:
+        raise CallFailed("network", str(exc)[:300]) from exc
+    try:
+        body = response.json()
+    except ValueError:
+        raise CallFailed(
+            "malformed", f"HTTP {response.status_code}: the answer is not JSON"
+        ) from None
+    if not isinstance(body, dict):
+        raise CallFailed("malformed", "the answer is not a JSON object")
+    return body

@@ -18,13 +18,12 @@ import zoneinfo
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-import requests
 from django.conf import settings
 from django.utils import timezone
 
 from reviews.models import Review
 
-from .clients import CallFailed, Page, SessionExpired, Throttled, Window, http_session
+from .clients import CallFailed, Page, SessionExpired, Throttled, Window, http_session, post_json
 
 CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -88,18 +87,7 @@ class TopClient:
         }
         payload.update({k: str(v) for k, v in params.items() if v is not None and v != ""})
         payload["sign"] = sign(payload, conn.app_secret, self.sign_method)
-        try:
-            response = self.http.post(self.url, data=payload, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise CallFailed("network", str(exc)[:300]) from exc
-        try:
-            body = response.json()
-        except ValueError:
-            raise CallFailed(
-                "malformed", f"HTTP {response.status_code}: the answer is not JSON"
-            ) from None
-        if not isinstance(body, dict):
-            raise CallFailed("malformed", "the answer is not a JSON object")
+        body = post_json(self.http, self.url, payload, self.timeout)
         if "error_response" in body:
             _raise(body["error_response"])
         key = method.removeprefix("taobao.").replace(".", "_") + "_response"
