@@ -42,6 +42,18 @@ class CallFailed(ConnectorError):
     the next one resumes at its checkpoint."""
 
 
+class ReplyRejected(ConnectorError):
+    """The platform refused a public reply (too long, window closed, already answered…): it
+    was not posted; `message` says why in the platform's words."""
+
+
+@dataclass(frozen=True)
+class ReplyPosted:
+    """The platform accepted a public reply: its id for the reply when it gives one."""
+
+    platform_reply_id: str = ""
+
+
 @dataclass
 class Page:
     items: list[dict]
@@ -77,6 +89,12 @@ class Client(Protocol):
 
     def ping(self) -> None:
         """One cheap authenticated call (the 「连接测试」 button); raises ConnectorError."""
+        ...
+
+    def post_reply(self, review: Review, text: str) -> ReplyPosted:
+        """Post the seller's public reply to `review` (「发布到平台」, only ever on a person's
+        click). Raises ReplyRejected when the platform refuses it, ConnectorError subclasses
+        otherwise. Never retried automatically: a repeated POST could post it twice."""
         ...
 
 
