@@ -79,7 +79,7 @@ _REWARD = re.compile(
     r"(?<![配运递发护派接])送(?![货达到出去回检修件来往错的])|"
     r"奉上|小样|零食|特产|试吃|试用装|多(?:塞|放|送|寄)了?|请您(?:的|喝|吃)|算我(?:们)?的|这单算|"
     r"条件您开|条件随便|开个价|您说个数|"
-    r"包邮|免运费|运费险|运费(?:由)?我们(?:来)?(?:出|承担)|承担.{0,4}运费|惊喜|彩蛋|积分|金币|免单|"
+    r"包邮|免运费|免费(?!上门|维修|取件|退换|换货|检测|寄回|保修|咨询)|会员|运费险|运费(?:由)?我们(?:来)?(?:出|承担)|承担.{0,4}运费|惊喜|彩蛋|积分|金币|免单|"
     r"心意|谢意|谢礼|薄礼|礼金|感谢费|辛苦费|辛苦钱|茶钱|奶茶|咖啡钱|话费|好处|小钱|零花钱|"
     r"(?:一点|小小?)意思|意思一下|(?:关怀|慰问|感谢|答谢|奖励|补偿)金|全退|运费.{0,2}退|钱退|退回来|"
     r"表示一下|表示表示|有所表示|少不了|亏待|白忙|白改|算我的|我来出|我出|"
@@ -104,7 +104,7 @@ _REQUEST = re.compile(
     r"(?:修改|更改|更新|改|删|删除|删掉|撤销|撤回|撤掉|撤|追加|补|写|给|打|留|换取|换|点亮|点满|加)"
     r"(?:一下|下|个|一个|一条|了|成|为|上)?.{0,5}?"
     rf"(?:评价|评论|评分|差评|中评|{_STAR})|"
-    rf"(?:评价|评论|评分|差评|中评|{_STAR})(?:的事)?[^,;:]{{0,14}}?"
+    rf"(?:评价|评论|评分|差评|中评|{_STAR})(?![里中](?:您|你)?(?:提到|说|反映|写|的))(?:的事)?[^,;:]{{0,14}}?"
     r"(?:修改|更改|更新|改(?!进|善|正)|删|撤|写|换|帮|满意|加上|点满|处理|调高|提高|调整|调|加分|升|麻烦|拜托)|"
     r"(?<![地址信息资料])改(?:好|完)了?(?:后|之后|以后|的话)|"
     r"(?:麻烦|请|求|希望|期待|恳请|拜托|劳烦|记得|能否|可否|方便)[^,;:]{0,8}?" + _STAR + "|"
@@ -112,21 +112,23 @@ _REQUEST = re.compile(
     r"revising|remove|removing|delete|deleting|withdraw|edit|modify|amend|amending|improve|add|"
     r"adding|take down|taking down|take off|pull down|drop|"
     r"write|writing|raise|raising|increase|bump|upgrade|fix|adjust)\b[^,;:]{0,25}?"
-    r"\b(?:feedback|reviews?|ratings?|stars?|neutral|negative)\b|"
+    r"\b(?:feedback|reviews?|ratings?|stars?|neutral|negative|positive)\b|"
     r"\b(?:feedback|review|rating) (?:revision|change|update|removal)\b|"
     r"\b(?:5|five)[- ]stars?\b(?![- ](?:rated|hotel))|\bpositive (?:feedback|reviews?|ratings?)\b|"
     r"\b(?:feedback|review|rating)\b[^,;:]{0,20}?\b(?:changed|removed|revised|updated|deleted)\b|"
     r"\b(?:revised|updated|changed|amended|new) (?:feedback|reviews?|ratings?)\b"
 )
 _MENTION = re.compile(
-    r"(?<![a-z])(?:hp|zp)(?![a-z])|评价|评论|评分|差评|中评|\b(?:feedback|reviews?|ratings?)\b|追评|晒图|买家秀|带图评|打星|星评|"
+    r"(?<![a-z])(?:hp|zp)(?![a-z])|评价|评论|评分|点评|差评|中评|负评|恶评|好平|差平|中平|评介|"
+    r"[⭐★]{2,}|追个评|(?:那|这)(?:几个|些|一|两)?(?:个字|字|句话?)|\b\d[- ]stars?\b(?![- ](?:rated|hotel))|\b(?:feedback|reviews?|ratings?)\b|追评|晒图|买家秀|带图评|打星|星评|"
     + _STAR
 )
 # A mention after 看到/感谢 names a review the buyer already wrote ("看到您的追评", "感谢您之前的
 # 好评"): it asks nothing.
 _SEEN = re.compile(
     r"(?:(?:看到|看了|收到|感谢|谢谢|针对|关于|根据)(?:了)?(?:您|你)?(?:之前|上次|刚才)?(?:的|留的|写的)?"
-    r"|\b(?:saw|see|seen|noticed|read|received|about|regarding|thanks for|thank you for)\b"
+    r"|\b(?:saw|see|seen|noticed|read|received|about|regarding|thanks for|thank you for|"
+    r"(?:mentioned|said|wrote|noted|say|write|says) in)\b"
     r"(?: your| the)?"
     r"(?: (?:neutral|negative))?\s?)$"
 )
@@ -142,7 +144,7 @@ _THEN = re.compile(r"(?:后|之后|以后|的话|再|就)")
 _STAT = re.compile(r"(?:好评)?(?:率|如潮|很多|最多|不断|榜|度|级)")
 # A review named in one clause and a bare change asked in another of the same sentence (您这个
 # 评价对我们影响很大，改一下的话…; 差评的事情咱们商量下，您改了…).
-_NOUN = re.compile(r"评价|评论|评分|差评|中评|\b(?:feedback|review)\b")
+_NOUN = re.compile(r"评价|评论|评分|点评|差评|中评|\b(?:feedback|review)\b")
 _CHANGE = re.compile(r"改(?:一下|下|了|好|完|掉|成)|更新|删(?:了|掉|除)|撤(?:了|掉|销|回)")
 # A hint: a review cue and a promise that something comes of it (好评有惊喜, 晒图有礼, 改了
 # 不会让您白忙活, 满意五星有彩蛋) is a trade without naming the reward's kind.
@@ -160,7 +162,10 @@ _NEGATION = re.compile(
 )
 # Naming the practice to disown it: 本店不做好评返现, 好评返现卡不是我们放的, 谨防好评返现骗局.
 _UNLINKED = re.compile(
-    r"无关|没有(?:任何)?关系|没关系|不影响|无论|不管|"
+    r"无关|没有(?:任何)?关系|没关系|关系都没有|没.{0,3}关系|不影响|无论|不管|不是因为|不是为了|"
+    r"不是(?:评价|好评|晒图|追评)|从未|从来没|从没|附加条件|无条件|没有条件|不附带|照样|照常|"
+    r"压力|意愿|虚心接受|我们接受|接受您的|"
+    r"\b(?:ignore any|never (?:does|do|did) (?:that|this|so))\b|怎样就怎样|怎么.{0,3}都(?:行|可以|好)|不用改|不必改|无需改|不需要改|"
     r"不做|不参与|不搞|不存在|不是我们|谨防|警惕|骗局|诈骗|违规|违反|严禁|举报|"
     r"如实|按真实|真实体验|客观|不能做|不能搞|不可以做|不会做|不会搞|平台规定|平台规则|"
     r"请勿相信|不要相信|别相信|勿信|冒充|自称|由您决定|您决定|自愿|不会收回|两回事|随意|权利|"
@@ -263,7 +268,7 @@ def _trade(text: str) -> tuple[str, str] | None:
 # Words that disown a link somewhere in a message: a scam warning, a choice left to the buyer,
 # the two said to be unrelated (退款跟评价不挂钩, 评价您怎么写都可以, 有人冒充客服说改好评就转账).
 _DISCLAIMER = re.compile(
-    r"骗|冒充|假冒|举报|不是我们|不是本店|非官方|官方|挂钩|干涉|顾虑|自由|自愿|真实|怎么写|怎么评|"
+    r"(?<!不是)骗|冒充|假冒|举报|不是我们|不是本店|非官方|官方|挂钩|干涉|顾虑|自由|自愿|真实|怎么写|怎么评|"
     r"照实|实际|强求|勉强|不论|无论|不管|是否|上当|"
     r"\b(?:scam\w*|fraud\w*|impersonat\w*|not us|beware|claiming)\b"
 )
@@ -273,8 +278,10 @@ def _disclaims(normalised: str) -> bool:
     return any(cue.search(normalised) for cue in (_UNLINKED, _NEGATION, _DISCLAIMER))
 
 
-def _any_cue(normalised: str) -> bool:
-    return any(cue.search(normalised) for cue in (_REWARD, _MENTION, _REQUEST, _HINT))
+def _review_cue(normalised: str) -> bool:
+    """Anything that names the review, asks for it or promises for it: without one a message
+    cannot tie a reward to a review (满两件送小礼物), whatever the model reads in it."""
+    return any(cue.search(normalised) for cue in (_MENTION, _REQUEST, _HINT))
 
 
 def compliance_problem(text: str) -> str | None:
@@ -285,8 +292,8 @@ def compliance_problem(text: str) -> str | None:
     found = _trade(text)
     # Where the rules are unsure, the learned second opinion decides (outreach.second_opinion):
     # a link the rules found in a message that also disowns it somewhere, and a message in
-    # which they saw a reward, a review or a promise but no link (a new euphemism, a new way
-    # of asking; 好好好… carries none and is not asked about).
+    # which they saw a review named, asked for or promised for but no link (a new euphemism,
+    # a new way of asking; 好好好… carries none and is not asked about).
     if (
         found
         and _disclaims(normalised)
@@ -302,9 +309,14 @@ def compliance_problem(text: str) -> str | None:
             )
             % {"reward": reward, "review": review}
         )
-    if _any_cue(normalised) and (
-        second_opinion.trade_probability(normalised) > second_opinion.TRADE_ABOVE
-    ):
+    # Without a reward word the model must be surer: the trade is then a euphemism (不会让您
+    # 吃亏的, 懂的都懂), and the ordinary revision steps read much like it.
+    above = (
+        second_opinion.TRADE_ABOVE
+        if _REWARD.search(normalised)
+        else second_opinion.TRADE_ABOVE_NO_REWARD
+    )
+    if _review_cue(normalised) and second_opinion.trade_probability(normalised) > above:
         return str(
             _(
                 "Reads like a reward offered for the review (words such as %(words)s): "
