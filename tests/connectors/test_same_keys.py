@@ -6,6 +6,7 @@ review, which keeps the platform's review id once a pull has seen it."""
 import csv
 import json
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -53,7 +54,7 @@ class SameReviewWhicheverCameFirstTestCase(ConnectorWorld):
                         [r["tid"], "tb_小鱼儿", r["item_title"], f"SKU-{n}", "¥99.00"]
                         + [rating, r["content"], "", r["created"]]
                     )
-            call_command("import_reviews", str(path), shop="alpha", stdout=open("/dev/null", "w"))
+            call_command("import_reviews", str(path), shop="alpha", stdout=StringIO())
 
     def pull(self) -> None:
         run = services.connection_pull(connection_id=self.connection.id)
@@ -83,9 +84,7 @@ class SameReviewWhicheverCameFirstTestCase(ConnectorWorld):
         self.import_file(self.shirt, self.socks)
         self.assert_one_review_per_rate()
         # The file brought what the pull lacks: the product line's SKU.
-        self.assertEqual(
-            set(Review.objects.values_list("sku", flat=True)), {"SKU-0", "SKU-1"}
-        )
+        self.assertEqual(set(Review.objects.values_list("sku", flat=True)), {"SKU-0", "SKU-1"})
 
     def test_a_webhook_item_by_order_line_then_a_pull_is_one_review(self):
         item = {
