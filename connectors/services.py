@@ -294,7 +294,7 @@ def _tell_expired(connection: PlatformConnection, exc: ConnectorError) -> None:
         subject = _("%(shop)s: the platform authorisation has expired") % {"shop": shop.name}
         body = _(
             "The platform refused the shop's session key (%(error)s). Reviews are no longer "
-            "pulled for this shop until an administrator enters a new session key."
+            "pulled for this shop until a lead enters a new one on the connector page."
         ) % {"error": f"{exc.code} {exc.message}".strip()}
     link = absolute(reverse("connector_page", args=[shop.slug]))
     day = timezone.localdate(timezone.now(), shop.tz).isoformat()

@@ -22,9 +22,7 @@ from .test_desk import PASSWORD, login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_lead_connects_the_shop_and_the_first_pull_fills_the_queue(
-    live_server, page, screenshot
-):
+def test_a_lead_connects_the_shop_and_the_first_pull_fills_the_queue(live_server, page, screenshot):
     shop = Shop.objects.create(name="演示旗舰店", slug="demo", platform=Platform.TAOBAO)
     lead = User.objects.create_user("lead", password=PASSWORD, first_name="老李")
     Membership.objects.create(user=lead, shop=shop, role=Role.LEAD)
