@@ -19,8 +19,21 @@ from connectors.top import top_time
 from reviews.api import signed_headers
 from reviews.models import Review
 
+from .fake_jos import comment
 from .fake_top import rate
+from .test_ebay import EbayWorld
+from .test_jd import JdWorld
 from .world import ConnectorWorld
+
+
+def import_csv(slug: str, header: list[str], rows: list[list]) -> None:
+    """An export file of the shop's platform, imported from the shell."""
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "export.csv"
+        with path.open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out).writerows([header, *rows])
+        call_command("import_reviews", str(path), shop=slug, stdout=StringIO())
+
 
 TAOBAO_HEADER = ["订单编号", "买家昵称", "宝贝名称", "商家编码", "实付金额", "评价等级"]
 TAOBAO_HEADER += ["评价内容", "追评内容", "评价时间"]
@@ -42,19 +55,13 @@ class SameReviewWhicheverCameFirstTestCase(ConnectorWorld):
         )
 
     def import_file(self, *rates: dict) -> None:
-        """The shop's 千牛 export of these rates, imported from the shell."""
-        with TemporaryDirectory() as folder:
-            path = Path(folder) / "taobao.csv"
-            with path.open("w", encoding="utf-8", newline="") as out:
-                writer = csv.writer(out)
-                writer.writerow(TAOBAO_HEADER)
-                for n, r in enumerate(rates):
-                    rating = {"bad": "差评", "neutral": "中评"}[r["result"]]
-                    writer.writerow(
-                        [r["tid"], "tb_小鱼儿", r["item_title"], f"SKU-{n}", "¥99.00"]
-                        + [rating, r["content"], "", r["created"]]
-                    )
-            call_command("import_reviews", str(path), shop="alpha", stdout=StringIO())
+        """The shop's 千牛 export of these rates (no review id: order and product line)."""
+        rows = [
+            [r["tid"], "tb_小鱼儿", r["item_title"], f"SKU-{n}", "¥99.00"]
+            + [{"bad": "差评", "neutral": "中评"}[r["result"]], r["content"], "", r["created"]]
+            for n, r in enumerate(rates)
+        ]
+        import_csv("alpha", TAOBAO_HEADER, rows)
 
     def pull(self) -> None:
         run = services.connection_pull(connection_id=self.connection.id)
@@ -124,3 +131,37 @@ class SameReviewWhicheverCameFirstTestCase(ConnectorWorld):
         self.pull()
         self.assertEqual(Review.objects.filter(shop=self.shop).count(), 1)
         self.assertEqual(Review.objects.filter(shop=self.other_shop).count(), 1)
+
+
+class JdFileAndPullTestCase(JdWorld):
+    def test_a_jd_export_then_a_pull_is_one_review_keyed_by_the_comment_id(self):
+        made = comment(7001, created=timezone.now() - timedelta(hours=5))
+        import_csv(
+            "jd-delta",
+            ["评价编号", "订单号", "用户昵称", "商品名称", "星级", "评价内容", "评价时间"],
+            [
+                [made["commentId"], made["orderId"], made["nickName"], made["skuName"]]
+                + ["1星", made["content"], made["creationTime"]]
+            ],
+        )
+        self.jos.add(made)
+        self.assertEqual(services.connection_pull(connection_id=self.connection.id).outcome, "ok")
+        reviews = Review.objects.filter(shop=self.jd)
+        self.assertEqual([r.platform_review_id for r in reviews], ["7001"])
+
+
+class EbayPullAndFileTestCase(EbayWorld):
+    def test_an_ebay_pull_then_its_feedback_report_is_one_review(self):
+        (made,) = self.feedback(1)
+        self.assertEqual(services.connection_pull(connection_id=self.connection.id).outcome, "ok")
+        import_csv(
+            "echo",
+            ["Feedback ID", "Feedback type", "Comment", "Buyer", "Order number", "Item title"]
+            + ["Price", "Date"],
+            [
+                [made["FeedbackID"], "Negative", made["CommentText"], made["CommentingUser"]]
+                + [made["OrderLineItemID"], made["ItemTitle"], "US $19.99", made["CommentTime"]]
+            ],
+        )
+        reviews = Review.objects.filter(shop=self.echo)
+        self.assertEqual([r.platform_review_id for r in reviews], [made["FeedbackID"]])
