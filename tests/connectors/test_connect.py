@@ -147,3 +147,15 @@ class ConnectTestCase(ConnectorWorld):
         client.login(username="larry", password=PASSWORD)
         self.assertEqual(client.post(self.url(), self.form()).status_code, 403)
         self.assertFalse(PlatformConnection.objects.exists())
+
+    def test_a_platform_without_a_connector_offers_no_form_and_refuses_a_post(self):
+        shop = Shop.objects.create(name="Other", slug="other", platform=Platform.OTHER)
+        self.make_user("other-lead", shop, "lead")
+        self.client.login(username="other-lead", password=PASSWORD)
+        page = self.client.get(reverse("connector_page", args=["other"]))
+        self.assertIsNone(page.context["form"])
+        self.assertNotContains(page, 'id="connector-save"')
+        response = self.client.post(self.url("other"), self.form())
+        self.assertRedirects(response, reverse("connector_page", args=["other"]))
+        self.assertFalse(PlatformConnection.objects.exists())
+        self.assertEqual(self.top.calls, [])
