@@ -5,4 +5,5 @@ from . import views
 urlpatterns = [
     path("shops/<slug:slug>/connector/", views.connector_page, name="connector_page"),
     path("shops/<slug:slug>/connector/test/", views.connector_test, name="connector_test"),
+    path("replies/<int:pk>/publish/", views.reply_publish, name="reply_publish"),
 ]

@@ -1,6 +1,8 @@
 """The connector page of a shop, for its leads: is the platform link working, how far
 behind is it, what did today's pulls bring, what failed, when does the authorisation
-expire — and the 「连接测试」 button. Credentials are set in the Django admin."""
+expire — and the 「连接测试」 button. Credentials are set in the Django admin.
+
+And 「发布到平台」 on an approved reply, for the shop's agents and leads (connectors.publish)."""
 
 from datetime import datetime, time
 
@@ -8,15 +10,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from outreach.models import Reply
+from outreach.views.review import render_work
 from reviews.access import get_shop_for_user
-from reviews.models import Role
+from reviews.models import Role, Shop
 
-from . import services
+from . import publish, services
 from .models import PlatformConnection, PullCursor, PullRun
 
 RUNS_SHOWN = 10
@@ -64,3 +68,19 @@ def connector_test(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("The connection works: the platform answered."))
     return redirect("connector_page", slug=shop.slug)
+
+
+@login_required
+@require_POST
+def reply_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """「发布到平台」: the platform's answer, or why nothing was sent, on the review page."""
+    reply = get_object_or_404(
+        Reply.objects.filter(
+            shop__in=Shop.objects.for_user(request.user, *publish.PUBLISHERS)
+        ).select_related("review", "shop", "review__buyer"),
+        pk=pk,
+    )
+    result = publish.reply_publish(reply=reply, user=request.user)
+    if result.posted:
+        return render_work(request, reply.review, saved=result.said)
+    return render_work(request, reply.review, status=409, error=result.said)

@@ -259,6 +259,8 @@ SPECS: dict[str, Spec] = {
     "lead_alerts_test": Spec(LEAD, POST, form={"shop": "{slug}"}, lookups=frozenset({"shop"})),
     "connector_page": Spec(LEAD, GET, path={"slug": "{slug}"}),
     "connector_test": Spec(LEAD, POST, path={"slug": "{slug}"}),
+    # 「发布到平台」: the shop's agents and leads (as 「标记已发布」), not its managers.
+    "reply_publish": Spec(frozenset({"agent", "lead"}), POST, path={"pk": "{approved_reply}"}),
     "classifier_models": Spec(LEAD, GET, query={"shop": "{slug}"}, lookups=frozenset({"shop"})),
     "classifier_activate": Spec(
         LEAD, POST, form={"shop": "{slug}", "version": ""}, lookups=frozenset({"shop"})
