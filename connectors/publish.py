@@ -25,6 +25,7 @@ from outreach.guardrails import GuardrailError
 from outreach.models import PublishOutcome, Reply, ReplyState
 from reviews.models import Membership, Role
 
+from . import services
 from .clients import (
     ConnectorError,
     NotSent,
@@ -221,6 +222,8 @@ def reply_publish(*, reply: Reply, user) -> Published:
         posted = client_for(connection).post_reply(review, reply.text.strip())
     except (ReplyRejected, SessionExpired, Throttled, NotSent) as exc:
         code = _code_of(exc)
+        if isinstance(exc, SessionExpired):
+            services.connection_mark_expired(connection=connection, exc=exc)
         reply = outreach_services.reply_publish_failed(
             reply=reply,
             user=user,

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from connectors import services
 from connectors.models import ConnectionStatus, PlatformConnection
-from outreach.models import PublishOutcome, Reply, ReplyState
+from outreach.models import LeadAlert, PublishOutcome, Reply, ReplyState
 from reviews.models import AuditLog, Membership, Platform, Review, Role, Shop, Status
 
 from ..base import PASSWORD
@@ -198,6 +198,16 @@ class TmallPublishTestCase(TmallWorld):
                 self.assertContains(response, said(msgid, platform="天猫"), status_code=409)
                 self.reply.refresh_from_db()
                 self.assertEqual(self.reply.publish_outcome, PublishOutcome.REFUSED)
+                self.connection.refresh_from_db()
+                if script == "expired":
+                    # The connection stops as a pull would stop it; its leads are told.
+                    self.assertEqual(self.connection.status, ConnectionStatus.EXPIRED)
+                    self.assertTrue(LeadAlert.objects.filter(shop=self.tmall).exists())
+                    self.assertNotContains(self.page(self.review), "reply-publish-button")
+                    self.connection.status = ConnectionStatus.OK
+                    self.connection.save()
+                else:
+                    self.assertEqual(self.connection.status, ConnectionStatus.OK)
         self.assertEqual(self.top.explained, {})
 
     def test_a_timeout_is_an_unknown_outcome_never_repeated(self):
