@@ -174,8 +174,16 @@ class TmallPublishTestCase(TmallWorld):
         self.connection.app_secret = "not-the-secret"
         self.connection.save()
         response = self.publish(self.reply)
-        self.assertContains(response, "Invalid signature", status_code=409)
-        self.assertContains(response, "(25)", status_code=409)
+        self.assertContains(
+            response,
+            said(
+                "%(platform)s refused the reply (%(code)s): %(message)s",
+                platform="天猫",
+                code="25",
+                message="Invalid signature",
+            ),
+            status_code=409,
+        )
         self.reply.refresh_from_db()
         self.assertEqual(self.reply.publish_outcome, PublishOutcome.REFUSED)
 
