@@ -14,7 +14,8 @@ its answer), "malformed"; `slow_pages` makes a page answer late.
 jingdong.pop.PopCommentJsfService.saveReply (commentId, content) is answered in the same
 router's shape: refused with an error code inside the answer when the content is over 500
 characters, the comment is unknown or already has the seller's reply; otherwise the reply
-is added to the comment (a pull then reads it) and kept in `replied`. Scripted extras:
+is added to the comment (a pull then reads it) and kept in `replied`, answered with
+`reply_result` as its resultCode. Scripted extras:
 ("slow", seconds) answers late (after posting)."""
 
 import contextlib
@@ -95,6 +96,7 @@ class FakeJos:
         self.calls: list[dict] = []
         self.refused: list[dict] = []
         self.replied: dict[str, str] = {}  # commentId -> the seller's reply
+        self.reply_result = "1"  # the resultCode a posted reply is answered with
         self._lock = threading.Lock()
         fake = self
 
@@ -203,7 +205,7 @@ class FakeJos:
             found["replies"] = [{"replyId": reply_id, "content": content, "nickName": "京东店铺"}]
             found["isVenderReply"] = True
             found["replyCount"] = 1
-        return {"code": "0", "resultCode": "1", "resultMsg": "成功"}
+        return {"code": "0", "resultCode": self.reply_result, "resultMsg": "成功"}
 
     def check(self, params: dict) -> dict | None:
         missing = [name for name in SYSTEM if not params.get(name)]

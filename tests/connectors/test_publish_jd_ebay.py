@@ -10,6 +10,7 @@ headers checked).
 | replied elsewhere since the last pull       | JD's refusal, in words  | eBay's refusal, in words |
 | the shop's token expired                    | nothing posted, said so | nothing posted, said so  |
 | a timeout                                   | 「结果未知」, one call    | 「结果未知」, one call     |
+| a resultCode the client does not know       | 「结果未知」              |                          |
 | a manager clicks                            | 404, no call            | 404, no call             |
 """
 
@@ -109,6 +110,15 @@ class JdPublishTestCase(PublishWorld):
         self.assertEqual(len(self.saves()), 1)
         self.reply.refresh_from_db()
         self.assertEqual(self.reply.publish_outcome, PublishOutcome.UNKNOWN)
+
+    def test_a_result_code_not_known_is_an_unknown_outcome_not_a_refusal(self):
+        # Taken for a refusal, the button would come back and a second click post it twice.
+        self.jos.reply_result = "9"
+        self.assertEqual(self.publish(self.reply).status_code, 409)
+        self.reply.refresh_from_db()
+        self.assertEqual(self.reply.publish_outcome, PublishOutcome.UNKNOWN)
+        self.assertEqual(self.jos.replied, {"4242": TEXT})
+        self.assertNotContains(self.page(self.review), "reply-publish-button")
 
     def test_a_manager_cannot_post(self):
         self.assertEqual(self.publish(self.reply, self.shop_manager).status_code, 404)
