@@ -8,7 +8,9 @@ timed window. The figure is what two sync workers serve when the machine has not
 do, so it is noisy on a shared machine: compare runs made the same minute.
 
 Knobs (environment): BENCH_QUEUE_REVIEWS (100000), BENCH_HTTP_SECONDS (25),
-BENCH_HTTP_WARMUP_SECONDS (5), BENCH_HTTP_CONNECTIONS (10), BENCH_HTTP_WORKERS (2).
+BENCH_HTTP_WARMUP_SECONDS (5), BENCH_HTTP_CONNECTIONS (10), BENCH_HTTP_WORKERS (2), and
+BENCH_HTTP_APP_DIR: another checkout for gunicorn to serve (same database), to compare a change
+with its base in the same minute.
 gunicorn's output goes to var/bench-http/gunicorn.log.
 """
 
@@ -31,6 +33,7 @@ from .common import bench_shop, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+APP_DIR = Path(os.environ.get("BENCH_HTTP_APP_DIR", ROOT))
 N_REVIEWS = int(os.environ.get("BENCH_QUEUE_REVIEWS", "100000"))
 SECONDS = float(os.environ.get("BENCH_HTTP_SECONDS", "25"))
 WARMUP_SECONDS = float(os.environ.get("BENCH_HTTP_WARMUP_SECONDS", "5"))
@@ -72,7 +75,7 @@ def _server_env() -> dict[str, str]:
         SECURE_SSL_REDIRECT="0",
         SECURE_HSTS_SECONDS="0",
         LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=str(APP_DIR),
     )
     return env
 
@@ -92,7 +95,7 @@ def _start_gunicorn(port: int, log_path: Path) -> subprocess.Popen:
             "--access-logfile",
             "-",
         ],
-        cwd=ROOT,
+        cwd=APP_DIR,
         env=_server_env(),
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -225,7 +228,7 @@ def run() -> dict:
         raise RuntimeError(f"{len(errors)} failed requests (first: {errors[:3]}); see {log_path}")
     print(
         f"   {len(samples)} pages in {elapsed:.1f}s over {CONNECTIONS} connections, "
-        f"{WORKERS} workers; load average {Path('/proc/loadavg').read_text().split()[0]}"
+        f"{WORKERS} workers, serving {APP_DIR}; load average {Path('/proc/loadavg').read_text().split()[0]}"
     )
     return {
         "queue_http_rps": {
