@@ -4,7 +4,7 @@ A client turns one platform's seller API into pages of items with the webhook's 
 names (`review_id`, `order_id`, `buyer_nick`, `rating`, `text`, `reviewed_at`,
 `product_name`, `amount`, `followup_text`, `followup_at`) plus `seller_reply`, the seller's
 answer when the platform shows one. The pull stores them through `reviews.ingest`, as files
-and the webhook are stored. JD, eBay and Kuaishou add a module and a line in CLIENTS."""
+and the webhook are stored. Each platform is a module and a line in CLIENTS."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -103,6 +103,7 @@ CLIENTS = {
     "tmall": "connectors.top.TopClient",
     "jd": "connectors.jd.JdClient",
     "ebay": "connectors.ebay.EbayClient",
+    "kuaishou": "connectors.kuaishou.KuaishouClient",
 }
 
 # Platforms whose calls carry only the shop's token (eBay's OAuth user token), no app key or
