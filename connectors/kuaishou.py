@@ -292,8 +292,5 @@ def comment_item(comment: dict, subs: Sequence[dict] = ()) -> dict:
     }
     if followups:
         item["followup_text"] = followups[0].get("content") or ""
-        item["followup_at"] = _iso(
-            followups[0].get("createTime") or comment.get("attachedTime")
-        )
+        item["followup_at"] = _iso(followups[0].get("createTime") or comment.get("attachedTime"))
     return item
-

@@ -4,20 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0018_review_second_cause'),
+        ("reviews", "0018_review_second_cause"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='importbatch',
-            name='platform',
-            field=models.CharField(choices=[('taobao', 'Taobao'), ('tmall', 'Tmall'), ('jd', 'JD'), ('ebay', 'eBay'), ('kuaishou', 'Kuaishou'), ('other', 'Other')], max_length=10, verbose_name='platform'),
+            model_name="importbatch",
+            name="platform",
+            field=models.CharField(
+                choices=[
+                    ("taobao", "Taobao"),
+                    ("tmall", "Tmall"),
+                    ("jd", "JD"),
+                    ("ebay", "eBay"),
+                    ("kuaishou", "Kuaishou"),
+                    ("other", "Other"),
+                ],
+                max_length=10,
+                verbose_name="platform",
+            ),
         ),
         migrations.AlterField(
-            model_name='shop',
-            name='platform',
-            field=models.CharField(choices=[('taobao', 'Taobao'), ('tmall', 'Tmall'), ('jd', 'JD'), ('ebay', 'eBay'), ('kuaishou', 'Kuaishou'), ('other', 'Other')], max_length=10, verbose_name='platform'),
+            model_name="shop",
+            name="platform",
+            field=models.CharField(
+                choices=[
+                    ("taobao", "Taobao"),
+                    ("tmall", "Tmall"),
+                    ("jd", "JD"),
+                    ("ebay", "eBay"),
+                    ("kuaishou", "Kuaishou"),
+                    ("other", "Other"),
+                ],
+                max_length=10,
+                verbose_name="platform",
+            ),
         ),
     ]
