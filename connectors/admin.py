@@ -35,8 +35,8 @@ class PlatformConnectionForm(forms.ModelForm):
         required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_(
-            "Kuaishou only: the app's message key (消息密钥), so its pushes trigger an early "
-            "pull. Leave blank to keep it."
+            "Kuaishou only: the app's message key, so its pushes trigger an early pull. "
+            "Leave blank to keep it."
         ),
     )
 
