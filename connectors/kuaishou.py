@@ -13,10 +13,11 @@ else is a refusal with `code` and `error_msg`.
 
 Reviews come from open.comment.list.get: one stream per rating (差评: quality score 1–2, 中评:
 3, by the `qualityScore` filter; 4–5 are 好评 and never asked for), windows by
-createTimeFrom/createTimeTo (ms), paged with offset/limit (at most 20 a page; `total` says
-how many the query holds). A root comment flags a buyer's 追评 (`attached`, `attachedTime`)
-and a seller reply (`sellerReply`); their text is read with open.subcomment.list.get by the
-root comment's id. Stored reviews are looked up again by order (`outOrderNo`).
+createTimeFrom/createTimeTo (ms), newest first, paged with offset/limit (at most 20 a page;
+`total` says how many the query holds). A root comment flags a buyer's 追评 (`attached`,
+`attachedTime`) and a seller reply (`sellerReply`); their text is read with
+open.subcomment.list.get by the root comment's id. Stored reviews are looked up again by
+order (`outOrderNo`).
 
 Replies go through open.comment.add to the root comment (`replyToCommentId`): the platform
 accepts one reply per review, within 30 days of it, to the first review only, never
@@ -58,6 +59,7 @@ SIGN_METHOD = "HMAC_SHA256"
 # The quality-score filter per stream (1–2 stars 差评, 3 中评).
 SCORE_FILTER = {"bad": [1, 2], "neutral": [3]}
 MAX_PAGE_SIZE = 20
+PAGE_OVERLAP = 1
 # The gateway's refusals that mean "call less often" and "the authorisation is gone". The
 # codes are the gateway's; the words are matched too, since a method may answer with its own.
 THROTTLE_CODES = {"28", "429"}
@@ -128,7 +130,9 @@ class KuaishouClient:
 
     def page(self, stream: str, window: Window) -> Page:
         size = min(settings.CONNECTORS["PAGE_SIZE"], MAX_PAGE_SIZE)
-        offset = (window.page_no - 1) * size
+        # Pages after the first start one row early: a comment hidden or deleted while the
+        # window is read moves every later one up a row, and the overlap reads it anyway.
+        offset = max((window.page_no - 1) * size - PAGE_OVERLAP, 0)
         data = self.call(
             COMMENTS,
             qualityScore=SCORE_FILTER[stream],
@@ -140,7 +144,8 @@ class KuaishouClient:
         comments = _comments(data)
         total = data.get("total")
         if isinstance(total, int) and not isinstance(total, bool):
-            has_next = bool(comments) and offset + len(comments) < total
+            # By what was asked for, not what came: a page may repeat rows of the last one.
+            has_next = bool(comments) and offset + size < total
         else:  # no total: a full page may have a next one (an empty page ends)
             has_next = len(comments) >= size
         return Page(items=[self.item(c) for c in comments], has_next=has_next)

@@ -15,7 +15,8 @@ as `{"result": 1, "data": …}`, or a refusal `{"result": n, "code": "n", "error
 "_subs". `answers` scripts what to play before answering normally: "throttle", "expired",
 "refused", "malformed"; `slow_pages` makes a page answer late; `repeat_across_pages`
 repeats each page's last comment at the top of the next; `arrive_after_page` adds comments
-once a page was answered (a newer comment shifts every offset by one). `calls` keeps every
+once a page was answered (a newer comment shifts every offset by one), `hide_after_page`
+takes comments down (every later one moves up a row). `calls` keeps every
 accepted call's parameters (`param` decoded under "business"), `refused` every refused one,
 `replies` every reply accepted. `push_body` encrypts a push message as the platform does."""
 
@@ -130,6 +131,7 @@ class FakeKuaishou:
         self.repeat_across_pages = False
         self.slow_pages: dict[int, float] = {}  # page -> seconds, played once
         self.arrive_after_page: dict[int, list[dict]] = {}
+        self.hide_after_page: dict[int, list[int]] = {}  # page -> comment ids taken down
         self.calls: list[dict] = []
         self.refused: list[dict] = []
         self.replies: list[dict] = []
@@ -263,16 +265,20 @@ class FakeKuaishou:
         chosen.sort(key=lambda c: (-c["createTime"], -c["commentId"]))  # newest first
         size = min(int(business.get("limit", 10)), 20)
         offset = int(business.get("offset", 0))
-        page = offset // size + 1
+        page = (offset + size - 1) // size + 1  # a page may start a row early
+        rows = chosen[offset : offset + size]
+        if not rows:  # the scripts below play on pages with comments only
+            return {"rootComment": [], "total": len(chosen)}
+        if self.repeat_across_pages and offset:
+            rows = [chosen[offset - 1], *rows]
         with self._lock:
             delay = self.slow_pages.pop(page, 0)
         time.sleep(delay)
-        rows = chosen[offset : offset + size]
-        if self.repeat_across_pages and offset and rows:
-            rows = [chosen[offset - 1], *rows]
-        with self._lock:
+        with self._lock:  # what happens once the page was answered
             arriving = self.arrive_after_page.pop(page, [])
             self.comments.extend(arriving)
+            hidden = set(self.hide_after_page.pop(page, []))
+            self.comments = [c for c in self.comments if c["commentId"] not in hidden]
         public = [{k: v for k, v in c.items() if k != "_subs"} for c in rows]
         return {"rootComment": public, "total": len(chosen)}
 

@@ -164,6 +164,17 @@ class KuaishouPagingTestCase(KuaishouWorld):
         self.assertIn("9999", set(Review.objects.values_list("platform_review_id", flat=True)))
         self.assertEqual(Review.objects.count(), 46)
 
+    def test_a_comment_taken_down_mid_paging_loses_none_of_the_others(self):
+        made = self.comments(45, score=1, hours=10)
+        self.ks.hide_after_page = {1: [made[0]["commentId"]]}  # the newest, on page 1
+        run = pull(self.connection)
+        self.assertEqual(run.outcome, PullOutcome.OK, run.message)
+        stored = set(Review.objects.values_list("platform_review_id", flat=True))
+        self.assertEqual(stored, {str(c["commentId"]) for c in made})
+        self.assertEqual(Review.objects.count(), 45)
+        offsets = [b["offset"] for b in lists(self.ks) if b["offset"]]
+        self.assertEqual(offsets, [19, 39])  # each later page starts a row early
+
     def test_it_resumes_after_a_crash_mid_pages_without_loss_or_duplicates(self):
         self.comments(100, score=1, hours=10)
         with (
@@ -171,13 +182,13 @@ class KuaishouPagingTestCase(KuaishouWorld):
             self.assertRaises(RuntimeError),
         ):
             pull(self.connection)
-        self.assertEqual(Review.objects.count(), 60)  # three pages of 20
+        self.assertEqual(Review.objects.count(), 59)  # three pages of 20, overlapping by one
         self.assertEqual(PullCursor.objects.get(stream="bad").next_page, 4)
         self.ks.calls.clear()
         run = pull(self.connection)
         self.assertEqual(run.outcome, PullOutcome.OK, run.message)
-        self.assertEqual(lists(self.ks)[0]["offset"], 60)
-        self.assertEqual((run.created, run.updated), (40, 0))
+        self.assertEqual(lists(self.ks)[0]["offset"], 59)  # page 4, a row early
+        self.assertEqual((run.created, run.updated), (41, 0))
         self.assertEqual(Review.objects.count(), 100)
 
     def test_a_timeout_mid_pull_keeps_the_stored_pages_and_the_next_pull_resumes(self):
