@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from reviews.access import get_shop_for_user
-from reviews.models import Role
+from reviews.models import Platform, Role
 
 from . import services
 from .models import PlatformConnection, PullCursor, PullRun
@@ -47,6 +48,12 @@ def connector_page(request: HttpRequest, slug: str) -> HttpResponse:
             "expires_soon": connection.token_expires_at is not None
             and connection.token_expires_at - now <= services.EXPIRY_WARNING,
         }
+        if connection.platform == Platform.KUAISHOU:
+            # What the administrator registers on the platform for the shop's app.
+            context |= {
+                "push_url": request.build_absolute_uri(reverse("kuaishou_push", args=[shop.slug])),
+                "push_ready": bool(connection.push_secret),
+            }
     return render(request, "connectors/connector.html", context)
 
 

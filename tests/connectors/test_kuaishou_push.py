@@ -16,7 +16,7 @@ from connectors import push, services
 from connectors.models import ConnectionStatus, PlatformConnection, PullRun
 from reviews.models import Platform, Review, Shop
 
-from ..base import BaseTestCase
+from ..base import PASSWORD, BaseTestCase
 from .fake_kuaishou import push_body
 
 KEY = base64.b64encode(bytes(range(16))).decode()
@@ -117,3 +117,35 @@ class KuaishouPushTestCase(BaseTestCase):
         answer = self.client.get(reverse("kuaishou_push", args=["ks-echo"]))
         self.assertEqual(answer.status_code, 405)
         self.sent.assert_not_called()
+
+
+class KuaishouPushAddressTestCase(BaseTestCase):
+    def test_the_connector_page_shows_a_kuaishou_shops_leads_the_push_address(self):
+        shop = Shop.objects.create(
+            name="快手 Echo 小店", slug="ks-echo", platform=Platform.KUAISHOU
+        )
+        self.make_user("kelly", shop, "lead")
+        connection = PlatformConnection.objects.create(
+            shop=shop, platform=Platform.KUAISHOU, app_key="k", app_secret="s", session_key="t"
+        )
+        self.client.login(username="kelly", password=PASSWORD)
+        page = self.client.get(reverse("connector_page", args=["ks-echo"]))
+        self.assertContains(page, "http://testserver/api/kuaishou/push/ks-echo")
+        self.assertTrue(page.context["push_url"])
+        self.assertFalse(page.context["push_ready"])  # no message key yet
+        connection.push_secret = KEY
+        connection.save()
+        self.assertTrue(
+            self.client.get(reverse("connector_page", args=["ks-echo"])).context["push_ready"]
+        )
+        self.assertNotContains(page, KEY)
+
+    def test_other_platforms_show_no_push_address(self):
+        PlatformConnection.objects.create(
+            shop=self.shop, platform=Platform.TAOBAO, app_key="k", app_secret="s", session_key="t"
+        )
+        self.client.login(username="larry", password=PASSWORD)
+        page = self.client.get(reverse("connector_page", args=["alpha"]))
+        self.assertEqual(page.status_code, 200)
+        self.assertNotIn("push_url", page.context)
+        self.assertNotContains(page, "/api/kuaishou/push/")
