@@ -122,14 +122,15 @@ def client_for(connection) -> Client:
 
 
 def http_session() -> requests.Session:
-    """The HTTP session every platform client calls through: connection errors and the
+    """The HTTP session every platform client reads through: connection errors and the
     gateway's 5xx are retried with back-off by urllib3; the pulls only read, so repeating a
-    POST is safe, hence POST among the retried methods."""
+    POST is safe, hence POST among the retried methods (and GET, for gateways such as
+    Kuaishou's that read by GET). Never for a write: a reply goes without retries."""
     retry = Retry(
         total=settings.CONNECTORS["RETRIES"],
         backoff_factor=0.5,
         status_forcelist=(502, 503, 504),
-        allowed_methods=frozenset({"POST"}),
+        allowed_methods=frozenset({"GET", "POST"}),
         raise_on_status=False,
     )
     session = requests.Session()

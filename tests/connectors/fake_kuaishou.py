@@ -13,7 +13,7 @@ as `{"result": 1, "data": …}`, or a refusal `{"result": n, "code": "n", "error
 
 `comments` holds root comments (ItemCommentBaseInfo dicts) with their sub-comments under
 "_subs". `answers` scripts what to play before answering normally: "throttle", "expired",
-"refused", "malformed"; `slow_pages` makes a page answer late; `repeat_across_pages`
+"refused", "malformed", "unavailable" (HTTP 503); `slow_pages` makes a page answer late; `repeat_across_pages`
 repeats each page's last comment at the top of the next; `arrive_after_page` adds comments
 once a page was answered (a newer comment shifts every offset by one), `hide_after_page`
 takes comments down (every later one moves up a row). `calls` keeps every
@@ -135,6 +135,7 @@ class FakeKuaishou:
         self.calls: list[dict] = []
         self.refused: list[dict] = []
         self.replies: list[dict] = []
+        self.unavailable = 0  # 503s answered
         self._lock = threading.Lock()
         fake = self
 
@@ -148,7 +149,12 @@ class FakeKuaishou:
                 params = dict(parse_qsl(self.rfile.read(length).decode()))
                 self.reply(fake.answer("POST", urlsplit(self.path).path, params))
 
-            def reply(self, body: bytes) -> None:
+            def reply(self, body: bytes | None) -> None:
+                if body is None:  # the gateway's front answering 503, as under load
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json;charset=UTF-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -200,7 +206,12 @@ class FakeKuaishou:
     def dump(body: dict) -> bytes:
         return json.dumps(body, ensure_ascii=False).encode()
 
-    def answer(self, verb: str, path: str, params: dict) -> bytes:
+    def answer(self, verb: str, path: str, params: dict) -> bytes | None:
+        with self._lock:
+            if self.answers and self.answers[0] == "unavailable":
+                self.answers.pop(0)
+                self.unavailable += 1
+                return None
         error = self.check(verb, path, params)
         if error:
             self.refused.append(params)

@@ -202,6 +202,14 @@ class KuaishouPagingTestCase(KuaishouWorld):
         run = pull(self.connection)
         self.assertEqual((run.outcome, run.created), (PullOutcome.OK, 40))
 
+    def test_a_503_on_a_read_is_retried_and_the_pull_goes_on(self):
+        self.comments(5)
+        self.ks.answers = ["unavailable"]
+        with self.ks.settings(PAGE_SIZE=20, ITEMS_PER_COMMIT=1, RETRIES=1):
+            run = pull(self.connection)
+        self.assertEqual((run.outcome, run.created), (PullOutcome.OK, 5), run.message)
+        self.assertEqual(self.ks.unavailable, 1)
+
     def test_a_malformed_answer_fails_the_pull_and_the_next_one_reads_it(self):
         self.comments(10)
         self.ks.answers = ["malformed"]
