@@ -1,13 +1,17 @@
 """Held-out measurement of the reward-for-review check (`outreach.wording.compliance_problem`).
 
 The messages in bench/heldout/compliance*.tsv were written by colleagues who had not read the
-check or its tests. Rounds 1–11 were then read to improve the rules and train the learned second
+check or its tests. Rounds 1–17 were then read to improve the rules and train the learned second
 opinion (outreach/second_opinion.py, `manage.py train_compliance_model`): their figures are
 regression figures only (rounds 8 and 9, measured once before being read, with the second
 opinion trained on rounds 1–7: 231 of 240 trades refused, 218 of 240 ordinary messages
 passed; rounds 10 and 11, measured once with it trained on rounds 1–9: 236 of 240 refused, 228
-of 239 passed). Rounds 12 and 13 measure the check as it stands (measured once: 236 of 240 refused, 224 of
-239 passed). Figures of round N carry `rN_`. In each round about half tie a
+of 239 passed). Rounds 12 and 13, measured once with the
+second opinion trained on rounds 1–11: 236 of 240 refused, 224 of 239 passed; they were then
+read. Rounds 14 and 15, measured once with it trained on rounds 1–13 (thresholds chosen by
+leaving one round out): 233 of 240 refused, 224 of 240 passed; then read. Rounds 16 and 17,
+measured once with it trained on rounds 1–15: 233 of 240 refused, 226 of 240 passed. They were then
+read too: the check as shipped learned from rounds 1–17, and no round measures that last step. Figures of round N carry `rN_`. In each round about half tie a
 reward (refund, red packet, cash, a transfer, coupon, gift, free shipping, a surprise, points,
 a free order) to a better, changed, removed or added review,
 rating, follow-up review or photo review, in Chinese and English; the other half are ordinary
@@ -38,6 +42,10 @@ TABLES = {
     "r11_": HELDOUT / "compliance_11.tsv",
     "r12_": HELDOUT / "compliance_12.tsv",
     "r13_": HELDOUT / "compliance_13.tsv",
+    "r14_": HELDOUT / "compliance_14.tsv",
+    "r15_": HELDOUT / "compliance_15.tsv",
+    "r16_": HELDOUT / "compliance_16.tsv",
+    "r17_": HELDOUT / "compliance_17.tsv",
 }
 
 

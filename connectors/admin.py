@@ -1,4 +1,5 @@
-"""Credentials are set here by an administrator: the secrets are write-only (the fields render
+"""Credentials are set here by an administrator (or by the shop's leads on the connector
+page, connectors/forms.py): the secrets are write-only (the fields render
 empty and a blank submission keeps the stored value), and every save leaves a line in the
 shop's audit log naming the fields changed, never their values."""
 
@@ -50,6 +51,7 @@ class PlatformConnectionForm(forms.ModelForm):
             "session_key",
             "push_secret",
             "token_expires_at",
+            "seller_nick",
             "enabled",
         ]
 

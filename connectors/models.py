@@ -29,6 +29,8 @@ class PlatformConnection(models.Model):
     # and only a push it decrypts triggers an early pull.
     push_secret = EncryptedTextField(_("push message key"), blank=True)
     token_expires_at = models.DateTimeField(_("authorisation expires at"), null=True, blank=True)
+    # Taobao's message service (TMC) names a shop by its seller nick: the early pull's map.
+    seller_nick = models.CharField(_("seller nick"), max_length=64, blank=True, db_index=True)
     enabled = models.BooleanField(_("pull reviews"), default=True)
     status = models.CharField(
         max_length=10, choices=ConnectionStatus.choices, default=ConnectionStatus.NEW
@@ -40,6 +42,9 @@ class PlatformConnection(models.Model):
     retry_after = models.DateTimeField(null=True, blank=True)
     # A pull's claim (conditional update): a second task for the same shop finds it taken.
     pulling_since = models.DateTimeField(null=True, blank=True)
+    # An early pull queued (a TMC message, a new connection): more messages within the
+    # lease queue nothing more; the pull clears it when it starts.
+    pull_wanted_at = models.DateTimeField(null=True, blank=True)
     # The revision check walks the shop's open reviews by id, a slice per pull, and wraps.
     revision_after_id = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -15,10 +15,8 @@ import binascii
 import json
 import logging
 
-from celery import current_app
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -26,13 +24,10 @@ from django.views.decorators.http import require_POST
 
 from reviews.models import Platform
 
-from .models import ConnectionStatus, PlatformConnection
-from .services import PULL_TASK
+from .models import PlatformConnection
+from .triggers import connection_pull_soon
 
 logger = logging.getLogger(__name__)
-
-# Pushes arriving together (a burst of comments, the platform's retries) queue one pull.
-EARLY_PULL_EVERY_S = 60
 
 
 class Undecryptable(ValueError):
@@ -83,13 +78,9 @@ def kuaishou_push(request: HttpRequest, slug: str) -> JsonResponse:
         return _refuse(403, "not signed by this shop's app")
     if str(message.get("appKey", "")) != connection.app_key:
         return _refuse(403, "not signed by this shop's app")
-    queued = (
-        connection.enabled
-        and connection.status != ConnectionStatus.EXPIRED
-        and cache.add(f"connectors:kuaishou-push:{connection.id}", 1, EARLY_PULL_EVERY_S)
-    )
-    if queued:
-        current_app.send_task(PULL_TASK, args=(connection.id,))
+    # Pushes arriving together (a burst of comments, the platform's retries) queue one pull;
+    # a switched-off or expired connection none.
+    queued = connection_pull_soon(connection_id=connection.id)
     logger.info(
         "kuaishou push for %s (%s): early pull %s",
         connection.shop.slug,

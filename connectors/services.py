@@ -40,6 +40,7 @@ from .clients import (
     client_for,
 )
 from .models import ConnectionStatus, PlatformConnection, PullCursor, PullOutcome, PullRun
+from .triggers import PULL_TASK
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ CLAIM_LEASE = timedelta(minutes=35)
 EXPIRY_WARNING = timedelta(days=7)
 # Revisions and 追评 are looked for on reviews this recent (Taobao's 30-day windows).
 RECHECK_DAYS = 30
-PULL_TASK = "connectors.tasks.connector_pull_task"
 RUNS_KEPT = timedelta(days=14)
 # A slice is never cut shorter than this (a platform capping a minute's records is broken).
 MIN_SLICE = timedelta(minutes=1)
@@ -75,7 +75,7 @@ def connection_pull(*, connection_id: int, now: datetime | None = None) -> PullR
         .exclude(status=ConnectionStatus.EXPIRED)
         .filter(Q(pulling_since__isnull=True) | Q(pulling_since__lt=now - CLAIM_LEASE))
         .filter(Q(retry_after__isnull=True) | Q(retry_after__lte=now))
-        .update(pulling_since=now)
+        .update(pulling_since=now, pull_wanted_at=None)
     )
     if claimed != 1:
         return None
@@ -294,7 +294,7 @@ def _tell_expired(connection: PlatformConnection, exc: ConnectorError) -> None:
         subject = _("%(shop)s: the platform authorisation has expired") % {"shop": shop.name}
         body = _(
             "The platform refused the shop's session key (%(error)s). Reviews are no longer "
-            "pulled for this shop until an administrator enters a new session key."
+            "pulled for this shop until a lead enters a new one on the connector page."
         ) % {"error": f"{exc.code} {exc.message}".strip()}
     link = absolute(reverse("connector_page", args=[shop.slug]))
     day = timezone.localdate(timezone.now(), shop.tz).isoformat()

@@ -1,6 +1,10 @@
 """The connector page of a shop, for its leads: is the platform link working, how far
 behind is it, what did today's pulls bring, what failed, when does the authorisation
-expire — and the 「连接测试」 button. Credentials are set in the Django admin."""
+expire — the 「连接测试」 button, and the form with which the shop's leads connect or
+re-connect the platform (administrators can also set credentials in the Django admin).
+
+Leads, not managers or agents: the connector is the lead's tool (the desk's arrivals and the
+page's figures are theirs); managers read reports. Agents never see credentials' state."""
 
 from datetime import datetime, time
 
@@ -18,6 +22,9 @@ from reviews.access import get_shop_for_user
 from reviews.models import Platform, Role
 
 from . import services
+from .clients import supported
+from .connecting import connection_connect
+from .forms import ConnectForm
 from .models import PlatformConnection, PullCursor, PullRun
 
 RUNS_SHOWN = 10
@@ -27,8 +34,38 @@ RUNS_SHOWN = 10
 @require_GET
 def connector_page(request: HttpRequest, slug: str) -> HttpResponse:
     shop = get_shop_for_user(request, slug, Role.LEAD)
+    return _render_page(request, shop, form=None)
+
+
+@login_required
+@require_POST
+def connector_connect(request: HttpRequest, slug: str) -> HttpResponse:
+    shop = get_shop_for_user(request, slug, Role.LEAD)
     connection = PlatformConnection.objects.filter(shop=shop).first()
-    context = {"shop": shop, "connection": connection}
+    if not supported(connection.platform if connection else shop.platform):
+        messages.error(request, _("No connector exists for this platform yet."))
+        return redirect("connector_page", slug=shop.slug)
+    form = ConnectForm(request.POST, shop=shop, connection=connection)
+    if not form.is_valid():
+        return _render_page(request, shop, form=form, status=400)
+    saved, problem = connection_connect(shop=shop, actor=request.user, values=form.values())
+    if saved is None:
+        form.add_error(
+            None,
+            _("The platform refused these credentials; nothing was saved: %(why)s")
+            % {"why": problem},
+        )
+        return _render_page(request, shop, form=form, status=400)
+    messages.success(request, _("Saved: the platform accepted the credentials."))
+    return redirect("connector_page", slug=shop.slug)
+
+
+def _render_page(request: HttpRequest, shop, *, form, status: int = 200) -> HttpResponse:
+    connection = PlatformConnection.objects.filter(shop=shop).first()
+    platform = connection.platform if connection else shop.platform
+    if form is None and supported(platform):
+        form = ConnectForm(shop=shop, connection=connection)
+    context = {"shop": shop, "connection": connection, "form": form}
     if connection is not None:
         now = timezone.now()
         day_start = datetime.combine(timezone.localdate(now, shop.tz), time(0), tzinfo=shop.tz)
@@ -49,12 +86,12 @@ def connector_page(request: HttpRequest, slug: str) -> HttpResponse:
             and connection.token_expires_at - now <= services.EXPIRY_WARNING,
         }
         if connection.platform == Platform.KUAISHOU:
-            # What the administrator registers on the platform for the shop's app.
+            # What is registered on the platform for the shop's app.
             context |= {
                 "push_url": request.build_absolute_uri(reverse("kuaishou_push", args=[shop.slug])),
                 "push_ready": bool(connection.push_secret),
             }
-    return render(request, "connectors/connector.html", context)
+    return render(request, "connectors/connector.html", context, status=status)
 
 
 @login_required

@@ -5,14 +5,15 @@ colleagues who had not read them they still let through a few new euphemisms and
 asking (about one in twenty trades). This model reads the same normalised text as character
 1–3-grams (tf-idf, logistic regression) learned from the project's own labelled messages
 (tests/outreach/compliance_messages.tsv, the lists in tests/outreach/test_compliance_corpus.py
-and held-out rounds 1–11 in bench/heldout/). It decides only where the rules are unsure:
-- a message the rules pass but that carries a reward, a review or a promise the rules know is
-  refused when the model reads it as a trade with probability above TRADE_ABOVE;
+and held-out rounds 1–17 in bench/heldout/). It decides only where the rules are unsure:
+- a message the rules pass but that names, asks for or promises for a review is refused when
+  the model reads it as a trade with probability above TRADE_ABOVE (TRADE_ABOVE_NO_REWARD when
+  it carries no reward word the rules know: a euphemism must be read surely);
 - a message the rules refuse but that also disowns the link somewhere (与评价无关, 您自愿,
   谨防诈骗 …: a denial the rules could not tie to the right clause) passes when the model reads
   it as a trade with probability below ORDINARY_BELOW.
-Both thresholds were chosen on rounds 5 and 7–11, each scored by a model trained without it;
-rounds 12 and 13 measure the result.
+The thresholds were chosen on rounds 5–15, each round scored by a model trained without it
+(leave one round out); rounds 16 and 17 measured them once, before being learned from.
 
 The file holds weights only — an idf and a weight per 1–3-character n-gram, no message — and is
 rebuilt, byte for byte, by `python manage.py train_compliance_model`. Inference is plain Python:
@@ -31,8 +32,9 @@ MODEL = Path(__file__).with_name("compliance_model.json")
 
 # A message the rules pass is refused when the model reads it as a trade above this; one they
 # refuse but that disowns the link passes below the second.
-TRADE_ABOVE = 0.6
-ORDINARY_BELOW = 0.3
+TRADE_ABOVE = 0.7
+TRADE_ABOVE_NO_REWARD = 0.8
+ORDINARY_BELOW = 0.4
 
 _WHITESPACE = re.compile(r"\s\s+")
 

@@ -70,16 +70,16 @@ _REWARD = re.compile(
     r"红包|利是|现金|转账|转帐|转给您|转给你|转您|转你|给您转|给你转|支付宝|微信转|打款|"
     rf"退款|退钱|退全款|全额退|退一半|退差价|差价|退运费|退{_NUM}|退您|退你|退给|"
     r"(?:退回|退还)(?:运费|邮费|\d|您|你|给|差价|款|钱|部分)|退了?.{0,3}(?:钱|一半|部分|差价|运费)|钱.{0,3}退|"
-    r"补偿|赔偿|补贴|补您|补你|奖励|报销|福利|回馈|回报|"
+    r"补偿|赔偿|全赔|包赔|赔(?:您|你|给)|延保|延长保修|保修期延|可享受?|可获得|补贴|补您|补你|奖励|报销|福利|回馈|回报|"
     rf"券|优惠|立减|减{_NUM}|折扣|打个?折|打?[一二三四五六七八九\d]折|(?:给您|给你)免|"
-    r"再(?:给您|给你)?(?:寄|发)一?[个件份]|"
+    r"再(?:给您|给你)?(?:寄|发)一?[个件份]|(?:给您|给你)(?:寄|发)一[个件份盒瓶]|(?:再|才|就)补发|"
     r"礼品|礼物|小礼|好礼|礼包|有礼|赠品|赠送|赠|抽奖|奖品|大奖|掏钱|自掏腰包|补给(?:您|你)|"
-    r"(?<![a-z])(?:hb|fx)(?![a-z])|🧧|🎁|福袋|会员价|内部价|员工价|专属价|vip价|"
+    r"(?:(?<![a-z])|(?<=hp))(?:hb|fx)(?![a-z])|🧧|🎁|福袋|会员价|内部价|员工价|专属价|vip价|"
     r"补(?:发)?(?:一|1|两|2)[袋个件份盒瓶包支套罐]|"
     r"(?<![配运递发护派接])送(?![货达到出去回检修件来往错的])|"
     r"奉上|小样|零食|特产|试吃|试用装|多(?:塞|放|送|寄)了?|请您(?:的|喝|吃)|算我(?:们)?的|这单算|"
     r"条件您开|条件随便|开个价|您说个数|"
-    r"包邮|免运费|运费险|运费(?:由)?我们(?:来)?(?:出|承担)|承担.{0,4}运费|惊喜|彩蛋|积分|金币|免单|"
+    r"包邮|免运费|免费(?!上门|维修|取件|退换|换货|检测|寄回|保修|咨询)|会员|运费险|运费(?:由)?我们(?:来)?(?:出|承担)|承担.{0,4}运费|惊喜|彩蛋|积分|金币|免单|"
     r"心意|谢意|谢礼|薄礼|礼金|感谢费|辛苦费|辛苦钱|茶钱|奶茶|咖啡钱|话费|好处|小钱|零花钱|"
     r"(?:一点|小小?)意思|意思一下|(?:关怀|慰问|感谢|答谢|奖励|补偿)金|全退|运费.{0,2}退|钱退|退回来|"
     r"表示一下|表示表示|有所表示|少不了|亏待|白忙|白改|算我的|我来出|我出|"
@@ -104,35 +104,38 @@ _REQUEST = re.compile(
     r"(?:修改|更改|更新|改|删|删除|删掉|撤销|撤回|撤掉|撤|追加|补|写|给|打|留|换取|换|点亮|点满|加)"
     r"(?:一下|下|个|一个|一条|了|成|为|上)?.{0,5}?"
     rf"(?:评价|评论|评分|差评|中评|{_STAR})|"
-    rf"(?:评价|评论|评分|差评|中评|{_STAR})(?:的事)?[^,;:]{{0,14}}?"
+    rf"(?:评价|评论|评分|差评|中评|{_STAR})(?![里中](?:您|你)?(?:提到|说|反映|写|的))(?:的事)?[^,;:]{{0,14}}?"
     r"(?:修改|更改|更新|改(?!进|善|正)|删|撤|写|换|帮|满意|加上|点满|处理|调高|提高|调整|调|加分|升|麻烦|拜托)|"
-    r"(?<![地址信息资料])改(?:好|完)了?(?:后|之后|以后|的话)|"
+    r"(?<![地址信息资料])(?:修改|改(?:好|完)了?)(?:后|之后|以后|的话)|改(?:好|完)了?.{0,2}截(?:个|张)?图|"
+    r"把[“\"'‘「].{1,12}[”\"'’」].{0,6}(?:改|删)|"
     r"(?:麻烦|请|求|希望|期待|恳请|拜托|劳烦|记得|能否|可否|方便)[^,;:]{0,8}?" + _STAR + "|"
     r"\b(?:leave|leaving|give|giving|post|posting|change|changing|update|updating|revise|"
     r"revising|remove|removing|delete|deleting|withdraw|edit|modify|amend|amending|improve|add|"
     r"adding|take down|taking down|take off|pull down|drop|"
     r"write|writing|raise|raising|increase|bump|upgrade|fix|adjust)\b[^,;:]{0,25}?"
-    r"\b(?:feedback|reviews?|ratings?|stars?|neutral|negative)\b|"
+    r"\b(?:feedback|reviews?|ratings?|stars?|neutral|negative|positive)\b|"
     r"\b(?:feedback|review|rating) (?:revision|change|update|removal)\b|"
     r"\b(?:5|five)[- ]stars?\b(?![- ](?:rated|hotel))|\bpositive (?:feedback|reviews?|ratings?)\b|"
     r"\b(?:feedback|review|rating)\b[^,;:]{0,20}?\b(?:changed|removed|revised|updated|deleted)\b|"
     r"\b(?:revised|updated|changed|amended|new) (?:feedback|reviews?|ratings?)\b"
 )
 _MENTION = re.compile(
-    r"(?<![a-z])(?:hp|zp)(?![a-z])|评价|评论|评分|差评|中评|\b(?:feedback|reviews?|ratings?)\b|追评|晒图|买家秀|带图评|打星|星评|"
+    r"(?<![a-z])(?:hp|zp|cp)(?![a-z])|评价|评论|评分|点评|差评|中评|负评|恶评|好平|差平|中平|评介|"
+    r"[⭐★]{2,}|追个评|(?:那|这)(?:几个|些|一|两)?(?:个字|字|句话?)|\b\d[- ]stars?\b(?![- ](?:rated|hotel))|\b(?:feedback|reviews?|ratings?)\b|追评|晒图|买家秀|带图评|打星|星评|"
     + _STAR
 )
 # A mention after 看到/感谢 names a review the buyer already wrote ("看到您的追评", "感谢您之前的
 # 好评"): it asks nothing.
 _SEEN = re.compile(
     r"(?:(?:看到|看了|收到|感谢|谢谢|针对|关于|根据)(?:了)?(?:您|你)?(?:之前|上次|刚才)?(?:的|留的|写的)?"
-    r"|\b(?:saw|see|seen|noticed|read|received|about|regarding|thanks for|thank you for)\b"
+    r"|\b(?:saw|see|seen|noticed|read|received|about|regarding|thanks for|thank you for|"
+    r"(?:mentioned|said|wrote|noted|say|write|says) in)\b"
     r"(?: your| the)?"
     r"(?: (?:neutral|negative))?\s?)$"
 )
 _SEEN_AFTER = re.compile(
     r"(?:(?:我们|我|这边)?(?:已经|都)?(?:认真)?(?:看到|看了|收到|了解|知道)"
-    r"|[里中](?:您|你)?(?:提到|说|反映|写)|[里中]的|的原因|提到|里面?提"
+    r"|[里中](?:您|你)?(?:提到|说|反映|写)|[里中]的|的原因|的理由|提到|里面?提"
     r"|页面|界面|入口|区|规则|功能|按钮"
     r"|\s?(?:mentioned|said|says|noted|about))"
 )
@@ -142,30 +145,35 @@ _THEN = re.compile(r"(?:后|之后|以后|的话|再|就)")
 _STAT = re.compile(r"(?:好评)?(?:率|如潮|很多|最多|不断|榜|度|级)")
 # A review named in one clause and a bare change asked in another of the same sentence (您这个
 # 评价对我们影响很大，改一下的话…; 差评的事情咱们商量下，您改了…).
-_NOUN = re.compile(r"评价|评论|评分|差评|中评|\b(?:feedback|review)\b")
+_NOUN = re.compile(r"评价|评论|评分|点评|差评|中评|\b(?:feedback|review)\b")
 _CHANGE = re.compile(r"改(?:一下|下|了|好|完|掉|成)|更新|删(?:了|掉|除)|撤(?:了|掉|销|回)")
 # A hint: a review cue and a promise that something comes of it (好评有惊喜, 晒图有礼, 改了
 # 不会让您白忙活, 满意五星有彩蛋) is a trade without naming the reward's kind.
-_HINT = re.compile(r"有(?:惊喜|彩蛋|礼|好礼|回馈|福利|表示)|不会(?:让您|让你)?白|少不了|亏待")
+_HINT = re.compile(
+    r"有(?:惊喜|彩蛋|礼|好礼|回馈|福利|表示)|不会(?:让您|让你)?白|少不了|亏待|懂的|您懂|你懂"
+)
 # A negation denies the link only when it governs how a reward is given or asked for (不会因为评价
 # 给补偿, 不能用红包换取评价, 不需要您改评价): 能不能 and 会不会 ask, 不会亏待您 promises, and
 # 绝不会骗您，好评返现 still trades.
 _HOW = r"(?=.{0,3}?(?:因为|为了|因此|以|用|拿|换|给|要求|需要|根据|影响|作为))"
 _NEGATION = re.compile(
     r"(?:(?<!会)不会|(?<!能)不能|(?<!可)不可以|不可能|不得|绝不|决不|从不|并不)" + _HOW + "|"
-    r"不需要|无需|不必|不要求|禁止|不允许|不以|"
+    r"不需要|无需(?!退货|寄回|返回|退回)|不必|不要求|禁止|不允许|不以|"
     r"\b(?:never|not|don't|do not|won't|will not|cannot|can't)\b(?=[^,;:]{0,40}?"
     r"\b(?:depend|in exchange|tied|conditional|linked|ask|require|for (?:a|your|any) "
     r"(?:review|feedback|rating)))"
 )
 # Naming the practice to disown it: 本店不做好评返现, 好评返现卡不是我们放的, 谨防好评返现骗局.
 _UNLINKED = re.compile(
-    r"无关|没有(?:任何)?关系|没关系|不影响|无论|不管|"
+    r"无关|没有(?:任何)?关系|没关系|关系都没有|没.{0,3}关系|不影响|无论|不管|不是因为|不是为了|"
+    r"不是(?:评价|好评|晒图|追评)|从未|从来没|从没|附加条件|无条件|没有条件|不附带|照样|照常|"
+    r"压力|意愿|虚心接受|我们接受|接受您的|"
+    r"\b(?:ignore any|never (?:does|do|did) (?:that|this|so))\b|怎样就怎样|怎么.{0,3}都(?:行|可以|好)|不用改|不必改|无需改|不需要改|"
     r"不做|不参与|不搞|不存在|不是我们|谨防|警惕|骗局|诈骗|违规|违反|严禁|举报|"
     r"如实|按真实|真实体验|客观|不能做|不能搞|不可以做|不会做|不会搞|平台规定|平台规则|"
     r"请勿相信|不要相信|别相信|勿信|冒充|自称|由您决定|您决定|自愿|不会收回|两回事|随意|权利|"
     r"独立|互不|别人家|没有这种|没有这类|没有此类|这种活动|此类活动|这类活动|这样的活动|"
-    r"不论|是否|不强求|不勉强|不强迫|照实|实际情况|实际感受|真实感受|不提供|为由|名义|上当|当心|"
+    r"不论|不(?:会)?(?:提供|给)任何|不强求|不勉强|不强迫|照实|实际情况|实际感受|真实感受|不提供|为由|名义|上当|当心|"
     r"\b(?:no effect|not connected|not linked|not related|unrelated|(?<!it )up to you|either way|"
     r"whatever you)\b|"
     r"\b(?:regardless|no matter|nothing to do with|independent of|beware|claiming to be|"
@@ -263,8 +271,11 @@ def _trade(text: str) -> tuple[str, str] | None:
 # Words that disown a link somewhere in a message: a scam warning, a choice left to the buyer,
 # the two said to be unrelated (退款跟评价不挂钩, 评价您怎么写都可以, 有人冒充客服说改好评就转账).
 _DISCLAIMER = re.compile(
-    r"骗|冒充|假冒|举报|不是我们|不是本店|非官方|官方|挂钩|干涉|顾虑|自由|自愿|真实|怎么写|怎么评|"
-    r"照实|实际|强求|勉强|不论|无论|不管|是否|上当|"
+    r"(?<!不是)骗|冒充|假冒|举报|不是我们|不是本店|非官方|官方|挂钩|干涉|顾虑|自由|自愿|真实|怎么写|怎么评|"
+    r"照实|实际|强求|勉强|不论|无论|不管|是否|上当|保留|看着办|自行|自己决定|来定|认了|条件|"
+    r"并没有|没有给|就算|即使|为什么|不用动|别动|下方|想法|关联|致歉|打扰|也没事|没问题|现状|尊重|"
+    r"\b(?:your (?:call|choice|decision)|(?:entirely|totally|completely) up to)\b|不能答应|不答应|给不了|做不到|不用管|别管|按流程|"
+    r"\b(?:depends?|depending|not allowed|no review needed|without (?:a |any )?(?:review|feedback))\b|"
     r"\b(?:scam\w*|fraud\w*|impersonat\w*|not us|beware|claiming)\b"
 )
 
@@ -273,8 +284,10 @@ def _disclaims(normalised: str) -> bool:
     return any(cue.search(normalised) for cue in (_UNLINKED, _NEGATION, _DISCLAIMER))
 
 
-def _any_cue(normalised: str) -> bool:
-    return any(cue.search(normalised) for cue in (_REWARD, _MENTION, _REQUEST, _HINT))
+def _review_cue(normalised: str) -> bool:
+    """Anything that names the review, asks for it or promises for it: without one a message
+    cannot tie a reward to a review (满两件送小礼物), whatever the model reads in it."""
+    return any(cue.search(normalised) for cue in (_MENTION, _REQUEST, _HINT))
 
 
 def compliance_problem(text: str) -> str | None:
@@ -285,8 +298,8 @@ def compliance_problem(text: str) -> str | None:
     found = _trade(text)
     # Where the rules are unsure, the learned second opinion decides (outreach.second_opinion):
     # a link the rules found in a message that also disowns it somewhere, and a message in
-    # which they saw a reward, a review or a promise but no link (a new euphemism, a new way
-    # of asking; 好好好… carries none and is not asked about).
+    # which they saw a review named, asked for or promised for but no link (a new euphemism,
+    # a new way of asking; 好好好… carries none and is not asked about).
     if (
         found
         and _disclaims(normalised)
@@ -302,9 +315,14 @@ def compliance_problem(text: str) -> str | None:
             )
             % {"reward": reward, "review": review}
         )
-    if _any_cue(normalised) and (
-        second_opinion.trade_probability(normalised) > second_opinion.TRADE_ABOVE
-    ):
+    # Without a reward word the model must be surer: the trade is then a euphemism (不会让您
+    # 吃亏的, 懂的都懂), and the ordinary revision steps read much like it.
+    above = (
+        second_opinion.TRADE_ABOVE
+        if _REWARD.search(normalised)
+        else second_opinion.TRADE_ABOVE_NO_REWARD
+    )
+    if _review_cue(normalised) and second_opinion.trade_probability(normalised) > above:
         return str(
             _(
                 "Reads like a reward offered for the review (words such as %(words)s): "

@@ -25,6 +25,7 @@ from ..models import (
     Status,
 )
 from . import values
+from .matching import same_reviews
 from .outcomes import ERASED, POSITIVE, REJECTED, SKIPPED, UNCHANGED, ItemResult
 from .records import Record, Rejection
 
@@ -109,6 +110,8 @@ def decide(
 
     keys = list(records)
     existing = {r.external_key: r for r in Review.objects.filter(shop=shop, external_key__in=keys)}
+    unmatched = [record for key, record in records.items() if key not in existing]
+    existing |= same_reviews(shop, unmatched, {r.pk for r in existing.values()})
     erased = erasure.erased_nicks(shop.pk, {r.buyer_nick for r in records.values()})
     erased_buyers = _erased_buyers(existing.values())
     for key, record in list(records.items()):
@@ -226,6 +229,9 @@ def _diff(record: Record, review: Review) -> dict[str, tuple]:
         old = getattr(review, name)
         if old != new:
             diff[name] = (old, new)
+    if record.review_id and not review.platform_review_id:
+        # Matched under another key (matching.py): the platform's id, found from now on.
+        diff["platform_review_id"] = ("", record.review_id)
     return diff
 
 

@@ -193,6 +193,10 @@ class Review(models.Model):
             ),
             # The repeat-complainant badge: a buyer's earlier reviews.
             models.Index(fields=["buyer", "reviewed_at"], name="review_buyer_time"),
+            # Ingestion's match across keys (ingest/matching.py): a shop's reviews by order
+            # and by platform review id, for the records whose key no review has.
+            models.Index(fields=["shop", "order_id"], name="review_shop_order"),
+            models.Index(fields=["shop", "platform_review_id"], name="review_shop_platform_id"),
         ]
 
     def __str__(self) -> str:

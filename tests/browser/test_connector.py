@@ -1,14 +1,17 @@
-"""Issue 19: a lead opens the shop's connector page from the board, tests the connection
-against the fake TOP gateway (which checks the signature), and beat's first pull brings the
+"""Issue 19: a lead opens the shop's connector page from the board, connects the shop with
+its TOP credentials (tried against the fake TOP gateway, which checks the signature, before
+they are saved), tests the connection, and the first pull the connection queued brings the
 shop's 差评 and 中评 into the queue and the page's figures."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from connectors import triggers
 from connectors.models import PlatformConnection
 from connectors.tasks import connector_pull_task
 from reviews.models import Membership, Platform, Role, Shop
@@ -19,9 +22,7 @@ from .test_desk import PASSWORD, login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_lead_tests_the_connection_and_the_first_pull_fills_the_queue(
-    live_server, page, screenshot
-):
+def test_a_lead_connects_the_shop_and_the_first_pull_fills_the_queue(live_server, page, screenshot):
     shop = Shop.objects.create(name="演示旗舰店", slug="demo", platform=Platform.TAOBAO)
     lead = User.objects.create_user("lead", password=PASSWORD, first_name="老李")
     Membership.objects.create(user=lead, shop=shop, role=Role.LEAD)
@@ -31,22 +32,39 @@ def test_a_lead_tests_the_connection_and_the_first_pull_fills_the_queue(
             rate(4401, created=now - timedelta(hours=2), content="收到的时候外盒已经破损了"),
             rate(4411, result="neutral", created=now - timedelta(hours=1), content="物流太慢"),
         )
-        connection = PlatformConnection.objects.create(
-            shop=shop,
-            platform=Platform.TAOBAO,
-            app_key=top.app_key,
-            app_secret=top.secret,
-            session_key="sess-alpha",
-        )
         login(page, live_server.url, "lead")
         page.goto(f"{live_server.url}/board/?shop=demo")
         page.locator("a[href='/shops/demo/connector/']").click()
-        expect(page.locator("#connector-runs")).to_be_visible()
+        expect(page.locator("#connector-connect")).to_be_visible()
+
+        # A mistyped secret: the platform refuses it, nothing is saved, the form says why.
+        page.locator("#id_app_key").fill(top.app_key)
+        page.locator("#id_app_secret").fill("top-secret-typo")
+        page.locator("#id_session_key").fill("sess-alpha")
+        with mock.patch.object(triggers.current_app, "send_task") as sent:
+            page.locator("#connector-save").click()
+            expect(page.locator("#connector-connect .msg-error")).to_contain_text("25")
+            assert not PlatformConnection.objects.exists()
+
+            page.locator("#id_app_secret").fill(top.secret)
+            page.locator("#id_session_key").fill("sess-alpha")
+            page.locator("#id_token_expires_at").fill("2027-01-31T10:00")
+            page.locator("#id_seller_nick").fill("演示旗舰店")
+            page.locator("#connector-save").click()
+            expect(page.locator(".msg-success")).to_be_visible()
+        connection = PlatformConnection.objects.get(shop=shop)
+        assert connection.session_key == "sess-alpha" and connection.app_secret == top.secret
+        # Saving queued the shop's first pull at once.
+        assert [c.kwargs["args"] for c in sent.call_args_list] == [(connection.id,)]
+        expect(page.locator("#id_app_secret")).to_have_value("")
+        expect(page.locator("#connector-connect")).to_contain_text("…0123")
+        screenshot("connector-connected")
+
         page.locator("#connector-test").click()
         expect(page.locator(".msg-success")).to_be_visible()
-        assert top.refused == [] and len(top.calls) == 1
+        assert len(top.calls) == 2  # the try before saving, the test button
 
-        # Beat's pull for the shop (its task, applied here as the worker would run it).
+        # The queued pull (its task, applied here as the worker would run it).
         assert connector_pull_task.apply(args=[connection.id]).get() == "ok"
         page.reload()
         expect(page.locator("#connector-today")).to_contain_text("2")

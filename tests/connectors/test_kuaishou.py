@@ -27,16 +27,17 @@ from unittest import mock
 from django.core import mail
 from django.core.management import call_command
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
-from connectors import services
+from connectors import services, triggers
 from connectors.clients import CLIENTS, CallFailed, ReplyRejected, client_for
 from connectors.kuaishou import KuaishouClient, sign
 from connectors.models import ConnectionStatus, PlatformConnection, PullCursor, PullOutcome
 from outreach.models import AlertKind, LeadAlert, Reply, ReplyState
 from reviews.models import Platform, Review, Shop, Source, Status
 
-from ..base import BaseTestCase
+from ..base import PASSWORD, BaseTestCase
 from .fake_kuaishou import FakeKuaishou, comment, ks_sign
 
 
@@ -384,3 +385,54 @@ class KuaishouReplyTestCase(KuaishouWorld):
             client_for(self.connection).post_reply(review, "您好")
         self.assertEqual(refused.exception.code, "22")
         self.assertEqual(json.loads(self.ks.refused[-1]["param"])["replyToCommentId"], 4242)
+
+
+class KuaishouConnectTestCase(KuaishouWorld):
+    """A lead connects the 快手小店 on its connector page, tried against the fake first."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.connection.delete()
+        self.client.login(username="kelly", password=PASSWORD)
+        sending = mock.patch.object(triggers.current_app, "send_task")
+        self.sent = sending.start()
+        self.addCleanup(sending.stop)
+
+    def connect(self, **fields):
+        form = {
+            "app_key": self.ks.app_key,
+            "app_secret": self.ks.secret,
+            "session_key": "tok-ks",
+            "push_secret": "AAECAwQFBgcICQoLDA0ODw==",
+            "token_expires_at": "",
+        } | fields
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.client.post(reverse("connector_connect", args=["ks-echo"]), form)
+
+    def test_the_page_asks_for_kuaishous_fields_and_the_push_key(self):
+        page = self.client.get(reverse("connector_page", args=["ks-echo"]))
+        form = page.context["form"]
+        self.assertIn("push_secret", form.fields)
+        self.assertNotIn("seller_nick", form.fields)
+        self.assertEqual(str(form.fields["app_secret"].label), "Sign secret (signSecret)")
+
+    def test_a_lead_connects_it_tried_stored_with_its_push_key_and_pulled_at_once(self):
+        self.assertEqual(self.connect().status_code, 302)
+        connection = PlatformConnection.objects.get(shop=self.shop_ks)
+        self.assertEqual(connection.platform, Platform.KUAISHOU)
+        self.assertEqual(connection.push_secret, "AAECAwQFBgcICQoLDA0ODw==")
+        self.assertEqual(len(self.ks.calls), 1)  # the connection test, accepted
+        self.sent.assert_called_once()
+        page = self.client.get(reverse("connector_page", args=["ks-echo"]))
+        self.assertNotContains(page, "AAECAwQFBgcICQoLDA0ODw==")
+        self.assertTrue(page.context["push_ready"])
+        # A blank key keeps the stored one.
+        self.assertEqual(self.connect(push_secret="").status_code, 302)
+        connection.refresh_from_db()
+        self.assertEqual(connection.push_secret, "AAECAwQFBgcICQoLDA0ODw==")
+
+    def test_a_wrong_sign_secret_stores_nothing(self):
+        response = self.connect(app_secret="wrong")
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "签名验证失败", status_code=400)
+        self.assertFalse(PlatformConnection.objects.exists())

@@ -8,11 +8,10 @@ import os
 import time
 from unittest import mock
 
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from connectors import push, services
+from connectors import triggers
 from connectors.models import ConnectionStatus, PlatformConnection, PullRun
 from reviews.models import Platform, Review, Shop
 
@@ -42,7 +41,6 @@ def message(app_key: str = "ks680001", **more) -> dict:
 
 class KuaishouPushTestCase(BaseTestCase):
     def setUp(self) -> None:
-        cache.clear()
         self.client = Client(enforce_csrf_checks=True)  # the platform has no CSRF token
         self.ks_shop = Shop.objects.create(
             name="快手 Echo 小店", slug="ks-echo", platform=Platform.KUAISHOU
@@ -55,20 +53,21 @@ class KuaishouPushTestCase(BaseTestCase):
             session_key="tok-ks",
             push_secret=KEY,
         )
-        sending = mock.patch.object(push.current_app, "send_task")
+        sending = mock.patch.object(triggers.current_app, "send_task")
         self.sent = sending.start()
         self.addCleanup(sending.stop)
 
     def post(self, body: bytes, slug: str = "ks-echo"):
-        return self.client.post(
-            reverse("kuaishou_push", args=[slug]), data=body, content_type="text/plain"
-        )
+        with self.captureOnCommitCallbacks(execute=True):  # the pull is queued on commit
+            return self.client.post(
+                reverse("kuaishou_push", args=[slug]), data=body, content_type="text/plain"
+            )
 
     def test_a_push_the_shops_key_encrypted_queues_an_early_pull_and_answers_result_1(self):
         answer = self.post(push_body(message(), KEY))
         self.assertEqual(answer.status_code, 200)
         self.assertEqual(answer.json(), {"result": 1})
-        self.sent.assert_called_once_with(services.PULL_TASK, args=(self.connection.id,))
+        self.sent.assert_called_once_with(triggers.PULL_TASK, args=(self.connection.id,))
         # A trigger only: nothing of the message is stored, the pull reads the platform.
         self.assertEqual((Review.objects.count(), PullRun.objects.count()), (0, 0))
 

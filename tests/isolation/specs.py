@@ -259,6 +259,20 @@ SPECS: dict[str, Spec] = {
     "lead_alerts_test": Spec(LEAD, POST, form={"shop": "{slug}"}, lookups=frozenset({"shop"})),
     "connector_page": Spec(LEAD, GET, path={"slug": "{slug}"}),
     "connector_test": Spec(LEAD, POST, path={"slug": "{slug}"}),
+    # Secrets left blank: the shops have no connection, so the form refuses before any call
+    # to a platform (the walk must not reach the internet).
+    "connector_connect": Spec(
+        LEAD,
+        POST,
+        path={"slug": "{slug}"},
+        form={
+            "app_key": "23456789",
+            "app_secret": "",
+            "session_key": "",
+            "token_expires_at": "2027-01-31T10:00",
+            "seller_nick": "",
+        },
+    ),
     "classifier_models": Spec(LEAD, GET, query={"shop": "{slug}"}, lookups=frozenset({"shop"})),
     "classifier_activate": Spec(
         LEAD, POST, form={"shop": "{slug}", "version": ""}, lookups=frozenset({"shop"})

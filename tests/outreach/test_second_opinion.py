@@ -1,5 +1,5 @@
 """The compliance check's learned second opinion: it catches what the rules have not seen,
-never speaks about a message without a reward, a review or a promise in it, and is the model
+never speaks about a message that names, asks for or promises nothing for a review, and is the model
 its command builds from the labelled messages."""
 
 import io
@@ -21,8 +21,8 @@ class SecondOpinionTestCase(SimpleTestCase):
             return compliance_problem(text)
 
     def test_it_refuses_a_trade_in_words_the_rules_do_not_know(self):
-        # 调一调 (adjust) a 评 and 奶茶费 (milk-tea money): neither is a cue of the rules.
-        text = "亲，您帮我们把那个评调一调，我这边给您申请点奶茶费"
+        # 调一调 (adjust) the review for 好东西 (something good): no reward the rules know.
+        text = "评价那边您帮忙调一调，我这边给您申请点好东西"
         reason = self.problem(text)
         self.assertIsNotNone(reason)
         self.assertTrue(reason.startswith("Reads like a reward offered for the review"), reason)
@@ -31,15 +31,16 @@ class SecondOpinionTestCase(SimpleTestCase):
 
     def test_the_reason_is_in_chinese_by_default(self):
         with translation.override("zh-hans"):
-            reason = compliance_problem("亲，您帮我们把那个评调一调，我这边给您申请点奶茶费")
+            reason = compliance_problem("评价那边您帮忙调一调，我这边给您申请点好东西")
         self.assertIn("读起来像是以奖励换评价", reason)
 
     def test_it_says_nothing_about_a_message_without_any_cue(self):
-        # The model alone reads 好好好… as a trade; without a reward, a review or a promise
-        # the rules know it is not asked.
+        # The model alone reads 好好好… as a trade; without a review named, asked for or
+        # promised for, it is not asked (满两件送小礼物 names a reward and nothing else).
         self.assertGreater(second_opinion.trade_probability("好" * 501), 0.9)
         self.assertIsNone(self.problem("好" * 501))
         self.assertIsNone(self.problem("好的，明天下午给您回电话"))
+        self.assertIsNone(self.problem("亲，下单满两件送小礼物一份，数量有限送完即止"))
 
     def test_it_passes_ordinary_messages_that_name_a_reward(self):
         for text in (

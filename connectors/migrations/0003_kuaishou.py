@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connectors', '0001_connections'),
+        ('connectors', '0002_early_pull'),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0018_review_second_cause"),
+        ("reviews", "0019_review_match_indexes"),
     ]
 
     operations = [
