@@ -11,7 +11,8 @@ second opinion trained on rounds 1–11: 236 of 240 refused, 224 of 239 passed; 
 read. Rounds 14 and 15, measured once with it trained on rounds 1–13 (thresholds chosen by
 leaving one round out): 233 of 240 refused, 224 of 240 passed; then read. Rounds 16 and 17,
 measured once with it trained on rounds 1–15: 233 of 240 refused, 226 of 240 passed. They were then
-read too: the check as shipped learned from rounds 1–17, and no round measures that last step. Figures of round N carry `rN_`. In each round about half tie a
+read too; rounds 18 and 19 measure the check trained on rounds 1–17 (measured once: 237 of
+240 refused, 235 of 240 passed). Figures of round N carry `rN_`. In each round about half tie a
 reward (refund, red packet, cash, a transfer, coupon, gift, free shipping, a surprise, points,
 a free order) to a better, changed, removed or added review,
 rating, follow-up review or photo review, in Chinese and English; the other half are ordinary
@@ -46,6 +47,8 @@ TABLES = {
     "r15_": HELDOUT / "compliance_15.tsv",
     "r16_": HELDOUT / "compliance_16.tsv",
     "r17_": HELDOUT / "compliance_17.tsv",
+    "r18_": HELDOUT / "compliance_18.tsv",
+    "r19_": HELDOUT / "compliance_19.tsv",
 }
 
 

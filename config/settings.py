@@ -414,6 +414,8 @@ ALIYUN_PLS = {
 # privacy numbers: a panel to show (the 「拨打」 button) or None (the manual path).
 OUTREACH_CALL_PANEL = "calls.panel.review_call_panel"
 OUTREACH_CALLS_MASKED = "calls.services.calls_masked"
+# 「发布到平台」 on the review page: the connectors' panel for an approved reply.
+OUTREACH_REPLY_PUBLISHING = "connectors.publish.reply_publishing"
 OUTREACH_DISPATCH = {"LOOKAHEAD_SECONDS": 10, "CLAIM_LEASE_SECONDS": 60, "BATCH_SIZE": 500}
 
 LOGGING = {

@@ -15,6 +15,7 @@ import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from reviews.models import Review
@@ -45,6 +46,12 @@ class CallFailed(ConnectorError):
 class ReplyRejected(ConnectorError):
     """The platform refused a public reply (too long, window closed, already answered…): it
     was not posted; `message` says why in the platform's words."""
+
+
+class NotSent(CallFailed):
+    """A write that never reached the platform (the connection could not be opened): nothing
+    was posted, so a person may click again. Any other CallFailed on a write means the
+    outcome is unknown."""
 
 
 @dataclass(frozen=True)
@@ -94,8 +101,17 @@ class Client(Protocol):
     def post_reply(self, review: Review, text: str) -> ReplyPosted:
         """Post the seller's public reply to `review` (「发布到平台」, only ever on a person's
         click). Raises ReplyRejected when the platform refuses it, ConnectorError subclasses
-        otherwise. Never retried automatically: a repeated POST could post it twice."""
+        otherwise. Never retried automatically: a repeated POST could post it twice.
+
+        The platform answered (ReplyRejected, SessionExpired, Throttled) or the call never
+        left (NotSent): not posted. Anything else (a timeout, a malformed answer): the
+        outcome is unknown, and a person checks the platform."""
         ...
+
+    # Optional: False where the platform has no reply API for this shop (a Taobao C-shop):
+    # 「发布到平台」 is not offered and the reply is copied and marked posted by hand. A client
+    # without the attribute posts replies.
+    posts_replies: bool
 
 
 CLIENTS = {
@@ -154,4 +170,50 @@ def post_json(http: requests.Session, url: str, payload: dict, timeout: float) -
         ) from None
     if not isinstance(body, dict):
         raise CallFailed("malformed", "the answer is not a JSON object")
+    return body
+
+
+def write_session() -> requests.Session:
+    """The session a write (a public reply) goes through: nothing is retried, neither by
+    urllib3 nor by us, since a POST repeated after a lost answer could post a reply twice."""
+    retry = Retry(total=0, connect=0, read=0, redirect=0, status=0, raise_on_status=False)
+    session = requests.Session()
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    return session
+
+
+def post_once(http: requests.Session, url: str, *, timeout: float, **kwargs) -> requests.Response:
+    """POST a write once. The connection not opening is NotSent (nothing reached the
+    platform); a timeout or a connection lost after sending is CallFailed("unknown"): the
+    platform may have posted it."""
+    try:
+        return http.post(url, timeout=timeout, **kwargs)
+    except requests.ConnectTimeout as exc:
+        raise NotSent("not_sent", str(exc)[:300]) from exc
+    except requests.ConnectionError as exc:
+        if _never_connected(exc):
+            raise NotSent("not_sent", str(exc)[:300]) from exc
+        raise CallFailed("unknown", str(exc)[:300]) from exc
+    except requests.RequestException as exc:
+        raise CallFailed("unknown", str(exc)[:300]) from exc
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError)
+
+
+def read_json(response: requests.Response) -> dict:
+    """A write's answer as a JSON object; anything else is CallFailed("unknown")."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise CallFailed(
+            "unknown", f"HTTP {response.status_code}: the answer is not JSON"
+        ) from None
+    if not isinstance(body, dict):
+        raise CallFailed("unknown", "the answer is not a JSON object")
     return body

@@ -14,7 +14,12 @@ holds a record already read. On the Window/Page protocol: one stream, and a slic
 the records inside the window, and there is no next page once the page reaches a record older
 than the window's start (read by an earlier pull, the overlap aside). A record arriving while
 a pull pages moves the older ones one place down: a record is then read twice (harmless, the
-FeedbackID decides), never skipped, also when a pull resumes at its page checkpoint."""
+FeedbackID decides), never skipped, also when a pull resumes at its page checkpoint.
+
+The seller's reply is RespondToFeedback (FeedbackID, TargetUserID: the buyer who left it,
+ResponseType Reply, ResponseText at most 80 characters). eBay's policy forbids automated
+replies to negative feedback: it is only ever called on a person's click. A write: one POST
+through a session that retries nothing; Ack Failure means it was not posted."""
 
 import xml.etree.ElementTree as ET  # building requests only; answers go through defusedxml
 from collections.abc import Sequence
@@ -27,7 +32,18 @@ from django.conf import settings
 
 from reviews.models import Review
 
-from .clients import CallFailed, Page, SessionExpired, Throttled, Window, http_session
+from .clients import (
+    CallFailed,
+    Page,
+    ReplyPosted,
+    ReplyRejected,
+    SessionExpired,
+    Throttled,
+    Window,
+    http_session,
+    post_once,
+    write_session,
+)
 
 NS = "urn:ebay:apis:eBLBaseComponents"
 COMPATIBILITY_LEVEL = "1451"
@@ -71,9 +87,10 @@ class EbayClient:
         self.timeout = settings.CONNECTORS["TIMEOUT"]
         self.http = http_session()
 
-    def call(self, name: str, fields: Sequence[tuple[str, str | dict]] = ()):
+    def call(self, name: str, fields: Sequence[tuple[str, str | dict]] = (), *, write=False):
         """POST `<name>Request` with the fields in order (a dict value is a container of
-        text fields); the answer's root element, once eBay acknowledged it."""
+        text fields); the answer's root element, once eBay acknowledged it. A `write` is
+        posted once; its Failure is a refusal, an unreadable answer an unknown outcome."""
         root = ET.Element(f"{name}Request", xmlns=NS)
         for field, value in fields:
             child = ET.SubElement(root, field)
@@ -90,20 +107,41 @@ class EbayClient:
             "X-EBAY-API-COMPATIBILITY-LEVEL": COMPATIBILITY_LEVEL,
             "X-EBAY-API-IAF-TOKEN": self.connection.session_key,
         }
-        try:
-            response = self.http.post(self.url, data=body, headers=headers, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise CallFailed("network", str(exc)[:300]) from exc
+        malformed = "unknown" if write else "malformed"
+        if write:
+            response = post_once(
+                write_session(), self.url, data=body, headers=headers, timeout=self.timeout
+            )
+        else:
+            try:
+                response = self.http.post(
+                    self.url, data=body, headers=headers, timeout=self.timeout
+                )
+            except requests.RequestException as exc:
+                raise CallFailed("network", str(exc)[:300]) from exc
         try:
             answer = fromstring(response.content)
         except (ET.ParseError, DefusedXmlException):
             raise CallFailed(
-                "malformed", f"HTTP {response.status_code}: the answer is not well-formed XML"
+                malformed, f"HTTP {response.status_code}: the answer is not well-formed XML"
             ) from None
         if answer.tag != _tag(f"{name}Response"):
-            raise CallFailed("malformed", f"the answer is not a {name}Response")
-        _raise_errors(answer)
+            raise CallFailed(malformed, f"the answer is not a {name}Response")
+        _raise_errors(answer, refused=ReplyRejected if write else CallFailed)
         return answer
+
+    def post_reply(self, review: Review, text: str) -> ReplyPosted:
+        self.call(
+            "RespondToFeedback",
+            [
+                ("FeedbackID", review.platform_review_id),
+                ("TargetUserID", review.buyer.nick if review.buyer else ""),
+                ("ResponseType", "Reply"),
+                ("ResponseText", text),
+            ],
+            write=True,
+        )
+        return ReplyPosted()
 
     def feedback(self, fields: Sequence[tuple[str, str | dict]]) -> tuple[list[dict], int]:
         answer = self.call("GetFeedback", [*fields, ("DetailLevel", "ReturnAll")])
@@ -165,12 +203,12 @@ def feedback_item(detail) -> dict:
     }
 
 
-def _raise_errors(answer) -> None:
+def _raise_errors(answer, *, refused: type[CallFailed | ReplyRejected] = CallFailed) -> None:
     if _text(answer, "Ack") not in ("Failure", "PartialFailure"):
         return  # Success or Warning: the answer holds what was asked
     errors = [e for e in answer.findall(_tag("Errors")) if _text(e, "SeverityCode") != "Warning"]
     if not errors:
-        raise CallFailed("failure", "eBay answered Failure without an error")
+        raise refused("failure", "eBay answered Failure without an error")
     codes = [_text(e, "ErrorCode") for e in errors]
     message = " ".join(_text(e, "LongMessage") or _text(e, "ShortMessage") for e in errors)
     shown = " ".join(codes)
@@ -178,4 +216,4 @@ def _raise_errors(answer) -> None:
         raise Throttled(shown, message)
     if SESSION_CODES & set(codes):
         raise SessionExpired(shown, message)
-    raise CallFailed(shown, message)
+    raise refused(shown, message)

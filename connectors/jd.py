@@ -13,7 +13,14 @@ score filter (1 差评, 2 中评; 3 is 好评, 0 all), windows by beginTime/endT
 page/pageSize (at most 50 a page). Each comment (PopCommentJosVo) carries a score of 1–5
 stars: 1 is 差评, 2–3 中评, 4–5 好评, and the seller's replies. The same method filters by
 orderIds (at most 50), which is how stored reviews are looked up again. The documented
-answer has no 追评 field, so a JD review never brings one."""
+answer has no 追评 field, so a JD review never brings one.
+
+The seller's public reply is jingdong.pop.PopCommentJsfService.saveReply (commentId, content;
+replyId only when answering a reply, which the desk never does), answered
+`jingdong_pop_PopCommentJsfService_saveReply_responce` with the gateway's code and the
+service's resultCode/resultMsg. A write: one POST through a session that retries nothing; an
+error_response or a refusing resultCode means it was not posted, a resultCode the client
+does not know means the outcome is unknown (a person checks the platform)."""
 
 import hashlib
 import json
@@ -26,11 +33,30 @@ from django.utils import timezone
 
 from reviews.models import Review
 
-from .clients import CallFailed, Page, SessionExpired, Throttled, Window, http_session, post_json
+from .clients import (
+    CallFailed,
+    Page,
+    ReplyPosted,
+    ReplyRejected,
+    SessionExpired,
+    Throttled,
+    Window,
+    http_session,
+    post_json,
+    post_once,
+    read_json,
+    write_session,
+)
 
 CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 COMMENTS = "jingdong.pop.PopCommentJsfService.getVenderCommentsForJos"
+SAVE_REPLY = "jingdong.pop.PopCommentJsfService.saveReply"
+# saveReply's resultCode for a posted reply. JOS's SDK names resultCode/resultMsg but we
+# could not confirm their values: "1" is our reading. The service's refusals (too long,
+# already replied…) come as JOS errors (a code other than "0"); any other resultCode is an
+# unknown outcome, never taken for a refusal (a person clicking again could post twice).
+REPLY_POSTED = {"1"}
 # The method's score filter per stream.
 SCORE_FILTER = {"bad": 1, "neutral": 2}
 MAX_PAGE_SIZE = 50
@@ -75,7 +101,7 @@ class JdClient:
         self.timeout = settings.CONNECTORS["TIMEOUT"]
         self.http = http_session()
 
-    def call(self, method: str, **params) -> dict:
+    def call(self, method: str, *, write: bool = False, **params) -> dict:
         conn = self.connection
         payload = {
             "method": method,
@@ -91,17 +117,32 @@ class JdClient:
             ),
         }
         payload["sign"] = sign(payload, conn.app_secret)
-        body = post_json(self.http, self.url, payload, self.timeout)
+        refused = ReplyRejected if write else CallFailed
+        if write:
+            response = post_once(write_session(), self.url, data=payload, timeout=self.timeout)
+            body = read_json(response)
+        else:
+            body = post_json(self.http, self.url, payload, self.timeout)
         if "error_response" in body:
-            _raise(body["error_response"])
+            _raise(body["error_response"], refused=refused)
         key = method.replace(".", "_") + "_responce"
         if key not in body or not isinstance(body[key], dict):
-            raise CallFailed("malformed", f"the answer has no {key}")
+            raise CallFailed("unknown" if write else "malformed", f"the answer has no {key}")
         answer = body[key]
         # The method's own refusal comes inside its answer, with a code other than "0".
         if str(answer.get("code", "0")) != "0":
-            _raise(answer)
+            _raise(answer, refused=refused)
         return answer
+
+    def post_reply(self, review: Review, text: str) -> ReplyPosted:
+        answer = self.call(
+            SAVE_REPLY, write=True, commentId=review.platform_review_id, content=text
+        )
+        code = str(answer.get("resultCode", ""))
+        message = str(answer.get("resultMsg", ""))
+        if code in REPLY_POSTED:
+            return ReplyPosted(str(answer.get("replyId") or ""))
+        raise CallFailed("unknown", f"saveReply answered resultCode {code!r}: {message}")
 
     def page(self, stream: str, window: Window) -> Page:
         size = min(settings.CONNECTORS["PAGE_SIZE"], MAX_PAGE_SIZE)
@@ -174,13 +215,15 @@ def comment_item(comment: dict) -> dict:
     }
 
 
-def _raise(error) -> None:
+def _raise(error, *, refused: type[CallFailed | ReplyRejected] = CallFailed) -> None:
+    """JOS's error as an exception: throttling, the shop's token, else `refused` (a write's
+    error means JOS did not post it)."""
     if not isinstance(error, dict):
-        raise CallFailed("malformed", "error_response is not an object")
+        raise refused("malformed", "error_response is not an object")
     code = str(error.get("code", ""))
     message = " ".join(filter(None, [str(error.get("en_desc", "")), str(error.get("zh_desc", ""))]))
     if code in THROTTLE_CODES:
         raise Throttled(code, message)
     if code in SESSION_CODES:
         raise SessionExpired(code, message)
-    raise CallFailed(code, message)
+    raise refused(code, message)

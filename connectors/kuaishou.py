@@ -49,6 +49,9 @@ from .clients import (
     Throttled,
     Window,
     http_session,
+    post_once,
+    read_json,
+    write_session,
 )
 
 CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -179,27 +182,26 @@ class KuaishouClient:
         self.page("bad", Window(start=now - timedelta(hours=1), end=now))
 
     def post_reply(self, review: Review, text: str) -> ReplyPosted:
-        """open.comment.add to the review's root comment, once. Sent through a session without
-        retries: a POST repeated after a lost answer could post the reply twice."""
+        """open.comment.add to the review's root comment, once, through the session that
+        retries nothing: a POST repeated after a lost answer could post the reply twice. Not
+        reaching the gateway is NotSent; a lost or unreadable answer an unknown outcome."""
         problem = reply_problem(review, text, now=timezone.now())
         if problem:
             raise ReplyRejected("rules", problem)
         method = REPLY
         params = {"replyToCommentId": int_or_str(review.platform_review_id), "content": text}
-        try:
-            response = requests.post(
-                self.url(method), data=self.signed(method, params), timeout=self.timeout
-            )
-        except requests.RequestException as exc:
-            raise CallFailed("network", str(exc)[:300]) from exc
-        try:
-            data = _answer(response)
-        except (Throttled, SessionExpired):
-            raise
-        except CallFailed as exc:
-            if exc.code == "malformed":
-                raise
-            raise ReplyRejected(exc.code, exc.message) from None
+        response = post_once(
+            write_session(),
+            self.url(method),
+            data=self.signed(method, params),
+            timeout=self.timeout,
+        )
+        body = read_json(response)
+        if body.get("result") != 1:
+            _raise(body, refused=ReplyRejected)
+        data = body.get("data") or {}
+        if not isinstance(data, dict):
+            raise CallFailed("unknown", "data is not an object")
         reply_id = data.get("commentId") or data.get("replyCommentId") or ""
         return ReplyPosted(platform_reply_id=str(reply_id))
 
@@ -246,17 +248,20 @@ def _answer(response: requests.Response) -> dict:
     return data
 
 
-def _raise(body: dict) -> None:
+def _raise(body: dict, *, refused: type[CallFailed] = CallFailed) -> None:
+    """The gateway's refusal as an exception: throttling and a dead authorisation as such,
+    anything else as `refused` (a pull fails; a reply is rejected, not posted)."""
     code = str(body.get("code") or body.get("result") or "")
     message = str(body.get("error_msg") or body.get("msg") or "")
     if not code and not message:
-        raise CallFailed("malformed", "the answer has neither result 1 nor an error")
+        unknown = "unknown" if refused is ReplyRejected else "malformed"
+        raise CallFailed(unknown, "the answer has neither result 1 nor an error")
     lowered = message.casefold()
     if code in THROTTLE_CODES or any(word in lowered for word in THROTTLE_WORDS):
         raise Throttled(code, message)
     if code in SESSION_CODES or any(word in lowered for word in SESSION_WORDS):
         raise SessionExpired(code, message)
-    raise CallFailed(code, message)
+    raise refused(code, message)
 
 
 def _comments(data: dict) -> list[dict]:

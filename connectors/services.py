@@ -355,6 +355,15 @@ def connections_pull_due(*, now: datetime | None = None) -> int:
     return len(ids)
 
 
+def connection_mark_expired(*, connection: PlatformConnection, exc: ConnectorError) -> None:
+    """A write (「发布到平台」) found the shop's authorisation expired: as a pull would, the
+    connection stops (pulls and the button) and its leads and the admins are told."""
+    PlatformConnection.objects.filter(id=connection.id).update(
+        **_failure(ConnectionStatus.EXPIRED, exc)
+    )
+    _tell_expired(connection, exc)
+
+
 def connection_test(*, connection: PlatformConnection) -> str:
     """The 「连接测试」 button: one authenticated call; "" when it worked, else why not."""
     try:

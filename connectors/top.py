@@ -10,7 +10,13 @@ HMAC-MD5 of that with the secret as key. An answer is either `<method>_response`
 Reviews come from taobao.traderates.get (rate_type=get, role=buyer: what buyers gave the
 shop), one stream per result (neutral, bad), windows by start_date/end_date (the last 180
 days only), paged with use_has_next. Tmall's tmall.traderate.feeds.get (per child order)
-gives the 追评 (append_content, append_time)."""
+gives the 追评 (append_content, append_time).
+
+A Tmall shop's public reply (评价解释) is taobao.traderate.explain.add (oid: the child order,
+reply: at most 500 characters), answered `traderate_explain_add_response` {is_success}. TOP
+refuses it after a 追评 and 30 days after the rating; Taobao C-shops have no such call, so
+their replies are copied and marked posted by hand. The reply is a write: one POST through
+a session that retries nothing, and any error_response means it was not posted."""
 
 import hashlib
 import hmac
@@ -23,7 +29,20 @@ from django.utils import timezone
 
 from reviews.models import Review
 
-from .clients import CallFailed, Page, SessionExpired, Throttled, Window, http_session, post_json
+from .clients import (
+    CallFailed,
+    Page,
+    ReplyPosted,
+    ReplyRejected,
+    SessionExpired,
+    Throttled,
+    Window,
+    http_session,
+    post_json,
+    post_once,
+    read_json,
+    write_session,
+)
 
 CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -74,7 +93,11 @@ class TopClient:
         self.timeout = settings.CONNECTORS["TIMEOUT"]
         self.http = http_session()
 
-    def call(self, method: str, **params) -> dict:
+    @property
+    def posts_replies(self) -> bool:
+        return self.tmall
+
+    def call(self, method: str, *, write: bool = False, **params) -> dict:
         conn = self.connection
         payload = {
             "method": method,
@@ -87,13 +110,27 @@ class TopClient:
         }
         payload.update({k: str(v) for k, v in params.items() if v is not None and v != ""})
         payload["sign"] = sign(payload, conn.app_secret, self.sign_method)
-        body = post_json(self.http, self.url, payload, self.timeout)
+        if write:
+            response = post_once(write_session(), self.url, data=payload, timeout=self.timeout)
+            body = read_json(response)
+        else:
+            body = post_json(self.http, self.url, payload, self.timeout)
         if "error_response" in body:
-            _raise(body["error_response"])
+            _raise(body["error_response"], refused=ReplyRejected if write else CallFailed)
         key = method.removeprefix("taobao.").replace(".", "_") + "_response"
         if key not in body or not isinstance(body[key], dict):
-            raise CallFailed("malformed", f"the answer has no {key}")
+            raise CallFailed("unknown" if write else "malformed", f"the answer has no {key}")
         return body[key]
+
+    def post_reply(self, review: Review, text: str) -> ReplyPosted:
+        if not self.tmall:
+            raise ReplyRejected("no_api", "Taobao C-shops have no API for replies")
+        answer = self.call(
+            "taobao.traderate.explain.add", write=True, oid=review.platform_review_id, reply=text
+        )
+        if answer.get("is_success") in (True, "true"):
+            return ReplyPosted()
+        raise ReplyRejected("is_success", "TOP answered is_success=false")
 
     def page(self, stream: str, window: Window) -> Page:
         answer = self.call(
@@ -193,9 +230,11 @@ def rate_item(rate: dict) -> dict:
     }
 
 
-def _raise(error) -> None:
+def _raise(error, *, refused: type[CallFailed | ReplyRejected] = CallFailed) -> None:
+    """TOP's error_response as an exception: throttling, the shop's session, else `refused`
+    (a write's error_response is a refusal: TOP did not post it)."""
     if not isinstance(error, dict):
-        raise CallFailed("malformed", "error_response is not an object")
+        raise refused("malformed", "error_response is not an object")
     code = str(error.get("code", ""))
     sub_code = str(error.get("sub_code", ""))
     message = " ".join(filter(None, [str(error.get("msg", "")), str(error.get("sub_msg", ""))]))
@@ -204,4 +243,4 @@ def _raise(error) -> None:
         raise Throttled(shown, message)
     if code in SESSION_CODES or sub_code in SESSION_SUBCODES:
         raise SessionExpired(shown, message)
-    raise CallFailed(shown, message)
+    raise refused(shown, message)

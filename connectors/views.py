@@ -4,7 +4,9 @@ expire — the 「连接测试」 button, and the form with which the shop's lea
 re-connect the platform (administrators can also set credentials in the Django admin).
 
 Leads, not managers or agents: the connector is the lead's tool (the desk's arrivals and the
-page's figures are theirs); managers read reports. Agents never see credentials' state."""
+page's figures are theirs); managers read reports. Agents never see credentials' state.
+
+And 「发布到平台」 on an approved reply, for the shop's agents and leads (connectors.publish)."""
 
 from datetime import datetime, time
 
@@ -12,16 +14,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from outreach.models import Reply
+from outreach.views.review import render_work
 from reviews.access import get_shop_for_user
-from reviews.models import Platform, Role
+from reviews.models import Platform, Role, Shop
 
-from . import services
+from . import publish, services
 from .clients import supported
 from .connecting import connection_connect
 from .forms import ConnectForm
@@ -108,3 +112,19 @@ def connector_test(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("The connection works: the platform answered."))
     return redirect("connector_page", slug=shop.slug)
+
+
+@login_required
+@require_POST
+def reply_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """「发布到平台」: the platform's answer, or why nothing was sent, on the review page."""
+    reply = get_object_or_404(
+        Reply.objects.filter(
+            shop__in=Shop.objects.for_user(request.user, *publish.PUBLISHERS)
+        ).select_related("review", "shop", "review__buyer"),
+        pk=pk,
+    )
+    result = publish.reply_publish(reply=reply, user=request.user)
+    if result.posted:
+        return render_work(request, reply.review, saved=result.said)
+    return render_work(request, reply.review, status=409, error=result.said)

@@ -555,6 +555,17 @@ class ReplyState(models.TextChoices):
     POSTED = "posted", _("Posted")
 
 
+class PublishOutcome(models.TextChoices):
+    """「发布到平台」's last attempt: under way, refused (code and message kept), unknown (a
+    timeout: a person checks the platform and marks it posted), posted."""
+
+    NONE = "", _("Not tried")
+    POSTING = "posting", _("Being posted")
+    REFUSED = "refused", _("Refused by the platform")
+    UNKNOWN = "unknown", _("Outcome unknown")
+    POSTED = "posted", _("Posted through the platform")
+
+
 class Reply(models.Model):
     """The public reply (评价解释) to a review that stays: drafted by an agent, approved by a
     lead, posted by a person on the platform (seed 000 四.5)."""
@@ -578,6 +589,17 @@ class Reply(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     posted_at = models.DateTimeField(null=True, blank=True)
+    # 「发布到平台」: who clicked last and when, what the platform answered.
+    publish_outcome = models.CharField(
+        max_length=10, choices=PublishOutcome.choices, default=PublishOutcome.NONE, blank=True
+    )
+    publish_code = models.CharField(max_length=64, blank=True)
+    publish_message = models.CharField(max_length=500, blank=True)
+    publish_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    publish_at = models.DateTimeField(null=True, blank=True)
+    platform_reply_id = models.CharField(max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("public reply")

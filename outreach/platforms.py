@@ -77,7 +77,8 @@ PLATFORM_RULES: dict[str, PlatformRules] = {
     ),
     "ebay": PlatformRules(
         can_revise=True,
-        reply_max_chars=None,
+        # RespondToFeedback's ResponseText: at most 80 characters (125 on the Taiwan site).
+        reply_max_chars=80,
         reply_window_days=None,
         reply_blocked_after_followup=False,
         reply_needs_person=True,

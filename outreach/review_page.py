@@ -96,6 +96,19 @@ def _calls_masked_hook():
     return import_string(settings.OUTREACH_CALLS_MASKED) if settings.OUTREACH_CALLS_MASKED else None
 
 
+@functools.cache
+def _reply_publishing_hook():
+    name = settings.OUTREACH_REPLY_PUBLISHING
+    return import_string(name) if name else None
+
+
+def reply_publishing(reply, user) -> dict | None:
+    """The 「发布到平台」 panel the function OUTREACH_REPLY_PUBLISHING names gives for this
+    approved reply, or None: the reply is copied and marked posted by hand."""
+    hook = _reply_publishing_hook()
+    return hook(reply, user) if hook else None
+
+
 def calls_masked(shop) -> bool:
     """Whether the shop calls through privacy numbers (the function OUTREACH_CALLS_MASKED
     names): then no page shows or reveals a buyer's real number."""
@@ -163,6 +176,7 @@ def reply_context(
         "reply_variant": (review.pk if variant is None else variant) + 1,
         "reply_situations": list(replies.SITUATION_LABELS.items()),
         "reply_problems": problems,
+        "reply_publishing": reply_publishing(reply, user),
         "is_lead": Role.LEAD in roles
         if roles is not None
         else Membership.objects.holds(user, review.shop, Role.LEAD),

@@ -13,7 +13,7 @@ and held-out rounds 1–17 in bench/heldout/). It decides only where the rules a
   谨防诈骗 …: a denial the rules could not tie to the right clause) passes when the model reads
   it as a trade with probability below ORDINARY_BELOW.
 The thresholds were chosen on rounds 5–15, each round scored by a model trained without it
-(leave one round out); rounds 16 and 17 measured them once, before being learned from.
+(leave one round out); rounds 18 and 19 measure the result.
 
 The file holds weights only — an idf and a weight per 1–3-character n-gram, no message — and is
 rebuilt, byte for byte, by `python manage.py train_compliance_model`. Inference is plain Python:

@@ -663,6 +663,12 @@ REPLY_STATES = {
     "approved": gettext_lazy("reply approved"),
     "rejected": gettext_lazy("reply sent back to the agent"),
     "posted": gettext_lazy("reply posted on the platform"),
+    # 「发布到平台」: posted through the platform's API, refused by it, or no answer in time.
+    "published": gettext_lazy("reply posted through the platform's API"),
+    "publish_refused": gettext_lazy("the platform refused the reply"),
+    "publish_unknown": gettext_lazy(
+        "the platform did not answer in time: whether the reply was posted is unknown"
+    ),
     # A platform connector found the seller's reply on the platform (posted there directly).
     "found": gettext_lazy("the seller's reply was found on the platform"),
 }

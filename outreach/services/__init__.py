@@ -53,7 +53,15 @@ from .dispatch import (
 )
 from .lead_alerts import leadalert_deliver, leadalert_sweep, leadalert_test, shop_leads_alert
 from .planning import review_plan, review_replan_for_severity
-from .public_reply import ReplyRefused, reply_decide, reply_mark_posted, reply_save
+from .public_reply import (
+    ReplyRefused,
+    reply_decide,
+    reply_mark_posted,
+    reply_publish_claim,
+    reply_publish_failed,
+    reply_publish_posted,
+    reply_save,
+)
 from .revision import review_mark_revised, reviews_stop_revised
 
 __all__ = [
@@ -85,6 +93,9 @@ __all__ = [
     "plannedcontacts_assign_when_due",
     "reply_decide",
     "reply_mark_posted",
+    "reply_publish_claim",
+    "reply_publish_failed",
+    "reply_publish_posted",
     "reply_save",
     "review_assign",
     "review_close",

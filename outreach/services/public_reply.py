@@ -11,7 +11,7 @@ from reviews.services import audit_record, review_set_status
 
 from .. import platforms
 from ..guardrails import GuardrailError
-from ..models import OPEN_PLAN_STATES, Kind, PlanState, Reply, ReplyState
+from ..models import OPEN_PLAN_STATES, Kind, PlanState, PublishOutcome, Reply, ReplyState
 from ..replies import check_reply
 
 
@@ -58,6 +58,9 @@ def reply_save(
     reply.state = ReplyState.PENDING if submit else ReplyState.DRAFT
     reply.submitted_at = timezone.now() if submit else None
     reply.decided_by = reply.decided_at = None
+    # New text, a new approval: what 「发布到平台」 answered for the old one no longer applies.
+    reply.publish_outcome = PublishOutcome.NONE
+    reply.publish_code = reply.publish_message = ""
     reply.save()
     if submit:
         timeline.reply(review, actor=user, state="submitted")
@@ -117,13 +120,105 @@ def reply_mark_posted(*, reply: Reply, user) -> Reply:
     if changed != 1:
         raise GuardrailError("not_approved", _("Only an approved reply can be marked posted."))
     reply.refresh_from_db()
-    review = reply.review
+    _posted(reply.review, user=user, now=now, state="posted")
+    return reply
+
+
+def _posted(review: Review, *, user, now, state: str) -> None:
+    """What a posted reply finishes: the reply task, the review's status (replied)."""
     review.planned_contacts.filter(kind=Kind.REPLY_TASK, state__in=OPEN_PLAN_STATES).update(
         state=PlanState.DONE, finished_at=now
     )
     if review.status != Status.REVISED:
         review_set_status(review=review, status=Status.REPLIED, actor=user, now=now)
-    timeline.reply(review, actor=user, state="posted")
+    timeline.reply(review, actor=user, state=state)
+
+
+# 「发布到平台」: claimed, then the platform called outside any transaction, then its answer
+# recorded. The claim is a conditional update, so a double click or a second tab finds the
+# reply taken and never calls the platform twice.
+
+
+def reply_publish_claim(*, reply: Reply, user) -> Reply:
+    """Take the approved reply for one platform call, or say why it cannot be posted now."""
+    changed = (
+        Reply.objects.filter(pk=reply.pk, state=ReplyState.APPROVED)
+        .exclude(publish_outcome__in=[PublishOutcome.POSTING, PublishOutcome.UNKNOWN])
+        .update(
+            publish_outcome=PublishOutcome.POSTING,
+            publish_by=user,
+            publish_at=timezone.now(),
+            publish_code="",
+            publish_message="",
+        )
+    )
+    if changed != 1:
+        reply.refresh_from_db()
+        if reply.state == ReplyState.POSTED:
+            raise GuardrailError("posted", _("This reply is already posted."))
+        if reply.publish_outcome in (PublishOutcome.POSTING, PublishOutcome.UNKNOWN):
+            raise GuardrailError(
+                "publishing",
+                _(
+                    "This reply was already sent to the platform and its outcome is not "
+                    "known yet: check the platform, then mark it posted."
+                ),
+            )
+        raise GuardrailError("not_approved", _("Only an approved reply can be posted."))
+    reply.refresh_from_db()
+    return reply
+
+
+@transaction.atomic
+def reply_publish_posted(*, reply: Reply, user, platform_reply_id: str = "") -> Reply:
+    """The platform accepted the claimed reply: posted, by the person who clicked."""
+    now = timezone.now()
+    changed = Reply.objects.filter(
+        pk=reply.pk, state=ReplyState.APPROVED, publish_outcome=PublishOutcome.POSTING
+    ).update(
+        state=ReplyState.POSTED,
+        posted_by=user,
+        posted_at=now,
+        publish_outcome=PublishOutcome.POSTED,
+        platform_reply_id=platform_reply_id[:100],
+    )
+    reply.refresh_from_db()
+    if changed != 1:
+        return reply  # found on the platform by a pull meanwhile: recorded already
+    _posted(reply.review, user=user, now=now, state="published")
+    audit_record(
+        actor=user, shop=reply.shop, action="reply_published", target=f"review:{reply.review_id}"
+    )
+    return reply
+
+
+@transaction.atomic
+def reply_publish_failed(
+    *, reply: Reply, user, outcome: str, code: str = "", message: str = ""
+) -> Reply:
+    """The claimed reply was refused (not posted: the button is offered again) or its outcome
+    is unknown (a person checks the platform and marks it posted by hand)."""
+    assert outcome in (PublishOutcome.REFUSED, PublishOutcome.UNKNOWN)
+    changed = Reply.objects.filter(pk=reply.pk, publish_outcome=PublishOutcome.POSTING).update(
+        publish_outcome=outcome, publish_code=code[:64], publish_message=message[:500]
+    )
+    reply.refresh_from_db()
+    if changed != 1:
+        return reply
+    refused = outcome == PublishOutcome.REFUSED
+    timeline.reply(
+        reply.review,
+        actor=user,
+        state="publish_refused" if refused else "publish_unknown",
+        note=message,
+    )
+    audit_record(
+        actor=user,
+        shop=reply.shop,
+        action="reply_publish_refused" if refused else "reply_publish_unknown",
+        target=f"review:{reply.review_id}",
+        code=code[:64],
+    )
     return reply
 
 

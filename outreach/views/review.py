@@ -67,6 +67,9 @@ def _render_work(
     return redirect("review_detail", pk=review.pk)
 
 
+# The review page's work panel after an action, for views of other apps (connectors).
+render_work = _render_work
+
 # Lazy: translated when shown, in the reader's language.
 _STALE = gettext_lazy(
     "Someone else updated this review a moment ago. Here is what it looks like now; nothing of yours was saved."

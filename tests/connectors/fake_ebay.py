@@ -7,7 +7,13 @@ the newest first) and GeteBayOfficialTime in eBay's XML, or with Ack Failure and
 `feedback` holds FeedbackDetail dicts (see `detail`). `answers` scripts what to play before
 answering normally: "expired" (932), "limit" (518), "malformed", "entities" (a DTD with
 entities, which a client must refuse to expand); `slow_pages` makes a page answer late.
-`calls` keeps every accepted call as (call name, {field: [its values]}), fields at any depth."""
+`calls` keeps every accepted call as (call name, {field: [its values]}), fields at any depth.
+
+RespondToFeedback (FeedbackID, TargetUserID, ResponseType Reply, ResponseText) fails with
+eBay's Errors when the text is over 80 characters, the feedback is unknown, the target is
+not the user who left it, or the feedback already has a response; otherwise the response is
+kept on the feedback (FeedbackResponse, which GetFeedback then shows). Scripted extras:
+("slow", seconds) answers late (after posting)."""
 
 import contextlib
 import threading
@@ -20,7 +26,17 @@ from defusedxml.ElementTree import fromstring
 from django.test import override_settings
 
 NS = "urn:ebay:apis:eBLBaseComponents"
-CALLS = ("GetFeedback", "GeteBayOfficialTime")
+CALLS = ("GetFeedback", "GeteBayOfficialTime", "RespondToFeedback")
+RESPONSE_REFUSALS = {
+    "too_long": ("21919404", "Response too long.", "ResponseText exceeds 80 characters."),
+    "missing": ("21919405", "Feedback not found.", "The FeedbackID is not valid."),
+    "exists": (
+        "21919406",
+        "Already responded.",
+        "You have already replied to this feedback.",
+    ),
+    "target": ("21919407", "Invalid TargetUserID.", "TargetUserID did not leave this feedback."),
+}
 INVALID_TOKEN = ("931", "Auth token is invalid.", "Validation of the authentication token failed.")
 EXPIRED_TOKEN = ("932", "Auth token is hard expired.", "Auth token is hard expired.")
 USAGE_LIMIT = (
@@ -147,8 +163,12 @@ class FakeEbay:
                 f'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
                 f'<{name}Response xmlns="{NS}"><Ack>&b;</Ack></{name}Response>'
             ).encode()
+        if isinstance(scripted, tuple) and scripted[0] == "slow":
+            time.sleep(scripted[1])
         if name == "GeteBayOfficialTime":
             return self.success(name, "")
+        if name == "RespondToFeedback":
+            return self.respond(fields)
         return self.get_feedback(request)
 
     def check(self, name: str, headers: dict, request) -> tuple | None:
@@ -163,6 +183,30 @@ class FakeEbay:
         if headers.get("X-EBAY-API-IAF-TOKEN", "") not in self.tokens:
             return INVALID_TOKEN
         return None
+
+    def respond(self, fields: dict[str, list[str]]) -> bytes:
+        def one(name: str) -> str:
+            return (fields.get(name) or [""])[0]
+
+        with self._lock:
+            found = next((f for f in self.feedback if f["FeedbackID"] == one("FeedbackID")), None)
+            refusal = None
+            if found is None:
+                refusal = "missing"
+            elif len(one("ResponseText")) > 80:
+                refusal = "too_long"
+            elif one("TargetUserID") != found["CommentingUser"]:
+                refusal = "target"
+            elif found.get("FeedbackResponse"):
+                refusal = "exists"
+            if refusal:
+                return self.failure("RespondToFeedback", RESPONSE_REFUSALS[refusal])
+            if one("ResponseType") != "Reply":
+                return self.failure(
+                    "RespondToFeedback", ("37", "Input data is invalid.", "ResponseType.")
+                )
+            found["FeedbackResponse"] = one("ResponseText")
+        return self.success("RespondToFeedback", "")
 
     def get_feedback(self, request) -> bytes:
         def values(field: str) -> list[str]:

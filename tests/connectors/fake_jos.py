@@ -9,7 +9,14 @@ pageSize at most 50) in JOS's JSON shape, or with JOS's error_response.
 normally: "throttle", "expired", "refused" (the method's own error code inside
 its answer), "malformed"; `slow_pages` makes a page answer late.
 `repeat_across_pages` repeats each page's last comment at the top of the next page.
-`calls` keeps every accepted call's parameters, `refused` every refused one."""
+`calls` keeps every accepted call's parameters, `refused` every refused one.
+
+jingdong.pop.PopCommentJsfService.saveReply (commentId, content) is answered in the same
+router's shape: refused with an error code inside the answer when the content is over 500
+characters, the comment is unknown or already has the seller's reply; otherwise the reply
+is added to the comment (a pull then reads it) and kept in `replied`, answered with
+`reply_result` as its resultCode. Scripted extras:
+("slow", seconds) answers late (after posting)."""
 
 import contextlib
 import hashlib
@@ -26,6 +33,12 @@ from django.test import override_settings
 
 CHINA = ZoneInfo("Asia/Shanghai")
 METHOD = "jingdong.pop.PopCommentJsfService.getVenderCommentsForJos"
+SAVE_REPLY = "jingdong.pop.PopCommentJsfService.saveReply"
+REPLY_REFUSALS = {
+    "too_long": ("jos.reply.too-long", "回复内容超过500字", "Reply content too long"),
+    "exists": ("jos.reply.exists", "该评价已回复", "The comment already has a reply"),
+    "missing": ("jos.comment.not-found", "评价不存在", "Comment not found"),
+}
 SYSTEM = ("method", "access_token", "app_key", "timestamp", "v", "360buy_param_json", "sign")
 # The score filter's stars: 1 差评 (1 star), 2 中评 (2–3), 3 好评 (4–5).
 FILTER_STARS = {1: {1}, 2: {2, 3}, 3: {4, 5}}
@@ -82,6 +95,8 @@ class FakeJos:
         self.slow_pages: dict[int, float] = {}  # page -> seconds, played once
         self.calls: list[dict] = []
         self.refused: list[dict] = []
+        self.replied: dict[str, str] = {}  # commentId -> the seller's reply
+        self.reply_result = "1"  # the resultCode a posted reply is answered with
         self._lock = threading.Lock()
         fake = self
 
@@ -155,6 +170,12 @@ class FakeJos:
             return json.dumps({key: refusal}, ensure_ascii=False).encode()
         if scripted == "malformed":
             return ('{"' + key + '": {"comments": [{"commentId": "1').encode()
+        if isinstance(scripted, tuple) and scripted[0] == "slow":
+            time.sleep(scripted[1])
+        if params["method"] == SAVE_REPLY:
+            answer = self.save_reply(json.loads(params["360buy_param_json"]))
+            reply_key = SAVE_REPLY.replace(".", "_") + "_responce"
+            return json.dumps({reply_key: answer}, ensure_ascii=False).encode()
         if params["method"] != METHOD:
             return json.dumps(
                 {"error_response": {"code": "15", "en_desc": "Invalid Method"}}
@@ -164,6 +185,27 @@ class FakeJos:
             delay = self.slow_pages.pop(int(business.get("page", 1)), 0)
         time.sleep(delay)
         return json.dumps({key: self.page(business)}, ensure_ascii=False).encode()
+
+    def save_reply(self, business: dict) -> dict:
+        comment_id, content = str(business.get("commentId", "")), business.get("content", "")
+        with self._lock:
+            found = next((c for c in self.comments if c["commentId"] == comment_id), None)
+            refusal = None
+            if found is None:
+                refusal = "missing"
+            elif len(content) > 500:
+                refusal = "too_long"
+            elif found.get("isVenderReply") or comment_id in self.replied:
+                refusal = "exists"
+            if refusal:
+                code, zh, en = REPLY_REFUSALS[refusal]
+                return {"code": code, "zh_desc": zh, "en_desc": en}
+            self.replied[comment_id] = content
+            reply_id = 800000 + len(self.replied)
+            found["replies"] = [{"replyId": reply_id, "content": content, "nickName": "京东店铺"}]
+            found["isVenderReply"] = True
+            found["replyCount"] = 1
+        return {"code": "0", "resultCode": self.reply_result, "resultMsg": "成功"}
 
     def check(self, params: dict) -> dict | None:
         missing = [name for name in SYSTEM if not params.get(name)]

@@ -8,7 +8,13 @@ and tmall.traderate.feeds.get in TOP's JSON shapes, or with TOP's error_response
 what to play before answering normally: "throttle", "expired", "malformed", ("slow", s);
 `slow_pages` makes a page of traderates.get answer late (a timeout mid-pull).
 `repeat_across_pages` repeats each page's last rate at the top of the next page, as a
-platform paging over a list that moves does. `calls` keeps every accepted call's parameters."""
+platform paging over a list that moves does. `calls` keeps every accepted call's parameters.
+
+taobao.traderate.explain.add (Tmall's 评价解释: oid, reply) is answered as TOP does: refused
+(code 15 with an isv sub_code) when the reply is over 500 characters, the rate is over 30
+days old, the buyer added a 追评 (`appended` oids) or the rate is already explained;
+otherwise `explained` keeps it and the rate shows it as its reply. Scripted extras:
+"gateway_error" (an HTTP 502 page, no JSON)."""
 
 import bisect
 import contextlib
@@ -36,6 +42,14 @@ INVALID_SESSION = {
     "msg": "Invalid session",
     "sub_code": "invalid-sessionkey",
     "sub_msg": "SessionKey非法",
+}
+REMOTE_ERROR = {"code": 15, "msg": "Remote service error"}
+EXPLAIN_REFUSALS = {
+    "too_long": ("isv.reply-too-long", "解释内容不能超过500个字"),
+    "expired": ("isv.explain-expired", "评价超过30天，不能再做解释"),
+    "appended": ("isv.explain-after-append", "买家已追加评论，不能再做解释"),
+    "exists": ("isv.explain-exist", "该评价已经解释过"),
+    "missing": ("isv.trade-not-exist", "子订单不存在"),
 }
 APP_CALL_LIMITED = {
     "code": 7,
@@ -86,6 +100,8 @@ class FakeTop:
         self.slow_pages: dict[int, float] = {}  # page_no -> seconds, played once
         self.calls: list[dict] = []
         self.refused: list[dict] = []
+        self.explained: dict[str, str] = {}  # oid -> the seller's 评价解释
+        self.appended: set[str] = set()  # oids whose buyer added a 追评
         self._lock = threading.Lock()
         # result -> (rates by created, their created), a cache
         self._sorted: dict[str, tuple[list[dict], list[str]]] = {}
@@ -96,7 +112,10 @@ class FakeTop:
                 length = int(self.headers.get("Content-Length", 0))
                 params = dict(parse_qsl(self.rfile.read(length).decode()))
                 body = fake.answer(params)
-                self.send_response(200)
+                status = 200
+                if isinstance(body, tuple):
+                    status, body = body
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json;charset=UTF-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -146,7 +165,7 @@ class FakeTop:
 
     # --- answering -------------------------------------------------------------------------
 
-    def answer(self, params: dict) -> bytes:
+    def answer(self, params: dict) -> bytes | tuple[int, bytes]:
         error = self.check(params)
         if error:
             self.refused.append(params)
@@ -160,8 +179,12 @@ class FakeTop:
             return json.dumps({"error_response": INVALID_SESSION}).encode()
         if scripted == "malformed":
             return b'{"traderates_get_response": {"trade_rates": {"trade_rate": [{"tid": 1'
+        if scripted == "gateway_error":
+            return 502, b"<html><body>502 Bad Gateway</body></html>"
         if isinstance(scripted, tuple) and scripted[0] == "slow":
             time.sleep(scripted[1])
+        if params["method"] == "taobao.traderate.explain.add":
+            return json.dumps(self.explain(params), ensure_ascii=False).encode()
         if params["method"] == "taobao.traderates.get":
             with self._lock:
                 delay = self.slow_pages.pop(int(params.get("page_no", 1)), 0)
@@ -192,6 +215,34 @@ class FakeTop:
         if params["session"] not in self.sessions:
             return INVALID_SESSION
         return None
+
+    def explain(self, params: dict) -> dict:
+        oid, reply = params.get("oid", ""), params.get("reply", "")
+        if not oid or not reply:
+            return {"error_response": {"code": 40, "msg": "Missing required arguments:oid"}}
+        with self._lock:
+            found = next((r for r in self.rates if str(r["oid"]) == oid), None)
+            refusal = None
+            if found is None:
+                refusal = "missing"
+            elif len(reply) > 500:
+                refusal = "too_long"
+            elif oid in self.explained or found.get("reply"):
+                refusal = "exists"
+            elif oid in self.appended:
+                refusal = "appended"
+            elif datetime.strptime(found["created"], "%Y-%m-%d %H:%M:%S").replace(
+                tzinfo=CHINA
+            ) < datetime.now(CHINA) - timedelta(days=30):
+                refusal = "expired"
+            if refusal:
+                sub_code, sub_msg = EXPLAIN_REFUSALS[refusal]
+                error = {**REMOTE_ERROR, "sub_code": sub_code, "sub_msg": sub_msg}
+                return {"error_response": {**error, "request_id": "fake"}}
+            self.explained[oid] = reply
+            found["reply"] = reply
+            self._sorted.clear()
+        return {"traderate_explain_add_response": {"is_success": True, "request_id": "fake"}}
 
     def traderates(self, params: dict) -> dict:
         if params.get("tid"):

@@ -370,7 +370,7 @@ class KuaishouReplyTestCase(KuaishouWorld):
             self.assertRaises(CallFailed) as failed,
         ):
             client_for(self.connection).post_reply(review, "您好")
-        self.assertEqual(failed.exception.code, "network")
+        self.assertEqual(failed.exception.code, "unknown")  # it may have been posted
         self.assertEqual(answered.call_count, 1)
 
     def slow_reply(self, business: dict) -> dict:

@@ -273,6 +273,8 @@ SPECS: dict[str, Spec] = {
             "seller_nick": "",
         },
     ),
+    # 「发布到平台」: the shop's agents and leads (as 「标记已发布」), not its managers.
+    "reply_publish": Spec(frozenset({"agent", "lead"}), POST, path={"pk": "{approved_reply}"}),
     "classifier_models": Spec(LEAD, GET, query={"shop": "{slug}"}, lookups=frozenset({"shop"})),
     "classifier_activate": Spec(
         LEAD, POST, form={"shop": "{slug}", "version": ""}, lookups=frozenset({"shop"})
