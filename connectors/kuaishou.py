@@ -68,6 +68,13 @@ PAGE_OVERLAP = 1
 THROTTLE_CODES = {"28", "429"}
 SESSION_CODES = {"24", "401"}
 THROTTLE_WORDS = ("频率", "频次", "限流", "rate limit")
+# Refusals of a reply known to mean "not posted": the gateway's own checks (parameters,
+# appkey, signature, timestamp), made before the method runs, and open.comment.add's
+# (already replied, past 30 days, no such comment). The platform publishes no list we could
+# read for the method's codes, so these follow our fake and are to be checked against the
+# platform; any other code is an unknown outcome, never a refusal (a second click would
+# post the reply twice).
+REPLY_REFUSED_CODES = {"10", "11", "12", "13", "14", "21", "22", "802", "803", "804"}
 SESSION_WORDS = ("access_token",)
 
 
@@ -198,7 +205,10 @@ class KuaishouClient:
         )
         body = read_json(response)
         if body.get("result") != 1:
-            _raise(body, refused=ReplyRejected)
+            code = str(body.get("code") or body.get("result") or "")
+            if code in REPLY_REFUSED_CODES:
+                raise ReplyRejected(code, str(body.get("error_msg") or ""))
+            _raise(body, refused=_unknown)
         data = body.get("data") or {}
         if not isinstance(data, dict):
             raise CallFailed("unknown", "data is not an object")
@@ -248,13 +258,18 @@ def _answer(response: requests.Response) -> dict:
     return data
 
 
-def _raise(body: dict, *, refused: type[CallFailed] = CallFailed) -> None:
+def _unknown(code: str, message: str) -> CallFailed:
+    """A write's answer we cannot read as posted or refused: the outcome is unknown."""
+    return CallFailed("unknown", f"{code}: {message}")
+
+
+def _raise(body: dict, *, refused=CallFailed) -> None:
     """The gateway's refusal as an exception: throttling and a dead authorisation as such,
-    anything else as `refused` (a pull fails; a reply is rejected, not posted)."""
+    anything else as `refused` (a pull fails; a reply's outcome is unknown)."""
     code = str(body.get("code") or body.get("result") or "")
     message = str(body.get("error_msg") or body.get("msg") or "")
     if not code and not message:
-        unknown = "unknown" if refused is ReplyRejected else "malformed"
+        unknown = "unknown" if refused is _unknown else "malformed"
         raise CallFailed(unknown, "the answer has neither result 1 nor an error")
     lowered = message.casefold()
     if code in THROTTLE_CODES or any(word in lowered for word in THROTTLE_WORDS):

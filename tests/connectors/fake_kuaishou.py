@@ -136,6 +136,8 @@ class FakeKuaishou:
         self.refused: list[dict] = []
         self.replies: list[dict] = []
         self.unavailable = 0  # 503s answered
+        self.slow_replies = 0.0  # seconds open.comment.add answers late (having posted)
+        self.reply_result: int | None = None  # open.comment.add answers this code, yet posts
         self._lock = threading.Lock()
         fake = self
 
@@ -230,7 +232,9 @@ class FakeKuaishou:
             return b'{"result": 1, "data": {"rootComment": [{"commentId": 1'
         method = params["method"]
         if method == "open.comment.add":
-            return self.dump(self.add_reply(business))
+            answered = self.dump(self.add_reply(business))
+            time.sleep(self.slow_replies)
+            return answered
         if method == "open.subcomment.list.get":
             root = int(business.get("rootCommentId", 0))
             with self._lock:
@@ -317,4 +321,6 @@ class FakeKuaishou:
                 }
             )
             self.replies.append(business)
+        if self.reply_result is not None:  # posted, but the answer says something else
+            return {"result": self.reply_result, "code": str(self.reply_result), "error_msg": "?"}
         return {"result": 1, "data": {"commentId": reply_id}}
