@@ -370,6 +370,7 @@ CONNECTORS = {
     "TOP_API_URL": env_str("TOP_API_URL", "https://eco.taobao.com/router/rest"),
     "JOS_API_URL": env_str("JOS_API_URL", "https://api.jd.com/routerjson"),
     "EBAY_API_URL": env_str("EBAY_API_URL", "https://api.ebay.com/ws/api.dll"),
+    "KUAISHOU_API_URL": env_str("KUAISHOU_API_URL", "https://openapi.kwaixiaodian.com"),
     "TIMEOUT": env_int("CONNECTORS_TIMEOUT", 20),  # seconds per call (connect and read)
     "RETRIES": env_int("CONNECTORS_RETRIES", 2),  # connection errors and 5xx, with back-off
     "JITTER_S": env_int("CONNECTORS_JITTER_S", 60),  # each shop's pull starts within this

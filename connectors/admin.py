@@ -13,6 +13,9 @@ from .clients import TOKEN_ONLY, supported
 from .models import ConnectionStatus, PlatformConnection, PullRun
 
 SECRETS = ("app_secret", "session_key")
+# Write-only like the secrets, but optional: without it a shop's pushes are refused and only
+# the scheduled pulls run.
+OPTIONAL_SECRETS = ("push_secret",)
 
 
 class PlatformConnectionForm(forms.ModelForm):
@@ -28,6 +31,15 @@ class PlatformConnectionForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_("The shop's authorisation (access token). Leave blank to keep it."),
     )
+    push_secret = forms.CharField(
+        label=_("Push message key"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "Kuaishou only: the app's message key, so its pushes trigger an early pull. "
+            "Leave blank to keep it."
+        ),
+    )
 
     class Meta:
         model = PlatformConnection
@@ -37,6 +49,7 @@ class PlatformConnectionForm(forms.ModelForm):
             "app_key",
             "app_secret",
             "session_key",
+            "push_secret",
             "token_expires_at",
             "seller_nick",
             "enabled",
@@ -52,6 +65,9 @@ class PlatformConnectionForm(forms.ModelForm):
                 data[name] = getattr(self.instance, name)  # blank keeps the stored value
             if not data[name] and not (token_only and name == "app_secret"):
                 self.add_error(name, _("Required: the platform refuses calls without it."))
+        for name in OPTIONAL_SECRETS:
+            if not data.get(name):
+                data[name] = getattr(self.instance, name)
         if not data.get("app_key") and not token_only:
             self.add_error("app_key", _("Required: the platform refuses calls without it."))
         return data
@@ -59,8 +75,9 @@ class PlatformConnectionForm(forms.ModelForm):
     @property
     def changed_data(self):
         # A blank secret field is "unchanged", a typed one "changed" (never compared or shown).
-        changed = [n for n in super().changed_data if n not in SECRETS]
-        return changed + [n for n in SECRETS if self.data.get(n)]
+        hidden = SECRETS + OPTIONAL_SECRETS
+        changed = [n for n in super().changed_data if n not in hidden]
+        return changed + [n for n in hidden if self.data.get(n)]
 
 
 @admin.register(PlatformConnection)

@@ -4,7 +4,7 @@ A client turns one platform's seller API into pages of items with the webhook's 
 names (`review_id`, `order_id`, `buyer_nick`, `rating`, `text`, `reviewed_at`,
 `product_name`, `amount`, `followup_text`, `followup_at`) plus `seller_reply`, the seller's
 answer when the platform shows one. The pull stores them through `reviews.ingest`, as files
-and the webhook are stored. JD, eBay and Kuaishou add a module and a line in CLIENTS."""
+and the webhook are stored. Each platform is a module and a line in CLIENTS."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -119,6 +119,7 @@ CLIENTS = {
     "tmall": "connectors.top.TopClient",
     "jd": "connectors.jd.JdClient",
     "ebay": "connectors.ebay.EbayClient",
+    "kuaishou": "connectors.kuaishou.KuaishouClient",
 }
 
 # Platforms whose calls carry only the shop's token (eBay's OAuth user token), no app key or
@@ -137,14 +138,15 @@ def client_for(connection) -> Client:
 
 
 def http_session() -> requests.Session:
-    """The HTTP session every platform client calls through: connection errors and the
+    """The HTTP session every platform client reads through: connection errors and the
     gateway's 5xx are retried with back-off by urllib3; the pulls only read, so repeating a
-    POST is safe, hence POST among the retried methods."""
+    POST is safe, hence POST among the retried methods (and GET, for gateways such as
+    Kuaishou's that read by GET). Never for a write: a reply goes without retries."""
     retry = Retry(
         total=settings.CONNECTORS["RETRIES"],
         backoff_factor=0.5,
         status_forcelist=(502, 503, 504),
-        allowed_methods=frozenset({"POST"}),
+        allowed_methods=frozenset({"GET", "POST"}),
         raise_on_status=False,
     )
     session = requests.Session()

@@ -1,7 +1,8 @@
 """The connector page's form: a shop's lead connects (or re-connects) the shop's platform.
 The fields are what the shop's platform needs (TOP and JOS: app key, app secret and the
 shop's session key or access token; eBay: the OAuth user token only), plus the token's
-expiry and, on TOP, the seller nick TMC messages name. Secrets are write-only: each renders
+expiry and, on TOP, the seller nick TMC messages name; on Kuaishou, the message key its
+pushes are encrypted with. Secrets are write-only: each renders
 empty, says whether one is stored (「已设置（尾号 …abcd）」) and a blank submission keeps it."""
 
 from django import forms
@@ -19,7 +20,13 @@ SECRETS = ("app_secret", "session_key")
 SESSION_LABELS = {
     Platform.JD: gettext_lazy("Access token"),
     Platform.EBAY: gettext_lazy("OAuth user token"),
+    Platform.KUAISHOU: gettext_lazy("Access token"),
 }
+# Kuaishou signs calls with the app's signSecret (its appSecret only serves the OAuth flow).
+APP_SECRET_LABELS = {Platform.KUAISHOU: gettext_lazy("Sign secret (signSecret)")}
+# Write-only like the secrets but optional: Kuaishou's message key, without which the shop's
+# pushes are refused and only the scheduled pulls run.
+OPTIONAL_SECRETS = ("push_secret",)
 
 
 def _tail(value: str) -> str:
@@ -53,6 +60,12 @@ class ConnectForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=gettext_lazy("In the shop's time zone; the leads are warned a week before."),
     )
+    push_secret = forms.CharField(
+        label=gettext_lazy("Push message key"),
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
     seller_nick = forms.CharField(
         label=gettext_lazy("Seller nick"),
         max_length=64,
@@ -75,8 +88,12 @@ class ConnectForm(forms.Form):
             del self.fields["app_key"], self.fields["app_secret"]
         if self.platform not in (Platform.TAOBAO, Platform.TMALL):
             del self.fields["seller_nick"]
+        if self.platform != Platform.KUAISHOU:
+            del self.fields["push_secret"]
         self.fields["session_key"].label = SESSION_LABELS.get(self.platform, _("Session key"))
-        for name in SECRETS:
+        if "app_secret" in self.fields and self.platform in APP_SECRET_LABELS:
+            self.fields["app_secret"].label = APP_SECRET_LABELS[self.platform]
+        for name in SECRETS + OPTIONAL_SECRETS:
             if name in self.fields:
                 stored = getattr(connection, name, "") if connection else ""
                 self.fields[name].help_text = stored_state(stored)
@@ -98,6 +115,10 @@ class ConnectForm(forms.Form):
             data[name] = value or (stored if name in SECRETS else "")
             if not data[name]:
                 self.add_error(name, _("Required: the platform refuses calls without it."))
+        for name in OPTIONAL_SECRETS:
+            if name in self.fields:
+                stored = getattr(self.connection, name, "") if self.connection else ""
+                data[name] = (data.get(name) or "").strip() or stored
         return data
 
     def values(self) -> dict:

@@ -25,6 +25,9 @@ class PlatformConnection(models.Model):
     app_key = models.CharField(_("app key"), max_length=64, blank=True)
     app_secret = EncryptedTextField(_("app secret"), blank=True)
     session_key = EncryptedTextField(_("session key"), blank=True)
+    # Kuaishou's message key (消息密钥, base64 of an AES key): its pushes are encrypted with it,
+    # and only a push it decrypts triggers an early pull.
+    push_secret = EncryptedTextField(_("push message key"), blank=True)
     token_expires_at = models.DateTimeField(_("authorisation expires at"), null=True, blank=True)
     # Taobao's message service (TMC) names a shop by its seller nick: the early pull's map.
     seller_nick = models.CharField(_("seller nick"), max_length=64, blank=True, db_index=True)

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from outreach.models import Reply
 from outreach.views.review import render_work
 from reviews.access import get_shop_for_user
-from reviews.models import Role, Shop
+from reviews.models import Platform, Role, Shop
 
 from . import publish, services
 from .clients import supported
@@ -88,6 +89,12 @@ def _render_page(request: HttpRequest, shop, *, form, status: int = 200) -> Http
             "expires_soon": connection.token_expires_at is not None
             and connection.token_expires_at - now <= services.EXPIRY_WARNING,
         }
+        if connection.platform == Platform.KUAISHOU:
+            # What is registered on the platform for the shop's app.
+            context |= {
+                "push_url": request.build_absolute_uri(reverse("kuaishou_push", args=[shop.slug])),
+                "push_ready": bool(connection.push_secret),
+            }
     return render(request, "connectors/connector.html", context, status=status)
 
 

@@ -93,6 +93,20 @@ PLATFORM_RULES: dict[str, PlatformRules] = {
         revision_requests_max=1,
         revise_once=True,
     ),
+    "kuaishou": PlatformRules(
+        # DESIGN.md: no revision path documented for the buyer.
+        can_revise=False,
+        # open.comment.add (the open platform's API page): the seller may reply within 30
+        # days of the review, to the first review only (not to a 追评, which does not close
+        # the window), once, and cannot edit it; no length limit is documented.
+        reply_max_chars=None,
+        reply_window_days=30,
+        reply_blocked_after_followup=False,
+        reply_needs_person=False,
+        followup_review_helps=True,
+        revision_window_days=None,
+        revision_requests_max=None,
+    ),
     "other": PlatformRules(
         can_revise=True,
         reply_max_chars=None,

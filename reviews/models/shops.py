@@ -33,6 +33,7 @@ class Platform(models.TextChoices):
     TMALL = "tmall", _("Tmall")
     JD = "jd", _("JD")
     EBAY = "ebay", _("eBay")
+    KUAISHOU = "kuaishou", _("Kuaishou")
     OTHER = "other", _("Other")
 
 

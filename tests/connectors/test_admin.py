@@ -74,3 +74,17 @@ class ConnectionAdminTestCase(ConnectorWorld):
         form = self.form(app_secret="top-secret-0123", session_key="sess-alpha")
         self.assertEqual(self.client.post(add, form).status_code, 302)
         self.assertEqual(PlatformConnection.objects.get().session_key, "sess-alpha")
+
+    def test_the_push_key_is_write_only_optional_and_audited_without_its_value(self):
+        self.assertEqual(self.client.post(self.url, self.form()).status_code, 302)
+        self.connection.refresh_from_db()
+        self.assertEqual(self.connection.push_secret, "")  # optional: pulls need no push
+        key = "AAECAwQFBgcICQoLDA0ODw=="
+        self.assertEqual(self.client.post(self.url, self.form(push_secret=key)).status_code, 302)
+        self.assertNotContains(self.client.get(self.url), key)
+        self.assertEqual(self.client.post(self.url, self.form()).status_code, 302)
+        self.connection.refresh_from_db()
+        self.assertEqual(self.connection.push_secret, key)  # blank kept it
+        lines = AuditLog.objects.filter(action="settings_changed", shop=self.shop)
+        self.assertTrue(any("Push message key" in str(line.data) for line in lines))
+        self.assertFalse(any(key in str(line.data) for line in lines))

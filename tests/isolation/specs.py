@@ -307,4 +307,8 @@ PUBLIC = {
     # Aliyun's call records authenticate by the shop's secret token in the path, not by a
     # session (tests/calls/test_call_records.py covers forged tokens and other shops' paths).
     "call_records",
+    # Kuaishou's push authenticates by the shop's message key that encrypts it, not by a
+    # session; it only queues an early pull (tests/connectors/test_kuaishou_push.py covers
+    # unknown shops, forged bodies and another app's messages).
+    "kuaishou_push",
 }

@@ -41,6 +41,17 @@ class PlatformRulesTestCase(SimpleTestCase):
     def test_it_has_no_reply_window_on_jd(self):
         self.assertIsNone(reply_deadline("jd", reviewed_at=REVIEWED))
 
+    def test_it_closes_the_kuaishou_reply_after_30_days_but_not_at_a_followup(self):
+        rules = rules_for("kuaishou")
+        self.assertFalse(rules.can_revise)
+        self.assertIsNot(rules, rules_for("other"))
+        later = REVIEWED + timedelta(days=2)
+        for followup in (None, later):
+            self.assertEqual(
+                reply_deadline("kuaishou", reviewed_at=REVIEWED, followup_at=followup),
+                REVIEWED + timedelta(days=30),
+            )
+
     def test_it_requires_a_person_to_post_ebay_replies(self):
         self.assertTrue(rules_for("ebay").reply_needs_person)
         self.assertFalse(rules_for("taobao").reply_needs_person)

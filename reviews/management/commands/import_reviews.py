@@ -13,7 +13,7 @@ from reviews.ingest.batches import batch_create, batch_summary, import_batch_run
 from reviews.ingest.readers import UnreadableFile
 from reviews.models import ImportSource, ImportStatus, Platform, Shop
 
-PLATFORMS = ["taobao", "tmall", "jd", "ebay", "generic"]
+PLATFORMS = ["taobao", "tmall", "jd", "ebay", "kuaishou", "generic"]
 
 
 class Command(BaseCommand):
