@@ -3,10 +3,11 @@ risk, and what waits for the lead's decision — in a fixed number of queries.""
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from reviews.models import OPEN_STATUSES, Membership, Role
+from reviews.models import Membership, Role
+from reviews.models.load import open_by_agent
 
 from .models import (
     OPEN_PLAN_STATES,
@@ -22,23 +23,25 @@ from .models import (
 
 
 def workload(shops: QuerySet) -> list[dict]:
-    """Per-agent open items, in one query."""
-    return list(
+    """Per-agent open items of their shop: the agents, and their figures from the counters
+    the review triggers keep (reviews.models.OpenLoad) — two queries whatever the volume."""
+    rows = list(
         Membership.objects.filter(shop__in=shops, role=Role.AGENT)
         .values(
-            "user_id", "user__username", "user__first_name", "shop__name", "on_duty", "capacity"
-        )
-        .annotate(
-            open=Count(
-                "user__assigned_reviews",
-                filter=Q(
-                    user__assigned_reviews__status__in=OPEN_STATUSES,
-                    user__assigned_reviews__shop=F("shop"),
-                ),
-            )
+            "user_id",
+            "shop_id",
+            "user__username",
+            "user__first_name",
+            "shop__name",
+            "on_duty",
+            "capacity",
         )
         .order_by("shop__name", "user__username")
     )
+    loads = open_by_agent({row["shop_id"] for row in rows})
+    for row in rows:
+        row["open"] = loads.get((row["shop_id"], row["user_id"]), 0)
+    return rows
 
 
 def board_outreach_context(shop, *, now: datetime | None = None) -> dict:
