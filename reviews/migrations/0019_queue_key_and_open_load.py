@@ -16,12 +16,27 @@ OPEN_STATUSES as of this migration (tests/outreach/test_queue_key.py checks they
 """
 
 import datetime
+import importlib
 from decimal import Decimal
 
 import django.db.models.deletion
 import django.db.models.functions.comparison
 from django.conf import settings
 from django.db import migrations, models
+
+# SQLite adds a NOT NULL column by rebuilding the table, which breaks the report triggers that
+# name it (see 0018): they are dropped first and made again after. A later migration that
+# rebuilds reviews_review on SQLite must do the same with this one's triggers.
+report_triggers = importlib.import_module("reviews.migrations.0006_report_triggers")
+
+
+def on_sqlite(function):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            function(apps, schema_editor)
+
+    return run
+
 
 OPEN_PLAN_STATES = "('planned', 'claimed', 'due', 'missed')"
 AGENT_KINDS = "('revise_followup', 'reply_task', 'first_call', 'apology_call', 'care_call')"
@@ -265,6 +280,9 @@ class Migration(migrations.Migration):
                 fields=("shop", "agent_id", "triage", "serious"), name="openload_key"
             ),
         ),
+        migrations.RunPython(
+            on_sqlite(report_triggers.drop_triggers), on_sqlite(report_triggers.create_triggers)
+        ),
         migrations.AddField(
             model_name="review",
             name="queue_due",
@@ -273,6 +291,9 @@ class Migration(migrations.Migration):
                 default=datetime.datetime(9999, 12, 31, 0, 0, tzinfo=datetime.UTC),
                 editable=False,
             ),
+        ),
+        migrations.RunPython(
+            on_sqlite(report_triggers.create_triggers), on_sqlite(report_triggers.drop_triggers)
         ),
         migrations.RunPython(backfill, clear),
         migrations.RunPython(create_triggers, drop_triggers),
