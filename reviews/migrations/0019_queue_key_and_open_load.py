@@ -238,6 +238,32 @@ def drop_triggers(apps, schema_editor):
         schema_editor.execute("DROP FUNCTION IF EXISTS reviews_queue_due_refresh(bigint[])")
 
 
+# The queue's search (outreach.queue) matches text and buyer nicks with icontains, which
+# Django writes UPPER(col::text) LIKE UPPER(%q%): trigram indexes on that expression let
+# PostgreSQL find three characters or more without reading the lane. SQLite scans.
+SEARCH_INDEXES = [
+    ("review_text_trgm", "reviews_review", "text"),
+    ("buyer_nick_trgm", "reviews_buyer", "nick"),
+]
+
+
+def create_search_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    for name, table, column in SEARCH_INDEXES:
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {name} ON {table}"
+            f" USING gin ((UPPER({column}::text)) gin_trgm_ops)"
+        )
+
+
+def drop_search_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for name, _table, _column in SEARCH_INDEXES:
+            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
 def clear(apps, schema_editor):
     schema_editor.execute("DELETE FROM reviews_openload")
 
@@ -414,5 +440,10 @@ class Migration(migrations.Migration):
                 ),
                 name="review_board_unassigned",
             ),
+        ),
+        migrations.RunPython(create_search_indexes, drop_search_indexes),
+        migrations.AddIndex(
+            model_name="review",
+            index=models.Index(fields=["order_id"], name="review_order_id"),
         ),
     ]

@@ -245,6 +245,8 @@ class Review(models.Model):
             _queue_index(
                 "review_queue_triage", "shop", models.Q(needs_triage=True, status__in=OPEN_STATUSES)
             ),
+            # The queue's search by order id (text and nicks: trigram indexes, migration 0019).
+            models.Index(fields=["order_id"], name="review_order_id"),
             # The board's unassigned list, serious first then oldest, paged.
             models.Index(
                 models.F("shop"),
