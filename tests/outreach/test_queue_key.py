@@ -186,3 +186,53 @@ class OpenCountersTestCase(BaseTestCase):
         self.assertFalse(Buyer.objects.filter(nick="张三").exists())
         self.assertEqual(self.shown(), before)
         self.assertEqual(Review.objects.get(pk=review.pk).queue_due, NOTHING_DUE)
+
+
+class CappedCountsTestCase(BaseTestCase):
+    """Figures that would count a whole backlog stop at a cap and say so."""
+
+    def test_the_finished_lane_and_the_due_counts_stop_at_their_caps(self):
+        from unittest import mock
+
+        for _ in range(3):
+            review = self.make_review(self.shop, assigned_to=self.agent, status=Status.CLOSED)
+        for _ in range(3):
+            review = self.make_review(self.shop, assigned_to=self.agent)
+            PlannedContact.objects.create(
+                shop=self.shop, review=review, buyer=review.buyer, kind="first_call",
+                channel="phone", due_at=timezone.now() - timedelta(hours=1), state="due",
+                fired_at=timezone.now(), assigned_to=self.agent,
+            )  # fmt: skip
+        self.login(self.agent)
+        with mock.patch("outreach.queue.DONE_COUNT_CAP", 3):
+            self.assertEqual(self.client.get(reverse("queue")).context["counts"]["done"], "2+")
+        self.assertEqual(self.client.get(reverse("queue")).context["counts"]["done"], 3)
+        self.login(self.lead)
+        with mock.patch("outreach.board.DUE_COUNT_CAP", 3):
+            due = self.client.get(reverse("board")).context["due_by_agent"][self.agent.pk]
+        self.assertEqual(due, {"due_today": "2+", "overdue": "2+"})
+        due = self.client.get(reverse("board")).context["due_by_agent"][self.agent.pk]
+        self.assertEqual(due, {"due_today": 3, "overdue": 3})
+
+    def test_the_boards_unassigned_list_is_paged(self):
+        from outreach.views.board import UNASSIGNED_PAGE_SIZE
+
+        made = [
+            self.make_review(self.shop, assigned_to=None, text=f"第{i}条")
+            for i in range(UNASSIGNED_PAGE_SIZE + 1)
+        ]
+        self.login(self.lead)
+        first = self.client.get(reverse("board"))
+        self.assertEqual(len(first.context["unassigned"]), UNASSIGNED_PAGE_SIZE)
+        self.assertContains(first, "page=2")
+        second = self.client.get(reverse("board"), {"shop": "alpha", "page": "2"})
+        shown = [r.pk for r in first.context["unassigned"]] + [
+            r.pk for r in second.context["unassigned"]
+        ]
+        self.assertEqual(sorted(shown), sorted(r.pk for r in made))
+        self.assertFalse(second.context["unassigned_more"])
+        # Another shop's lead pages nothing of alpha's.
+        self.login(self.outsider)
+        self.assertEqual(
+            self.client.get(reverse("board"), {"shop": "alpha", "page": "2"}).status_code, 403
+        )
