@@ -236,3 +236,22 @@ class CappedCountsTestCase(BaseTestCase):
         self.assertEqual(
             self.client.get(reverse("board"), {"shop": "alpha", "page": "2"}).status_code, 403
         )
+
+
+class SearchTestCase(BaseTestCase):
+    def test_it_finds_nicks_words_and_order_ids_of_any_length_in_its_own_shops(self):
+        tudou = self.make_review(self.shop, assigned_to=self.agent, nick="Happy土豆", text="好")
+        words = self.make_review(self.shop, assigned_to=self.agent, text="屏幕有划痕，包装破损")
+        order = self.make_review(self.shop, assigned_to=self.agent, order_id="5566778899")
+        # The same nick in another shop is another buyer: never found from here.
+        self.make_review(self.other_shop, assigned_to=self.agent, nick="Happy土豆")
+        self.login(self.agent)
+
+        def found(q):
+            return [r.pk for r in self.client.get(reverse("queue"), {"q": q}).context["reviews"]]
+
+        self.assertEqual(found("土豆"), [tudou.pk])  # two characters: read in lane order
+        self.assertEqual(found("happy土"), [tudou.pk])  # three and more: the buyers first
+        self.assertEqual(found("包装破损"), [words.pk])
+        self.assertEqual(found("5566778899"), [order.pk])
+        self.assertEqual(found("没有这个"), [])
