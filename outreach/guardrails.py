@@ -129,10 +129,12 @@ def contacts_on_day(buyer, moment: datetime, *, call: bool, exclude_planned_id=N
 
 
 def fit_caps_and_hours(
-    moment: datetime, *, buyer, playbook, call: bool, exclude_planned_id=None
+    moment: datetime, *, buyer, playbook, call: bool, exclude_planned_id=None, count=None
 ) -> datetime:
     """The first allowed minute at or after `moment` whose day still has room under the
-    buyer's cap (2 calls / 3 messages a day by default)."""
+    buyer's cap (2 calls / 3 messages a day by default). `count` counts a day's contacts as
+    contacts_on_day does (the chunk planner's, from what it read once)."""
+    count = count or contacts_on_day
     shop_tz = buyer.shop.tz
     cap = playbook.max_calls_per_day if call else playbook.max_messages_per_day
     calendar = playbook.working_calendar() if call else None
@@ -145,7 +147,7 @@ def fit_caps_and_hours(
             call=call,
             calendar=calendar,
         )
-        used = contacts_on_day(buyer, moment, call=call, exclude_planned_id=exclude_planned_id)
+        used = count(buyer, moment, call=call, exclude_planned_id=exclude_planned_id)
         if used < cap:
             return moment
         _start, end = _local_day_bounds(moment, buyer.tz)

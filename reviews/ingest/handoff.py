@@ -75,8 +75,9 @@ def enqueue_on_commit(review_ids: list[int]) -> None:
 
 @cache
 def planner() -> Callable[..., object]:
-    """The planner settings.REVIEWS_HANDOFF_PLANNER names, imported once per process: the
-    settings wire reviews to outreach, which builds on reviews and so is never imported here."""
+    """The planner settings.REVIEWS_HANDOFF_PLANNER names (called with a chunk's locked
+    reviews, it returns the ids it handed over), imported once per process: the settings wire
+    reviews to outreach, which builds on reviews and so is never imported here."""
     return import_string(settings.REVIEWS_HANDOFF_PLANNER)
 
 
@@ -100,10 +101,9 @@ def stop_revised(review_ids: list[int]) -> None:
 
 
 def reviews_hand_off(*, review_ids: list[int]) -> int:
-    """Hand each still-pending review to the planner and clear its mark, atomically; then
-    the planned ones, together, to the assigner."""
-    plan = planner()
-    done = 0
+    """Hand the still-pending reviews to the planner, together, and clear the mark of those
+    it handed over, atomically; then the planned ones, together, to the assigner. A review
+    the planner could not plan is left out by it and stays pending."""
     with transaction.atomic():
         # SKIP LOCKED: a concurrent copy of this task (redelivery) skips rows this one holds.
         reviews = list(
@@ -112,15 +112,9 @@ def reviews_hand_off(*, review_ids: list[int]) -> int:
             .select_related("shop", "buyer")
             .order_by("id")
         )
-        handed = []
-        for review in reviews:
-            try:
-                with transaction.atomic():  # one review's failure must not block the others
-                    plan(review=review)
-            except Exception:
-                logger.exception("planning review %s failed; it stays pending", review.pk)
-                continue
-            handed.append(review.pk)
+        if not reviews:
+            return 0
+        handed = list(planner()(reviews=reviews))
         if handed:
             try:
                 # Once per chunk, so a 10,000-row import counts each agent's load 50 times,
@@ -130,8 +124,7 @@ def reviews_hand_off(*, review_ids: list[int]) -> int:
                     assigner()(review_ids=handed)
             except Exception:
                 logger.exception("assigning reviews %s on arrival failed", handed)
-        done = Review.objects.filter(id__in=handed).update(handoff_pending_at=None)
-    return done
+        return Review.objects.filter(id__in=handed).update(handoff_pending_at=None)
 
 
 def handoff_sweep(*, now=None) -> dict[str, int]:
