@@ -93,6 +93,21 @@ def _local_day_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetim
     return start, start + timedelta(days=1)
 
 
+# What counts against a buyer's caps: plans still to happen, and messages the buyer gets or
+# may get (services.caps counts the same for a whole chunk).
+CAPPED_PLAN_STATES = [PlanState.PLANNED, PlanState.CLAIMED]
+CAPPED_MESSAGE_STATES = [
+    MessageState.QUEUED,
+    MessageState.SENDING,
+    MessageState.SENT,
+    MessageState.DELIVERED,
+    MessageState.UNKNOWN,  # the provider may have sent it
+    # Waiting for a person, or sent by one: the buyer gets it all the same.
+    MessageState.BY_HAND,
+    MessageState.SENT_BY_HAND,
+]
+
+
 def contacts_on_day(buyer, moment: datetime, *, call: bool, exclude_planned_id=None) -> int:
     """Calls (or messages) to `buyer` on the buyer's local day of `moment`, across every
     review of the shop: done ones plus those still planned for that day."""
@@ -103,7 +118,7 @@ def contacts_on_day(buyer, moment: datetime, *, call: bool, exclude_planned_id=N
         channel__in=channels,
         due_at__gte=start,
         due_at__lt=end,
-        state__in=[PlanState.PLANNED, PlanState.CLAIMED],
+        state__in=CAPPED_PLAN_STATES,
     ).exclude(id=exclude_planned_id)
     if call:
         done = ContactAttempt.objects.filter(
@@ -114,16 +129,7 @@ def contacts_on_day(buyer, moment: datetime, *, call: bool, exclude_planned_id=N
             buyer=buyer,
             created_at__gte=start,
             created_at__lt=end,
-            state__in=[
-                MessageState.QUEUED,
-                MessageState.SENDING,
-                MessageState.SENT,
-                MessageState.DELIVERED,
-                MessageState.UNKNOWN,  # the provider may have sent it
-                # Waiting for a person, or sent by one: the buyer gets it all the same.
-                MessageState.BY_HAND,
-                MessageState.SENT_BY_HAND,
-            ],
+            state__in=CAPPED_MESSAGE_STATES,
         ).count()
     return done + planned.count()
 

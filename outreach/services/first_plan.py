@@ -16,8 +16,7 @@ touch only their own review's plans.
 """
 
 import logging
-from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.db import transaction
@@ -31,17 +30,13 @@ from reviews.models import Membership, Order, Review, ReviewEvent, Role, Severit
 from .. import guardrails, platforms, wording, workcalendar
 from ..guardrails import GuardrailError
 from ..models import (
-    MESSAGE_CHANNELS,
     CareCall,
     Channel,
-    ContactAttempt,
     Kind,
-    Message,
-    MessageState,
     PlannedContact,
-    PlanState,
     Playbook,
 )
+from .caps import BuyerCaps
 from .delivery import messages_stop
 from .planning import (
     _update_reply_deadline,
@@ -55,17 +50,6 @@ from .planning import (
 
 logger = logging.getLogger(__name__)
 
-# What guardrails.contacts_on_day counts: open plans, and messages the buyer gets or may get.
-_OPEN_PLANS = [PlanState.PLANNED, PlanState.CLAIMED]
-_MESSAGE_STATES = [
-    MessageState.QUEUED,
-    MessageState.SENDING,
-    MessageState.SENT,
-    MessageState.DELIVERED,
-    MessageState.UNKNOWN,
-    MessageState.BY_HAND,
-    MessageState.SENT_BY_HAND,
-]
 _FINISHED = (Status.REVISED, Status.CLOSED, Status.REPLIED)
 
 
@@ -85,51 +69,6 @@ def reviews_plan(*, reviews: list[Review]) -> list[int]:
     chunk = _Chunk(reviews, now=timezone.now())
     chunk.run()
     return chunk.handed
-
-
-class _Caps:
-    """The buyers' calls and messages on each local day, as guardrails.contacts_on_day counts
-    them, read once for the chunk and kept current as it plans."""
-
-    def __init__(self, buyer_ids: list[int], *, since: datetime) -> None:
-        self.calls: dict[int, list[datetime]] = defaultdict(list)
-        self.messages: dict[int, list[datetime]] = defaultdict(list)
-        if not buyer_ids:
-            return
-        plans = PlannedContact.objects.filter(
-            buyer_id__in=buyer_ids, state__in=_OPEN_PLANS, due_at__gte=since
-        ).values_list("buyer_id", "channel", "due_at")
-        for buyer_id, channel, due_at in plans:
-            self.add(buyer_id, channel, due_at)
-        attempts = ContactAttempt.objects.filter(
-            buyer_id__in=buyer_ids, channel=Channel.PHONE, created_at__gte=since
-        ).values_list("buyer_id", "created_at")
-        for buyer_id, created_at in attempts:
-            self.calls[buyer_id].append(created_at)
-        messages = Message.objects.filter(
-            buyer_id__in=buyer_ids, state__in=_MESSAGE_STATES, created_at__gte=since
-        ).values_list("buyer_id", "created_at")
-        for buyer_id, created_at in messages:
-            self.messages[buyer_id].append(created_at)
-
-    def add(self, buyer_id: int, channel: str, due_at: datetime) -> None:
-        if channel == Channel.PHONE:
-            self.calls[buyer_id].append(due_at)
-        elif channel in MESSAGE_CHANNELS:
-            self.messages[buyer_id].append(due_at)
-
-    def remove(self, buyer_id: int, channel: str, due_at: datetime) -> None:
-        if channel == Channel.PHONE:
-            self.calls[buyer_id].remove(due_at)
-        elif channel in MESSAGE_CHANNELS:
-            self.messages[buyer_id].remove(due_at)
-
-    def on_day(self, buyer, moment: datetime, *, call: bool, exclude_planned_id=None) -> int:
-        tz = buyer.tz
-        start = datetime.combine(moment.astimezone(tz).date(), time(0), tzinfo=tz)
-        end = start + timedelta(days=1)
-        moments = (self.calls if call else self.messages)[buyer.pk]
-        return sum(1 for m in moments if start <= m < end)
 
 
 class _Chunk:
@@ -158,7 +97,7 @@ class _Chunk:
         for review in reviews:
             if review.buyer is not None and review.buyer.shop_id == review.shop_id:
                 review.buyer.shop = review.shop  # the buyer's zone falls back on the shop's
-        self.caps = _Caps(
+        self.caps = BuyerCaps(
             sorted({r.buyer_id for r in reviews if r.buyer_id is not None}),
             # Caps count the buyer's local day of a minute at or after now: it starts at most
             # a day (and a zone's offset) earlier.
@@ -223,15 +162,17 @@ class _Chunk:
         )
         fresh = [r for r in self.reviews if r.status not in _FINISHED and r.pk not in with_plans]
         self.fresh = {r.pk for r in fresh}
-        self.caps = _Caps([], since=self.now)
-        for review in self.reviews:
-            if review.pk not in self.fresh:
-                # Handed off again: updates to this review's own plans only, so doing them
-                # before the new reviews changes nothing the new reviews count.
-                self._guarded(review, lambda r=review: self._again(r))
         self._load(fresh)
-        for review in fresh:
-            self._guarded(review, lambda r=review: self._new(r))
+        # In order, as one by one: a review handed off again cancels its own plans (and
+        # stops its messages), which frees room under its buyer's caps for the reviews
+        # after it, not before.
+        for review in self.reviews:
+            if review.pk in self.fresh:
+                self._guarded(review, lambda r=review: self._new(r))
+            else:
+                self._guarded(review, lambda r=review: self._again(r))
+                if review.buyer_id is not None:
+                    self.caps.reread(review.buyer_id)
         self._write()
 
     def _guarded(self, review: Review, step) -> None:
