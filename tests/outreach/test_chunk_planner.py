@@ -44,9 +44,7 @@ AGES = [
     timedelta(days=200),
 ]
 PLAN_FIELDS = [
-    f.attname
-    for f in PlannedContact._meta.concrete_fields
-    if f.attname not in ("id", "created_at")
+    f.attname for f in PlannedContact._meta.concrete_fields if f.attname not in ("id", "created_at")
 ]
 
 
@@ -124,7 +122,7 @@ class ChunkPlannerEquivalenceTestCase(BaseTestCase):
                 idempotency_key=f"k{n}-{rnd.random()}",
             )
         ids = []
-        for n in range(n_reviews):
+        for _ in range(n_reviews):
             buyer = rnd.choice(buyers)
             shop = buyer.shop
             amount = rnd.choice([Decimal("99.00"), Decimal("900.00"), None])
