@@ -197,9 +197,10 @@ IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 200)
 # removed by beat's daily job after this many days.
 IMPORT_UPLOAD_RETENTION_DAYS = env_int("IMPORT_UPLOAD_RETENTION_DAYS", 7)
 
-# Config wires the apps: reviews hands each new or changed review to this function (called
-# with review=), so reviews never imports outreach, which builds on it.
-REVIEWS_HANDOFF_PLANNER = "outreach.services.review_plan"
+# Config wires the apps: reviews hands each chunk of new or changed reviews to this function
+# (called with reviews=, returns the ids it handed over), so reviews never imports outreach,
+# which builds on it.
+REVIEWS_HANDOFF_PLANNER = "outreach.services.reviews_plan"
 # …and each imported order with a delivery to this one (called with order=): the care call.
 REVIEWS_ORDER_PLANNER = "outreach.services.order_plan_care_call"
 # …and, once a chunk is planned, the planned reviews' ids to this one (called with

@@ -93,6 +93,21 @@ def _local_day_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetim
     return start, start + timedelta(days=1)
 
 
+# What counts against a buyer's caps: plans still to happen, and messages the buyer gets or
+# may get (services.caps counts the same for a whole chunk).
+CAPPED_PLAN_STATES = [PlanState.PLANNED, PlanState.CLAIMED]
+CAPPED_MESSAGE_STATES = [
+    MessageState.QUEUED,
+    MessageState.SENDING,
+    MessageState.SENT,
+    MessageState.DELIVERED,
+    MessageState.UNKNOWN,  # the provider may have sent it
+    # Waiting for a person, or sent by one: the buyer gets it all the same.
+    MessageState.BY_HAND,
+    MessageState.SENT_BY_HAND,
+]
+
+
 def contacts_on_day(buyer, moment: datetime, *, call: bool, exclude_planned_id=None) -> int:
     """Calls (or messages) to `buyer` on the buyer's local day of `moment`, across every
     review of the shop: done ones plus those still planned for that day."""
@@ -103,7 +118,7 @@ def contacts_on_day(buyer, moment: datetime, *, call: bool, exclude_planned_id=N
         channel__in=channels,
         due_at__gte=start,
         due_at__lt=end,
-        state__in=[PlanState.PLANNED, PlanState.CLAIMED],
+        state__in=CAPPED_PLAN_STATES,
     ).exclude(id=exclude_planned_id)
     if call:
         done = ContactAttempt.objects.filter(
@@ -114,25 +129,18 @@ def contacts_on_day(buyer, moment: datetime, *, call: bool, exclude_planned_id=N
             buyer=buyer,
             created_at__gte=start,
             created_at__lt=end,
-            state__in=[
-                MessageState.QUEUED,
-                MessageState.SENDING,
-                MessageState.SENT,
-                MessageState.DELIVERED,
-                MessageState.UNKNOWN,  # the provider may have sent it
-                # Waiting for a person, or sent by one: the buyer gets it all the same.
-                MessageState.BY_HAND,
-                MessageState.SENT_BY_HAND,
-            ],
+            state__in=CAPPED_MESSAGE_STATES,
         ).count()
     return done + planned.count()
 
 
 def fit_caps_and_hours(
-    moment: datetime, *, buyer, playbook, call: bool, exclude_planned_id=None
+    moment: datetime, *, buyer, playbook, call: bool, exclude_planned_id=None, count=None
 ) -> datetime:
     """The first allowed minute at or after `moment` whose day still has room under the
-    buyer's cap (2 calls / 3 messages a day by default)."""
+    buyer's cap (2 calls / 3 messages a day by default). `count` counts a day's contacts as
+    contacts_on_day does (the chunk planner's, from what it read once)."""
+    count = count or contacts_on_day
     shop_tz = buyer.shop.tz
     cap = playbook.max_calls_per_day if call else playbook.max_messages_per_day
     calendar = playbook.working_calendar() if call else None
@@ -145,7 +153,7 @@ def fit_caps_and_hours(
             call=call,
             calendar=calendar,
         )
-        used = contacts_on_day(buyer, moment, call=call, exclude_planned_id=exclude_planned_id)
+        used = count(buyer, moment, call=call, exclude_planned_id=exclude_planned_id)
         if used < cap:
             return moment
         _start, end = _local_day_bounds(moment, buyer.tz)

@@ -369,9 +369,17 @@ def _reopened(data: dict, labels: Labels, event: ReviewEvent) -> str:
 # Planned outreach (PlannedContact rows of outreach: their id and kind)
 
 
-def planned(review: Review | int, *, plan_id: int, kind: str, due_at: datetime, actor=None):
+def planned(
+    review: Review | int,
+    *,
+    plan_id: int,
+    kind: str,
+    due_at: datetime,
+    actor=None,
+    commit: bool = True,
+):
     data = {"planned_contact": plan_id, "kind": kind, "due_at": due_at.isoformat()}
-    return _event(review, EventKind.PLANNED, data, actor=actor)
+    return _event(review, EventKind.PLANNED, data, actor=actor, commit=commit)
 
 
 @_describes(EventKind.PLANNED)
@@ -522,11 +530,19 @@ NOT_PLANNED = {
 }
 
 
-def not_planned(review: Review | int, *, code: str, kind: str = "", reason: str = "", actor=None):
+def not_planned(
+    review: Review | int,
+    *,
+    code: str,
+    kind: str = "",
+    reason: str = "",
+    actor=None,
+    commit: bool = True,
+):
     """Something the playbook would do was not planned: `code` is one of NOT_PLANNED, or a
     guardrail's code with its `reason` in words (a template a guardrail refused)."""
     data = {"code": code, "kind": kind, "reason": reason}
-    return _event(review, EventKind.NOT_PLANNED, data, actor=actor)
+    return _event(review, EventKind.NOT_PLANNED, data, actor=actor, commit=commit)
 
 
 @_describes(EventKind.NOT_PLANNED)

@@ -51,8 +51,9 @@ from .dispatch import (
     plannedcontact_fire,
     plannedcontact_reap,
 )
+from .first_plan import review_plan, reviews_plan
 from .lead_alerts import leadalert_deliver, leadalert_sweep, leadalert_test, shop_leads_alert
-from .planning import review_plan, review_replan_for_severity
+from .planning import review_replan_for_severity
 from .public_reply import (
     ReplyRefused,
     reply_decide,
@@ -101,6 +102,7 @@ __all__ = [
     "review_close",
     "review_mark_revised",
     "review_plan",
+    "reviews_plan",
     "review_record_agreement",
     "review_reopen",
     "review_replan_for_severity",

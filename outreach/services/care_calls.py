@@ -3,7 +3,7 @@ evening of its delivery day, before any review exists, and logged by an agent.
 
 It belongs to the order (outreach.models.CareCall), not to a review: there is no review yet,
 and a review that arrives later for the order shows the call on its page instead of planning
-one of its own (planning._plan_care_call).
+one of its own (first_plan._Chunk._care_call).
 """
 
 from datetime import datetime
@@ -20,7 +20,7 @@ from ..models import CareCall, Playbook
 def care_window(order: Order, playbook: Playbook) -> tuple[datetime, datetime]:
     """18:00–19:00 (the playbook's window) of the delivery day, in the shop's time zone; on a
     day the shop does not work (a public holiday, its own day off), the window of the next
-    working day, as for a review's care call (planning._plan_care_call)."""
+    working day, as for a review's care call (first_plan._Chunk._care_call)."""
     tz = order.shop.tz
     day = order.delivered_at.astimezone(tz).date()
     calendar = playbook.working_calendar()

@@ -14,14 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reviews import timeline
-from reviews.models import Buyer, Membership, Order, Review, Role, Severity, Status
+from reviews.models import Buyer, Membership, Review, Role, Severity, Status
 from reviews.services import review_set_status
 
 from .. import guardrails, platforms, wording, workcalendar
 from ..guardrails import GuardrailError
 from ..models import (
     OPEN_PLAN_STATES,
-    CareCall,
     Channel,
     ContactAttempt,
     Kind,
@@ -87,110 +86,6 @@ def check_revise_window(review: Review, *, rules, when: datetime, now: datetime)
                 "only one change: post a public reply instead."
             ),
         )
-
-
-def review_plan(*, review: Review) -> list[PlannedContact]:
-    """Plan a new review's outreach from its shop's playbook and platform.
-
-    Idempotent: a review that already has a plan is left alone. Called inside ingestion's
-    hand-off transaction, so a refused template (a lead's edit that breaks a guardrail) is
-    recorded on the timeline instead of failing the whole hand-off batch.
-    """
-    try:
-        with transaction.atomic():
-            return _review_plan(review)
-    except GuardrailError as exc:
-        timeline.not_planned(review, code=exc.code, reason=str(exc.message))
-        return []
-
-
-def _review_plan(review: Review) -> list[PlannedContact]:
-    now = timezone.now()
-    if review.status in (Status.REVISED, Status.CLOSED, Status.REPLIED):
-        # Handed off because an import showed it revised, or handed off again after it was
-        # finished: nothing planned for it may still happen, no queued message go out.
-        cancel_pending(review.planned_contacts.all(), reason=f"review_{review.status}", now=now)
-        if review.status != Status.REPLIED:
-            messages_stop(review.messages.all(), why=f"not sent: the review is {review.status}")
-        return []
-    if review.planned_contacts.exists():
-        # A changed review handed off again: only the reply deadline can move (a 追评 closes
-        # the reply on Taobao/Tmall), and a buyer who used the platform's one change (差评 →
-        # 中评 on Taobao) can no longer be asked to revise; the rest of the plan stands.
-        _update_reply_deadline(review=review, now=now)
-        if revise_closed(review, now=now):
-            stop_revise_requests(review, now=now)
-        return []
-    playbook = Playbook.objects.for_shop(review.shop)
-    buyer = review.buyer
-    rules = platforms.rules_for(review.shop.platform)
-    planned: list[PlannedContact] = []
-    if buyer is None or buyer.do_not_contact_at is not None:
-        timeline.not_planned(review, code="not_contactable")
-        return planned
-
-    assignee = assignee_for(review)
-    age = now - review.reviewed_at
-    # Past the platform's revise window (Taobao: 30 days) nothing asks for a revision: the
-    # call aims at solving the problem, and the public reply is what is left.
-    goal = "solve_and_explain" if revise_closed(review, now=now) else "revise"
-
-    if age > timedelta(days=playbook.invitation_only_days):
-        # Seed 000 四.2: after six months talk only about the future, by IM/SMS — no call,
-        # no mention of the review.
-        body = render(playbook.template("invitation"), review, playbook.promotion_link)
-        guardrails.check_compliance(body)
-        if wording.mentions_review(body):
-            raise GuardrailError(
-                "mentions_review", _("The invitation must not mention the review.")
-            )
-        when = guardrails.fit_caps_and_hours(now, buyer=buyer, playbook=playbook, call=False)
-        planned.append(
-            plan(
-                review=review,
-                kind=Kind.INVITATION,
-                channel=message_channel(buyer),
-                due_at=when,
-                body=body,
-                goal="invite",
-            )
-        )
-        return planned
-
-    if age > timedelta(days=playbook.historical_days):
-        # Seed 000 四.2: calm by now — apologise for not reaching them earlier, offer free
-        # shipping or a small gift; the agent may come straight to the point.
-        kind, start = Kind.APOLOGY_CALL, now
-        script = render(playbook.template("apology"), review)
-    elif review.severity == Severity.SERIOUS:
-        # Seed 000 四.1: serious issue or deep misunderstanding — cool off ~24 h, then call.
-        kind, start = Kind.FIRST_CALL, now + timedelta(hours=playbook.cooling_off_hours)
-        script = ""
-    else:
-        # Seed 000 一.1 / 四.1: a small problem — call at once, they still remember.
-        kind, start = Kind.FIRST_CALL, now
-        script = ""
-    guardrails.check_compliance(script)
-    when = guardrails.fit_caps_and_hours(start, buyer=buyer, playbook=playbook, call=True)
-    planned.append(
-        plan(
-            review=review,
-            kind=kind,
-            channel=Channel.PHONE,
-            due_at=when,
-            assigned_to=assignee,
-            body=script,
-            goal=goal,
-            **waiting(playbook, start, when),
-        )
-    )
-
-    if reply := _plan_reply_task(review=review, playbook=playbook, rules=rules, now=now):
-        planned.append(reply)
-
-    if care := _plan_care_call(review=review, playbook=playbook, now=now, assignee=assignee):
-        planned.append(care)
-    return planned
 
 
 def plan(
@@ -305,76 +200,6 @@ def _update_reply_deadline(*, review: Review, now) -> None:
         cancel_pending(pending, reason="reply_window_closed", now=now)
     elif deadline is not None:
         pending.exclude(deadline_at=deadline).update(deadline_at=deadline)
-
-
-def _plan_reply_task(*, review: Review, playbook: Playbook, rules, now) -> PlannedContact | None:
-    """Taobao/Tmall: the public reply closes 30 days after the review (or at the buyer's 追评);
-    the task carries that deadline and is brought forward so it is not missed."""
-    deadline = platforms.reply_deadline(
-        review.shop.platform, reviewed_at=review.reviewed_at, followup_at=review.followup_at
-    )
-    if deadline is None:
-        return None  # no window: the reply task comes at the end of the persistence schedule
-    if deadline <= now:
-        timeline.not_planned(review, code="reply_window_closed", kind=Kind.REPLY_TASK)
-        return None
-    asked = max(now, deadline - timedelta(days=playbook.reply_lead_days))
-    # On the shop's next working minute, unless that is past the platform's deadline: a task
-    # due on a holiday is better than a reply window that closes unseen.
-    due = workcalendar.next_working_minute(playbook.working_calendar(), asked)
-    if due >= deadline:
-        due = asked
-    return plan(
-        review=review,
-        kind=Kind.REPLY_TASK,
-        channel=Channel.PLATFORM,
-        due_at=due,
-        deadline_at=deadline,
-        assigned_to=assignee_for(review),
-        reply_max_chars=rules.reply_max_chars,
-        reply_needs_person=rules.reply_needs_person,
-        **waiting(playbook, asked, due),
-    )
-
-
-def _plan_care_call(*, review: Review, playbook: Playbook, now, assignee) -> PlannedContact | None:
-    """Seed 004 四②: a high-value order gets a short care call on the delivery day, 18–19h.
-    When the order came from an order export it already has its own (care_calls), planned
-    before the review: never a second one."""
-    if review.amount is not None and review.amount <= review.shop.high_value_threshold:
-        return None  # not high-value: no need to look for its order (one query per review)
-    order = Order.objects.for_review(review)
-    if order is not None and CareCall.objects.filter(order=order).exists():
-        return None
-    delivered_at = review.delivered_at or (order.delivered_at if order else None)
-    amount = review.amount if review.amount is not None else (order.amount if order else None)
-    if delivered_at is None or amount is None:
-        return None
-    if amount <= review.shop.high_value_threshold:
-        return None
-    tz = review.shop.tz
-    day = delivered_at.astimezone(tz).date()
-    start = datetime.combine(day, playbook.care_call_start, tzinfo=tz)
-    end = datetime.combine(day, playbook.care_call_end, tzinfo=tz)
-    if now >= end:
-        return None
-    asked, waits = max(now, start), {}
-    calendar = playbook.working_calendar()
-    if not workcalendar.is_working_day(calendar, day):
-        # Delivered on a day nobody works: the call in the window of the next working day.
-        day = workcalendar.next_working_minute(calendar, asked).astimezone(tz).date()
-        start = datetime.combine(day, playbook.care_call_start, tzinfo=tz)
-        end = datetime.combine(day, playbook.care_call_end, tzinfo=tz)
-        waits = waiting(playbook, asked, start)
-    return plan(
-        review=review,
-        kind=Kind.CARE_CALL,
-        channel=Channel.PHONE,
-        due_at=max(asked, start),
-        deadline_at=end,
-        assigned_to=assignee,
-        **waits,
-    )
 
 
 def plan_reply_now(*, review: Review, playbook: Playbook, now, actor=None) -> None:

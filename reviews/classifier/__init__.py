@@ -365,6 +365,40 @@ def _classify_text(text: str, model: learned.LinearModel) -> Classification:
     return classify_tokens(tokens, model, exclamations=normalize.exclamations(text))
 
 
+class Memo:
+    """A run's classifier (an import's): each distinct text is classified once. The answer
+    depends only on the words, the model and whether the amount is high-value, so a text seen
+    again gets the answer it got. Started afresh when the shop's model changes, and bounded:
+    past `size` texts, new ones are classified without being kept."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self.model: learned.LinearModel | None = None
+        self.results: dict[tuple[str, bool], Classification] = {}
+
+    def classify(
+        self,
+        text: str,
+        *,
+        amount: Decimal | None = None,
+        high_value_threshold: Decimal | None = None,
+        shop_id: int | None = None,
+    ) -> Classification:
+        model = model_for_shop(shop_id)
+        if model is not self.model:
+            self.model, self.results = model, {}
+        high = not (amount is None or high_value_threshold is None or amount < high_value_threshold)
+        key = (text or "", high)
+        result = self.results.get(key)
+        if result is None:
+            result = classify(
+                text, amount=amount, high_value_threshold=high_value_threshold, shop_id=shop_id
+            )
+            if len(self.results) < self.size:
+                self.results[key] = result
+        return result
+
+
 def classify_many(texts: Iterable[str], *, shop_id: int | None = None) -> list[Classification]:
     """Many reviews of one shop: the model is looked up once."""
     model = model_for_shop(shop_id)

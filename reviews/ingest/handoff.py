@@ -45,28 +45,40 @@ def send(name: str, args: tuple) -> bool:
     """Send the task registered as `name`; False when the broker is down (the caller's outbox
     row stays pending and a sweep sends it again). The import runs' enqueue uses it too, so
     one back-off spares both."""
+    return send_many(name, [args]) == 1
+
+
+def send_many(name: str, many: list[tuple]) -> int:
+    """Send the task `name` once for each args of `many`, through one connection (a new
+    connection costs tens of milliseconds: an import chunk's five hand-off tasks paid it five
+    times). Returns how many were sent: those after a failure wait for the sweep."""
     global _broker_down_until
     if time.monotonic() < _broker_down_until:
-        return False
+        return 0
+    sent = 0
     try:
         # One quick connection attempt and retry=False: with the broker down, fail in a
         # fraction of a second (the pooled default retries for ~6 s) rather than stall the
         # import; the outbox row is the retry.
         with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
-            current_app.send_task(name, args=args, connection=conn, retry=False)
+            for args in many:
+                current_app.send_task(name, args=args, connection=conn, retry=False)
+                sent += 1
     except Exception:
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_S
         logger.warning("could not enqueue %s; the sweep will retry", name, exc_info=True)
-        return False
+        return sent
     _broker_down_until = 0.0
-    return True
+    return sent
 
 
 def enqueue(review_ids: list[int]) -> None:
-    for start in range(0, len(review_ids), TASK_SIZE):
-        if not send(HANDOFF_TASK, (review_ids[start : start + TASK_SIZE],)):
-            return  # the broker is down: the rest waits for the sweep as well
+    """The hand-off tasks of these reviews, TASK_SIZE to a task; with the broker down the rest
+    waits for the sweep as well."""
+    chunks = [(review_ids[i : i + TASK_SIZE],) for i in range(0, len(review_ids), TASK_SIZE)]
+    if chunks:
+        send_many(HANDOFF_TASK, chunks)
 
 
 def enqueue_on_commit(review_ids: list[int]) -> None:
@@ -75,8 +87,9 @@ def enqueue_on_commit(review_ids: list[int]) -> None:
 
 @cache
 def planner() -> Callable[..., object]:
-    """The planner settings.REVIEWS_HANDOFF_PLANNER names, imported once per process: the
-    settings wire reviews to outreach, which builds on reviews and so is never imported here."""
+    """The planner settings.REVIEWS_HANDOFF_PLANNER names (called with a chunk's locked
+    reviews, it returns the ids it handed over), imported once per process: the settings wire
+    reviews to outreach, which builds on reviews and so is never imported here."""
     return import_string(settings.REVIEWS_HANDOFF_PLANNER)
 
 
@@ -100,10 +113,9 @@ def stop_revised(review_ids: list[int]) -> None:
 
 
 def reviews_hand_off(*, review_ids: list[int]) -> int:
-    """Hand each still-pending review to the planner and clear its mark, atomically; then
-    the planned ones, together, to the assigner."""
-    plan = planner()
-    done = 0
+    """Hand the still-pending reviews to the planner, together, and clear the mark of those
+    it handed over, atomically; then the planned ones, together, to the assigner. A review
+    the planner could not plan is left out by it and stays pending."""
     with transaction.atomic():
         # SKIP LOCKED: a concurrent copy of this task (redelivery) skips rows this one holds.
         reviews = list(
@@ -112,15 +124,9 @@ def reviews_hand_off(*, review_ids: list[int]) -> int:
             .select_related("shop", "buyer")
             .order_by("id")
         )
-        handed = []
-        for review in reviews:
-            try:
-                with transaction.atomic():  # one review's failure must not block the others
-                    plan(review=review)
-            except Exception:
-                logger.exception("planning review %s failed; it stays pending", review.pk)
-                continue
-            handed.append(review.pk)
+        if not reviews:
+            return 0
+        handed = list(planner()(reviews=reviews))
         if handed:
             try:
                 # Once per chunk, so a 10,000-row import counts each agent's load 50 times,
@@ -130,8 +136,7 @@ def reviews_hand_off(*, review_ids: list[int]) -> int:
                     assigner()(review_ids=handed)
             except Exception:
                 logger.exception("assigning reviews %s on arrival failed", handed)
-        done = Review.objects.filter(id__in=handed).update(handoff_pending_at=None)
-    return done
+        return Review.objects.filter(id__in=handed).update(handoff_pending_at=None)
 
 
 def handoff_sweep(*, now=None) -> dict[str, int]:

@@ -4,7 +4,7 @@ review or changes nothing; new and re-worded reviews are classified here, so the
 transaction holds no CPU-heavy work. The result is a `Plan` that `write` stores."""
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -68,10 +68,15 @@ class Plan:
 
 
 def decide(
-    parsed: list[Record | Rejection], *, batch: ImportBatch, aliases: tuple[str, ...]
+    parsed: list[Record | Rejection],
+    *,
+    batch: ImportBatch,
+    aliases: tuple[str, ...],
+    classify: Callable[..., classifier.Classification] = classifier.classify,
 ) -> Plan:
     """Decide what each record of the chunk does and classify what needs it (reads only).
-    `aliases`: the names the shop's agents go by, to spot a review that names one."""
+    `aliases`: the names the shop's agents go by, to spot a review that names one;
+    `classify`: classifier.classify, or a run's classifier.Memo (a text classified once)."""
     shop, now = batch.shop, timezone.now()
     source = {
         ImportSource.WEBHOOK: Source.WEBHOOK,
@@ -163,7 +168,7 @@ def decide(
             if key in positive_keys:
                 plan.drop_positive.append(key)  # a positive review turned negative (rare)
             review = _new_review(record, shop, source)
-            _classify(review, shop, now, aliases)
+            _classify(review, shop, now, aliases, classify)
             plan.new_reviews.append((record, review))
             continue
         diff = _diff(record, review)
@@ -173,7 +178,7 @@ def decide(
         for name, (_old, new) in diff.items():
             setattr(review, name, new)
         if RECLASSIFY_ON & diff.keys():
-            _classify(review, shop, now, aliases)
+            _classify(review, shop, now, aliases, classify)
         plan.changed.append((record, review, diff))
     return plan
 
@@ -235,9 +240,15 @@ def _diff(record: Record, review: Review) -> dict[str, tuple]:
     return diff
 
 
-def _classify(review: Review, shop: Shop, now: datetime, aliases: tuple[str, ...] = ()) -> None:
+def _classify(
+    review: Review,
+    shop: Shop,
+    now: datetime,
+    aliases: tuple[str, ...] = (),
+    classify: Callable[..., classifier.Classification] = classifier.classify,
+) -> None:
     """Classify the review's words (with its 追评) and store the result on it."""
-    result = classifier.classify(
+    result = classify(
         review.words,
         amount=review.amount,
         high_value_threshold=shop.high_value_threshold,

@@ -16,7 +16,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import timeline
+from .. import classifier, timeline
 from ..models import (
     CLASSIFICATION_FIELDS,
     Buyer,
@@ -69,6 +69,8 @@ class Writer:
         self.run = run
         self.done = batch.processed_rows
         self.aliases = Membership.objects.aliases(self.shop.pk)
+        # The run's classifier: a text repeated across the file is classified once.
+        self.classify = classifier.Memo().classify
 
     def skip_done(self, parsed: Iterator) -> Iterator:
         """Resuming: pass over the rows the batch's committed chunks already hold. They are a
@@ -136,7 +138,7 @@ class Writer:
 
     def prepare(self, parsed: list[Record | Rejection]) -> Plan:
         """Decide the chunk: reads and classification only, before its write transaction."""
-        return decide(parsed, batch=self.batch, aliases=self.aliases)
+        return decide(parsed, batch=self.batch, aliases=self.aliases, classify=self.classify)
 
     def apply(self, plan: Plan) -> list[ItemResult]:
         """Write a prepared chunk: call inside a transaction."""

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 import outreach.services
 from config.celery import app
+from outreach.services import first_plan
 from reviews.ingest import batches, handoff
 from reviews.ingest.batches import items_import
 from reviews.models import ImportBatch, ImportSource, Review
@@ -41,6 +42,11 @@ def items(n: int = 2) -> list[dict]:
     ]
 
 
+def handed_all(*, reviews):
+    """A stand-in planner that hands every review over."""
+    return [r.pk for r in reviews]
+
+
 @ENGLISH
 class HandoffTestCase(FakeClassifierMixin, BaseTestCase):
     def test_new_reviews_are_pending_and_enqueued_on_commit(self):
@@ -57,28 +63,39 @@ class HandoffTestCase(FakeClassifierMixin, BaseTestCase):
         items_import(shop=self.shop, items=items(3))
         ids = list(Review.objects.values_list("id", flat=True))
         with mock.patch.object(handoff, "planner") as planner:
+            planner.return_value.side_effect = handed_all
             self.assertEqual(handoff.reviews_hand_off(review_ids=ids), 3)
             self.assertEqual(handoff.reviews_hand_off(review_ids=ids), 0)  # a redelivered task
-        self.assertEqual(planner.return_value.call_count, 3)
+        # One call for the chunk, with every pending review; none for the redelivery.
+        self.assertEqual(planner.return_value.call_count, 1)
+        planned = planner.return_value.call_args.kwargs["reviews"]
+        self.assertEqual(sorted(r.pk for r in planned), sorted(ids))
         self.assertFalse(Review.objects.filter(handoff_pending_at__isnull=False).exists())
 
     def test_the_planner_is_the_one_the_settings_name(self):
-        self.assertIs(handoff.planner(), outreach.services.review_plan)
+        self.assertIs(handoff.planner(), outreach.services.reviews_plan)
 
     def test_one_failing_review_does_not_block_the_others(self):
         items_import(shop=self.shop, items=items(2))
         first, second = Review.objects.order_by("id")
+        plan_new = first_plan._Chunk._new
 
-        def plan(*, review):
+        def new(chunk, review):
             if review.pk == first.pk:
                 raise RuntimeError("planner bug")
+            return plan_new(chunk, review)
 
-        with mock.patch.object(handoff, "planner", return_value=plan):
-            handoff.reviews_hand_off(review_ids=[first.pk, second.pk])
+        with mock.patch.object(first_plan._Chunk, "_new", new):
+            self.assertEqual(handoff.reviews_hand_off(review_ids=[first.pk, second.pk]), 1)
         first.refresh_from_db()
         second.refresh_from_db()
         self.assertIsNotNone(first.handoff_pending_at)
         self.assertIsNone(second.handoff_pending_at)
+        self.assertFalse(first.planned_contacts.exists())  # nothing half-planned
+        self.assertTrue(second.planned_contacts.exists())
+        # Fixed, the next run plans it.
+        self.assertEqual(handoff.reviews_hand_off(review_ids=[first.pk, second.pk]), 1)
+        self.assertTrue(first.planned_contacts.exists())
 
     def test_the_sweep_re_enqueues_reviews_pending_for_over_a_minute(self):
         items_import(shop=self.shop, items=items(2))
@@ -174,8 +191,10 @@ class RedisOutageTestCase(FakeClassifierMixin, BaseTestCase):
         self.assertEqual(message["headers"]["task"], "reviews.tasks.handoff_task")
         args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
         with mock.patch.object(handoff, "planner") as planner:
+            planner.return_value.side_effect = handed_all
             app.tasks[message["headers"]["task"]].apply(args=args, kwargs=kwargs).get()
-        self.assertEqual(planner.return_value.call_count, 3)
+        self.assertEqual(planner.return_value.call_count, 1)  # the chunk, together
+        self.assertEqual(len(planner.return_value.call_args.kwargs["reviews"]), 3)
         self.assertFalse(Review.objects.filter(handoff_pending_at__isnull=False).exists())
 
     def test_the_sweep_requeues_an_import_whose_worker_died(self):
