@@ -3,10 +3,12 @@ risk, and what waits for the lead's decision — in a fixed number of queries.""
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from reviews.models import OPEN_STATUSES, Membership, Role
+from reviews.models import Membership, Role
+from reviews.models.load import open_by_agent
 
 from .models import (
     OPEN_PLAN_STATES,
@@ -22,23 +24,57 @@ from .models import (
 
 
 def workload(shops: QuerySet) -> list[dict]:
-    """Per-agent open items, in one query."""
-    return list(
+    """Per-agent open items of their shop: the agents, and their figures from the counters
+    the review triggers keep (reviews.models.OpenLoad) — two queries whatever the volume."""
+    rows = list(
         Membership.objects.filter(shop__in=shops, role=Role.AGENT)
         .values(
-            "user_id", "user__username", "user__first_name", "shop__name", "on_duty", "capacity"
-        )
-        .annotate(
-            open=Count(
-                "user__assigned_reviews",
-                filter=Q(
-                    user__assigned_reviews__status__in=OPEN_STATUSES,
-                    user__assigned_reviews__shop=F("shop"),
-                ),
-            )
+            "user_id",
+            "shop_id",
+            "user__username",
+            "user__first_name",
+            "shop__name",
+            "on_duty",
+            "capacity",
         )
         .order_by("shop__name", "user__username")
     )
+    loads = open_by_agent({row["shop_id"] for row in rows})
+    for row in rows:
+        row["open"] = loads.get((row["shop_id"], row["user_id"]), 0)
+    return rows
+
+
+# Each agent's due-today and overdue items are counted up to here, then shown as "99+": the
+# board reads at most this many rows per agent and figure, whatever the backlog.
+DUE_COUNT_CAP = 100
+
+
+def _due_by_agent(items: QuerySet, agent_ids: list[int], **figures: Q) -> dict[int, dict]:
+    """{agent id: {figure: count, capped}} in one query: per agent and figure, a count over a
+    LIMIT (an index range each), put together with UNION ALL."""
+    if not agent_ids:
+        return {}
+    parts, params = [], []
+    for agent_id in agent_ids:
+        cells, cell_params = [], []
+        for condition in figures.values():
+            inner = items.filter(condition, assigned_to_id=agent_id).values("id")[:DUE_COUNT_CAP]
+            sql, inner_params = inner.query.sql_with_params()
+            cells.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")
+            cell_params += inner_params
+        parts.append(f"SELECT %s, {', '.join(cells)}")
+        params += [agent_id, *cell_params]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    shown = {}
+    for agent_id, *counts in rows:
+        shown[agent_id] = {
+            name: n if n < DUE_COUNT_CAP else f"{DUE_COUNT_CAP - 1}+"
+            for name, n in zip(figures, counts, strict=True)
+        }
+    return shown
 
 
 def board_outreach_context(shop, *, now: datetime | None = None) -> dict:
@@ -66,9 +102,11 @@ def board_outreach_context(shop, *, now: datetime | None = None) -> dict:
         or not members[p.assigned_to_id].on_duty
         or not members[p.assigned_to_id].covers(p.due_at, tz)
     ]
-    per_agent = agent_items.values("assigned_to").annotate(
-        due_today=Count("id", filter=Q(due_at__lte=day_end)),
-        overdue=Count("id", filter=Q(state__in=[PlanState.DUE, PlanState.MISSED], due_at__lt=now)),
+    due_by_agent = _due_by_agent(
+        agent_items,
+        list(members),
+        due_today=Q(due_at__lte=day_end),
+        overdue=Q(state__in=[PlanState.DUE, PlanState.MISSED], due_at__lt=now),
     )
     return {
         "missed": list(
@@ -87,7 +125,7 @@ def board_outreach_context(shop, *, now: datetime | None = None) -> dict:
             .select_related("review__buyer", "drafted_by")
             .order_by("submitted_at")[:50]
         ),
-        "due_by_agent": {row["assigned_to"]: row for row in per_agent},
+        "due_by_agent": due_by_agent,
         # Alerts to the leads that could not be delivered today (a wrong robot secret…).
         "alert_failures": list(
             LeadAlert.objects.filter(

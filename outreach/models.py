@@ -310,6 +310,15 @@ class PlannedContact(models.Model):
                 condition=Q(state__in=["due", "missed"]),
                 name="plannedcontact_owed",
             ),
+            # The board's due-today and overdue per agent: each agent's open agent tasks by
+            # due time, the state alongside (index-only counts).
+            models.Index(
+                fields=["shop", "assigned_to", "due_at"],
+                include=["state"],
+                condition=Q(state__in=OPEN_PLAN_STATES)
+                & (Q(kind__in=sorted(AGENT_KINDS)) | Q(channel=Channel.PHONE)),
+                name="plannedcontact_agent_open",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,21 +4,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db.models import (
-    BooleanField,
-    Case,
-    DateTimeField,
-    DecimalField,
-    Exists,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from reviews import cursors
 from reviews.models import (
     FINISHED_STATUSES,
+    NOTHING_DUE,
     OPEN_STATUSES,
+    QUEUE_AMOUNT,
+    QUEUE_SEVERITY_RANK,
+    Buyer,
     Cause,
+    OpenLoad,
     Rating,
     Review,
     Severity,
@@ -117,11 +108,10 @@ class QueueQuery:
 
 # The queue's order: overdue first, then due soonest (the next follow-up an agent owes the
 # review), then serious before minor, the larger order, the older review. Reviews with
-# nothing planned sort after every due time.
-SEVERITY_RANK = Case(
-    When(severity=Severity.SERIOUS, then=Value(0)), default=Value(1), output_field=IntegerField()
-)
-NOTHING_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+# nothing planned sort after every due time. The keys are the review's queue_due (kept by
+# triggers, see reviews migration 0021) and the two expressions the queue's partial indexes
+# store (reviews.models.reviews): each lane's page is a range scan of its index.
+SEVERITY_RANK = QUEUE_SEVERITY_RANK
 ORDER = ("due_sort", "sev_rank", "-amount_sort", "reviewed_at", "id")
 KEY_FIELDS = ("due_sort", "sev_rank", "amount_sort", "reviewed_at", "id")
 
@@ -134,15 +124,7 @@ def _next_due(field: str = "due_at"):
 
 
 def _sort_keys(qs: QuerySet) -> QuerySet:
-    return qs.annotate(
-        due_sort=Coalesce(_next_due(), Value(NOTHING_DUE), output_field=DateTimeField()),
-        sev_rank=SEVERITY_RANK,
-        amount_sort=Coalesce(
-            "amount",
-            Value(Decimal("-1")),
-            output_field=DecimalField(max_digits=12, decimal_places=2),
-        ),
-    )
+    return qs.annotate(due_sort=F("queue_due"), sev_rank=SEVERITY_RANK, amount_sort=QUEUE_AMOUNT)
 
 
 def _with_repeat_flag(qs: QuerySet) -> QuerySet:
@@ -188,13 +170,19 @@ def _after(qs: QuerySet, cursor: str) -> QuerySet:
     if decoded is None:
         return qs
     due, sev, amount, reviewed, pk = decoded
-    return qs.filter(
+    # The first condition is implied by the others; said alone it is where the index scan
+    # starts, so a deep page costs what the first does.
+    return qs.filter(due_sort__gte=due).filter(
         Q(due_sort__gt=due)
         | Q(due_sort=due, sev_rank__gt=sev)
         | Q(due_sort=due, sev_rank=sev, amount_sort__lt=amount)
         | Q(due_sort=due, sev_rank=sev, amount_sort=amount, reviewed_at__gt=reviewed)
         | Q(due_sort=due, sev_rank=sev, amount_sort=amount, reviewed_at=reviewed, id__gt=pk)
     )
+
+
+def _shop_ids(shops):
+    return shops.values("pk") if isinstance(shops, QuerySet) else [shop.pk for shop in shops]
 
 
 def queue_base(user, shops) -> QuerySet:
@@ -216,11 +204,46 @@ def lane_filter(lane: str, user) -> Q:
     return Q(assigned_to=user, status__in=OPEN_STATUSES)
 
 
-def lane_counts(user, shops) -> dict[str, int]:
-    """One count per lane, each served by its own index (a single conditional aggregate
-    would read every review of the shop)."""
-    base = queue_base(user, shops)
-    return {lane: base.filter(lane_filter(lane, user)).count() for lane in LANES}
+# Finished items are counted up to here, then shown as "999+": no request counts them all.
+DONE_COUNT_CAP = 1000
+
+
+def lane_counts(user, shops) -> dict[str, int | str]:
+    """The open lanes from the counters the triggers keep (reviews.models.OpenLoad, one
+    query), the finished lane counted up to DONE_COUNT_CAP in its index."""
+    shop_ids = [shop.pk for shop in shops]
+    figures = OpenLoad.objects.filter(shop_id__in=shop_ids).aggregate(
+        mine=Sum("open", filter=Q(agent_id=user.pk)),
+        triage=Sum("open", filter=Q(triage=True)),
+        unassigned=Sum("open", filter=Q(agent_id=0)),
+    )
+    counts: dict[str, int | str] = {lane: figures[lane] or 0 for lane in ("mine", "triage")}
+    counts["unassigned"] = figures["unassigned"] or 0
+    done = queue_base(user, shops).filter(lane_filter("done", user))
+    n = done.values("pk")[:DONE_COUNT_CAP].count()
+    counts["done"] = n if n < DONE_COUNT_CAP else f"{DONE_COUNT_CAP - 1}+"
+    return {lane: counts[lane] for lane in LANES}
+
+
+MAX_SEARCH_BUYERS = 1000
+
+
+def _search(q: str, shops) -> Q:
+    """Nick, order id or words. From three characters the nick is matched among the shop's
+    buyers first (a trigram index on PostgreSQL, one more query) and the three tests can each
+    use an index;
+    shorter words (两个字) have no trigram, so the lane is read in order and each row's buyer
+    looked up by key — a cost bounded by the lane, not by the shop's buyers."""
+    if len(q) >= 3:
+        # The matching buyers' ids as values (one query): an IN (subquery) would keep
+        # PostgreSQL from OR-ing the three indexes (buyer, order id, text trigrams).
+        buyers = Buyer.objects.filter(shop__in=_shop_ids(shops), nick__icontains=q)
+        ids = list(buyers.values_list("id", flat=True)[: MAX_SEARCH_BUYERS + 1])
+        nick = Q(buyer_id__in=ids if len(ids) <= MAX_SEARCH_BUYERS else buyers.values("id"))
+    else:
+        # A scalar subquery per row (an EXISTS here is planned as a hash of every buyer).
+        nick = Q(buyer_nick__icontains=q)
+    return nick | Q(order_id=q) | Q(text__icontains=q)
 
 
 def queue_page(user, shops, query: QueueQuery) -> tuple[list[Review], str | None]:
@@ -244,9 +267,11 @@ def queue_page(user, shops, query: QueueQuery) -> tuple[list[Review], str | None
         )
         qs = qs.filter(Exists(planned))
     if query.q:
-        qs = qs.filter(
-            Q(buyer__nick__icontains=query.q) | Q(order_id=query.q) | Q(text__icontains=query.q)
-        )
+        if len(query.q) < 3:
+            qs = qs.annotate(
+                buyer_nick=Subquery(Buyer.objects.filter(pk=OuterRef("buyer_id")).values("nick"))
+            )
+        qs = qs.filter(_search(query.q, shops))
     qs = _sort_keys(qs).order_by(*ORDER)
     if query.after:
         qs = _after(qs, query.after)

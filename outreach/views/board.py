@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reviews.access import shops_for
-from reviews.models import Membership, Review, Role, Severity, Shop
+from reviews.models import Membership, Review, Role, Shop
+from reviews.models.load import open_figures
 from reviews.params import whole
 from reviews.services import audit_record
 
@@ -26,6 +26,10 @@ from ..board import board_outreach_context, workload
 from ..forms import PlaybookForm
 from ..guardrails import GuardrailError
 from ..models import Channel, ContactAttempt, LocalDay, PlannedContact, Playbook
+
+UNASSIGNED_PAGE_SIZE = 50
+# Deeper than this, the lead filters the queue's Unassigned lane instead (its pages are keyset).
+MAX_UNASSIGNED_PAGE = 200
 
 
 def _board_shop(request: HttpRequest) -> Shop:
@@ -40,17 +44,17 @@ def _board_shop(request: HttpRequest) -> Shop:
 def board(request: HttpRequest) -> HttpResponse:
     shop = _board_shop(request)
     shops = Shop.objects.for_user(request.user, Role.LEAD)
-    open_reviews = Review.objects.filter(shop=shop).open()
-    tiles = open_reviews.aggregate(
-        unassigned=Count("id", filter=Q(assigned_to=None)),
-        open_total=Count("id"),
-        triage=Count("id", filter=Q(needs_triage=True)),
-        serious_unassigned=Count("id", filter=Q(assigned_to=None, severity=Severity.SERIOUS)),
-    )
-    unassigned = (
-        open_reviews.filter(assigned_to=None)
+    # The tiles from the counters the review triggers keep (reviews.models.OpenLoad).
+    tiles = open_figures([shop.pk])
+    # The unassigned list, serious first then oldest, a page at a time (its own index).
+    page = min(whole(request.GET.get("page", "")) or 1, MAX_UNASSIGNED_PAGE)
+    start = (page - 1) * UNASSIGNED_PAGE_SIZE
+    unassigned = list(
+        Review.objects.filter(shop=shop)
+        .open()
+        .filter(assigned_to=None)
         .select_related("buyer")
-        .order_by("-severity", "reviewed_at", "id")[:50]
+        .order_by("-severity", "reviewed_at", "id")[start : start + UNASSIGNED_PAGE_SIZE + 1]
     )
     return render(
         request,
@@ -59,7 +63,10 @@ def board(request: HttpRequest) -> HttpResponse:
             "shop": shop,
             "shops": shops,
             "tiles": tiles,
-            "unassigned": unassigned,
+            "unassigned": unassigned[:UNASSIGNED_PAGE_SIZE],
+            "unassigned_page": page,
+            "unassigned_more": len(unassigned) > UNASSIGNED_PAGE_SIZE
+            and page < MAX_UNASSIGNED_PAGE,
             "workload": workload(Shop.objects.filter(pk=shop.pk)),
             **board_outreach_context(shop),
             "agents": Membership.objects.on_duty_agents(shop),

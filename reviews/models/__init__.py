@@ -27,11 +27,15 @@ from .imports import (
     PositiveReview,
     WebhookNonce,
 )
+from .load import OpenLoad
 from .orders import Order
 from .reviews import (
     CLASSIFICATION_FIELDS,
     FINISHED_STATUSES,
+    NOTHING_DUE,
     OPEN_STATUSES,
+    QUEUE_AMOUNT,
+    QUEUE_SEVERITY_RANK,
     CloseReason,
     KeyKind,
     Rating,
@@ -70,6 +74,10 @@ __all__ = [
     "ImportStatus",
     "KeyKind",
     "Membership",
+    "NOTHING_DUE",
+    "OpenLoad",
+    "QUEUE_AMOUNT",
+    "QUEUE_SEVERITY_RANK",
     "Order",
     "Platform",
     "PositiveReview",

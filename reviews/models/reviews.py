@@ -1,7 +1,11 @@
 """Reviews: what the buyer wrote, where the work on it stands, and how it was classified."""
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from .. import mentions
@@ -31,6 +35,37 @@ OPEN_STATUSES = [Status.NEW, Status.CONTACTING, Status.AGREED, Status.DECLINED, 
 # Nothing more to do: revised, answered publicly, or closed (the queue's Finished lane, and what
 # the reports count as finished).
 FINISHED_STATUSES = [Status.REVISED, Status.REPLIED, Status.CLOSED]
+
+
+# The agent's queue order (outreach.queue): the next due minute of the review's open agent
+# tasks (NOTHING_DUE when none), serious before minor, the larger order first (no amount
+# after every amount), the older review, the id. The first is kept in `queue_due` by database
+# triggers (outreach migration 0017) whatever writes the planned contacts; the other two are
+# expressions the queue's indexes store, so a page is an index range scan.
+NOTHING_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+QUEUE_SEVERITY_RANK = models.Case(
+    models.When(severity="serious", then=models.Value(0)),
+    default=models.Value(1),
+    output_field=models.IntegerField(),
+)
+QUEUE_AMOUNT = Coalesce(
+    "amount",
+    models.Value(Decimal("-1")),
+    output_field=models.DecimalField(max_digits=12, decimal_places=2),
+)
+
+
+def _queue_index(name: str, lead: str, condition: models.Q) -> models.Index:
+    return models.Index(
+        models.F(lead),
+        models.F("queue_due"),
+        QUEUE_SEVERITY_RANK,
+        QUEUE_AMOUNT.desc(),
+        models.F("reviewed_at"),
+        models.F("id"),
+        name=name,
+        condition=condition,
+    )
 
 
 class CloseReason(models.TextChoices):
@@ -153,6 +188,10 @@ class Review(models.Model):
     # Optimistic concurrency: every state-changing service bumps it with a conditional
     # update, so two agents acting at once cannot both win.
     version = models.PositiveIntegerField(default=1)
+    # The next due minute of the review's open agent tasks (NOTHING_DUE when none): the
+    # queue's first sort key, kept by triggers on outreach_plannedcontact. An application
+    # write of a stale value is recomputed by a trigger on the review itself.
+    queue_due = models.DateTimeField(default=NOTHING_DUE, db_default=NOTHING_DUE, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -197,6 +236,30 @@ class Review(models.Model):
             # and by platform review id, for the records whose key no review has.
             models.Index(fields=["shop", "order_id"], name="review_shop_order"),
             models.Index(fields=["shop", "platform_review_id"], name="review_shop_platform_id"),
+            # The queue's lanes in the queue's order (outreach.queue): a page is a range scan.
+            _queue_index("review_queue_mine", "assigned_to", models.Q(status__in=OPEN_STATUSES)),
+            _queue_index(
+                "review_queue_done", "assigned_to", models.Q(status__in=FINISHED_STATUSES)
+            ),
+            _queue_index(
+                "review_queue_unassigned",
+                "shop",
+                models.Q(assigned_to__isnull=True, status__in=OPEN_STATUSES),
+            ),
+            _queue_index(
+                "review_queue_triage", "shop", models.Q(needs_triage=True, status__in=OPEN_STATUSES)
+            ),
+            # The queue's search by order id (text and nicks: trigram indexes, migration 0021).
+            models.Index(fields=["order_id"], name="review_order_id"),
+            # The board's unassigned list, serious first then oldest, paged.
+            models.Index(
+                models.F("shop"),
+                models.F("severity").desc(),
+                models.F("reviewed_at"),
+                models.F("id"),
+                name="review_board_unassigned",
+                condition=models.Q(assigned_to__isnull=True, status__in=OPEN_STATUSES),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -414,7 +414,8 @@ class KuaishouConnectTestCase(KuaishouWorld):
         form = page.context["form"]
         self.assertIn("push_secret", form.fields)
         self.assertNotIn("seller_nick", form.fields)
-        self.assertEqual(str(form.fields["app_secret"].label), "Sign secret (signSecret)")
+        # Kuaishou calls it the sign secret (签名密钥), not the app secret.
+        self.assertEqual(str(form.fields["app_secret"].label), "签名密钥（signSecret）")
 
     def test_a_lead_connects_it_tried_stored_with_its_push_key_and_pulled_at_once(self):
         self.assertEqual(self.connect().status_code, 302)
