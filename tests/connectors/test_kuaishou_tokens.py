@@ -175,6 +175,21 @@ class RefreshTestCase(TokenWorld):
         self.assertIn("refresh token", alert.body)
 
 
+class RefreshPageTestCase(TokenWorld):
+    def test_the_page_shows_the_refresh_tokens_expiry_not_the_access_tokens(self):
+        self.client.login(username="kelly", password=PASSWORD)
+        page = self.client.get(reverse("connector_page", args=["ks-echo"]))
+        # The access token expires within the hour, but renews itself: nothing to warn of.
+        self.assertFalse(page.context["expires_soon"])
+        ends = timezone.localtime(self.now + timedelta(days=100), self.shop_ks.tz)
+        self.assertContains(page, ends.strftime("%Y-%m-%d %H:%M"))
+        PlatformConnection.objects.filter(id=self.connection.id).update(
+            refresh_expires_at=self.now + timedelta(days=3)
+        )
+        page = self.client.get(reverse("connector_page", args=["ks-echo"]))
+        self.assertTrue(page.context["expires_soon"])
+
+
 class RefreshConnectTestCase(KuaishouWorld):
     """The lead enters the refresh token and the appSecret on the connector page."""
 
