@@ -85,12 +85,18 @@ def connection_pull(*, connection_id: int, now: datetime | None = None) -> PullR
     fields: dict = {"pulling_since": None}
     try:
         _warn_before_expiry(connection, now)
-        _token_fresh(connection, now)
-        client = client_for(connection)
+        renewed = _token_fresh(connection, now)
         deadline = time.monotonic() + settings.CONNECTORS["PULL_BUDGET_S"]
-        for stream in client.streams:
-            _pull_stream(connection, client, stream, run, now=now, deadline=deadline)
-        _recheck(connection, client, run)
+        try:
+            _pull_streams(connection, run, now=now, deadline=deadline)
+        except SessionExpired:
+            if renewed or not refreshable(connection):
+                raise
+            # Refused before its time (revoked, a clock apart): renewed now, and read on from
+            # the checkpoints; refused again, it is expired for good.
+            token_fresh(connection_id=connection.id, now=now, refused_token=connection.session_key)
+            connection.refresh_from_db()
+            _pull_streams(connection, run, now=now, deadline=deadline)
     except Throttled as exc:
         backoff = timedelta(seconds=settings.CONNECTORS["THROTTLE_BACKOFF_S"])
         fields |= _failure(ConnectionStatus.THROTTLED, exc) | {"retry_after": now + backoff}
@@ -122,17 +128,27 @@ def connection_pull(*, connection_id: int, now: datetime | None = None) -> PullR
     return run
 
 
-def _token_fresh(connection: PlatformConnection, now: datetime) -> None:
-    """Kuaishou's access token refreshed first when it is about to expire. A refresh that
-    failed (network, an unreadable answer) lets the pull go on while the token still works."""
+def _pull_streams(connection: PlatformConnection, run: PullRun, *, now, deadline) -> None:
+    client = client_for(connection)
+    for stream in client.streams:
+        _pull_stream(connection, client, stream, run, now=now, deadline=deadline)
+    _recheck(connection, client, run)
+
+
+def _token_fresh(connection: PlatformConnection, now: datetime) -> bool:
+    """Kuaishou's access token refreshed first when it is about to expire (True when it was).
+    A refresh that failed (network, an unreadable answer) lets the pull go on while the token
+    still works."""
     try:
         if token_fresh(connection_id=connection.id, now=now):
             connection.refresh_from_db()
+            return True
     except CallFailed as exc:
         expires = connection.token_expires_at
         if expires is None or expires <= now:
             raise
         logger.warning("token refresh of connection %s failed: %s", connection.id, exc)
+    return False
 
 
 def _failure(status: str, exc: ConnectorError) -> dict:

@@ -9,9 +9,10 @@ A refresh spends the refresh token it sends: the answer's new one replaces it. S
 runs under the connection's row lock (select_for_update): a second worker waits, then finds a
 token no longer expiring and refreshes nothing, and the answer is written back in the same
 transaction. It is sent once, never retried (a retry after a lost answer would send a spent
-refresh token). A refusal is the authorisation gone (SessionExpired: the shop stops and its
-leads are told, as when the gateway refuses the access token); a network failure or an
-unreadable answer is CallFailed and changes nothing stored."""
+refresh token). A refusal is the authorisation gone (RefreshRefused, a SessionExpired: the
+shop stops and its leads are told, as when the gateway refuses the access token); a network
+failure or an unreadable answer is CallFailed and changes nothing stored. An access token the
+gateway refuses before its time is renewed at once too (the pull asks with `refused_token`)."""
 
 from datetime import datetime, timedelta
 
@@ -31,6 +32,10 @@ REFRESH_PATH = "/oauth2/refresh_token"
 # A token expiring within this is refreshed (a pull every 5 minutes, beat's check every 30).
 REFRESH_MARGIN = timedelta(hours=2)
 FIELDS = ["session_key", "token_expires_at", "refresh_token", "refresh_expires_at"]
+
+
+class RefreshRefused(SessionExpired):
+    """Kuaishou refused the refresh token (expired, revoked or spent): renewed no more."""
 
 
 def refreshable(connection: PlatformConnection) -> bool:
@@ -58,10 +63,13 @@ def due_connections(now: datetime):
     )
 
 
-def token_fresh(*, connection_id: int, now: datetime | None = None) -> bool:
-    """Refresh the connection's access token if it is due; True when it was refreshed here.
-    Raises SessionExpired when Kuaishou refuses the refresh token, CallFailed when the
-    answer did not come or cannot be read."""
+def token_fresh(
+    *, connection_id: int, now: datetime | None = None, refused_token: str = ""
+) -> bool:
+    """Refresh the connection's access token if it is due, or if it is still `refused_token`
+    (the gateway refused it before its time); True when it was refreshed here. Raises
+    RefreshRefused when Kuaishou refuses the refresh token, CallFailed when the answer did
+    not come or cannot be read."""
     now = now or timezone.now()
     with transaction.atomic():
         connection = (
@@ -69,7 +77,8 @@ def token_fresh(*, connection_id: int, now: datetime | None = None) -> bool:
             .select_related("shop")
             .get(id=connection_id)
         )
-        if not token_due(connection, now):
+        refused = bool(refused_token) and connection.session_key == refused_token
+        if not (token_due(connection, now) or (refused and refreshable(connection))):
             return False  # another worker refreshed it while this one waited for the lock
         answer = _ask(connection)
         connection.session_key = answer["access_token"]
@@ -119,7 +128,7 @@ def _ask(connection: PlatformConnection) -> dict:
         words = str(body.get("error_msg") or body.get("error") or "")
         if response.status_code >= 500:
             raise CallFailed(code, f"token refresh: {words}")
-        raise SessionExpired(code, f"token refresh refused: {words}".strip())
+        raise RefreshRefused(code, f"token refresh refused: {words}".strip())
     token, renewal = body.get("access_token"), body.get("refresh_token")
     lasts, renewal_lasts = body.get("expires_in"), body.get("refresh_token_expires_in")
     if not (isinstance(token, str) and token and isinstance(renewal, str) and renewal):

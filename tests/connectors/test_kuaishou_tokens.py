@@ -7,6 +7,8 @@ gateway's OAuth2 refresh, through the pull task, the command and beat's check.
 |                                                | expiries stored (encrypted), audited without    |
 |                                                | values; the pull reads with the new token       |
 | access token with days left                    | nothing refreshed                               |
+| access token refused before its time          | renewed at once, the pull reads on; refused     |
+|                                                | again: stopped                                  |
 | two workers refreshing at once                 | one refresh asked; the answer kept (row lock)   |
 | a spent or revoked refresh token               | shop stopped with the expired alert             |
 | the refresh's answer lost (network)            | the pull goes on with the still-valid token     |
@@ -109,6 +111,36 @@ class RefreshTestCase(TokenWorld):
         self.assertEqual(refresh_tokens_task.apply().get(), 0)
         self.assertEqual(self.ks.refreshes, [])
         self.assertEqual(self.comment_calls_tokens(), {"tok-ks"})
+
+    def test_an_access_token_refused_before_its_time_is_renewed_and_the_pull_reads_on(self):
+        PlatformConnection.objects.filter(id=self.connection.id).update(
+            token_expires_at=self.now + timedelta(hours=30)
+        )
+        self.ks.tokens.discard("tok-ks")  # revoked on the platform a day early
+        self.assertEqual(connector_pull_task.apply(args=[self.connection.id]).get(), "ok")
+        self.assertEqual(len(self.ks.refreshes), 1)
+        stored = self.stored()
+        self.assertEqual((stored.session_key, stored.status), ("tok-ks-1", ConnectionStatus.OK))
+        self.assertTrue(Review.objects.filter(shop=self.shop_ks, platform_review_id="7001"))
+        self.assertFalse(LeadAlert.objects.exists())
+
+    def test_a_fresh_token_refused_again_stops_the_shop(self):
+        PlatformConnection.objects.filter(id=self.connection.id).update(
+            token_expires_at=self.now + timedelta(hours=30)
+        )
+        self.ks.tokens.clear()
+        original = self.ks.refresh
+
+        def refresh_but_unusable(params):  # the app's authorisation withdrawn
+            answer = original(params)
+            self.ks.tokens.clear()
+            return answer
+
+        self.ks.refresh = refresh_but_unusable
+        self.assertEqual(connector_pull_task.apply(args=[self.connection.id]).get(), "expired")
+        self.assertEqual(len(self.ks.refreshes), 1)  # renewed once, not in a loop
+        self.assertEqual(self.stored().status, ConnectionStatus.EXPIRED)
+        self.assertEqual(LeadAlert.objects.filter(shop=self.shop_ks).count(), 1)
 
     def test_the_command_refreshes_then_pulls_and_says_what_it_found(self):
         out = StringIO()
