@@ -333,6 +333,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(env_int("CONNECTORS_PULL_EVERY_S", 300)),
         "options": {"expires": 60.0},
     },
+    # Kuaishou's 48-hour access tokens refreshed before they run out (pulls refresh too).
+    "connectors-refresh-tokens": {
+        "task": "connectors.tasks.refresh_tokens_task",
+        "schedule": 1800.0,
+        "options": {"expires": 600.0},
+    },
     "outreach-tick": {
         "task": "outreach.tasks.tick_task",
         "schedule": 5.0,

@@ -15,7 +15,7 @@ from .models import ConnectionStatus, PlatformConnection, PullRun
 SECRETS = ("app_secret", "session_key")
 # Write-only like the secrets, but optional: without it a shop's pushes are refused and only
 # the scheduled pulls run.
-OPTIONAL_SECRETS = ("push_secret",)
+OPTIONAL_SECRETS = ("push_secret", "refresh_token", "oauth_secret")
 
 
 class PlatformConnectionForm(forms.ModelForm):
@@ -41,6 +41,22 @@ class PlatformConnectionForm(forms.ModelForm):
         ),
     )
 
+    refresh_token = forms.CharField(
+        label=_("Refresh token"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Kuaishou only: renews the 48-hour access token. Leave blank to keep it."),
+    )
+    oauth_secret = forms.CharField(
+        label=_("App secret (appSecret)"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "Kuaishou only: the app's appSecret the refresh is asked with (calls are signed "
+            "with the sign secret above). Leave blank to keep it."
+        ),
+    )
+
     class Meta:
         model = PlatformConnection
         fields = [
@@ -51,6 +67,9 @@ class PlatformConnectionForm(forms.ModelForm):
             "session_key",
             "push_secret",
             "token_expires_at",
+            "refresh_token",
+            "oauth_secret",
+            "refresh_expires_at",
             "seller_nick",
             "enabled",
         ]
@@ -88,7 +107,8 @@ class PlatformConnectionAdmin(AuditedAdmin):
     readonly_fields = ["status", "last_error", "last_error_at", "last_success_at", "retry_after"]
 
     def save_model(self, request, obj, form, change) -> None:
-        if {"session_key", "app_secret", "app_key"} & set(form.changed_data):
+        renewed = {"session_key", "app_secret", "app_key", "refresh_token", "oauth_secret"}
+        if renewed & set(form.changed_data):
             # New credentials: an expired connection may pull again, judged afresh.
             obj.status = ConnectionStatus.NEW
             obj.retry_after = None

@@ -12,7 +12,8 @@ from .clients import ConnectorError, client_for
 from .models import ConnectionStatus, PlatformConnection
 from .triggers import connection_pull_soon
 
-CREDENTIALS = {"app_key", "app_secret", "session_key"}
+# New ones revive an expired connection (a new refresh token too: the old one was refused).
+CREDENTIALS = {"app_key", "app_secret", "session_key", "refresh_token", "oauth_secret"}
 
 
 def connection_connect(*, shop, actor, values: dict) -> tuple[PlatformConnection | None, str]:

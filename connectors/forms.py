@@ -2,7 +2,8 @@
 The fields are what the shop's platform needs (TOP and JOS: app key, app secret and the
 shop's session key or access token; eBay: the OAuth user token only), plus the token's
 expiry and, on TOP, the seller nick TMC messages name; on Kuaishou, the message key its
-pushes are encrypted with. Secrets are write-only: each renders
+pushes are encrypted with, and the refresh token and appSecret that renew its 48-hour
+access token (with the refresh token's expiry). Secrets are write-only: each renders
 empty, says whether one is stored (「已设置（尾号 …abcd）」) and a blank submission keeps it."""
 
 from django import forms
@@ -26,7 +27,9 @@ SESSION_LABELS = {
 APP_SECRET_LABELS = {Platform.KUAISHOU: gettext_lazy("Sign secret (signSecret)")}
 # Write-only like the secrets but optional: Kuaishou's message key, without which the shop's
 # pushes are refused and only the scheduled pulls run.
-OPTIONAL_SECRETS = ("push_secret",)
+OPTIONAL_SECRETS = ("push_secret", "refresh_token", "oauth_secret")
+# Kuaishou only: the access token (48 hours) renews itself with these (connectors/tokens.py).
+KUAISHOU_ONLY = ("push_secret", "refresh_token", "oauth_secret", "refresh_expires_at")
 
 
 def _tail(value: str) -> str:
@@ -66,6 +69,28 @@ class ConnectForm(forms.Form):
         required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
+    refresh_token = forms.CharField(
+        label=gettext_lazy("Refresh token"),
+        max_length=500,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    oauth_secret = forms.CharField(
+        label=gettext_lazy("App secret (appSecret)"),
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    refresh_expires_at = forms.DateTimeField(
+        label=gettext_lazy("Refresh token expires at"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=gettext_lazy(
+            "With the refresh token and the app secret, the access token renews itself before "
+            "it expires; the leads are warned a week before the refresh token expires."
+        ),
+    )
     seller_nick = forms.CharField(
         label=gettext_lazy("Seller nick"),
         max_length=64,
@@ -79,9 +104,10 @@ class ConnectForm(forms.Form):
         self.platform = connection.platform if connection else shop.platform
         if connection is not None:
             initial = {"app_key": connection.app_key, "seller_nick": connection.seller_nick}
-            if connection.token_expires_at:
-                shown = timezone.localtime(connection.token_expires_at, shop.tz)
-                initial["token_expires_at"] = shown.replace(tzinfo=None)
+            for name in ("token_expires_at", "refresh_expires_at"):
+                if getattr(connection, name):
+                    shown = timezone.localtime(getattr(connection, name), shop.tz)
+                    initial[name] = shown.replace(tzinfo=None)
             kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         if self.platform in TOKEN_ONLY:
@@ -89,7 +115,8 @@ class ConnectForm(forms.Form):
         if self.platform not in (Platform.TAOBAO, Platform.TMALL):
             del self.fields["seller_nick"]
         if self.platform != Platform.KUAISHOU:
-            del self.fields["push_secret"]
+            for name in KUAISHOU_ONLY:
+                del self.fields[name]
         self.fields["session_key"].label = SESSION_LABELS.get(self.platform, _("Session key"))
         if "app_secret" in self.fields and self.platform in APP_SECRET_LABELS:
             self.fields["app_secret"].label = APP_SECRET_LABELS[self.platform]
@@ -98,12 +125,18 @@ class ConnectForm(forms.Form):
                 stored = getattr(connection, name, "") if connection else ""
                 self.fields[name].help_text = stored_state(stored)
 
-    def clean_token_expires_at(self):
-        value = self.cleaned_data.get("token_expires_at")
+    def _in_shop_time(self, name: str):
+        value = self.cleaned_data.get(name)
         if value is None:
             return None
         # Typed in the shop's time, whatever the request's time zone made of it.
         return timezone.make_naive(value).replace(tzinfo=self.shop.tz)
+
+    def clean_token_expires_at(self):
+        return self._in_shop_time("token_expires_at")
+
+    def clean_refresh_expires_at(self):
+        return self._in_shop_time("refresh_expires_at")
 
     def clean(self) -> dict:
         data = super().clean()
@@ -119,6 +152,11 @@ class ConnectForm(forms.Form):
             if name in self.fields:
                 stored = getattr(self.connection, name, "") if self.connection else ""
                 data[name] = (data.get(name) or "").strip() or stored
+        if "refresh_token" in self.fields and bool(data.get("refresh_token")) != bool(
+            data.get("oauth_secret")
+        ):
+            missing = "oauth_secret" if data.get("refresh_token") else "refresh_token"
+            self.add_error(missing, _("The token is renewed with both: enter the other too."))
         return data
 
     def values(self) -> dict:

@@ -29,6 +29,12 @@ class PlatformConnection(models.Model):
     # and only a push it decrypts triggers an early pull.
     push_secret = EncryptedTextField(_("push message key"), blank=True)
     token_expires_at = models.DateTimeField(_("authorisation expires at"), null=True, blank=True)
+    # Kuaishou: the OAuth refresh token that renews the 48-hour access token (connectors/
+    # tokens.py), its own expiry (180 days: the week-before warning is about it), and the
+    # app's appSecret the refresh is asked with (calls are signed with the signSecret).
+    refresh_token = EncryptedTextField(_("refresh token"), blank=True)
+    refresh_expires_at = models.DateTimeField(_("refresh token expires at"), null=True, blank=True)
+    oauth_secret = EncryptedTextField(_("app secret (appSecret)"), blank=True)
     # Taobao's message service (TMC) names a shop by its seller nick: the early pull's map.
     seller_nick = models.CharField(_("seller nick"), max_length=64, blank=True, db_index=True)
     enabled = models.BooleanField(_("pull reviews"), default=True)

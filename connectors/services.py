@@ -40,6 +40,7 @@ from .clients import (
     client_for,
 )
 from .models import ConnectionStatus, PlatformConnection, PullCursor, PullOutcome, PullRun
+from .tokens import due_connections, refreshable, token_fresh
 from .triggers import PULL_TASK
 
 logger = logging.getLogger(__name__)
@@ -84,11 +85,18 @@ def connection_pull(*, connection_id: int, now: datetime | None = None) -> PullR
     fields: dict = {"pulling_since": None}
     try:
         _warn_before_expiry(connection, now)
-        client = client_for(connection)
+        renewed = _token_fresh(connection, now)
         deadline = time.monotonic() + settings.CONNECTORS["PULL_BUDGET_S"]
-        for stream in client.streams:
-            _pull_stream(connection, client, stream, run, now=now, deadline=deadline)
-        _recheck(connection, client, run)
+        try:
+            _pull_streams(connection, run, now=now, deadline=deadline)
+        except SessionExpired:
+            if renewed or not refreshable(connection):
+                raise
+            # Refused before its time (revoked, a clock apart): renewed now, and read on from
+            # the checkpoints; refused again, it is expired for good.
+            token_fresh(connection_id=connection.id, now=now, refused_token=connection.session_key)
+            connection.refresh_from_db()
+            _pull_streams(connection, run, now=now, deadline=deadline)
     except Throttled as exc:
         backoff = timedelta(seconds=settings.CONNECTORS["THROTTLE_BACKOFF_S"])
         fields |= _failure(ConnectionStatus.THROTTLED, exc) | {"retry_after": now + backoff}
@@ -118,6 +126,29 @@ def connection_pull(*, connection_id: int, now: datetime | None = None) -> PullR
         PullRun.objects.filter(connection=connection, started_at__lt=now - RUNS_KEPT).delete()
     run.refresh_from_db()
     return run
+
+
+def _pull_streams(connection: PlatformConnection, run: PullRun, *, now, deadline) -> None:
+    client = client_for(connection)
+    for stream in client.streams:
+        _pull_stream(connection, client, stream, run, now=now, deadline=deadline)
+    _recheck(connection, client, run)
+
+
+def _token_fresh(connection: PlatformConnection, now: datetime) -> bool:
+    """Kuaishou's access token refreshed first when it is about to expire (True when it was).
+    A refresh that failed (network, an unreadable answer) lets the pull go on while the token
+    still works."""
+    try:
+        if token_fresh(connection_id=connection.id, now=now):
+            connection.refresh_from_db()
+            return True
+    except CallFailed as exc:
+        expires = connection.token_expires_at
+        if expires is None or expires <= now:
+            raise
+        logger.warning("token refresh of connection %s failed: %s", connection.id, exc)
+    return False
 
 
 def _failure(status: str, exc: ConnectorError) -> dict:
@@ -310,7 +341,10 @@ def _tell_expired(connection: PlatformConnection, exc: ConnectorError) -> None:
 
 
 def _warn_before_expiry(connection: PlatformConnection, now: datetime) -> None:
-    expires = connection.token_expires_at
+    # A token refreshed by itself (Kuaishou's 48 hours) ends only with its refresh token: the
+    # warning is about that one's expiry, and none when it is not known.
+    renewed = refreshable(connection)
+    expires = connection.refresh_expires_at if renewed else connection.token_expires_at
     if expires is None or not now >= expires - EXPIRY_WARNING:
         return
     shop = connection.shop
@@ -320,10 +354,17 @@ def _warn_before_expiry(connection: PlatformConnection, now: datetime) -> None:
             "shop": shop.name,
             "day": when.strftime("%Y-%m-%d"),
         }
-        body = _(
-            "The shop's session key expires at %(when)s. Renew the authorisation on the "
-            "platform and enter the new session key, or reviews stop arriving then."
-        ) % {"when": when.strftime("%Y-%m-%d %H:%M")}
+        if renewed:
+            body = _(
+                "The shop's refresh token expires at %(when)s; after it the access token can "
+                "no longer be renewed. Authorise the app again on the platform and enter the "
+                "new access and refresh tokens, or reviews stop arriving then."
+            ) % {"when": when.strftime("%Y-%m-%d %H:%M")}
+        else:
+            body = _(
+                "The shop's session key expires at %(when)s. Renew the authorisation on the "
+                "platform and enter the new session key, or reviews stop arriving then."
+            ) % {"when": when.strftime("%Y-%m-%d %H:%M")}
     link = absolute(reverse("connector_page", args=[shop.slug]))
     # One warning per known expiry: the key names it.
     shop_leads_alert(
@@ -353,6 +394,23 @@ def connections_pull_due(*, now: datetime | None = None) -> int:
         countdown = random.uniform(0, jitter)  # noqa: S311 (spreading load, not security)
         current_app.send_task(PULL_TASK, args=(connection_id,), countdown=countdown)
     return len(ids)
+
+
+def connections_refresh_due(*, now: datetime | None = None) -> int:
+    """Beat's check: every Kuaishou access token about to expire is refreshed, whether or not
+    the shop pulls now (a disabled or backing-off shop keeps its authorisation). A refused
+    refresh stops the shop as an expired token does; a failed one is tried again next time.
+    Returns how many were refreshed."""
+    now = now or timezone.now()
+    refreshed = 0
+    for connection in due_connections(now).select_related("shop"):
+        try:
+            refreshed += token_fresh(connection_id=connection.id, now=now)
+        except SessionExpired as exc:
+            connection_mark_expired(connection=connection, exc=exc)
+        except CallFailed as exc:
+            logger.warning("token refresh of connection %s failed: %s", connection.id, exc)
+    return refreshed
 
 
 def connection_mark_expired(*, connection: PlatformConnection, exc: ConnectorError) -> None:

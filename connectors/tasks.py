@@ -14,3 +14,8 @@ def pull_due_task() -> int:
 def connector_pull_task(connection_id: int) -> str:
     run = services.connection_pull(connection_id=connection_id)
     return run.outcome if run else ""
+
+
+@shared_task(name="connectors.tasks.refresh_tokens_task")
+def refresh_tokens_task() -> int:
+    return services.connections_refresh_due()

@@ -30,6 +30,7 @@ from .clients import supported
 from .connecting import connection_connect
 from .forms import ConnectForm
 from .models import PlatformConnection, PullCursor, PullRun
+from .tokens import refreshable
 
 RUNS_SHOWN = 10
 
@@ -86,8 +87,14 @@ def _render_page(request: HttpRequest, shop, *, form, status: int = 200) -> Http
             "runs": runs.order_by("-started_at")[:RUNS_SHOWN],
             "today": {k: v or 0 for k, v in today.items()},
             "lag_minutes": int((now - behind).total_seconds() // 60) if behind else None,
-            "expires_soon": connection.token_expires_at is not None
-            and connection.token_expires_at - now <= services.EXPIRY_WARNING,
+        }
+        # A token that renews itself (Kuaishou) lasts as long as its refresh token.
+        renews = refreshable(connection)
+        expires = connection.refresh_expires_at if renews else connection.token_expires_at
+        context |= {
+            "renews": renews,
+            "expires": expires,
+            "expires_soon": expires is not None and expires - now <= services.EXPIRY_WARNING,
         }
         if connection.platform == Platform.KUAISHOU:
             # What is registered on the platform for the shop's app.

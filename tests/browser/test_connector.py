@@ -1,7 +1,9 @@
-"""Issue 19: a lead opens the shop's connector page from the board, connects the shop with
-its TOP credentials (tried against the fake TOP gateway, which checks the signature, before
-they are saved), tests the connection, and the first pull the connection queued brings the
-shop's 差评 and 中评 into the queue and the page's figures."""
+"""Issue 19's end-to-end flow: a Tmall shop's lead opens the shop's connector page from the
+board, connects the shop with its TOP credentials (tried against the fake TOP gateway, which
+checks the signature, before they are saved), tests the connection; the first pull the
+connection queued brings the shop's 差评 and 中评 into the queue; the lead opens a pulled review,
+drafts a reply, approves it and posts it with one click (「发布到平台」): the fake received
+taobao.traderate.explain.add with that text, signed, and the page says it was posted."""
 
 from datetime import timedelta
 from unittest import mock
@@ -9,21 +11,28 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from connectors import triggers
 from connectors.models import PlatformConnection
 from connectors.tasks import connector_pull_task
-from reviews.models import Membership, Platform, Role, Shop
+from outreach.models import Reply, ReplyState
+from reviews.models import Membership, Platform, Review, Role, Shop
 
 from ..connectors.fake_top import FakeTop, rate
 from .test_desk import PASSWORD, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+TEXT = "亲，非常抱歉给您带来了不好的体验，我们已经为您重新发货，有问题请随时联系客服主管。"
 
-def test_a_lead_connects_the_shop_and_the_first_pull_fills_the_queue(live_server, page, screenshot):
-    shop = Shop.objects.create(name="演示旗舰店", slug="demo", platform=Platform.TAOBAO)
+
+def test_a_lead_connects_the_shop_pulls_and_posts_an_approved_reply_with_one_click(
+    live_server, page, screenshot
+):
+    # Tmall: Taobao C-shops cannot post a reply through TOP.
+    shop = Shop.objects.create(name="演示天猫旗舰店", slug="demo", platform=Platform.TMALL)
     lead = User.objects.create_user("lead", password=PASSWORD, first_name="老李")
     Membership.objects.create(user=lead, shop=shop, role=Role.LEAD)
     now = timezone.now()
@@ -78,5 +87,34 @@ def test_a_lead_connects_the_shop_and_the_first_pull_fills_the_queue(live_server
         page.set_viewport_size({"width": 1366, "height": 768})
 
         page.goto(f"{live_server.url}/queue/?lane=unassigned")
-        expect(page.get_by_text("收到的时候外盒已经破损了")).to_be_visible()
         expect(page.get_by_text("物流太慢")).to_be_visible()
+        row = page.locator("tr", has_text="收到的时候外盒已经破损了")
+        expect(row).to_be_visible()
+
+        # The lead opens the pulled 差评, drafts the reply and approves it.
+        row.locator("a.row-link").click()
+        review = Review.objects.get(shop=shop, platform_review_id="4401")
+        expect(page).to_have_url(f"{live_server.url}/reviews/{review.pk}/")
+        page.locator("#public-reply textarea[name=text]").fill(TEXT)
+        page.locator("#public-reply button[name=action][value=submit]").click()
+        expect(page.locator("#reply-pending")).to_have_text(TEXT)
+        page.locator("#public-reply button[name=decision][value=approve]").click()
+        button = page.locator("#reply-publish-button")
+        expect(button).to_be_visible()
+        assert not [c for c in top.calls if c["method"] == "taobao.traderate.explain.add"]
+        screenshot("reply-publish-button")
+
+        # One click posts it: the fake TOP received the explanation with that text, signed.
+        button.click()
+        outcome = page.locator("#reply-publish-outcome")
+        expect(outcome).to_have_class("msg msg-success")
+        expect(outcome).to_contain_text(gettext("Posted on %(platform)s.") % {"platform": "天猫"})
+        expect(page.locator("#reply-publish-button")).to_have_count(0)
+        screenshot("reply-published")
+        explains = [c for c in top.calls if c["method"] == "taobao.traderate.explain.add"]
+        assert [(c["oid"], c["reply"]) for c in explains] == [("4401", TEXT)]
+        assert top.explained == {"4401": TEXT}
+        # Only the mistyped secret was ever refused: the explanation went signed.
+        assert [c["app_key"] for c in top.refused] == [top.app_key]
+        assert all(c["method"] != "taobao.traderate.explain.add" for c in top.refused)
+        assert Reply.objects.get(review=review).state == ReplyState.POSTED

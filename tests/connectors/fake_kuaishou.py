@@ -9,7 +9,13 @@ signature recomputed over the sorted parameters and the signSecret — and answe
 - open.subcomment.list.get (GET): a root comment's 追评 and seller reply;
 - open.comment.add (POST): a seller reply to a root comment, once, within 30 days,
 
-as `{"result": 1, "data": …}`, or a refusal `{"result": n, "code": "n", "error_msg": …}`.
+as `{"result": 1, "data": …}`, or a refusal `{"result": n, "code": "n", "error_msg": …}`;
+and the OAuth2 refresh, GET /oauth2/refresh_token (app_id = the app key, app_secret = the
+app's appSecret, grant_type=refresh_token, refresh_token): a new access token (48 hours) and
+a new refresh token (180 days) as `{"result": 1, "access_token", "expires_in", "refresh_token",
+"refresh_token_expires_in", "scopes"}`; the refresh token sent is spent, and a spent or
+unknown one is refused (`{"result": n, "error": …, "error_msg": …}`). `refresh_tokens` holds
+the live ones, `refreshes` every refresh asked, `refresh_delay` makes it answer late.
 
 `comments` holds root comments (ItemCommentBaseInfo dicts) with their sub-comments under
 "_subs". `answers` scripts what to play before answering normally: "throttle", "expired",
@@ -50,6 +56,9 @@ SERVICE_ERROR = {"result": 500, "code": "500", "error_msg": "服务异常，请�
 ALREADY_REPLIED = {"result": 802, "code": "802", "error_msg": "该评价已回复，不能重复回复"}
 REPLY_WINDOW = {"result": 803, "code": "803", "error_msg": "评价超过30天，不能回复"}
 NO_COMMENT = {"result": 804, "code": "804", "error_msg": "评价不存在"}
+REFRESH_PATH = "/oauth2/refresh_token"
+ACCESS_LASTS = 48 * 3600
+REFRESH_LASTS = 180 * 86400
 
 
 def ks_sign(params: dict, secret: str) -> str:
@@ -122,10 +131,23 @@ def push_body(message: dict, key_b64: str) -> bytes:
 
 
 class FakeKuaishou:
-    def __init__(self, *, app_key="ks680001", secret="ks-sign-secret-0123", token="tok-ks"):
+    def __init__(
+        self,
+        *,
+        app_key="ks680001",
+        secret="ks-sign-secret-0123",
+        token="tok-ks",
+        app_secret="ks-app-secret-4567",
+        refresh_token="rt-ks",
+    ):
         self.app_key = app_key
         self.secret = secret
+        self.app_secret = app_secret  # the OAuth appSecret (calls are signed with `secret`)
         self.tokens = {token}
+        self.refresh_tokens = {refresh_token}
+        self.refreshes: list[dict] = []
+        self.refresh_delay = 0.0
+        self.issued = 0
         self.comments: list[dict] = []
         self.answers: list = []
         self.repeat_across_pages = False
@@ -144,6 +166,9 @@ class FakeKuaishou:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
+                if parts.path == REFRESH_PATH:
+                    self.reply(fake.refresh(dict(parse_qsl(parts.query))))
+                    return
                 self.reply(fake.answer("GET", parts.path, dict(parse_qsl(parts.query))))
 
             def do_POST(self) -> None:
@@ -241,6 +266,42 @@ class FakeKuaishou:
                 subs = [s for c in self.comments if c["commentId"] == root for s in c["_subs"]]
             return self.dump({"result": 1, "data": {"subComment": subs}})
         return self.dump({"result": 1, "data": self.page(business)})
+
+    def refresh(self, params: dict) -> bytes:
+        """The OAuth2 refresh: the refresh token is spent; a new pair is issued."""
+        with self._lock:
+            self.refreshes.append(params)
+        time.sleep(self.refresh_delay)
+        if params.get("grant_type") != "refresh_token":
+            return self.dump({"result": 100, "error": "unsupported_grant_type", "error_msg": ""})
+        if params.get("app_id") != self.app_key or params.get("app_secret") != self.app_secret:
+            return self.dump(
+                {"result": 101, "error": "invalid_client", "error_msg": "app_id或app_secret错误"}
+            )
+        with self._lock:
+            if params.get("refresh_token") not in self.refresh_tokens:
+                return self.dump(
+                    {
+                        "result": 102,
+                        "error": "invalid_grant",
+                        "error_msg": "refresh_token已过期或已使用",
+                    }
+                )
+            self.refresh_tokens.discard(params["refresh_token"])
+            self.issued += 1
+            token, renewal = f"tok-ks-{self.issued}", f"rt-ks-{self.issued}"
+            self.tokens.add(token)
+            self.refresh_tokens.add(renewal)
+        return self.dump(
+            {
+                "result": 1,
+                "access_token": token,
+                "expires_in": ACCESS_LASTS,
+                "refresh_token": renewal,
+                "refresh_token_expires_in": REFRESH_LASTS,
+                "scopes": ["merchant_comment"],
+            }
+        )
 
     def check(self, verb: str, path: str, params: dict) -> dict | None:
         missing = [name for name in SYSTEM if not params.get(name)]
