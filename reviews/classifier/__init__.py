@@ -193,6 +193,10 @@ def classify_tokens(
     )
     p_cause, sub_z, p_serious = top.predict(values)
     cause = max(CAUSES, key=p_cause.__getitem__)
+    if "extortion_suspected" in rule.flags:
+        # A bad review held against money (返红包就改好评, 不给钱就一直差评) is malicious by the
+        # guide's definition, whatever else it says; the labelled reviews hold too few to learn.
+        cause = "buyer_side"
     subcause, best = DEFAULT_SUBCAUSE[cause], -math.inf
     for s in SUBCAUSES_BY_CAUSE[cause]:
         v = sub_z[_SUB_INDEX[s]]

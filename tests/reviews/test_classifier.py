@@ -140,6 +140,14 @@ class SeverityAndFlagsTestCase(SimpleTestCase):
         self.assertIn("extortion_suspected", result.flags)
         self.assertEqual(result.subcause, "malicious")
 
+    def test_extortion_is_malicious_even_beside_a_complaint(self):
+        # A grumble about quality does not make a red packet for a good review a product fault.
+        for text in ("质量一般，返个红包就给好评", "想要好评的话返个红包吧"):
+            with self.subTest(text=text):
+                result = classify(text)
+                self.assertIn("extortion_suspected", result.flags)
+                self.assertEqual((result.cause, result.subcause), ("buyer_side", "malicious"))
+
     def test_it_flags_high_value_orders(self):
         text = "质量太差"
         self.assertIn(
