@@ -1,10 +1,8 @@
-from functools import lru_cache
-
 from django import template
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .. import privacy
+from ..choices import choice_label
 
 register = template.Library()
 
@@ -33,16 +31,8 @@ def mask_phones(text: str) -> str:
     return privacy.mask_phones(text)
 
 
-@lru_cache(maxsize=64)
-def _choice_labels(model: type, field_name: str, language: str | None) -> dict:
-    field = model._meta.get_field(field_name)
-    return {value: str(label) for value, label in field.flatchoices}
-
-
-@register.filter
-def choice_label(obj, field_name: str) -> str:
+@register.filter(name="choice_label")
+def choice_label_filter(obj, field_name: str):
     """`{{ review|choice_label:"subcause" }}`: what get_subcause_display() says, from labels
-    translated once per language — Django's own rebuilds the field's whole choices dict (and
-    translates every label) on each call, most of a long list's rendering time."""
-    value = getattr(obj, field_name)
-    return _choice_labels(type(obj), field_name, get_language()).get(value, value)
+    translated once per language (reviews.choices)."""
+    return choice_label(obj, field_name)
