@@ -47,6 +47,19 @@ def workload(shops: QuerySet) -> list[dict]:
     return rows
 
 
+# What a follow-up's row of the board shows (templates/outreach/_board_followup.html): read
+# only these, not each review's JSON and raw payloads.
+FOLLOWUP_FIELDS = (
+    "id",
+    "review__buyer__nick",
+    "kind",
+    "channel",
+    "due_at",
+    "assigned_to__username",
+    "assigned_to__first_name",
+    "assigned_to__last_name",
+)
+
 # Each agent's due-today and overdue items are counted up to here, then shown as "99+": the
 # board reads at most this many rows per agent and figure, whatever the backlog.
 DUE_COUNT_CAP = 100
@@ -120,6 +133,7 @@ def board_outreach_context(shop, *, now: datetime | None = None) -> dict:
         .annotate(local_due=TruncTime("due_at", tzinfo=tz))
         .exclude(_covered(members.values()))
         .select_related("review__buyer", "assigned_to")
+        .only(*FOLLOWUP_FIELDS)
         .order_by("due_at", "id")
     )
     due_by_agent = _due_by_agent(
@@ -132,6 +146,7 @@ def board_outreach_context(shop, *, now: datetime | None = None) -> dict:
         "missed": list(
             PlannedContact.objects.filter(shop=shop, state=PlanState.MISSED)
             .select_related("review__buyer", "assigned_to")
+            .only(*FOLLOWUP_FIELDS)
             .order_by("escalated_at")[:50]
         ),
         "at_risk": at_risk,

@@ -368,8 +368,12 @@ class BoardOutreachTestCase(BaseTestCase):
                 fired_at=self.now,
                 escalated_at=self.now,
             )
+            self.planned(review, due_at=self.now + self.timedelta(minutes=30))  # at risk
         with self.assertNumQueries(len(first.captured_queries)):
-            self.client.get(reverse("board"))
+            response = self.client.get(reverse("board"))
+        self.assertEqual(
+            (len(response.context["missed"]), len(response.context["at_risk"])), (20, 20)
+        )
 
     def test_auto_assignment_counts_scheduled_follow_ups_and_honours_shifts(self):
         Membership.objects.filter(user=self.agent).update(
