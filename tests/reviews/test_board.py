@@ -285,6 +285,9 @@ class BoardOutreachTestCase(BaseTestCase):
         Membership.objects.filter(user=anyone, shop=self.shop).update(on_duty=False)
         response = self.client.get(reverse("board"))
         self.assertEqual(len(response.context["at_risk"]), 4)
+        Membership.objects.filter(shop=self.shop).update(on_duty=False)  # nobody on duty
+        response = self.client.get(reverse("board"))
+        self.assertEqual(len(response.context["at_risk"]), len(items))
 
     def test_an_unassigned_item_at_risk_and_people_since_deleted_still_show(self):
         # Found by the production rehearsal: a first call nobody fitted (assignment on
