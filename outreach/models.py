@@ -319,6 +319,12 @@ class PlannedContact(models.Model):
                 & (Q(kind__in=sorted(AGENT_KINDS)) | Q(channel=Channel.PHONE)),
                 name="plannedcontact_agent_open",
             ),
+            # The board's missed slots: WHERE shop … AND state='missed' ORDER BY escalated_at.
+            models.Index(
+                fields=["shop", "escalated_at"],
+                condition=Q(state="missed"),
+                name="plannedcontact_board_missed",
+            ),
         ]
 
     def __str__(self) -> str:

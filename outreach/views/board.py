@@ -30,6 +30,7 @@ from ..models import Channel, ContactAttempt, LocalDay, PlannedContact, Playbook
 UNASSIGNED_PAGE_SIZE = 50
 # Deeper than this, the lead filters the queue's Unassigned lane instead (its pages are keyset).
 MAX_UNASSIGNED_PAGE = 200
+UNASSIGNED_FIELDS = ("id", "severity", "subcause", "text", "reviewed_at", "buyer__nick")
 
 
 def _board_shop(request: HttpRequest) -> Shop:
@@ -54,6 +55,8 @@ def board(request: HttpRequest) -> HttpResponse:
         .open()
         .filter(assigned_to=None)
         .select_related("buyer")
+        # What a row shows (outreach.board_rows), not the review's JSON and raw payloads.
+        .only(*UNASSIGNED_FIELDS)
         .order_by("-severity", "reviewed_at", "id")[start : start + UNASSIGNED_PAGE_SIZE + 1]
     )
     return render(

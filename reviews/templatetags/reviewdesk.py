@@ -2,6 +2,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from .. import privacy
+from ..choices import choice_label
 
 register = template.Library()
 
@@ -28,3 +29,10 @@ def flag_label(flag: str) -> str:
 def mask_phones(text: str) -> str:
     """Phone numbers a buyer wrote into their text, masked for lists (reviews.privacy)."""
     return privacy.mask_phones(text)
+
+
+@register.filter(name="choice_label")
+def choice_label_filter(obj, field_name: str):
+    """`{{ review|choice_label:"subcause" }}`: what get_subcause_display() says, from labels
+    translated once per language (reviews.choices)."""
+    return choice_label(obj, field_name)

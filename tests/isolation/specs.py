@@ -213,7 +213,7 @@ SPECS: dict[str, Spec] = {
     ),
     "reply_posted": Spec(ALL, POST, path={"pk": "{approved_reply}"}),
     "reply_export": Spec(ALL, GET, path={"pk": "{approved_reply}"}),
-    "board": Spec(LEAD, BOTH, query={"shop": "{slug}", "page": "1"}, lookups=frozenset({"shop"})),
+    "board": Spec(LEAD, BOTH, query={"shop": "{slug}", "page": "2"}, lookups=frozenset({"shop"})),
     "board_assign": Spec(
         LEAD,
         POST,

@@ -235,6 +235,60 @@ class BoardOutreachTestCase(BaseTestCase):
         response = self.client.get(reverse("board"))
         self.assertEqual([p.pk for p in response.context["at_risk"]], [soon.pk])
 
+    def test_at_risk_follows_each_agents_shift_in_the_shops_time_zone(self):
+        # Shifts are read in the shop's zone (here UTC+5:30, neither UTC nor the server's), the
+        # end is not covered, a night shift covers both sides of midnight, and whoever is off
+        # duty or has no shift set is judged as Membership.covers says.
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        from reviews.models import Shop
+
+        Shop.objects.filter(pk=self.shop.pk).update(timezone="Asia/Kolkata")
+        tz = ZoneInfo("Asia/Kolkata")
+        night = self.make_user("nina", self.shop, Role.AGENT)
+        anyone = self.make_user("andy", self.shop, Role.AGENT)
+        shifts = {
+            self.agent: (self.time(9), self.time(18), True),
+            self.bob: (self.time(9), self.time(18), True),
+            night: (self.time(22), self.time(6), True),
+            anyone: (None, None, True),
+        }
+        for user, (start, end, on_duty) in shifts.items():
+            Membership.objects.filter(user=user, shop=self.shop).update(
+                shift_start=start, shift_end=end, on_duty=on_duty
+            )
+        day = (self.now - self.timedelta(days=3)).astimezone(tz).date()
+
+        def at(hour, minute, user):
+            local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+            return self.planned(self.make_review(self.shop), assigned_to=user, due_at=local)
+
+        items = [
+            at(10, 0, self.agent),  # inside 09–18
+            at(8, 59, self.agent),  # before it
+            at(18, 0, self.bob),  # at its end: not covered
+            at(17, 59, self.bob),
+            at(23, 30, night),  # 22–06, before midnight
+            at(1, 0, night),  # and after it
+            at(7, 0, night),  # outside it
+            at(3, 0, anyone),  # no shift: always
+        ]
+        expected = [
+            p.pk
+            for p in sorted(items, key=lambda p: (p.due_at, p.pk))
+            if not Membership.objects.get(user=p.assigned_to, shop=self.shop).covers(p.due_at, tz)
+        ]
+        response = self.client.get(reverse("board"))
+        self.assertEqual([p.pk for p in response.context["at_risk"]], expected)
+        self.assertEqual(len(expected), 3)
+        Membership.objects.filter(user=anyone, shop=self.shop).update(on_duty=False)
+        response = self.client.get(reverse("board"))
+        self.assertEqual(len(response.context["at_risk"]), 4)
+        Membership.objects.filter(shop=self.shop).update(on_duty=False)  # nobody on duty
+        response = self.client.get(reverse("board"))
+        self.assertEqual(len(response.context["at_risk"]), len(items))
+
     def test_an_unassigned_item_at_risk_and_people_since_deleted_still_show(self):
         # Found by the production rehearsal: a first call nobody fitted (assignment on
         # arrival) due within the hour made the board answer 500.
@@ -317,8 +371,12 @@ class BoardOutreachTestCase(BaseTestCase):
                 fired_at=self.now,
                 escalated_at=self.now,
             )
+            self.planned(review, due_at=self.now + self.timedelta(minutes=30))  # at risk
         with self.assertNumQueries(len(first.captured_queries)):
-            self.client.get(reverse("board"))
+            response = self.client.get(reverse("board"))
+        self.assertEqual(
+            (len(response.context["missed"]), len(response.context["at_risk"])), (20, 20)
+        )
 
     def test_auto_assignment_counts_scheduled_follow_ups_and_honours_shifts(self):
         Membership.objects.filter(user=self.agent).update(
