@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .. import privacy
@@ -28,3 +30,18 @@ def flag_label(flag: str) -> str:
 def mask_phones(text: str) -> str:
     """Phone numbers a buyer wrote into their text, masked for lists (reviews.privacy)."""
     return privacy.mask_phones(text)
+
+
+@register.simple_tag
+def select_options(choices, selected) -> SafeString:
+    """`{% select_options causes query.cause %}`: a filter's <option>s, exactly as
+    `{% for value, label in causes %}<option value="{{ value }}" {% if value == query.cause %}
+    selected{% endif %}>{{ label }}</option>{% endfor %}` writes them (the space included),
+    without the template engine's cost per option (some sixty on every queue page)."""
+    return mark_safe(  # noqa: S308 (every value and label is escaped here)
+        "".join(
+            f'<option value="{escape(value)}" {"selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
+    )
