@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -11,6 +12,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from reviews import cursors
@@ -329,6 +331,22 @@ def _page_rows(page_ids: list[int], shops) -> list[Review]:
     return rows
 
 
+@lru_cache(maxsize=8)
+def _row_labels(language: str) -> dict[str, dict[str, str]]:
+    """The rows' choice labels in `language` (the active one; in the key only), resolved once
+    per process and language: get_FOO_display() rebuilds the choices map on every call, and
+    even once a page these are some fifty lazy-string casts."""
+    return {
+        field: {value: str(label) for value, label in choices}
+        for field, choices in (
+            ("rating", Rating.choices),
+            ("severity", Severity.choices),
+            ("subcause", SubCause.choices),
+            ("status", Status.choices),
+        )
+    }
+
+
 def queue_page(user, shops, query: QueueQuery) -> tuple[list[Review], str | None]:
     """One page of the queue and the cursor of the next page (None on the last).
 
@@ -364,17 +382,7 @@ def queue_page(user, shops, query: QueueQuery) -> tuple[list[Review], str | None
     by_id = {review.id: review for review in _page_rows(page_ids, shops)}
     page = [by_id[pk] for pk in page_ids if pk in by_id]
     now = timezone.now()
-    # Labels resolved once per page: get_FOO_display() rebuilds the choices map on every call
-    # (about a thousand lazy-string casts on a 25-row page).
-    labels = {
-        field: {value: str(label) for value, label in choices}
-        for field, choices in (
-            ("rating", Rating.choices),
-            ("severity", Severity.choices),
-            ("subcause", SubCause.choices),
-            ("status", Status.choices),
-        )
-    }
+    labels = _row_labels(get_language())
     detail = reverse("review_detail", args=[0]).removesuffix("0/")  # one reverse() per page
     for review in page:
         review.url = f"{detail}{review.pk}/"
