@@ -152,6 +152,23 @@ class QueueTestCase(BaseTestCase):
         response = self.get(severity="serious")
         self.assertContains(response, "severity=serious&amp;after=")
 
+    def test_the_filters_show_the_chosen_values_selected(self):
+        response = self.get(cause="logistics", severity="serious", group="negative")
+        body = response.content.decode()
+        self.assertIn('<option value="logistics" selected>物流</option>', body)
+        self.assertIn('<option value="serious" selected>严重</option>', body)
+        self.assertIn('<option value="negative" selected>差评买家</option>', body)
+        self.assertIn('<option value="minor" >', body)  # the others as the template wrote them
+        self.assertEqual(body.count(" selected>"), 3)
+
+    def test_it_shows_each_buyers_nick_once_read_with_the_page(self):
+        review = self.make_review(self.shop, assigned_to=self.agent, nick="<b>小王</b>")
+        response = self.get()
+        self.assertContains(response, "&lt;b&gt;小王&lt;/b&gt;")
+        self.assertNotContains(response, "<b>小王</b>")
+        [shown] = response.context["reviews"]
+        self.assertEqual((shown.pk, shown.shop, shown.buyer), (review.pk, self.shop, review.buyer))
+
 
 class QueueDueOrderTestCase(BaseTestCase):
     def test_it_puts_overdue_first_then_due_soonest(self):
