@@ -1,14 +1,18 @@
 """Reads for the agent's queue: its lanes, filters, order and keyset pages."""
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 
-from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from reviews import cursors
@@ -27,9 +31,10 @@ from reviews.models import (
     Status,
     SubCause,
 )
+from reviews.models.load import UNASSIGNED
 
 from . import workcalendar
-from .models import OPEN_PLAN_STATES, Channel, PlannedContact
+from .models import AGENT_KINDS, OPEN_PLAN_STATES, Channel, PlannedContact
 
 PAGE_SIZE = 25
 
@@ -116,25 +121,8 @@ ORDER = ("due_sort", "sev_rank", "-amount_sort", "reviewed_at", "id")
 KEY_FIELDS = ("due_sort", "sev_rank", "amount_sort", "reviewed_at", "id")
 
 
-def _next_due(field: str = "due_at"):
-    items = PlannedContact.objects.filter(
-        review=OuterRef("pk"), state__in=OPEN_PLAN_STATES
-    ).agent_tasks()
-    return Subquery(items.order_by("due_at").values(field)[:1])
-
-
 def _sort_keys(qs: QuerySet) -> QuerySet:
     return qs.annotate(due_sort=F("queue_due"), sev_rank=SEVERITY_RANK, amount_sort=QUEUE_AMOUNT)
-
-
-def _with_repeat_flag(qs: QuerySet) -> QuerySet:
-    # A buyer belongs to one shop, so (buyer, reviewed_at) is all the index this needs.
-    earlier = Review.objects.filter(
-        buyer_id=OuterRef("buyer_id"),
-        reviewed_at__lt=OuterRef("reviewed_at"),
-        rating__in=[Rating.NEUTRAL, Rating.NEGATIVE],
-    )
-    return qs.annotate(repeat_buyer=Exists(earlier, output_field=BooleanField()))
 
 
 def encode_cursor(key: tuple) -> str:
@@ -208,20 +196,63 @@ def lane_filter(lane: str, user) -> Q:
 DONE_COUNT_CAP = 1000
 
 
+def _bind_lists(sql: str, params: dict) -> tuple[str, dict]:
+    """`IN %(name)s` of a tuple `name` written out as one parameter per value: psycopg2
+    expands a tuple by itself, SQLite's driver does not (the first look runs on SQLite)."""
+    bound = {}
+    for name, value in params.items():
+        if isinstance(value, tuple):
+            names = [f"{name}_{i}" for i in range(len(value))]
+            sql = sql.replace(f"%({name})s", "(" + ", ".join(f"%({n})s" for n in names) + ")")
+            bound.update(zip(names, value, strict=True))
+        else:
+            bound[name] = value
+    return sql, bound
+
+
+# One statement for every lane (the counters and the capped finished count): a page's lane
+# figures cost one round trip and no query building. Written out because the ORM cannot put
+# the capped count beside an aggregate; `shops` and `done` expand to literal lists (as the
+# ORM's IN does, see _bind_lists), so the finished lane's partial index still applies.
+_LANE_COUNTS_SQL = f"""
+SELECT
+    SUM(counter.open) FILTER (WHERE counter.agent_id = %(user)s),
+    SUM(counter.open) FILTER (WHERE counter.triage),
+    SUM(counter.open) FILTER (WHERE counter.agent_id = %(unassigned)s),
+    (SELECT COUNT(*) FROM (
+        SELECT 1 FROM {Review._meta.db_table} AS review
+        WHERE review.shop_id IN %(shops)s
+          AND review.assigned_to_id = %(user)s
+          AND review.status IN %(done)s
+        LIMIT %(cap)s
+    ) AS done)
+FROM {OpenLoad._meta.db_table} AS counter
+WHERE counter.shop_id IN %(shops)s
+"""
+
+
 def lane_counts(user, shops) -> dict[str, int | str]:
-    """The open lanes from the counters the triggers keep (reviews.models.OpenLoad, one
-    query), the finished lane counted up to DONE_COUNT_CAP in its index."""
-    shop_ids = [shop.pk for shop in shops]
-    figures = OpenLoad.objects.filter(shop_id__in=shop_ids).aggregate(
-        mine=Sum("open", filter=Q(agent_id=user.pk)),
-        triage=Sum("open", filter=Q(triage=True)),
-        unassigned=Sum("open", filter=Q(agent_id=0)),
-    )
-    counts: dict[str, int | str] = {lane: figures[lane] or 0 for lane in ("mine", "triage")}
-    counts["unassigned"] = figures["unassigned"] or 0
-    done = queue_base(user, shops).filter(lane_filter("done", user))
-    n = done.values("pk")[:DONE_COUNT_CAP].count()
-    counts["done"] = n if n < DONE_COUNT_CAP else f"{DONE_COUNT_CAP - 1}+"
+    """The open lanes from the counters the triggers keep (reviews.models.OpenLoad), the
+    finished lane counted up to DONE_COUNT_CAP in its index: one query."""
+    shop_ids = tuple(shop.pk for shop in shops)
+    if not shop_ids:
+        return dict.fromkeys(LANES, 0)
+    params = {
+        "user": user.pk,
+        "unassigned": UNASSIGNED,
+        "shops": shop_ids,
+        "done": tuple(str(status) for status in FINISHED_STATUSES),
+        "cap": DONE_COUNT_CAP,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(*_bind_lists(_LANE_COUNTS_SQL, params))
+        mine, triage, unassigned, done = cursor.fetchone()
+    counts: dict[str, int | str] = {
+        "mine": mine or 0,
+        "triage": triage or 0,
+        "unassigned": unassigned or 0,
+        "done": done if done < DONE_COUNT_CAP else f"{DONE_COUNT_CAP - 1}+",
+    }
     return {lane: counts[lane] for lane in LANES}
 
 
@@ -244,6 +275,76 @@ def _search(q: str, shops) -> Q:
         # A scalar subquery per row (an EXISTS here is planned as a hash of every buyer).
         nick = Q(buyer_nick__icontains=q)
     return nick | Q(order_id=q) | Q(text__icontains=q)
+
+
+# The page's rows by id in one fixed statement (the ORM rebuilt and recompiled it on every
+# page): the reviews' columns, the buyer's nick, whether the buyer left an earlier neutral or
+# negative review (the (buyer, reviewed_at) index), and the data of the review's next agent
+# task — why it waits, if it does (as PlannedContact.objects.agent_tasks() selects them).
+_PAGE_ROWS_SQL = f"""
+SELECT review.*, buyer.nick AS page_buyer_nick,
+    EXISTS (
+        SELECT 1 FROM {Review._meta.db_table} AS earlier
+        WHERE earlier.buyer_id = review.buyer_id
+          AND earlier.reviewed_at < review.reviewed_at
+          AND earlier.rating IN %(repeat_ratings)s
+    ) AS repeat_buyer,
+    (
+        SELECT item.data FROM {PlannedContact._meta.db_table} AS item
+        WHERE item.review_id = review.id
+          AND item.state IN %(open_states)s
+          AND (item.kind IN %(agent_kinds)s OR item.channel = %(phone)s)
+        ORDER BY item.due_at
+        LIMIT 1
+    ) AS next_data
+FROM {Review._meta.db_table} AS review
+LEFT JOIN {Buyer._meta.db_table} AS buyer ON buyer.id = review.buyer_id
+WHERE review.id IN %(ids)s
+"""
+
+
+def _page_rows(page_ids: list[int], shops) -> list[Review]:
+    """The reviews of `page_ids` (any order) with their shop (from `shops`), their buyer (its
+    nick read, its other fields deferred), `repeat_buyer` and `next_data`."""
+    if not page_ids:
+        return []
+    params = {
+        "ids": tuple(page_ids),
+        "repeat_ratings": (str(Rating.NEUTRAL), str(Rating.NEGATIVE)),
+        "open_states": tuple(str(state) for state in OPEN_PLAN_STATES),
+        "agent_kinds": tuple(sorted(str(kind) for kind in AGENT_KINDS)),
+        "phone": str(Channel.PHONE),
+    }
+    shop_by_id = {shop.pk: shop for shop in shops}
+    rows = list(Review.objects.raw(*_bind_lists(_PAGE_ROWS_SQL, params)))
+    for review in rows:
+        review.shop = shop_by_id[review.shop_id]
+        if review.buyer_id is not None:
+            review.buyer = Buyer.from_db(
+                connection.alias,
+                ["id", "shop_id", "nick"],
+                (review.buyer_id, review.shop_id, review.page_buyer_nick),
+            )
+        review.repeat_buyer = bool(review.repeat_buyer)  # SQLite answers 0 or 1
+        if isinstance(review.next_data, str):  # a raw jsonb column arrives as its text
+            review.next_data = json.loads(review.next_data)
+    return rows
+
+
+@lru_cache(maxsize=8)
+def _row_labels(language: str) -> dict[str, dict[str, str]]:
+    """The rows' choice labels in `language` (the active one; in the key only), resolved once
+    per process and language: get_FOO_display() rebuilds the choices map on every call, and
+    even once a page these are some fifty lazy-string casts."""
+    return {
+        field: {value: str(label) for value, label in choices}
+        for field, choices in (
+            ("rating", Rating.choices),
+            ("severity", Severity.choices),
+            ("subcause", SubCause.choices),
+            ("status", Status.choices),
+        )
+    }
 
 
 def queue_page(user, shops, query: QueueQuery) -> tuple[list[Review], str | None]:
@@ -278,25 +379,10 @@ def queue_page(user, shops, query: QueueQuery) -> tuple[list[Review], str | None
     keys = list(qs.values_list(*KEY_FIELDS)[: PAGE_SIZE + 1])
     page_ids = [key[-1] for key in keys[:PAGE_SIZE]]
     due_by_id = {key[-1]: key[0] for key in keys[:PAGE_SIZE]}
-    rows = (
-        _with_repeat_flag(Review.objects.filter(id__in=page_ids))
-        .select_related("shop", "buyer")
-        .annotate(next_data=_next_due("data"))  # why the next item waits, if it does
-    )
-    by_id = {review.id: review for review in rows}
+    by_id = {review.id: review for review in _page_rows(page_ids, shops)}
     page = [by_id[pk] for pk in page_ids if pk in by_id]
     now = timezone.now()
-    # Labels resolved once per page: get_FOO_display() rebuilds the choices map on every call
-    # (about a thousand lazy-string casts on a 25-row page).
-    labels = {
-        field: {value: str(label) for value, label in choices}
-        for field, choices in (
-            ("rating", Rating.choices),
-            ("severity", Severity.choices),
-            ("subcause", SubCause.choices),
-            ("status", Status.choices),
-        )
-    }
+    labels = _row_labels(get_language())
     detail = reverse("review_detail", args=[0]).removesuffix("0/")  # one reverse() per page
     for review in page:
         review.url = f"{detail}{review.pk}/"

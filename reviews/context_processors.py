@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from .models import Membership, Role
+from .memberships import memberships
+from .models import Role
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -9,7 +10,7 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    roles = set(Membership.objects.for_user(user).values_list("role", flat=True))
+    roles = {membership.role for membership in memberships(request)}
     return {
         "nav_roles": roles,
         "nav_is_agent": Role.AGENT in roles,

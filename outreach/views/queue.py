@@ -8,7 +8,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from reviews.models import Role, Shop, Status
+from reviews.memberships import shops_with_role
+from reviews.models import Role, Status
 from reviews.taxonomy import Cause, Severity, SubCause
 
 from ..attention import attention_for
@@ -21,8 +22,9 @@ CARE_CALLS_SHOWN = 20
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    # Evaluated once: the selectors and the template share the list.
-    shops = list(Shop.objects.for_user(request.user, Role.AGENT, Role.LEAD))
+    # Evaluated once: the selectors and the template share the list (and the navigation
+    # reads the same memberships for the user's roles).
+    shops = shops_with_role(request, Role.AGENT, Role.LEAD)
     if not shops:
         raise PermissionDenied
     query = QueueQuery.from_get(request.GET)

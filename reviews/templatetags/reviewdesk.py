@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .. import privacy
@@ -36,3 +38,18 @@ def choice_label_filter(obj, field_name: str):
     """`{{ review|choice_label:"subcause" }}`: what get_subcause_display() says, from labels
     translated once per language (reviews.choices)."""
     return choice_label(obj, field_name)
+
+
+@register.simple_tag
+def select_options(choices, selected) -> SafeString:
+    """`{% select_options causes query.cause %}`: a filter's <option>s, exactly as
+    `{% for value, label in causes %}<option value="{{ value }}" {% if value == query.cause %}
+    selected{% endif %}>{{ label }}</option>{% endfor %}` writes them (the space included),
+    without the template engine's cost per option (some sixty on every queue page)."""
+    return mark_safe(  # noqa: S308 (every value and label is escaped here)
+        "".join(
+            f'<option value="{escape(value)}" {"selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
+    )

@@ -62,9 +62,10 @@ class QueueTestCase(BaseTestCase):
 
     def test_it_runs_a_fixed_number_of_queries_whatever_the_page_holds(self):
         self.make_review(self.shop, assigned_to=self.agent)
-        # 9: the page of reviews, the lane counts (the open lanes' counters in one, the
-        # finished lane capped in another), the care calls due, …
-        with self.assertNumQueries(9) as one:
+        # 7: the session, the user, the user's memberships with their shops (the view's shops
+        # and the navigation's roles), the page's sort keys, its rows, every lane's count in
+        # one statement, the care calls due.
+        with self.assertNumQueries(7) as one:
             self.get()
         for _ in range(30):
             self.make_review(self.shop, assigned_to=self.agent, nick="same-buyer")
@@ -150,6 +151,23 @@ class QueueTestCase(BaseTestCase):
             self.make_review(self.shop, assigned_to=self.agent, severity=Severity.SERIOUS)
         response = self.get(severity="serious")
         self.assertContains(response, "severity=serious&amp;after=")
+
+    def test_the_filters_show_the_chosen_values_selected(self):
+        response = self.get(cause="logistics", severity="serious", group="negative")
+        body = response.content.decode()
+        self.assertIn('<option value="logistics" selected>物流</option>', body)
+        self.assertIn('<option value="serious" selected>严重</option>', body)
+        self.assertIn('<option value="negative" selected>差评买家</option>', body)
+        self.assertIn('<option value="minor" >', body)  # the others as the template wrote them
+        self.assertEqual(body.count(" selected>"), 3)
+
+    def test_it_shows_each_buyers_nick_once_read_with_the_page(self):
+        review = self.make_review(self.shop, assigned_to=self.agent, nick="<b>小王</b>")
+        response = self.get()
+        self.assertContains(response, "&lt;b&gt;小王&lt;/b&gt;")
+        self.assertNotContains(response, "<b>小王</b>")
+        [shown] = response.context["reviews"]
+        self.assertEqual((shown.pk, shown.shop, shown.buyer), (review.pk, self.shop, review.buyer))
 
 
 class QueueDueOrderTestCase(BaseTestCase):
