@@ -185,6 +185,16 @@ class EbayClient:
         self.call("GeteBayOfficialTime")
 
 
+# Feedback eBay withdrew (the buyer's and seller's mutual withdrawal, or eBay's own removal)
+# no longer counts against the shop: for the desk, the aim of its outreach is reached, as when
+# the buyer revises it to Positive.
+WITHDRAWN = ("Withdrawn", "IndependentlyWithdrawn")
+
+
+def _rating(comment_type: str) -> str:
+    return "Positive" if comment_type in WITHDRAWN else comment_type
+
+
 def feedback_item(detail) -> dict:
     """A FeedbackDetail as an ingestion item: the FeedbackID is the review's key, the order
     line item (or the transaction) its order."""
@@ -194,7 +204,7 @@ def feedback_item(detail) -> dict:
         "review_id": _text(detail, "FeedbackID"),
         "order_id": _text(detail, "OrderLineItemID") or _text(detail, "TransactionID"),
         "buyer_nick": _text(detail, "CommentingUser"),
-        "rating": _text(detail, "CommentType"),
+        "rating": _rating(_text(detail, "CommentType")),
         "text": _text(detail, "CommentText"),
         "reviewed_at": reviewed_at,
         "product_name": _text(detail, "ItemTitle"),

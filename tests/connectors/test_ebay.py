@@ -187,6 +187,16 @@ class EbayPullTestCase(EbayWorld):
         by_id = [f["FeedbackID"][0] for _name, f in self.ebay.calls if "FeedbackID" in f]
         self.assertEqual(sorted(by_id), sorted([first["FeedbackID"], second["FeedbackID"]]))
 
+    def test_feedback_ebay_withdrew_counts_as_revised(self):
+        # A withdrawn feedback no longer counts against the shop: pending outreach stops.
+        (first,) = self.feedback(1, hours=5)
+        pull(self.connection)
+        self.ebay.edit(int(first["FeedbackID"]), CommentType="IndependentlyWithdrawn")
+        run = pull(self.connection)
+        self.assertEqual((run.outcome, run.revised), (PullOutcome.OK, 1), run.message)
+        review = Review.objects.get(platform_review_id=first["FeedbackID"])
+        self.assertEqual(review.status, Status.REVISED)
+
     def test_the_usage_limit_backs_off(self):
         self.feedback(5)
         self.ebay.answers = ["limit"]
