@@ -204,7 +204,7 @@ class RefreshTestCase(TokenWorld):
         alert = LeadAlert.objects.get(shop=self.shop_ks)
         day = timezone.localtime(ends, self.shop_ks.tz).strftime("%Y-%m-%d")
         self.assertIn(day, alert.subject)
-        self.assertIn("refresh token", alert.body)
+        self.assertIn("刷新令牌", alert.body)  # the leads read it in Chinese
 
 
 class RefreshPageTestCase(TokenWorld):
