@@ -1,8 +1,9 @@
 """Fewer indexes for every imported review to update (issue 21): the single-column indexes
 of the shop, buyer and assignee foreign keys (each is the first column of a wider index:
 review_key_per_shop, review_buyer_time, review_assignee_status), the event's review key's
-(event_review_time leads with it) and review_triage_open (the
-same rows as review_queue_triage, which leads with the shop too).
+(event_review_time leads with it) and review_triage_open and
+review_unassigned_open (the same rows as review_queue_triage and review_queue_unassigned /
+review_board_unassigned, which lead with the shop too; the lanes' counts are OpenLoad's).
 
 The foreign keys' indexes are dropped by name rather than by AlterField: on SQLite AlterField
 rebuilds reviews_review, which would lose the triggers of migrations 0006 and 0021.
@@ -31,6 +32,10 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(
             model_name="review",
             name="review_triage_open",
+        ),
+        migrations.RemoveIndex(
+            model_name="review",
+            name="review_unassigned_open",
         ),
         migrations.SeparateDatabaseAndState(
             state_operations=[

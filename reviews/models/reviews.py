@@ -228,12 +228,8 @@ class Review(models.Model):
                 name="review_handoff_pending",
             ),
             # (The "needs triage" lane is review_queue_triage below, its count OpenLoad's.)
-            # The queue's "unassigned" lane and its count, and the lead's board.
-            models.Index(
-                fields=["shop", "reviewed_at"],
-                condition=models.Q(assigned_to__isnull=True, status__in=OPEN_STATUSES),
-                name="review_unassigned_open",
-            ),
+            # (The "unassigned" lane is review_queue_unassigned below, its count OpenLoad's, the
+            # board's list review_board_unassigned.)
             # The repeat-complainant badge: a buyer's earlier reviews.
             models.Index(fields=["buyer", "reviewed_at"], name="review_buyer_time"),
             # Ingestion's match across keys (ingest/matching.py): a shop's reviews by order
