@@ -12,6 +12,8 @@ set on the instance apply), so a field added to the model later is covered witho
 
 import io
 import json
+import operator
+from typing import NamedTuple
 
 from django.db import connection, models
 
@@ -137,15 +139,18 @@ def insert_values(
     rows: list[tuple],
     *,
     ignore_conflicts: bool = False,
-) -> None:
+    returning: list[str] | None = None,
+) -> list[tuple] | None:
     """Rows given as tuples of `fields` (attnames), without model instances: on PostgreSQL one
-    multi-row INSERT (psycopg2's execute_values), elsewhere bulk_create."""
+    multi-row INSERT (psycopg2's execute_values), elsewhere bulk_create. With `returning`
+    (attnames), PostgreSQL gives back those columns of the rows it inserted (not of those a
+    conflict skipped); elsewhere None: the caller reads them."""
     if not rows:
-        return
+        return [] if returning and connection.vendor == "postgresql" else None
     if connection.vendor != "postgresql":
         objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
         model.objects.bulk_create(objs, batch_size=BATCH, ignore_conflicts=ignore_conflicts)
-        return
+        return None
     from psycopg2.extras import execute_values
 
     meta = model._meta
@@ -163,5 +168,90 @@ def insert_values(
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES %s"
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
+    if returning:
+        sql += " RETURNING " + ", ".join(quote(by_attname[name].column) for name in returning)
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        execute_values(cursor.cursor, sql, rows, page_size=BATCH)
+        got = execute_values(cursor.cursor, sql, rows, page_size=BATCH, fetch=bool(returning))
+    return got if returning else None
+
+
+# Staged COPY: the rows' text built ahead (the import builds it in its reading thread, so the
+# writing thread only sends it), with ids drawn from the sequence there.
+
+
+def reserve(model: type[models.Model], count: int) -> list[int]:
+    """`count` ids drawn from the table's sequence in one query (PostgreSQL): a rolled-back
+    or retried chunk leaves a gap, as any insert does."""
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+class Staged(NamedTuple):
+    """COPY CSV text of model instances, every concrete field but `last`, whose cell the
+    writer appends (`finish`): each line ends with the comma before it."""
+
+    columns: list[str]  # column names, `last`'s last
+    lines: list[str]
+
+
+def stage(model: type[models.Model], objs: list[models.Model], *, last: str) -> Staged:
+    """Draw the objects' ids (set on them) and build their COPY lines but for the attname
+    `last` (PostgreSQL only). auto_now/auto_now_add fields get their value here."""
+    meta = model._meta
+    for obj, pk in zip(objs, reserve(model, len(objs)), strict=True):
+        obj.pk = pk
+    fields = [f for f in meta.concrete_fields if f.attname != last]
+    autos = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    getter = operator.attrgetter(*(f.attname for f in fields))
+    converters = [_converter(f) for f in fields]
+    lines = []
+    for obj in objs:
+        for field in autos:
+            field.pre_save(obj, add=True)
+        cells = ["" if v is None else c(v) for v, c in zip(getter(obj), converters, strict=True)]
+        cells.append("")
+        lines.append(",".join(cells))
+    columns = [f.column for f in fields] + [meta.get_field(last).column]
+    return Staged(columns, lines)
+
+
+def finish(staged: Staged, last_values: list) -> str:
+    """The staged lines with their last cells (integers or None), as one COPY text."""
+    return "".join(
+        f"{line}\n" if value is None else f"{line}{value}\n"
+        for line, value in zip(staged.lines, last_values, strict=True)
+    )
+
+
+def lines(model: type[models.Model], fields: list[str], rows: list[tuple]) -> str:
+    """COPY CSV text of rows given as tuples of `fields` (attnames; the primary key left to
+    its default)."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    converters = [_converter(by_attname[name]) for name in fields]
+    return "".join(
+        ",".join(["" if v is None else c(v) for v, c in zip(row, converters, strict=True)]) + "\n"
+        for row in rows
+    )
+
+
+def copy_text(model: type[models.Model], columns: list[str], text: str) -> None:
+    """COPY `text` (CSV lines of `columns`, column names) into the model's table, on the
+    current connection (PostgreSQL)."""
+    if not text:
+        return
+    quote = connection.ops.quote_name
+    buffer = io.StringIO(text)
+    names = ", ".join(quote(column) for column in columns)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.cursor.copy_expert(
+            f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN WITH (FORMAT csv)",
+            buffer,
+            size=max(len(text) * 4, 8192),
+        )

@@ -65,6 +65,10 @@ class Plan:
     erased: dict[str, datetime] = field(default_factory=dict)
     parsed: list = field(default_factory=list)  # the chunk itself, to decide it again
     key_kinds: Counter = field(default_factory=Counter)
+    # PostgreSQL: the new reviews' COPY lines (ids drawn, all but the buyer) and their
+    # "imported" events' COPY text, built by Writer.prepare in the reading thread.
+    staged: object = None
+    imported_events: str = ""
 
 
 def decide(

@@ -45,7 +45,10 @@ class EventKind(models.TextChoices):
 class ReviewEvent(models.Model):
     """One step in a review's life: what happened, who did it, when."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: event_review_time leads with the review (issue 21).
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -109,9 +109,17 @@ class ReviewQuerySet(models.QuerySet):
 
 
 class Review(models.Model):
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="reviews")
+    # No single-column indexes on the foreign keys: review_key_per_shop leads with the shop,
+    # review_buyer_time with the buyer, review_assignee_status with the assignee, and each
+    # index costs every imported review its insert (issue 21).
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="reviews", db_index=False)
     buyer = models.ForeignKey(
-        Buyer, on_delete=models.PROTECT, related_name="reviews", null=True, blank=True
+        Buyer,
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        null=True,
+        blank=True,
+        db_index=False,
     )
     external_key = models.CharField(_("idempotency key"), max_length=255)
     key_kind = models.CharField(max_length=20, choices=KeyKind.choices, default=KeyKind.REVIEW_ID)
@@ -145,6 +153,7 @@ class Review(models.Model):
         blank=True,
         related_name="assigned_reviews",
         verbose_name=_("assigned to"),
+        db_index=False,  # review_assignee_status leads with it
     )
 
     # Classification (see reviews/classifier): the latest result, with its model version.
@@ -218,18 +227,9 @@ class Review(models.Model):
                 condition=models.Q(handoff_pending_at__isnull=False),
                 name="review_handoff_pending",
             ),
-            # The queue's "needs triage" lane and its count.
-            models.Index(
-                fields=["shop"],
-                condition=models.Q(needs_triage=True, status__in=OPEN_STATUSES),
-                name="review_triage_open",
-            ),
-            # The queue's "unassigned" lane and its count, and the lead's board.
-            models.Index(
-                fields=["shop", "reviewed_at"],
-                condition=models.Q(assigned_to__isnull=True, status__in=OPEN_STATUSES),
-                name="review_unassigned_open",
-            ),
+            # (The "needs triage" lane is review_queue_triage below, its count OpenLoad's.)
+            # (The "unassigned" lane is review_queue_unassigned below, its count OpenLoad's, the
+            # board's list review_board_unassigned.)
             # The repeat-complainant badge: a buyer's earlier reviews.
             models.Index(fields=["buyer", "reviewed_at"], name="review_buyer_time"),
             # Ingestion's match across keys (ingest/matching.py): a shop's reviews by order

@@ -417,3 +417,64 @@ class PipelinedImportTestCase(FakeClassifierMixin, TransactionTestCase):
         self.assertEqual(
             Review.objects.get(platform_review_id="R1").followup_text, "追评：还是不行"
         )
+
+    def test_the_reading_thread_builds_rows_the_writer_stores_as_given(self):
+        """The new reviews and their events are COPY text built in the reading thread (ids
+        drawn there), the buyer filled in by the writer: quotes, commas, line breaks and empty
+        cells come back as they were, each review with its buyer and one imported event."""
+        header = ["评价ID", "订单编号", "买家昵称", "手机号", "评价等级", "评价内容", "评价时间"]
+        tricky = '他说"没问题",结果\n第二天就坏了, 再也不买'
+        rows = [
+            ["R1", "O1", "阿朵", "13900001111", "差评", tricky, "2024-11-12 10:00"],
+            ["R2", "O2", "阿朵", "13900001111", "中评", "一般", "2024-11-12 11:00"],
+            ["R3", "O3", "", "", "差评", '""', "2024-11-12 12:00"],
+            ["R4", "O4", "小鱼", "", "差评", "慢", "2024-11-12 13:00"],
+        ]
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([header, *rows])
+        path = Path(tempfile.mkdtemp()) / "tricky.csv"
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+        with (
+            mock.patch.object(batches, "PIPELINE_MIN_ROWS", 0),
+            mock.patch.object(write, "CHUNK", 3),
+        ):
+            batch = batch_create(shop=self.shop, source=ImportSource.COMMAND, path=str(path))
+            batch = import_batch_run(batch_id=batch.pk)
+        self.assertEqual((batch.status, batch.created), (ImportStatus.DONE, 4), batch.message)
+        first, second, third, fourth = Review.objects.order_by("platform_review_id")
+        self.assertEqual(first.text, tricky)
+        self.assertEqual(third.text, '""')
+        self.assertEqual(first.buyer_id, second.buyer_id)
+        self.assertEqual(first.buyer.phone, "13900001111")
+        self.assertIsNone(third.buyer_id)
+        self.assertEqual(fourth.buyer.nick, "小鱼")
+        self.assertEqual(Buyer.objects.filter(shop=self.shop).count(), 2)
+        self.assertEqual(len({r.pk for r in (first, second, third, fourth)}), 4)
+        for review in (first, second, third, fourth):
+            self.assertIsNotNone(review.handoff_pending_at)
+            event = review.events.get()
+            self.assertEqual(event.kind, EventKind.IMPORTED)
+            self.assertEqual(event.data["batch"], batch.pk)
+            self.assertEqual(event.data["classification"]["cause"], review.cause)
+
+    def test_a_big_import_into_tables_planned_as_empty_brings_their_statistics_up(self):
+        """Statistics that count the tables empty make the commits' foreign-key checks
+        sequential scans: past write.STATS_AFTER new reviews the run analyzes them."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE reviews_review")  # empty: planned as empty
+        with (
+            mock.patch.object(batches, "PIPELINE_MIN_ROWS", 0),
+            mock.patch.object(write, "CHUNK", 7),
+            mock.patch.object(write, "STATS_AFTER", 10),
+        ):
+            batch = batch_create(
+                shop=self.shop, source=ImportSource.COMMAND, path=str(FIXTURES / "broken_rows.csv")
+            )
+            batch = import_batch_run(batch_id=batch.pk)
+        self.assertEqual(batch.status, ImportStatus.DONE, batch.message)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'reviews_review'::regclass")
+            (counted,) = cursor.fetchone()
+        self.assertGreaterEqual(counted, 10)
