@@ -30,38 +30,14 @@ from reviews.models import Platform, Review, Shop, Source, Status
 
 from ..base import BaseTestCase
 from .fake_jos import FakeJos, comment, jos_sign
-
-
-def pull(connection):
-    return services.connection_pull(connection_id=connection.id)
-
-
-def crashing_after(pages: int):
-    """A JD client whose worker dies once it has read `pages` pages with reviews."""
-    read = []
-
-    class Crashing(JdClient):
-        def page(self, stream, window):
-            if len(read) == pages:
-                raise RuntimeError(f"worker killed after page {pages}")
-            page = super().page(stream, window)
-            if page.items:
-                read.append(window.page_no)
-            return page
-
-    return Crashing
+from .world import crashing_after, pull, serve
 
 
 class JdWorld(BaseTestCase):
     """Shop "jd" (a JD POP shop) connected to a fake JOS router that runs for each test."""
 
     def setUp(self) -> None:
-        self.jos = FakeJos()
-        self.jos.__enter__()
-        self.addCleanup(self.jos.__exit__, None, None, None)
-        overridden = self.jos.settings(PAGE_SIZE=40, ITEMS_PER_COMMIT=1)
-        overridden.enable()
-        self.addCleanup(overridden.disable)
+        self.jos = serve(self, FakeJos(), PAGE_SIZE=40, ITEMS_PER_COMMIT=1)
         self.jd = Shop.objects.create(name="京东 Delta 店", slug="jd-delta", platform=Platform.JD)
         self.connection = PlatformConnection.objects.create(
             shop=self.jd,
@@ -138,7 +114,7 @@ class JdPagingTestCase(JdWorld):
     def test_it_resumes_after_a_crash_mid_pages_without_loss_or_duplicates(self):
         self.comments(200, score=1, hours=10)
         with (
-            mock.patch.object(services, "client_for", crashing_after(3)),
+            mock.patch.object(services, "client_for", crashing_after(JdClient, 3)),
             self.assertRaises(RuntimeError),
         ):
             pull(self.connection)

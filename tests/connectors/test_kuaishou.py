@@ -39,26 +39,7 @@ from reviews.models import Platform, Review, Shop, Source, Status
 
 from ..base import PASSWORD, BaseTestCase
 from .fake_kuaishou import FakeKuaishou, comment, ks_sign
-
-
-def pull(connection):
-    return services.connection_pull(connection_id=connection.id)
-
-
-def crashing_after(pages: int):
-    """A Kuaishou client whose worker dies once it has read `pages` pages with reviews."""
-    read = []
-
-    class Crashing(KuaishouClient):
-        def page(self, stream, window):
-            if len(read) == pages:
-                raise RuntimeError(f"worker killed after page {pages}")
-            page = super().page(stream, window)
-            if page.items:
-                read.append(window.page_no)
-            return page
-
-    return Crashing
+from .world import crashing_after, pull, serve
 
 
 def lists(fake: FakeKuaishou) -> list[dict]:
@@ -69,12 +50,7 @@ class KuaishouWorld(BaseTestCase):
     """Shop "ks" (a 快手小店) connected to a fake gateway that runs for each test."""
 
     def setUp(self) -> None:
-        self.ks = FakeKuaishou()
-        self.ks.__enter__()
-        self.addCleanup(self.ks.__exit__, None, None, None)
-        overridden = self.ks.settings(PAGE_SIZE=20, ITEMS_PER_COMMIT=1)
-        overridden.enable()
-        self.addCleanup(overridden.disable)
+        self.ks = serve(self, FakeKuaishou(), PAGE_SIZE=20, ITEMS_PER_COMMIT=1)
         self.shop_ks = Shop.objects.create(
             name="快手 Echo 小店", slug="ks-echo", platform=Platform.KUAISHOU
         )
@@ -179,7 +155,7 @@ class KuaishouPagingTestCase(KuaishouWorld):
     def test_it_resumes_after_a_crash_mid_pages_without_loss_or_duplicates(self):
         self.comments(100, score=1, hours=10)
         with (
-            mock.patch.object(services, "client_for", crashing_after(3)),
+            mock.patch.object(services, "client_for", crashing_after(KuaishouClient, 3)),
             self.assertRaises(RuntimeError),
         ):
             pull(self.connection)

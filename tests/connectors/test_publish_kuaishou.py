@@ -23,16 +23,12 @@ from reviews.models import Platform, Review, Shop
 
 from .fake_kuaishou import FakeKuaishou, comment
 from .publishing import TEXT, PublishWorld, said
+from .world import serve
 
 
 class KuaishouPublishTestCase(PublishWorld):
     def setUp(self) -> None:
-        self.ks = FakeKuaishou()
-        self.ks.__enter__()
-        self.addCleanup(self.ks.__exit__, None, None, None)
-        overridden = self.ks.settings()
-        overridden.enable()
-        self.addCleanup(overridden.disable)
+        self.ks = serve(self, FakeKuaishou())
         self.echo = Shop.objects.create(
             name="快手 Echo 小店", slug="ks-echo", platform=Platform.KUAISHOU
         )

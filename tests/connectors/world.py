@@ -1,9 +1,12 @@
-"""A connected shop and rates on the fake TOP gateway, shared by the connector tests."""
+"""What the connector tests share: a fake gateway served for a test (`serve`), a pull
+(`pull`), a client whose worker dies mid-pull (`crashing_after`), and ConnectorWorld, a
+connected shop and rates on the fake TOP gateway."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
+from connectors import services
 from connectors.models import PlatformConnection
 from reviews.models import Shop
 
@@ -11,17 +14,42 @@ from ..base import BaseTestCase
 from .fake_top import FakeTop, rate
 
 
+def serve(test, fake, **connectors):
+    """Run `fake` for the test and point CONNECTORS at it (`connectors` overriding more)."""
+    fake.__enter__()
+    test.addCleanup(fake.__exit__, None, None, None)
+    overridden = fake.settings(**connectors)
+    overridden.enable()
+    test.addCleanup(overridden.disable)
+    return fake
+
+
+def pull(connection):
+    return services.connection_pull(connection_id=connection.id)
+
+
+def crashing_after(client: type, pages: int):
+    """A `client` whose worker dies once it has read `pages` pages with reviews."""
+    read = []
+
+    class Crashing(client):
+        def page(self, stream, window):
+            if len(read) == pages:
+                raise RuntimeError(f"worker killed after page {pages}")
+            page = super().page(stream, window)
+            if page.items:
+                read.append(window.page_no)
+            return page
+
+    return Crashing
+
+
 class ConnectorWorld(BaseTestCase):
     """Shop alpha (Taobao) connected to a fake TOP gateway that runs for each test."""
 
     def setUp(self) -> None:
-        self.top = FakeTop()
-        self.top.__enter__()
-        self.addCleanup(self.top.__exit__, None, None, None)
         # Every page stored on its own, so the checkpoint moves page by page.
-        overridden = self.top.settings(PAGE_SIZE=40, ITEMS_PER_COMMIT=1)
-        overridden.enable()
-        self.addCleanup(overridden.disable)
+        self.top = serve(self, FakeTop(), PAGE_SIZE=40, ITEMS_PER_COMMIT=1)
         self.connection = self.connect(self.shop)
 
     def connect(self, shop: Shop, session: str = "sess-alpha", **fields) -> PlatformConnection:
