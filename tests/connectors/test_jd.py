@@ -29,8 +29,9 @@ from outreach.models import Reply
 from reviews.models import Platform, Review, Shop, Source, Status
 
 from ..base import BaseTestCase
+from .failures import PullFailures
 from .fake_jos import FakeJos, comment, jos_sign
-from .world import crashing_after, pull, serve
+from .world import connected, crashing_after, pull, serve
 
 
 class JdWorld(BaseTestCase):
@@ -39,13 +40,7 @@ class JdWorld(BaseTestCase):
     def setUp(self) -> None:
         self.jos = serve(self, FakeJos(), PAGE_SIZE=40, ITEMS_PER_COMMIT=1)
         self.jd = Shop.objects.create(name="京东 Delta 店", slug="jd-delta", platform=Platform.JD)
-        self.connection = PlatformConnection.objects.create(
-            shop=self.jd,
-            platform=Platform.JD,
-            app_key=self.jos.app_key,
-            app_secret=self.jos.secret,
-            session_key="tok-jd",
-        )
+        self.connection = connected(self.jd, self.jos, "tok-jd")
 
     def comments(self, count: int, *, start: int = 1000, score: int = 1, hours: float = 60):
         now = timezone.now()
@@ -181,39 +176,12 @@ class JdChangesTestCase(JdWorld):
         self.assertEqual(Review.objects.get().status, Status.REPLIED)
 
 
-class JdFailuresTestCase(JdWorld):
-    def test_call_limited_backs_off(self):
-        self.comments(5)
-        self.jos.answers = ["throttle"]
-        run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.THROTTLED)
-        self.assertIn("App Call Limited", run.message)
-        self.connection.refresh_from_db()
-        self.assertEqual(self.connection.status, ConnectionStatus.THROTTLED)
-        self.assertGreater(self.connection.retry_after, timezone.now() + timedelta(minutes=9))
-        self.assertIsNone(pull(self.connection))
-
-    def test_a_token_expiring_mid_pull_keeps_the_stored_pages_and_stops_the_pulls(self):
-        self.comments(60, score=1, hours=10)
-        PullCursor.objects.create(
-            connection=self.connection,
-            stream="bad",
-            synced_until=timezone.now() - timedelta(hours=11),
-        )
-        self.jos.answers = [None, "expired"]  # page 1 answered, then the token is gone
-        run = pull(self.connection)
-        self.assertEqual((run.outcome, run.created), (PullOutcome.EXPIRED, 40))
-        self.assertIn("Invalid access_token", run.message)
-        self.assertIsNone(pull(self.connection))
-        self.assertEqual(Review.objects.count(), 40)
-
-    def test_the_methods_own_refusal_fails_the_pull_with_its_code(self):
-        self.comments(3)
-        self.jos.answers = ["refused"]
-        run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.FAILED)
-        self.assertIn("500: Service error", run.message)
-        self.assertEqual(pull(self.connection).created, 3)
+class JdFailuresTestCase(PullFailures, JdWorld):
+    gateway = "jos"
+    throttled_says = "App Call Limited"
+    expired_says = "Invalid access_token"
+    refused_says = "500: Service error"
+    page_size = 40
 
     def test_an_expired_access_token_stops_the_shops_pulls(self):
         self.jos.tokens.clear()

@@ -38,8 +38,9 @@ from outreach.models import AlertKind, LeadAlert, Reply, ReplyState
 from reviews.models import Platform, Review, Shop, Source, Status
 
 from ..base import PASSWORD, BaseTestCase
+from .failures import PullFailures
 from .fake_kuaishou import FakeKuaishou, comment, ks_sign
-from .world import crashing_after, pull, serve
+from .world import connected, crashing_after, pull, serve
 
 
 def lists(fake: FakeKuaishou) -> list[dict]:
@@ -55,13 +56,7 @@ class KuaishouWorld(BaseTestCase):
             name="快手 Echo 小店", slug="ks-echo", platform=Platform.KUAISHOU
         )
         self.make_user("kelly", self.shop_ks, "lead")
-        self.connection = PlatformConnection.objects.create(
-            shop=self.shop_ks,
-            platform=Platform.KUAISHOU,
-            app_key=self.ks.app_key,
-            app_secret=self.ks.secret,
-            session_key="tok-ks",
-        )
+        self.connection = connected(self.shop_ks, self.ks, "tok-ks")
 
     def comments(self, count: int, *, start: int = 1000, score: int = 1, hours: float = 60):
         now = timezone.now()
@@ -246,31 +241,12 @@ class KuaishouChangesTestCase(KuaishouWorld):
         self.assertEqual(Review.objects.get().status, Status.REPLIED)
 
 
-class KuaishouFailuresTestCase(KuaishouWorld):
-    def test_the_call_frequency_limit_backs_off(self):
-        self.comments(5)
-        self.ks.answers = ["throttle"]
-        run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.THROTTLED)
-        self.assertIn("28: API调用频率超过限制", run.message)
-        self.connection.refresh_from_db()
-        self.assertEqual(self.connection.status, ConnectionStatus.THROTTLED)
-        self.assertGreater(self.connection.retry_after, timezone.now() + timedelta(minutes=9))
-        self.assertIsNone(pull(self.connection))
-
-    def test_a_token_expiring_mid_pull_keeps_the_stored_pages_and_stops_the_pulls(self):
-        self.comments(30, score=1, hours=10)
-        PullCursor.objects.create(
-            connection=self.connection,
-            stream="bad",
-            synced_until=timezone.now() - timedelta(hours=11),
-        )
-        self.ks.answers = [None, "expired"]  # page 1 answered, then the token is gone
-        run = pull(self.connection)
-        self.assertEqual((run.outcome, run.created), (PullOutcome.EXPIRED, 20))
-        self.assertIn("access_token已过期", run.message)
-        self.assertIsNone(pull(self.connection))
-        self.assertEqual(Review.objects.count(), 20)
+class KuaishouFailuresTestCase(PullFailures, KuaishouWorld):
+    gateway = "ks"
+    throttled_says = "28: API调用频率超过限制"
+    expired_says = "access_token已过期"
+    refused_says = "500: 服务异常"
+    page_size = 20
 
     @override_settings(ADMINS=[("Ops", "ops@example.com")])
     def test_an_expired_token_stops_the_shops_pulls_and_tells_its_leads_and_admins(self):
@@ -287,14 +263,6 @@ class KuaishouFailuresTestCase(KuaishouWorld):
         self.assertEqual(len(mail.outbox), 1)
         self.assertIn(self.shop_ks.name, mail.outbox[0].subject)
         self.assertIsNone(pull(self.connection))
-
-    def test_the_platforms_own_refusal_fails_the_pull_with_its_code(self):
-        self.comments(3)
-        self.ks.answers = ["refused"]
-        run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.FAILED)
-        self.assertIn("500: 服务异常", run.message)
-        self.assertEqual(pull(self.connection).created, 3)
 
 
 class KuaishouReplyTestCase(KuaishouWorld):

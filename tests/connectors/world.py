@@ -1,6 +1,6 @@
-"""What the connector tests share: a fake gateway served for a test (`serve`), a pull
-(`pull`), a client whose worker dies mid-pull (`crashing_after`), and ConnectorWorld, a
-connected shop and rates on the fake TOP gateway."""
+"""What the connector tests share: a fake gateway served for a test (`serve`), a shop
+connected to a fake (`connected`), a pull (`pull`), a client whose worker dies mid-pull
+(`crashing_after`), and ConnectorWorld, a connected shop and rates on the fake TOP gateway."""
 
 from datetime import timedelta
 
@@ -44,6 +44,18 @@ def crashing_after(client: type, pages: int):
     return Crashing
 
 
+def connected(shop: Shop, fake, session_key: str, **fields) -> PlatformConnection:
+    """`shop` connected, on its platform, with `fake`'s app key and secret."""
+    return PlatformConnection.objects.create(
+        shop=shop,
+        platform=shop.platform,
+        app_key=fake.app_key,
+        app_secret=fake.secret,
+        session_key=session_key,
+        **fields,
+    )
+
+
 class ConnectorWorld(BaseTestCase):
     """Shop alpha (Taobao) connected to a fake TOP gateway that runs for each test."""
 
@@ -54,14 +66,7 @@ class ConnectorWorld(BaseTestCase):
 
     def connect(self, shop: Shop, session: str = "sess-alpha", **fields) -> PlatformConnection:
         self.top.sessions.add(session)
-        return PlatformConnection.objects.create(
-            shop=shop,
-            platform=shop.platform,
-            app_key=self.top.app_key,
-            app_secret=self.top.secret,
-            session_key=session,
-            **fields,
-        )
+        return connected(shop, self.top, session, **fields)
 
     def rates(self, count: int, *, start: int = 1000, result: str = "bad", hours: float = 60):
         """`count` rates spread over the last `hours` hours, oids from `start` (×10)."""
