@@ -1,5 +1,6 @@
-"""The pull's answers to a gateway refusing, the same on every platform whose fake scripts
-"throttle", "expired" and "refused": mixed into a platform's failures test case (PullFailures
+"""The pull's answers to a gateway refusing, timing out or answering garbage, the same on
+every platform whose fake scripts "throttle", "expired", "refused", "malformed" and
+`slow_pages`: mixed into a platform's failures test case (PullFailures
 first, then the platform's world), which names its fake (`gateway`), what the platform's
 refusals say (`throttled_says`, `expired_says`, `refused_says`) and how many items a page
 holds (`page_size`, as the world's CONNECTORS set it). The world has `connection` and
@@ -58,3 +59,23 @@ class PullFailures:
         self.assertEqual(run.outcome, PullOutcome.FAILED)
         self.assertIn(self.refused_says, run.message)
         self.assertEqual(pull(self.connection).created, 3)
+
+    def test_a_timeout_mid_pull_keeps_the_stored_pages_and_the_next_pull_resumes(self):
+        self.comments(self.page_size * 3, score=1, hours=10)
+        self.fake.slow_pages = {2: 3}
+        with self.fake.settings(PAGE_SIZE=self.page_size, TIMEOUT=1, ITEMS_PER_COMMIT=1):
+            run = pull(self.connection)
+        self.assertEqual(run.outcome, PullOutcome.FAILED)
+        self.assertIn("network", run.message)
+        self.assertEqual(Review.objects.count(), self.page_size)
+        run = pull(self.connection)
+        self.assertEqual((run.outcome, run.created), (PullOutcome.OK, self.page_size * 2))
+
+    def test_a_malformed_answer_fails_the_pull_and_the_next_one_reads_it(self):
+        self.comments(10)
+        self.fake.answers = ["malformed"]
+        run = pull(self.connection)
+        self.assertEqual(run.outcome, PullOutcome.FAILED)
+        self.assertIn("malformed", run.message)
+        self.assertEqual(Review.objects.count(), 0)
+        self.assertEqual(pull(self.connection).created, 10)

@@ -122,26 +122,6 @@ class JdPagingTestCase(JdWorld):
         self.assertEqual((run.created, run.updated), (80, 0))
         self.assertEqual(Review.objects.count(), 200)
 
-    def test_a_timeout_mid_pull_keeps_the_stored_pages_and_the_next_pull_resumes(self):
-        self.comments(120, score=1, hours=10)
-        self.jos.slow_pages = {2: 3}
-        with self.jos.settings(PAGE_SIZE=40, TIMEOUT=1, ITEMS_PER_COMMIT=1):
-            run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.FAILED)
-        self.assertIn("network", run.message)
-        self.assertEqual(Review.objects.count(), 40)
-        run = pull(self.connection)
-        self.assertEqual((run.outcome, run.created), (PullOutcome.OK, 80))
-
-    def test_a_malformed_answer_fails_the_pull_and_the_next_one_reads_it(self):
-        self.comments(10)
-        self.jos.answers = ["malformed"]
-        run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.FAILED)
-        self.assertIn("malformed", run.message)
-        self.assertEqual(Review.objects.count(), 0)
-        self.assertEqual(pull(self.connection).created, 10)
-
     def test_the_command_pulls_a_jd_shop_now_and_says_what_it_found(self):
         self.comments(3)
         out = StringIO()
