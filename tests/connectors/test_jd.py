@@ -31,7 +31,7 @@ from reviews.models import Platform, Review, Shop, Source, Status
 from ..base import BaseTestCase
 from .failures import PullFailures
 from .fake_jos import FakeJos, comment, jos_sign
-from .world import connected, crashing_after, pull, serve
+from .world import connected, crashing_after, pull, serve, spread
 
 
 class JdWorld(BaseTestCase):
@@ -43,15 +43,7 @@ class JdWorld(BaseTestCase):
         self.connection = connected(self.jd, self.jos, "tok-jd")
 
     def comments(self, count: int, *, start: int = 1000, score: int = 1, hours: float = 60):
-        now = timezone.now()
-        made = [
-            comment(
-                start + n,
-                score=score,
-                created=now - timedelta(hours=hours) * (n + 1) / (count + 1),
-            )
-            for n in range(count)
-        ]
+        made = spread(comment, count, start=start, hours=hours, score=score)
         self.jos.add(*made)
         return made
 

@@ -40,7 +40,7 @@ from reviews.models import Platform, Review, Shop, Source, Status
 from ..base import PASSWORD, BaseTestCase
 from .failures import PullFailures
 from .fake_kuaishou import FakeKuaishou, comment, ks_sign
-from .world import connected, crashing_after, pull, serve
+from .world import connected, crashing_after, pull, serve, spread
 
 
 def lists(fake: FakeKuaishou) -> list[dict]:
@@ -59,15 +59,7 @@ class KuaishouWorld(BaseTestCase):
         self.connection = connected(self.shop_ks, self.ks, "tok-ks")
 
     def comments(self, count: int, *, start: int = 1000, score: int = 1, hours: float = 60):
-        now = timezone.now()
-        made = [
-            comment(
-                start + n,
-                score=score,
-                created=now - timedelta(hours=hours) * (n + 1) / (count + 1),
-            )
-            for n in range(count)
-        ]
+        made = spread(comment, count, start=start, hours=hours, score=score)
         self.ks.add(*made)
         return made
 

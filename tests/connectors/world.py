@@ -1,6 +1,7 @@
 """What the connector tests share: a fake gateway served for a test (`serve`), a shop
-connected to a fake (`connected`), a pull (`pull`), a client whose worker dies mid-pull
-(`crashing_after`), and ConnectorWorld, a connected shop and rates on the fake TOP gateway."""
+connected to a fake (`connected`), a pull (`pull`), items spread over the last hours
+(`spread`), a client whose worker dies mid-pull (`crashing_after`), and ConnectorWorld, a
+connected shop and rates on the fake TOP gateway."""
 
 from datetime import timedelta
 
@@ -54,6 +55,16 @@ def connected(shop: Shop, fake, session_key: str, **fields) -> PlatformConnectio
         session_key=session_key,
         **fields,
     )
+
+
+def spread(make, count: int, *, start: int = 1000, hours: float = 60, **fields) -> list[dict]:
+    """`count` items `make(id, created=…, **fields)` with ids from `start`, spread over the
+    last `hours` hours, newest first."""
+    now = timezone.now()
+    return [
+        make(start + n, created=now - timedelta(hours=hours) * (n + 1) / (count + 1), **fields)
+        for n in range(count)
+    ]
 
 
 class ConnectorWorld(BaseTestCase):
