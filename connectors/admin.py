@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from reviews.admin import AuditedAdmin
 
 from .clients import TOKEN_ONLY, supported
+from .forms import secret_field
 from .models import ConnectionStatus, PlatformConnection, PullRun
 
 SECRETS = ("app_secret", "session_key")
@@ -19,38 +20,28 @@ OPTIONAL_SECRETS = ("push_secret", "refresh_token", "oauth_secret")
 
 
 class PlatformConnectionForm(forms.ModelForm):
-    app_secret = forms.CharField(
-        label=_("App secret"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    app_secret = secret_field(
+        _("App secret"),
         help_text=_("Leave blank to keep the stored secret."),
     )
-    session_key = forms.CharField(
-        label=_("Session key"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    session_key = secret_field(
+        _("Session key"),
         help_text=_("The shop's authorisation (access token). Leave blank to keep it."),
     )
-    push_secret = forms.CharField(
-        label=_("Push message key"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    push_secret = secret_field(
+        _("Push message key"),
         help_text=_(
             "Kuaishou only: the app's message key, so its pushes trigger an early pull. "
             "Leave blank to keep it."
         ),
     )
 
-    refresh_token = forms.CharField(
-        label=_("Refresh token"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    refresh_token = secret_field(
+        _("Refresh token"),
         help_text=_("Kuaishou only: renews the 48-hour access token. Leave blank to keep it."),
     )
-    oauth_secret = forms.CharField(
-        label=_("App secret (appSecret)"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    oauth_secret = secret_field(
+        _("App secret (appSecret)"),
         help_text=_(
             "Kuaishou only: the app's appSecret the refresh is asked with (calls are signed "
             "with the sign secret above). Leave blank to keep it."

@@ -114,6 +114,25 @@ class Client(Protocol):
     posts_replies: bool
 
 
+class PlatformClient:
+    """What the platform clients share: the connection, the gateway's URL (the CONNECTORS key
+    `url_setting`), the timeout, the pull's retrying session, and the reach of a pull that
+    reads bad and neutral reviews as far back as TOP lets it (180 days; a day's margin so a
+    window never starts beyond it), a day at a time at first, up to 16 days a query."""
+
+    url_setting = ""
+    streams: Sequence[str] = ("bad", "neutral")
+    max_age = timedelta(days=179)
+    slice = timedelta(days=1)
+    max_slice = timedelta(days=16)
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.url = settings.CONNECTORS[self.url_setting]
+        self.timeout = settings.CONNECTORS["TIMEOUT"]
+        self.http = http_session()
+
+
 CLIENTS = {
     "taobao": "connectors.top.TopClient",
     "tmall": "connectors.top.TopClient",
@@ -162,15 +181,7 @@ def post_json(http: requests.Session, url: str, payload: dict, timeout: float) -
         response = http.post(url, data=payload, timeout=timeout)
     except requests.RequestException as exc:
         raise CallFailed("network", str(exc)[:300]) from exc
-    try:
-        body = response.json()
-    except ValueError:
-        raise CallFailed(
-            "malformed", f"HTTP {response.status_code}: the answer is not JSON"
-        ) from None
-    if not isinstance(body, dict):
-        raise CallFailed("malformed", "the answer is not a JSON object")
-    return body
+    return json_object(response, "malformed")
 
 
 def write_session() -> requests.Session:
@@ -208,12 +219,15 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
 
 def read_json(response: requests.Response) -> dict:
     """A write's answer as a JSON object; anything else is CallFailed("unknown")."""
+    return json_object(response, "unknown")
+
+
+def json_object(response: requests.Response, failure: str) -> dict:
+    """The answer as a JSON object; anything else is CallFailed(`failure`)."""
     try:
         body = response.json()
     except ValueError:
-        raise CallFailed(
-            "unknown", f"HTTP {response.status_code}: the answer is not JSON"
-        ) from None
+        raise CallFailed(failure, f"HTTP {response.status_code}: the answer is not JSON") from None
     if not isinstance(body, dict):
-        raise CallFailed("unknown", "the answer is not a JSON object")
+        raise CallFailed(failure, "the answer is not a JSON object")
     return body

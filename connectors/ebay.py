@@ -35,12 +35,12 @@ from reviews.models import Review
 from .clients import (
     CallFailed,
     Page,
+    PlatformClient,
     ReplyPosted,
     ReplyRejected,
     SessionExpired,
     Throttled,
     Window,
-    http_session,
     post_once,
     write_session,
 )
@@ -73,19 +73,14 @@ def parse_time(text: str) -> datetime:
     return moment
 
 
-class EbayClient:
+class EbayClient(PlatformClient):
+    url_setting = "EBAY_API_URL"
     streams: Sequence[str] = ("feedback",)
     # Buyers leave feedback within 60 days of a sale; a first pull reads 90 days back.
     max_age = timedelta(days=90)
     # One slice covers the whole window: GetFeedback has no time filter to slice by.
     slice = max_age
     max_slice = max_age
-
-    def __init__(self, connection) -> None:
-        self.connection = connection
-        self.url = settings.CONNECTORS["EBAY_API_URL"]
-        self.timeout = settings.CONNECTORS["TIMEOUT"]
-        self.http = http_session()
 
     def call(self, name: str, fields: Sequence[tuple[str, str | dict]] = (), *, write=False):
         """POST `<name>Request` with the fields in order (a dict value is a container of

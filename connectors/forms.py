@@ -42,50 +42,40 @@ def stored_state(value: str) -> str:
     return _("Set. Leave blank to keep it.") if value else _("Not set.")
 
 
+def secret_field(label, **options) -> forms.CharField:
+    """A write-only credential: rendered empty, a blank submission keeps the stored value."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        **options,
+    )
+
+
+def moment_field(label, **options) -> forms.DateTimeField:
+    """An optional date and time, picked in the browser's datetime-local input."""
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        **options,
+    )
+
+
 class ConnectForm(forms.Form):
     app_key = forms.CharField(label=gettext_lazy("App key"), max_length=64, required=False)
-    app_secret = forms.CharField(
-        label=gettext_lazy("App secret"),
-        max_length=200,
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-    )
-    session_key = forms.CharField(
-        label=gettext_lazy("Session key"),
-        max_length=500,
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-    )
-    token_expires_at = forms.DateTimeField(
-        label=gettext_lazy("Authorisation expires at"),
-        required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    app_secret = secret_field(gettext_lazy("App secret"), max_length=200)
+    session_key = secret_field(gettext_lazy("Session key"), max_length=500)
+    token_expires_at = moment_field(
+        gettext_lazy("Authorisation expires at"),
         help_text=gettext_lazy("In the shop's time zone; the leads are warned a week before."),
     )
-    push_secret = forms.CharField(
-        label=gettext_lazy("Push message key"),
-        max_length=200,
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-    )
-    refresh_token = forms.CharField(
-        label=gettext_lazy("Refresh token"),
-        max_length=500,
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-    )
-    oauth_secret = forms.CharField(
-        label=gettext_lazy("App secret (appSecret)"),
-        max_length=200,
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-    )
-    refresh_expires_at = forms.DateTimeField(
-        label=gettext_lazy("Refresh token expires at"),
-        required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    push_secret = secret_field(gettext_lazy("Push message key"), max_length=200)
+    refresh_token = secret_field(gettext_lazy("Refresh token"), max_length=500)
+    oauth_secret = secret_field(gettext_lazy("App secret (appSecret)"), max_length=200)
+    refresh_expires_at = moment_field(
+        gettext_lazy("Refresh token expires at"),
         help_text=gettext_lazy(
             "With the refresh token and the app secret, the access token renews itself before "
             "it expires; the leads are warned a week before the refresh token expires."

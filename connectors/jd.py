@@ -36,12 +36,12 @@ from reviews.models import Review
 from .clients import (
     CallFailed,
     Page,
+    PlatformClient,
     ReplyPosted,
     ReplyRejected,
     SessionExpired,
     Throttled,
     Window,
-    http_session,
     post_json,
     post_once,
     read_json,
@@ -87,19 +87,10 @@ def rating(score) -> str:
     return "中评" if stars <= 3 else "好评"
 
 
-class JdClient:
-    streams: Sequence[str] = ("bad", "neutral")
-    # JOS documents no age limit for this method; the pull reads as far back as TOP's.
-    max_age = timedelta(days=179)
-    # No record cap is documented: slices only grow where days are quiet.
-    slice = timedelta(days=1)
-    max_slice = timedelta(days=16)
-
-    def __init__(self, connection) -> None:
-        self.connection = connection
-        self.url = settings.CONNECTORS["JOS_API_URL"]
-        self.timeout = settings.CONNECTORS["TIMEOUT"]
-        self.http = http_session()
+class JdClient(PlatformClient):
+    # JOS documents no age limit for this method; the pull reads as far back as TOP's. No
+    # record cap is documented: slices only grow where days are quiet.
+    url_setting = "JOS_API_URL"
 
     def call(self, method: str, *, write: bool = False, **params) -> dict:
         conn = self.connection

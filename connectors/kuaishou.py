@@ -43,12 +43,13 @@ from reviews.models import Review
 from .clients import (
     CallFailed,
     Page,
+    PlatformClient,
     ReplyPosted,
     ReplyRejected,
     SessionExpired,
     Throttled,
     Window,
-    http_session,
+    json_object,
     post_once,
     read_json,
     write_session,
@@ -92,19 +93,10 @@ def millis(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-class KuaishouClient:
-    streams: Sequence[str] = ("bad", "neutral")
-    # The buyer may add a 追评 for 180 days; the pull reads as far back as TOP's.
-    max_age = timedelta(days=179)
-    # No record cap is documented: slices only grow where days are quiet.
-    slice = timedelta(days=1)
-    max_slice = timedelta(days=16)
-
-    def __init__(self, connection) -> None:
-        self.connection = connection
-        self.base = settings.CONNECTORS["KUAISHOU_API_URL"].rstrip("/")
-        self.timeout = settings.CONNECTORS["TIMEOUT"]
-        self.http = http_session()
+class KuaishouClient(PlatformClient):
+    # The buyer may add a 追评 for 180 days; the pull reads as far back as TOP's. No record
+    # cap is documented: slices only grow where days are quiet.
+    url_setting = "KUAISHOU_API_URL"
 
     def signed(self, method: str, params: dict) -> dict[str, str]:
         conn = self.connection
@@ -125,14 +117,14 @@ class KuaishouClient:
         payload["sign"] = sign(payload, conn.app_secret)
         return payload
 
-    def url(self, method: str) -> str:
-        return f"{self.base}/{method.replace('.', '/')}"
+    def method_url(self, method: str) -> str:
+        return f"{self.url.rstrip('/')}/{method.replace('.', '/')}"
 
     def call(self, method: str, **params) -> dict:
         """A read: GET, retried by the shared session on connection errors and 5xx."""
         try:
             response = self.http.get(
-                self.url(method), params=self.signed(method, params), timeout=self.timeout
+                self.method_url(method), params=self.signed(method, params), timeout=self.timeout
             )
         except requests.RequestException as exc:
             raise CallFailed("network", str(exc)[:300]) from exc
@@ -199,7 +191,7 @@ class KuaishouClient:
         params = {"replyToCommentId": int_or_str(review.platform_review_id), "content": text}
         response = post_once(
             write_session(),
-            self.url(method),
+            self.method_url(method),
             data=self.signed(method, params),
             timeout=self.timeout,
         )
@@ -240,14 +232,7 @@ def int_or_str(value: str):
 
 
 def _answer(response: requests.Response) -> dict:
-    try:
-        body = response.json()
-    except ValueError:
-        raise CallFailed(
-            "malformed", f"HTTP {response.status_code}: the answer is not JSON"
-        ) from None
-    if not isinstance(body, dict):
-        raise CallFailed("malformed", "the answer is not a JSON object")
+    body = json_object(response, "malformed")
     if body.get("result") != 1:
         _raise(body)
     data = body.get("data")

@@ -32,12 +32,12 @@ from reviews.models import Review
 from .clients import (
     CallFailed,
     Page,
+    PlatformClient,
     ReplyPosted,
     ReplyRejected,
     SessionExpired,
     Throttled,
     Window,
-    http_session,
     post_json,
     post_once,
     read_json,
@@ -76,22 +76,16 @@ def parse_top_time(text: str) -> datetime:
     return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=CHINA)
 
 
-class TopClient:
-    streams: Sequence[str] = ("bad", "neutral")
-    # 180 days is TOP's limit; a day's margin so a window never starts beyond it.
-    max_age = timedelta(days=179)
-    # A query returns at most 1,500 records for one time window ("最大只能获取总共1500条评价
-    # 记录"): a backfill starts a day at a time; a busy day is halved, quiet ones doubled.
-    slice = timedelta(days=1)
-    max_slice = timedelta(days=16)
+class TopClient(PlatformClient):
+    # 180 days is TOP's limit (max_age keeps a day's margin). A query returns at most 1,500
+    # records for one time window ("最大只能获取总共1500条评价记录"): a backfill starts a day
+    # at a time (slice); a busy day is halved, quiet ones doubled.
+    url_setting = "TOP_API_URL"
 
     def __init__(self, connection, *, sign_method: str = "md5") -> None:
-        self.connection = connection
+        super().__init__(connection)
         self.tmall = connection.platform == "tmall"
         self.sign_method = sign_method
-        self.url = settings.CONNECTORS["TOP_API_URL"]
-        self.timeout = settings.CONNECTORS["TIMEOUT"]
-        self.http = http_session()
 
     @property
     def posts_replies(self) -> bool:

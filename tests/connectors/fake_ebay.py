@@ -15,15 +15,13 @@ not the user who left it, or the feedback already has a response; otherwise the 
 kept on the feedback (FeedbackResponse, which GetFeedback then shows). Scripted extras:
 ("slow", seconds) answers late (after posting)."""
 
-import contextlib
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
 from defusedxml.ElementTree import fromstring
-from django.test import override_settings
+
+from .fake_gateway import FakeGateway
 
 NS = "urn:ebay:apis:eBLBaseComponents"
 CALLS = ("GetFeedback", "GeteBayOfficialTime", "RespondToFeedback")
@@ -70,54 +68,19 @@ def detail(feedback_id: int, *, when: datetime, kind: str = "Negative", **more) 
     }
 
 
-class FakeEbay:
+class FakeEbay(FakeGateway):
+    path = "/ws/api.dll"
+    url_setting = "EBAY_API_URL"
+    content_type = "text/xml;charset=utf-8"
+
     def __init__(self, *, token: str = "v^1.1#i^1#ebay-alpha") -> None:
+        super().__init__()
         self.tokens = {token}
         self.feedback: list[dict] = []
-        self.answers: list = []
         self.slow_pages: dict[int, float] = {}  # PageNumber -> seconds, played once
-        self.calls: list[tuple[str, dict]] = []
-        self.refused: list[str] = []
-        self._lock = threading.Lock()
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                body = fake.answer(dict(self.headers), self.rfile.read(length))
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml;charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with contextlib.suppress(OSError):  # the client gave up (a timeout test)
-                    self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/ws/api.dll"
-
-    def __enter__(self) -> "FakeEbay":
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def settings(self, **more):
-        from django.conf import settings
-
-        return override_settings(
-            CONNECTORS={**settings.CONNECTORS, "EBAY_API_URL": self.url, "TIMEOUT": 2}
-            | {"RETRIES": 0, "JITTER_S": 0}
-            | more
-        )
+    def post(self, path: str, headers: dict, raw: bytes) -> bytes:
+        return self.answer(headers, raw)
 
     def add(self, *details: dict) -> None:
         with self._lock:
@@ -148,9 +111,7 @@ class FakeEbay:
             if len(element) == 0:
                 tag = element.tag.removeprefix(f"{{{NS}}}")
                 fields.setdefault(tag, []).append(element.text or "")
-        with self._lock:
-            self.calls.append((name, fields))
-            scripted = self.answers.pop(0) if self.answers else None
+        scripted = self.take((name, fields))
         if scripted == "expired":
             return self.failure(name, EXPIRED_TOKEN)
         if scripted == "limit":
@@ -163,8 +124,6 @@ class FakeEbay:
                 f'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
                 f'<{name}Response xmlns="{NS}"><Ack>&b;</Ack></{name}Response>'
             ).encode()
-        if isinstance(scripted, tuple) and scripted[0] == "slow":
-            time.sleep(scripted[1])
         if name == "GeteBayOfficialTime":
             return self.success(name, "")
         if name == "RespondToFeedback":

@@ -18,18 +18,14 @@ is added to the comment (a pull then reads it) and kept in `replied`, answered w
 `reply_result` as its resultCode. Scripted extras:
 ("slow", seconds) answers late (after posting)."""
 
-import contextlib
 import hashlib
 import hmac
 import json
-import threading
 import time
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from django.test import override_settings
+from .fake_gateway import FakeGateway, form
 
 CHINA = ZoneInfo("Asia/Shanghai")
 METHOD = "jingdong.pop.PopCommentJsfService.getVenderCommentsForJos"
@@ -84,61 +80,23 @@ def comment(comment_id: int, *, score: int = 1, created: datetime, **more) -> di
     }
 
 
-class FakeJos:
+class FakeJos(FakeGateway):
+    path = "/routerjson"
+    url_setting = "JOS_API_URL"
+
     def __init__(self, *, app_key="JD0APPKEY0001", secret="jos-secret-0123", token="tok-jd"):
+        super().__init__()
         self.app_key = app_key
         self.secret = secret
         self.tokens = {token}
         self.comments: list[dict] = []
-        self.answers: list = []
         self.repeat_across_pages = False
         self.slow_pages: dict[int, float] = {}  # page -> seconds, played once
-        self.calls: list[dict] = []
-        self.refused: list[dict] = []
         self.replied: dict[str, str] = {}  # commentId -> the seller's reply
         self.reply_result = "1"  # the resultCode a posted reply is answered with
-        self._lock = threading.Lock()
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                params = dict(parse_qsl(self.rfile.read(length).decode()))
-                body = fake.answer(params)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json;charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with contextlib.suppress(OSError):  # the client gave up (a timeout test)
-                    self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/routerjson"
-
-    def __enter__(self) -> "FakeJos":
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def settings(self, **more):
-        """The CONNECTORS settings that point the client here (short timeout, no retries)."""
-        from django.conf import settings
-
-        return override_settings(
-            CONNECTORS={**settings.CONNECTORS, "JOS_API_URL": self.url, "TIMEOUT": 2}
-            | {"RETRIES": 0, "JITTER_S": 0}
-            | more
-        )
+    def post(self, path: str, headers: dict, raw: bytes) -> bytes:
+        return self.answer(form(raw))
 
     def add(self, *comments: dict) -> None:
         with self._lock:
@@ -157,9 +115,7 @@ class FakeJos:
         if error:
             self.refused.append(params)
             return json.dumps({"error_response": error}, ensure_ascii=False).encode()
-        with self._lock:
-            self.calls.append(params)
-            scripted = self.answers.pop(0) if self.answers else None
+        scripted = self.take(params)
         if scripted == "throttle":
             return json.dumps({"error_response": CALL_LIMITED}, ensure_ascii=False).encode()
         if scripted == "expired":
@@ -170,8 +126,6 @@ class FakeJos:
             return json.dumps({key: refusal}, ensure_ascii=False).encode()
         if scripted == "malformed":
             return ('{"' + key + '": {"comments": [{"commentId": "1').encode()
-        if isinstance(scripted, tuple) and scripted[0] == "slow":
-            time.sleep(scripted[1])
         if params["method"] == SAVE_REPLY:
             answer = self.save_reply(json.loads(params["360buy_param_json"]))
             reply_key = SAVE_REPLY.replace(".", "_") + "_responce"

@@ -27,19 +27,16 @@ accepted call's parameters (`param` decoded under "business"), `refused` every r
 `replies` every reply accepted. `push_body` encrypts a push message as the platform does."""
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
-import threading
 import time
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from django.test import override_settings
+
+from .fake_gateway import FakeGateway, form
 
 SYSTEM = ("appkey", "method", "version", "access_token", "timestamp", "signMethod", "sign")
 METHODS = {
@@ -130,7 +127,9 @@ def push_body(message: dict, key_b64: str) -> bytes:
     return base64.b64encode(encryptor.update(padded) + encryptor.finalize())
 
 
-class FakeKuaishou:
+class FakeKuaishou(FakeGateway):
+    url_setting = "KUAISHOU_API_URL"
+
     def __init__(
         self,
         *,
@@ -140,6 +139,7 @@ class FakeKuaishou:
         app_secret="ks-app-secret-4567",
         refresh_token="rt-ks",
     ):
+        super().__init__()
         self.app_key = app_key
         self.secret = secret
         self.app_secret = app_secret  # the OAuth appSecret (calls are signed with `secret`)
@@ -149,73 +149,22 @@ class FakeKuaishou:
         self.refresh_delay = 0.0
         self.issued = 0
         self.comments: list[dict] = []
-        self.answers: list = []
         self.repeat_across_pages = False
         self.slow_pages: dict[int, float] = {}  # page -> seconds, played once
         self.arrive_after_page: dict[int, list[dict]] = {}
         self.hide_after_page: dict[int, list[int]] = {}  # page -> comment ids taken down
-        self.calls: list[dict] = []
-        self.refused: list[dict] = []
         self.replies: list[dict] = []
         self.unavailable = 0  # 503s answered
         self.slow_replies = 0.0  # seconds open.comment.add answers late (having posted)
         self.reply_result: int | None = None  # open.comment.add answers this code, yet posts
-        self._lock = threading.Lock()
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                if parts.path == REFRESH_PATH:
-                    self.reply(fake.refresh(dict(parse_qsl(parts.query))))
-                    return
-                self.reply(fake.answer("GET", parts.path, dict(parse_qsl(parts.query))))
+    def get(self, path: str, query: dict) -> bytes | None:
+        if path == REFRESH_PATH:
+            return self.refresh(query)
+        return self.answer("GET", path, query)
 
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                params = dict(parse_qsl(self.rfile.read(length).decode()))
-                self.reply(fake.answer("POST", urlsplit(self.path).path, params))
-
-            def reply(self, body: bytes | None) -> None:
-                if body is None:  # the gateway's front answering 503, as under load
-                    self.send_response(503)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json;charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with contextlib.suppress(OSError):  # the client gave up (a timeout test)
-                    self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
-
-    def __enter__(self) -> "FakeKuaishou":
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def settings(self, **more):
-        """The CONNECTORS settings that point the client here (short timeout, no retries)."""
-        from django.conf import settings
-
-        return override_settings(
-            CONNECTORS={**settings.CONNECTORS, "KUAISHOU_API_URL": self.url, "TIMEOUT": 2}
-            | {"RETRIES": 0, "JITTER_S": 0}
-            | more
-        )
+    def post(self, path: str, headers: dict, raw: bytes) -> bytes | None:
+        return self.answer("POST", path, form(raw))
 
     def add(self, *comments: dict) -> None:
         with self._lock:
@@ -244,9 +193,7 @@ class FakeKuaishou:
             self.refused.append(params)
             return self.dump(error)
         business = json.loads(params.get("param") or "{}")
-        with self._lock:
-            self.calls.append({**params, "business": business})
-            scripted = self.answers.pop(0) if self.answers else None
+        scripted = self.take({**params, "business": business})
         if scripted == "throttle":
             return self.dump(CALL_LIMITED)
         if scripted == "expired":

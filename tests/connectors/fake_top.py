@@ -17,19 +17,15 @@ otherwise `explained` keeps it and the rate shows it as its reply. Scripted extr
 "gateway_error" (an HTTP 502 page, no JSON)."""
 
 import bisect
-import contextlib
 import hashlib
 import hmac
 import json
-import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from django.test import override_settings
+from .fake_gateway import FakeGateway, form
 
 CHINA = ZoneInfo("Asia/Shanghai")
 MAX_RECORDS = 1500
@@ -88,67 +84,26 @@ def rate(oid: int, *, result: str = "bad", created: datetime, tid: int | None = 
     }
 
 
-class FakeTop:
+class FakeTop(FakeGateway):
+    path = "/router/rest"
+    url_setting = "TOP_API_URL"
+
     def __init__(self, *, app_key="23456789", secret="top-secret-0123", session="sess-alpha"):
+        super().__init__()
         self.app_key = app_key
         self.secret = secret
         self.sessions = {session}
         self.rates: list[dict] = []
         self.feeds: dict[str, dict] = {}
-        self.answers: list = []
         self.repeat_across_pages = False
         self.slow_pages: dict[int, float] = {}  # page_no -> seconds, played once
-        self.calls: list[dict] = []
-        self.refused: list[dict] = []
         self.explained: dict[str, str] = {}  # oid -> the seller's 评价解释
         self.appended: set[str] = set()  # oids whose buyer added a 追评
-        self._lock = threading.Lock()
         # result -> (rates by created, their created), a cache
         self._sorted: dict[str, tuple[list[dict], list[str]]] = {}
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                params = dict(parse_qsl(self.rfile.read(length).decode()))
-                body = fake.answer(params)
-                status = 200
-                if isinstance(body, tuple):
-                    status, body = body
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json;charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with contextlib.suppress(OSError):  # the client gave up (a timeout test)
-                    self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/router/rest"
-
-    def __enter__(self) -> "FakeTop":
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def settings(self, **more):
-        """The CONNECTORS settings that point the client here (short timeout, no retries)."""
-        from django.conf import settings
-
-        return override_settings(
-            CONNECTORS={**settings.CONNECTORS, "TOP_API_URL": self.url, "TIMEOUT": 2}
-            | {"RETRIES": 0, "JITTER_S": 0}
-            | more
-        )
+    def post(self, path: str, headers: dict, raw: bytes) -> bytes | tuple[int, bytes]:
+        return self.answer(form(raw))
 
     def add(self, *rates: dict) -> None:
         with self._lock:
@@ -170,9 +125,7 @@ class FakeTop:
         if error:
             self.refused.append(params)
             return json.dumps({"error_response": {**error, "request_id": "fake"}}).encode()
-        with self._lock:
-            self.calls.append(params)
-            scripted = self.answers.pop(0) if self.answers else None
+        scripted = self.take(params)
         if scripted == "throttle":
             return json.dumps({"error_response": APP_CALL_LIMITED}).encode()
         if scripted == "expired":
@@ -181,8 +134,6 @@ class FakeTop:
             return b'{"traderates_get_response": {"trade_rates": {"trade_rate": [{"tid": 1'
         if scripted == "gateway_error":
             return 502, b"<html><body>502 Bad Gateway</body></html>"
-        if isinstance(scripted, tuple) and scripted[0] == "slow":
-            time.sleep(scripted[1])
         if params["method"] == "taobao.traderate.explain.add":
             return json.dumps(self.explain(params), ensure_ascii=False).encode()
         if params["method"] == "taobao.traderates.get":

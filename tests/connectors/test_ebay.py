@@ -29,24 +29,16 @@ from reviews.models import Platform, Review, Shop, Source, Status
 
 from ..base import BaseTestCase
 from .fake_ebay import FakeEbay, detail
+from .world import pull, serve
 
 TOKEN = "v^1.1#i^1#ebay-alpha"
-
-
-def pull(connection):
-    return services.connection_pull(connection_id=connection.id)
 
 
 class EbayWorld(BaseTestCase):
     """Shop echo (eBay) connected with its OAuth user token to a fake Trading API."""
 
     def setUp(self) -> None:
-        self.ebay = FakeEbay(token=TOKEN)
-        self.ebay.__enter__()
-        self.addCleanup(self.ebay.__exit__, None, None, None)
-        overridden = self.ebay.settings(PAGE_SIZE=25, ITEMS_PER_COMMIT=1)
-        overridden.enable()
-        self.addCleanup(overridden.disable)
+        self.ebay = serve(self, FakeEbay(token=TOKEN), PAGE_SIZE=25, ITEMS_PER_COMMIT=1)
         self.echo = Shop.objects.create(name="Echo eBay store", slug="echo", platform=Platform.EBAY)
         self.connection = PlatformConnection.objects.create(
             shop=self.echo, platform=Platform.EBAY, session_key=TOKEN

@@ -29,58 +29,21 @@ from outreach.models import Reply
 from reviews.models import Platform, Review, Shop, Source, Status
 
 from ..base import BaseTestCase
+from .failures import PullFailures
 from .fake_jos import FakeJos, comment, jos_sign
-
-
-def pull(connection):
-    return services.connection_pull(connection_id=connection.id)
-
-
-def crashing_after(pages: int):
-    """A JD client whose worker dies once it has read `pages` pages with reviews."""
-    read = []
-
-    class Crashing(JdClient):
-        def page(self, stream, window):
-            if len(read) == pages:
-                raise RuntimeError(f"worker killed after page {pages}")
-            page = super().page(stream, window)
-            if page.items:
-                read.append(window.page_no)
-            return page
-
-    return Crashing
+from .world import connected, crashing_after, pull, serve, spread
 
 
 class JdWorld(BaseTestCase):
     """Shop "jd" (a JD POP shop) connected to a fake JOS router that runs for each test."""
 
     def setUp(self) -> None:
-        self.jos = FakeJos()
-        self.jos.__enter__()
-        self.addCleanup(self.jos.__exit__, None, None, None)
-        overridden = self.jos.settings(PAGE_SIZE=40, ITEMS_PER_COMMIT=1)
-        overridden.enable()
-        self.addCleanup(overridden.disable)
+        self.jos = serve(self, FakeJos(), PAGE_SIZE=40, ITEMS_PER_COMMIT=1)
         self.jd = Shop.objects.create(name="京东 Delta 店", slug="jd-delta", platform=Platform.JD)
-        self.connection = PlatformConnection.objects.create(
-            shop=self.jd,
-            platform=Platform.JD,
-            app_key=self.jos.app_key,
-            app_secret=self.jos.secret,
-            session_key="tok-jd",
-        )
+        self.connection = connected(self.jd, self.jos, "tok-jd")
 
     def comments(self, count: int, *, start: int = 1000, score: int = 1, hours: float = 60):
-        now = timezone.now()
-        made = [
-            comment(
-                start + n,
-                score=score,
-                created=now - timedelta(hours=hours) * (n + 1) / (count + 1),
-            )
-            for n in range(count)
-        ]
+        made = spread(comment, count, start=start, hours=hours, score=score)
         self.jos.add(*made)
         return made
 
@@ -138,7 +101,7 @@ class JdPagingTestCase(JdWorld):
     def test_it_resumes_after_a_crash_mid_pages_without_loss_or_duplicates(self):
         self.comments(200, score=1, hours=10)
         with (
-            mock.patch.object(services, "client_for", crashing_after(3)),
+            mock.patch.object(services, "client_for", crashing_after(JdClient, 3)),
             self.assertRaises(RuntimeError),
         ):
             pull(self.connection)
@@ -150,26 +113,6 @@ class JdPagingTestCase(JdWorld):
         self.assertEqual(json.loads(self.jos.calls[0]["360buy_param_json"])["page"], 4)
         self.assertEqual((run.created, run.updated), (80, 0))
         self.assertEqual(Review.objects.count(), 200)
-
-    def test_a_timeout_mid_pull_keeps_the_stored_pages_and_the_next_pull_resumes(self):
-        self.comments(120, score=1, hours=10)
-        self.jos.slow_pages = {2: 3}
-        with self.jos.settings(PAGE_SIZE=40, TIMEOUT=1, ITEMS_PER_COMMIT=1):
-            run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.FAILED)
-        self.assertIn("network", run.message)
-        self.assertEqual(Review.objects.count(), 40)
-        run = pull(self.connection)
-        self.assertEqual((run.outcome, run.created), (PullOutcome.OK, 80))
-
-    def test_a_malformed_answer_fails_the_pull_and_the_next_one_reads_it(self):
-        self.comments(10)
-        self.jos.answers = ["malformed"]
-        run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.FAILED)
-        self.assertIn("malformed", run.message)
-        self.assertEqual(Review.objects.count(), 0)
-        self.assertEqual(pull(self.connection).created, 10)
 
     def test_the_command_pulls_a_jd_shop_now_and_says_what_it_found(self):
         self.comments(3)
@@ -205,39 +148,12 @@ class JdChangesTestCase(JdWorld):
         self.assertEqual(Review.objects.get().status, Status.REPLIED)
 
 
-class JdFailuresTestCase(JdWorld):
-    def test_call_limited_backs_off(self):
-        self.comments(5)
-        self.jos.answers = ["throttle"]
-        run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.THROTTLED)
-        self.assertIn("App Call Limited", run.message)
-        self.connection.refresh_from_db()
-        self.assertEqual(self.connection.status, ConnectionStatus.THROTTLED)
-        self.assertGreater(self.connection.retry_after, timezone.now() + timedelta(minutes=9))
-        self.assertIsNone(pull(self.connection))
-
-    def test_a_token_expiring_mid_pull_keeps_the_stored_pages_and_stops_the_pulls(self):
-        self.comments(60, score=1, hours=10)
-        PullCursor.objects.create(
-            connection=self.connection,
-            stream="bad",
-            synced_until=timezone.now() - timedelta(hours=11),
-        )
-        self.jos.answers = [None, "expired"]  # page 1 answered, then the token is gone
-        run = pull(self.connection)
-        self.assertEqual((run.outcome, run.created), (PullOutcome.EXPIRED, 40))
-        self.assertIn("Invalid access_token", run.message)
-        self.assertIsNone(pull(self.connection))
-        self.assertEqual(Review.objects.count(), 40)
-
-    def test_the_methods_own_refusal_fails_the_pull_with_its_code(self):
-        self.comments(3)
-        self.jos.answers = ["refused"]
-        run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.FAILED)
-        self.assertIn("500: Service error", run.message)
-        self.assertEqual(pull(self.connection).created, 3)
+class JdFailuresTestCase(PullFailures, JdWorld):
+    gateway = "jos"
+    throttled_says = "App Call Limited"
+    expired_says = "Invalid access_token"
+    refused_says = "500: Service error"
+    page_size = 40
 
     def test_an_expired_access_token_stops_the_shops_pulls(self):
         self.jos.tokens.clear()

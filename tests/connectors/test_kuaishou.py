@@ -38,27 +38,9 @@ from outreach.models import AlertKind, LeadAlert, Reply, ReplyState
 from reviews.models import Platform, Review, Shop, Source, Status
 
 from ..base import PASSWORD, BaseTestCase
+from .failures import PullFailures
 from .fake_kuaishou import FakeKuaishou, comment, ks_sign
-
-
-def pull(connection):
-    return services.connection_pull(connection_id=connection.id)
-
-
-def crashing_after(pages: int):
-    """A Kuaishou client whose worker dies once it has read `pages` pages with reviews."""
-    read = []
-
-    class Crashing(KuaishouClient):
-        def page(self, stream, window):
-            if len(read) == pages:
-                raise RuntimeError(f"worker killed after page {pages}")
-            page = super().page(stream, window)
-            if page.items:
-                read.append(window.page_no)
-            return page
-
-    return Crashing
+from .world import connected, crashing_after, pull, serve, spread
 
 
 def lists(fake: FakeKuaishou) -> list[dict]:
@@ -69,34 +51,15 @@ class KuaishouWorld(BaseTestCase):
     """Shop "ks" (a 快手小店) connected to a fake gateway that runs for each test."""
 
     def setUp(self) -> None:
-        self.ks = FakeKuaishou()
-        self.ks.__enter__()
-        self.addCleanup(self.ks.__exit__, None, None, None)
-        overridden = self.ks.settings(PAGE_SIZE=20, ITEMS_PER_COMMIT=1)
-        overridden.enable()
-        self.addCleanup(overridden.disable)
+        self.ks = serve(self, FakeKuaishou(), PAGE_SIZE=20, ITEMS_PER_COMMIT=1)
         self.shop_ks = Shop.objects.create(
             name="快手 Echo 小店", slug="ks-echo", platform=Platform.KUAISHOU
         )
         self.make_user("kelly", self.shop_ks, "lead")
-        self.connection = PlatformConnection.objects.create(
-            shop=self.shop_ks,
-            platform=Platform.KUAISHOU,
-            app_key=self.ks.app_key,
-            app_secret=self.ks.secret,
-            session_key="tok-ks",
-        )
+        self.connection = connected(self.shop_ks, self.ks, "tok-ks")
 
     def comments(self, count: int, *, start: int = 1000, score: int = 1, hours: float = 60):
-        now = timezone.now()
-        made = [
-            comment(
-                start + n,
-                score=score,
-                created=now - timedelta(hours=hours) * (n + 1) / (count + 1),
-            )
-            for n in range(count)
-        ]
+        made = spread(comment, count, start=start, hours=hours, score=score)
         self.ks.add(*made)
         return made
 
@@ -179,7 +142,7 @@ class KuaishouPagingTestCase(KuaishouWorld):
     def test_it_resumes_after_a_crash_mid_pages_without_loss_or_duplicates(self):
         self.comments(100, score=1, hours=10)
         with (
-            mock.patch.object(services, "client_for", crashing_after(3)),
+            mock.patch.object(services, "client_for", crashing_after(KuaishouClient, 3)),
             self.assertRaises(RuntimeError),
         ):
             pull(self.connection)
@@ -192,17 +155,6 @@ class KuaishouPagingTestCase(KuaishouWorld):
         self.assertEqual((run.created, run.updated), (41, 0))
         self.assertEqual(Review.objects.count(), 100)
 
-    def test_a_timeout_mid_pull_keeps_the_stored_pages_and_the_next_pull_resumes(self):
-        self.comments(60, score=1, hours=10)
-        self.ks.slow_pages = {2: 3}
-        with self.ks.settings(PAGE_SIZE=20, TIMEOUT=1, ITEMS_PER_COMMIT=1):
-            run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.FAILED)
-        self.assertIn("network", run.message)
-        self.assertEqual(Review.objects.count(), 20)
-        run = pull(self.connection)
-        self.assertEqual((run.outcome, run.created), (PullOutcome.OK, 40))
-
     def test_a_503_on_a_read_is_retried_and_the_pull_goes_on(self):
         self.comments(5)
         self.ks.answers = ["unavailable"]
@@ -210,15 +162,6 @@ class KuaishouPagingTestCase(KuaishouWorld):
             run = pull(self.connection)
         self.assertEqual((run.outcome, run.created), (PullOutcome.OK, 5), run.message)
         self.assertEqual(self.ks.unavailable, 1)
-
-    def test_a_malformed_answer_fails_the_pull_and_the_next_one_reads_it(self):
-        self.comments(10)
-        self.ks.answers = ["malformed"]
-        run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.FAILED)
-        self.assertIn("malformed", run.message)
-        self.assertEqual(Review.objects.count(), 0)
-        self.assertEqual(pull(self.connection).created, 10)
 
     def test_the_command_pulls_a_kuaishou_shop_now_and_says_what_it_found(self):
         self.comments(3)
@@ -270,31 +213,12 @@ class KuaishouChangesTestCase(KuaishouWorld):
         self.assertEqual(Review.objects.get().status, Status.REPLIED)
 
 
-class KuaishouFailuresTestCase(KuaishouWorld):
-    def test_the_call_frequency_limit_backs_off(self):
-        self.comments(5)
-        self.ks.answers = ["throttle"]
-        run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.THROTTLED)
-        self.assertIn("28: API调用频率超过限制", run.message)
-        self.connection.refresh_from_db()
-        self.assertEqual(self.connection.status, ConnectionStatus.THROTTLED)
-        self.assertGreater(self.connection.retry_after, timezone.now() + timedelta(minutes=9))
-        self.assertIsNone(pull(self.connection))
-
-    def test_a_token_expiring_mid_pull_keeps_the_stored_pages_and_stops_the_pulls(self):
-        self.comments(30, score=1, hours=10)
-        PullCursor.objects.create(
-            connection=self.connection,
-            stream="bad",
-            synced_until=timezone.now() - timedelta(hours=11),
-        )
-        self.ks.answers = [None, "expired"]  # page 1 answered, then the token is gone
-        run = pull(self.connection)
-        self.assertEqual((run.outcome, run.created), (PullOutcome.EXPIRED, 20))
-        self.assertIn("access_token已过期", run.message)
-        self.assertIsNone(pull(self.connection))
-        self.assertEqual(Review.objects.count(), 20)
+class KuaishouFailuresTestCase(PullFailures, KuaishouWorld):
+    gateway = "ks"
+    throttled_says = "28: API调用频率超过限制"
+    expired_says = "access_token已过期"
+    refused_says = "500: 服务异常"
+    page_size = 20
 
     @override_settings(ADMINS=[("Ops", "ops@example.com")])
     def test_an_expired_token_stops_the_shops_pulls_and_tells_its_leads_and_admins(self):
@@ -311,14 +235,6 @@ class KuaishouFailuresTestCase(KuaishouWorld):
         self.assertEqual(len(mail.outbox), 1)
         self.assertIn(self.shop_ks.name, mail.outbox[0].subject)
         self.assertIsNone(pull(self.connection))
-
-    def test_the_platforms_own_refusal_fails_the_pull_with_its_code(self):
-        self.comments(3)
-        self.ks.answers = ["refused"]
-        run = pull(self.connection)
-        self.assertEqual(run.outcome, PullOutcome.FAILED)
-        self.assertIn("500: 服务异常", run.message)
-        self.assertEqual(pull(self.connection).created, 3)
 
 
 class KuaishouReplyTestCase(KuaishouWorld):
@@ -387,14 +303,17 @@ class KuaishouReplyTestCase(KuaishouWorld):
         self.assertEqual(json.loads(self.ks.refused[-1]["param"])["replyToCommentId"], 4242)
 
 
-class KuaishouConnectTestCase(KuaishouWorld):
-    """A lead connects the 快手小店 on its connector page, tried against the fake first."""
+class KuaishouConnectWorld(KuaishouWorld):
+    """Lead kelly on the 快手小店's connector page, not connected yet; `connect` posts the
+    form (the fake's credentials, `form_more`, then `fields`), the queued pull held."""
+
+    form_more: dict = {}
 
     def setUp(self) -> None:
         super().setUp()
         self.connection.delete()
         self.client.login(username="kelly", password=PASSWORD)
-        sending = mock.patch.object(triggers.current_app, "send_task")
+        sending = mock.patch.object(triggers.current_app, "send_task")  # the queued pull
         self.sent = sending.start()
         self.addCleanup(sending.stop)
 
@@ -403,11 +322,17 @@ class KuaishouConnectTestCase(KuaishouWorld):
             "app_key": self.ks.app_key,
             "app_secret": self.ks.secret,
             "session_key": "tok-ks",
-            "push_secret": "AAECAwQFBgcICQoLDA0ODw==",
             "token_expires_at": "",
-        } | fields
+        }
+        form |= self.form_more | fields
         with self.captureOnCommitCallbacks(execute=True):
             return self.client.post(reverse("connector_connect", args=["ks-echo"]), form)
+
+
+class KuaishouConnectTestCase(KuaishouConnectWorld):
+    """A lead connects the 快手小店 on its connector page, tried against the fake first."""
+
+    form_more = {"push_secret": "AAECAwQFBgcICQoLDA0ODw=="}
 
     def test_the_page_asks_for_kuaishous_fields_and_the_push_key(self):
         page = self.client.get(reverse("connector_page", args=["ks-echo"]))

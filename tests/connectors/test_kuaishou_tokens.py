@@ -19,7 +19,6 @@ gateway's OAuth2 refresh, through the pull task, the command and beat's check.
 import threading
 from datetime import timedelta
 from io import StringIO
-from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -27,7 +26,6 @@ from django.db import connection as db
 from django.urls import reverse
 from django.utils import timezone
 
-from connectors import triggers
 from connectors.models import ConnectionStatus, PlatformConnection
 from connectors.tasks import connector_pull_task, refresh_tokens_task
 from outreach.models import AlertKind, LeadAlert
@@ -35,7 +33,7 @@ from reviews.models import AuditLog, Platform, Review
 
 from ..base import PASSWORD
 from .fake_kuaishou import ACCESS_LASTS, REFRESH_LASTS, FakeKuaishou, comment
-from .test_kuaishou import KuaishouWorld
+from .test_kuaishou import KuaishouConnectWorld, KuaishouWorld
 
 
 def raw(connection_id: int, column: str) -> str:
@@ -222,27 +220,10 @@ class RefreshPageTestCase(TokenWorld):
         self.assertTrue(page.context["expires_soon"])
 
 
-class RefreshConnectTestCase(KuaishouWorld):
+class RefreshConnectTestCase(KuaishouConnectWorld):
     """The lead enters the refresh token and the appSecret on the connector page."""
 
-    def setUp(self) -> None:
-        super().setUp()
-        self.connection.delete()
-        self.client.login(username="kelly", password=PASSWORD)
-        sending = mock.patch.object(triggers.current_app, "send_task")  # the queued pull
-        sending.start()
-        self.addCleanup(sending.stop)
-
-    def connect(self, **fields):
-        form = {
-            "app_key": self.ks.app_key,
-            "app_secret": self.ks.secret,
-            "session_key": "tok-ks",
-            "token_expires_at": "",
-            "refresh_expires_at": "",
-        } | fields
-        with self.captureOnCommitCallbacks(execute=True):
-            return self.client.post(reverse("connector_connect", args=["ks-echo"]), form)
+    form_more = {"refresh_expires_at": ""}
 
     def test_the_refresh_token_and_app_secret_are_write_only_and_renew_the_token(self):
         response = self.connect(

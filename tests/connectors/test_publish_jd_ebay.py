@@ -26,6 +26,7 @@ from reviews.models import Platform, Review, Shop
 from .fake_ebay import FakeEbay, detail
 from .fake_jos import SAVE_REPLY, FakeJos, comment
 from .publishing import TEXT, PublishWorld, said
+from .world import connected, serve
 
 TOKEN = "v^1.1#i^1#ebay-alpha"
 ENGLISH = "Sorry about the delay. We have refunded you; please contact us anytime."
@@ -33,21 +34,10 @@ ENGLISH = "Sorry about the delay. We have refunded you; please contact us anytim
 
 class JdPublishTestCase(PublishWorld):
     def setUp(self) -> None:
-        self.jos = FakeJos()
-        self.jos.__enter__()
-        self.addCleanup(self.jos.__exit__, None, None, None)
-        overridden = self.jos.settings()
-        overridden.enable()
-        self.addCleanup(overridden.disable)
+        self.jos = serve(self, FakeJos())
         self.jd = Shop.objects.create(name="京东 Delta 店", slug="jd-delta", platform=Platform.JD)
         self.people(self.jd)
-        self.connection = PlatformConnection.objects.create(
-            shop=self.jd,
-            platform=Platform.JD,
-            app_key=self.jos.app_key,
-            app_secret=self.jos.secret,
-            session_key="tok-jd",
-        )
+        self.connection = connected(self.jd, self.jos, "tok-jd")
         self.jos.add(comment(4242, created=timezone.now() - timedelta(days=3)))
         services.connection_pull(connection_id=self.connection.id)
         self.review = Review.objects.get(shop=self.jd, platform_review_id="4242")
@@ -127,12 +117,7 @@ class JdPublishTestCase(PublishWorld):
 
 class EbayPublishTestCase(PublishWorld):
     def setUp(self) -> None:
-        self.ebay = FakeEbay(token=TOKEN)
-        self.ebay.__enter__()
-        self.addCleanup(self.ebay.__exit__, None, None, None)
-        overridden = self.ebay.settings()
-        overridden.enable()
-        self.addCleanup(overridden.disable)
+        self.ebay = serve(self, FakeEbay(token=TOKEN))
         self.echo = Shop.objects.create(name="Echo eBay store", slug="echo", platform=Platform.EBAY)
         self.people(self.echo)
         self.connection = PlatformConnection.objects.create(

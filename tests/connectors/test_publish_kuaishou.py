@@ -17,33 +17,22 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from connectors import services
-from connectors.models import PlatformConnection
 from outreach.models import PublishOutcome, ReplyState
 from reviews.models import Platform, Review, Shop
 
 from .fake_kuaishou import FakeKuaishou, comment
 from .publishing import TEXT, PublishWorld, said
+from .world import connected, serve
 
 
 class KuaishouPublishTestCase(PublishWorld):
     def setUp(self) -> None:
-        self.ks = FakeKuaishou()
-        self.ks.__enter__()
-        self.addCleanup(self.ks.__exit__, None, None, None)
-        overridden = self.ks.settings()
-        overridden.enable()
-        self.addCleanup(overridden.disable)
+        self.ks = serve(self, FakeKuaishou())
         self.echo = Shop.objects.create(
             name="快手 Echo 小店", slug="ks-echo", platform=Platform.KUAISHOU
         )
         self.people(self.echo)
-        self.connection = PlatformConnection.objects.create(
-            shop=self.echo,
-            platform=Platform.KUAISHOU,
-            app_key=self.ks.app_key,
-            app_secret=self.ks.secret,
-            session_key="tok-ks",
-        )
+        self.connection = connected(self.echo, self.ks, "tok-ks")
         now = timezone.now()
         self.ks.add(
             comment(4242, created=now - timedelta(days=3)),

@@ -29,6 +29,7 @@ from reviews.models import AuditLog, Membership, Platform, Review, Role, Shop, S
 from ..base import PASSWORD
 from .fake_top import FakeTop, rate
 from .publishing import HTMX, TEXT, PublishWorld, said
+from .world import connected, serve
 
 OID = 77701
 
@@ -37,21 +38,10 @@ class TmallWorld(PublishWorld):
     """Shop "tmall" connected to a fake TOP gateway; one 差评 pulled, its reply approved."""
 
     def setUp(self) -> None:
-        self.top = FakeTop()
-        self.top.__enter__()
-        self.addCleanup(self.top.__exit__, None, None, None)
-        overridden = self.top.settings()
-        overridden.enable()
-        self.addCleanup(overridden.disable)
+        self.top = serve(self, FakeTop())
         self.tmall = Shop.objects.create(name="Tmall 旗舰店", slug="tmall", platform=Platform.TMALL)
         self.people(self.tmall)
-        self.connection = PlatformConnection.objects.create(
-            shop=self.tmall,
-            platform=Platform.TMALL,
-            app_key=self.top.app_key,
-            app_secret=self.top.secret,
-            session_key="sess-alpha",
-        )
+        self.connection = connected(self.tmall, self.top, "sess-alpha")
         self.top.add(rate(OID, created=timezone.now() - timedelta(days=2)))
         services.connection_pull(connection_id=self.connection.id)
         self.review = Review.objects.get(shop=self.tmall, platform_review_id=str(OID))

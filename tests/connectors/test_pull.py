@@ -31,27 +31,7 @@ from outreach.models import OPEN_PLAN_STATES, AlertKind, LeadAlert, PlannedConta
 from reviews.models import EventKind, Platform, Review, ReviewEvent, Shop, Source, Status
 
 from .fake_top import rate, top_sign
-from .world import ConnectorWorld
-
-
-def pull(connection):
-    return services.connection_pull(connection_id=connection.id)
-
-
-def crashing_after(pages: int):
-    """A TOP client whose worker dies once it has read `pages` pages with reviews."""
-    read = []
-
-    class Crashing(TopClient):
-        def page(self, stream, window):
-            if len(read) == pages:
-                raise RuntimeError(f"worker killed after page {pages}")
-            page = super().page(stream, window)
-            if page.items:
-                read.append(window.page_no)
-            return page
-
-    return Crashing
+from .world import ConnectorWorld, crashing_after, pull
 
 
 class SigningTestCase(ConnectorWorld):
@@ -130,7 +110,7 @@ class PagingTestCase(ConnectorWorld):
     def test_it_resumes_after_a_crash_mid_pages_without_loss_or_duplicates(self):
         self.rates(200, result="bad", hours=10)
         with (
-            mock.patch.object(services, "client_for", crashing_after(3)),
+            mock.patch.object(services, "client_for", crashing_after(TopClient, 3)),
             self.assertRaises(RuntimeError),
         ):
             pull(self.connection)
@@ -148,7 +128,7 @@ class PagingTestCase(ConnectorWorld):
         self.rates(200, result="bad", hours=10)
         with (
             self.top.settings(PAGE_SIZE=40, ITEMS_PER_COMMIT=100),
-            mock.patch.object(services, "client_for", crashing_after(4)),
+            mock.patch.object(services, "client_for", crashing_after(TopClient, 4)),
             self.assertRaises(RuntimeError),
         ):
             pull(self.connection)
