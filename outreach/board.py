@@ -3,6 +3,7 @@ risk, and what waits for the lead's decision — in a fixed number of queries.""
 
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -66,8 +67,8 @@ DUE_COUNT_CAP = 100
 
 
 def _due_by_agent(items: QuerySet, agent_ids: list[int], **figures: Q) -> dict[int, dict]:
-    """{agent id: {figure: count, capped}} in one query: per agent (a row of unnest) and
-    figure, a count over a LIMIT (an index range each). Each figure's SQL is compiled once
+    """{agent id: {figure: count, capped}} in one query: per agent (a row of the user table)
+    and figure, a count over a LIMIT (an index range each). Each figure's SQL is compiled once
     with the agent as a reference to that row — compiling it per agent and figure was most
     of the board's Python time."""
     if not agent_ids:
@@ -80,10 +81,14 @@ def _due_by_agent(items: QuerySet, agent_ids: list[int], **figures: Q) -> dict[i
         sql, inner_params = inner.query.sql_with_params()
         cells.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")
         params += inner_params
+    # The agents as rows of the user table: plain SQL both databases read (the embedded
+    # stack's SQLite has no arrays to unnest).
+    users = connection.ops.quote_name(get_user_model()._meta.db_table)
+    ids = ", ".join(["%s"] * len(agent_ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT agent.id, {', '.join(cells)} FROM unnest(%s::bigint[]) AS agent(id)",
-            [*params, list(agent_ids)],
+            f"SELECT agent.id, {', '.join(cells)} FROM {users} AS agent WHERE agent.id IN ({ids})",
+            [*params, *agent_ids],
         )
         rows = cursor.fetchall()
     shown = {}
