@@ -260,6 +260,13 @@ class Review(models.Model):
                 name="review_board_unassigned",
                 condition=models.Q(assigned_to__isnull=True, status__in=OPEN_STATUSES),
             ),
+            # The reports' reviews that blame two parties (reports.two_causes): a few of the
+            # range's reviews, read without scanning the rest.
+            models.Index(
+                fields=["shop", "reviewed_at"],
+                name="review_second_cause",
+                condition=~models.Q(second_cause=""),
+            ),
         ]
 
     def __str__(self) -> str:
