@@ -11,8 +11,12 @@ second opinion trained on rounds 1–11: 236 of 240 refused, 224 of 239 passed; 
 read. Rounds 14 and 15, measured once with it trained on rounds 1–13 (thresholds chosen by
 leaving one round out): 233 of 240 refused, 224 of 240 passed; then read. Rounds 16 and 17,
 measured once with it trained on rounds 1–15: 233 of 240 refused, 226 of 240 passed. They were then
-read too; rounds 18 and 19 measure the check trained on rounds 1–17 (measured once: 237 of
-240 refused, 235 of 240 passed). Figures of round N carry `rN_`. In each round about half tie a
+read too; rounds 18 and 19, measured once with it trained on rounds 1–17: 237 of 240 refused,
+235 of 240 passed; rounds 20 and 21 the same: 234 of 240 refused, 231 of 240 passed. All four
+were then read; round 22, measured once with it trained on rounds 1–21: 117 of 120 refused,
+120 of 120 passed, then read; rounds 23 and 24, measured once with it trained on rounds 1–22:
+230 of 240 refused, 226 of 235 passed, then read. Rounds 25 and 26 measure the check trained on
+rounds 1–24 (measured once: 237 of 240 refused, 233 of 237 passed). Figures of round N carry `rN_`. In each round about half tie a
 reward (refund, red packet, cash, a transfer, coupon, gift, free shipping, a surprise, points,
 a free order) to a better, changed, removed or added review,
 rating, follow-up review or photo review, in Chinese and English; the other half are ordinary
@@ -49,6 +53,13 @@ TABLES = {
     "r17_": HELDOUT / "compliance_17.tsv",
     "r18_": HELDOUT / "compliance_18.tsv",
     "r19_": HELDOUT / "compliance_19.tsv",
+    "r20_": HELDOUT / "compliance_20.tsv",
+    "r21_": HELDOUT / "compliance_21.tsv",
+    "r22_": HELDOUT / "compliance_22.tsv",
+    "r23_": HELDOUT / "compliance_23.tsv",
+    "r24_": HELDOUT / "compliance_24.tsv",
+    "r25_": HELDOUT / "compliance_25.tsv",
+    "r26_": HELDOUT / "compliance_26.tsv",
 }
 
 

@@ -66,7 +66,7 @@ def render(template: str, *, nick: str = "", order_id: str = "", link: str = "")
 # are read as simplified.
 _NUM = r"[\d一二两俩三四五六七八九十百千半]"
 _REWARD = re.compile(
-    rf"返现|返钱|返款|返利|返点|返还|返xian|fanxian|返{_NUM}|立返|返您|返你|返给|返红包|"
+    rf"有份|(?:私聊|私信|找客服|找我)领|有(?:好)?东西(?:给|送)|升级(?:为|成)|加急处理|优先处理|专人(?:处理|跟进|服务)|东西(?:您|你)?留着|返现|fan现|fan\s?xian|红bao|hong\s?bao|💰|💵|💴|🤑|补\d+(?:元|块)?|补[两二三四五六七八九十][十块元]|返现|返钱|返款|返利|返点|返还|返xian|fanxian|返{_NUM}|立返|返您|返你|返给|返红包|"
     r"红包|利是|现金|转账|转帐|转给您|转给你|转您|转你|给您转|给你转|支付宝|微信转|打款|"
     rf"退款|退钱|退全款|全额退|退一半|退差价|差价|退运费|退{_NUM}|退您|退你|退给|"
     r"(?:退回|退还)(?:运费|邮费|\d|您|你|给|差价|款|钱|部分)|退了?.{0,3}(?:钱|一半|部分|差价|运费)|钱.{0,3}退|"
@@ -86,7 +86,7 @@ _REWARD = re.compile(
     rf"{_NUM}+(?:元|块|毛)|[¥￥$]\s?\d|"
     r"\b(?:refunds?|refunded|reimburse\w*|cash\s?back|cash|coupons?|discount|voucher|"
     r"gifts?(?: cards?)?|(?<!feel )free(?! to\b)(?! returns?\b)|paypal|money back|"
-    r"compensat\w*|reward|bonus|cover (?:the |your )?(?:return )?(?:shipping|postage)|store credit|rebate|surprise|token of (?:appreciation|thanks)|"
+    r"compensat\w*|reward|bonus|on the house|(?:it\'s|is) on us|keep (?:the item|it|the product)|no need to return|worth your while|make it up to you|a little something|something for your (?:time|trouble)|prizes?|raffle|lottery|sweepstakes?|giveaway|(?:reward|loyalty|bonus|store) points|\d+ points|cover (?:the |your )?(?:return )?(?:shipping|postage)|store credit|rebate|surprise|token of (?:appreciation|thanks)|"
     r"\d+\s?(?:dollars|usd|euros?|pounds))\b|\d+\s?% off"
 )
 # What the buyer may be asked to do with the review (the request cues), and the words that only
@@ -94,7 +94,7 @@ _REWARD = re.compile(
 # the same sentence only.
 _STAR = r"(?:好评|五星|5星|[五5][颗个]星|星星|满星|[5五]\s?[⭐★☆]|满分|[5五]分(?!钟)|星)"
 _REQUEST = re.compile(
-    r"hp(?=返|送|有礼|截图|晒图)|写(?:点|些)?好话|说(?:点|些)?好话|"
+    r"hp(?=返|送|有礼|截图|晒图|fx)|写(?:点|些)?好话|说(?:点|些)?好话|"
     r"追加(?:一条|个)?(?:好评|评价|评论)|追评(?:一下|下|一句|一条|一个|个)|"
     r"晒(?:个|一下|下|张|点)?图|晒单|带图(?:评|的)|删评|改评|撤评|高抬贵手|改一改|"
     r"一下(?:评价|差评|中评|评论|评分)|修该|"
@@ -107,20 +107,22 @@ _REQUEST = re.compile(
     rf"(?:评价|评论|评分|差评|中评|{_STAR})(?![里中](?:您|你)?(?:提到|说|反映|写|的))(?:的事)?[^,;:]{{0,14}}?"
     r"(?:修改|更改|更新|改(?!进|善|正)|删|撤|写|换|帮|满意|加上|点满|处理|调高|提高|调整|调|加分|升|麻烦|拜托)|"
     r"(?<![地址信息资料])(?:修改|改(?:好|完)了?)(?:后|之后|以后|的话)|改(?:好|完)了?.{0,2}截(?:个|张)?图|"
-    r"把[“\"'‘「].{1,12}[”\"'’」].{0,6}(?:改|删)|"
-    r"(?:麻烦|请|求|希望|期待|恳请|拜托|劳烦|记得|能否|可否|方便)[^,;:]{0,8}?" + _STAR + "|"
+    r"[把将][“\"'‘「].{1,12}[”\"'’」].{0,6}(?:改|删|调整|调|换|变)|"
+    r"(?:麻烦|请|求|希望|期待|恳请|拜托|劳烦|记得|能否|可否|方便)[^,;:]{0,8}?(?:追评|追加|晒图|晒单|"
+    + _STAR
+    + ")|"
     r"\b(?:leave|leaving|give|giving|post|posting|change|changing|update|updating|revise|"
     r"revising|remove|removing|delete|deleting|withdraw|edit|modify|amend|amending|improve|add|"
     r"adding|take down|taking down|take off|pull down|drop|"
     r"write|writing|raise|raising|increase|bump|upgrade|fix|adjust)\b[^,;:]{0,25}?"
-    r"\b(?:feedback|reviews?|ratings?|stars?|neutral|negative|positive)\b|"
-    r"\b(?:feedback|review|rating) (?:revision|change|update|removal)\b|"
+    r"\b(?:feedback|fb|reviews?|ratings?|stars?|neutral|negative|positive|neg|pos)\b|"
+    r"\b(?:feedback|review|rating|fb) (?:revision|change|update|removal)\b|"
     r"\b(?:5|five)[- ]stars?\b(?![- ](?:rated|hotel))|\bpositive (?:feedback|reviews?|ratings?)\b|"
     r"\b(?:feedback|review|rating)\b[^,;:]{0,20}?\b(?:changed|removed|revised|updated|deleted)\b|"
     r"\b(?:revised|updated|changed|amended|new) (?:feedback|reviews?|ratings?)\b"
 )
 _MENTION = re.compile(
-    r"(?<![a-z])(?:hp|zp|cp)(?![a-z])|评价|评论|评分|点评|差评|中评|负评|恶评|好平|差平|中平|评介|"
+    r"(?<![a-z])(?:hp|zp|cp|fb|pj)(?![a-eg-z])|hao\s?ping?|hao评|好pin|评价|评论|评分|点评|差评|中评|负评|恶评|好平|差平|中平|评介|"
     r"[⭐★]{2,}|追个评|(?:那|这)(?:几个|些|一|两)?(?:个字|字|句话?)|\b\d[- ]stars?\b(?![- ](?:rated|hotel))|\b(?:feedback|reviews?|ratings?)\b|追评|晒图|买家秀|带图评|打星|星评|"
     + _STAR
 )
@@ -131,11 +133,13 @@ _SEEN = re.compile(
     r"|\b(?:saw|see|seen|noticed|read|received|about|regarding|thanks for|thank you for|"
     r"(?:mentioned|said|wrote|noted|say|write|says) in)\b"
     r"(?: your| the)?"
-    r"(?: (?:neutral|negative))?\s?)$"
+    r"(?: (?:neutral|negative))?\s?"
+    r"|(?:顾客|买家|大家|别人|网友|客户)们?(?:的|都)?)$"
 )
 _SEEN_AFTER = re.compile(
     r"(?:(?:我们|我|这边)?(?:已经|都)?(?:认真)?(?:看到|看了|收到|了解|知道)"
-    r"|[里中](?:您|你)?(?:提到|说|反映|写)|[里中]的|的原因|的理由|提到|里面?提"
+    r"|[里中](?:您|你)?(?:提到|说|反映|写)|[里中]的|的?原因|的理由|提到|里面?提"
+    r"|(?:我们|我|这边)(?:已经?|都)?(?:回复|记录|记下)|说得(?:对|没错|有道理)|说的(?:对|没错)"
     r"|页面|界面|入口|区|规则|功能|按钮"
     r"|\s?(?:mentioned|said|says|noted|about))"
 )
@@ -145,17 +149,20 @@ _THEN = re.compile(r"(?:后|之后|以后|的话|再|就)")
 _STAT = re.compile(r"(?:好评)?(?:率|如潮|很多|最多|不断|榜|度|级)")
 # A review named in one clause and a bare change asked in another of the same sentence (您这个
 # 评价对我们影响很大，改一下的话…; 差评的事情咱们商量下，您改了…).
-_NOUN = re.compile(r"评价|评论|评分|点评|差评|中评|\b(?:feedback|review)\b")
+_NOUN = re.compile(
+    r"评价|评论|评分|点评|差评|中评|(?<![a-z])pj(?![a-z])|\b(?:feedback|review|fb)\b"
+)
 _CHANGE = re.compile(r"改(?:一下|下|了|好|完|掉|成)|更新|删(?:了|掉|除)|撤(?:了|掉|销|回)")
 # A hint: a review cue and a promise that something comes of it (好评有惊喜, 晒图有礼, 改了
 # 不会让您白忙活, 满意五星有彩蛋) is a trade without naming the reward's kind.
 _HINT = re.compile(
-    r"有(?:惊喜|彩蛋|礼|好礼|回馈|福利|表示)|不会(?:让您|让你)?白|少不了|亏待|懂的|您懂|你懂"
+    r"有(?:惊喜|彩蛋|礼|好礼|回馈|福利|表示)|不会(?:让您|让你)?(?:白|吃亏|亏)|少不了|亏待|懂的|您懂|你懂|"
+    r"松(?:松)?口|(?:别的|其他|什么|啥)都好说|好商量|(?:我们|这边)(?:也会?|就)(?:看着办|懂事|有数|表示)"
 )
 # A negation denies the link only when it governs how a reward is given or asked for (不会因为评价
 # 给补偿, 不能用红包换取评价, 不需要您改评价): 能不能 and 会不会 ask, 不会亏待您 promises, and
 # 绝不会骗您，好评返现 still trades.
-_HOW = r"(?=.{0,3}?(?:因为|为了|因此|以|用|拿|换|给|要求|需要|根据|影响|作为))"
+_HOW = r"(?=.{0,3}?(?:因为|为了|因此|以|用|拿|换|给|要求|需要|根据|影响|作为|发红包|发钱|送礼))"
 _NEGATION = re.compile(
     r"(?:(?<!会)不会|(?<!能)不能|(?<!可)不可以|不可能|不得|绝不|决不|从不|并不)" + _HOW + "|"
     r"不需要|无需(?!退货|寄回|返回|退回)|不必|不要求|禁止|不允许|不以|"
@@ -167,7 +174,11 @@ _NEGATION = re.compile(
 _UNLINKED = re.compile(
     r"无关|没有(?:任何)?关系|没关系|关系都没有|没.{0,3}关系|不影响|无论|不管|不是因为|不是为了|"
     r"不是(?:评价|好评|晒图|追评)|从未|从来没|从没|附加条件|无条件|没有条件|不附带|照样|照常|"
-    r"压力|意愿|虚心接受|我们接受|接受您的|"
+    r"压力|负担|意愿|虚心接受|我们接受|接受您的|也是应该的|理所应当|未提及|没有提到|没提|本来就|"
+    r"(?:改|删|写|给|评|撤)不(?:改|删|写|给|评|撤)|按(?:您|你)?(?:自己|实际|真实)|不受.{0,4}影响|"
+    r"没有(?:任何)?(?:好评|评价|晒图|追评)?返|(?:我们|本店|这边)(?:这边)?(?:是|都|从来|一直)?没有|是没有的|"
+    r"不用(?:您|你)?(?:再)?(?:回复|评价|写评价|给评价|留评|改评价|管评价|在意评价)|别家|别的店|其他店铺|"
+    r"想咋写|咋写都|咋评都|随便写|想怎么写|想怎么评|"
     r"\b(?:ignore any|never (?:does|do|did) (?:that|this|so))\b|怎样就怎样|怎么.{0,3}都(?:行|可以|好)|不用改|不必改|无需改|不需要改|"
     r"不做|不参与|不搞|不存在|不是我们|谨防|警惕|骗局|诈骗|违规|违反|严禁|举报|"
     r"如实|按真实|真实体验|客观|不能做|不能搞|不可以做|不会做|不会搞|平台规定|平台规则|"
@@ -175,7 +186,7 @@ _UNLINKED = re.compile(
     r"独立|互不|别人家|没有这种|没有这类|没有此类|这种活动|此类活动|这类活动|这样的活动|"
     r"不论|不(?:会)?(?:提供|给)任何|不强求|不勉强|不强迫|照实|实际情况|实际感受|真实感受|不提供|为由|名义|上当|当心|"
     r"\b(?:no effect|not connected|not linked|not related|unrelated|(?<!it )up to you|either way|"
-    r"whatever you)\b|"
+    r"whatever you|whatever (?:feedback|review|rating)s?|any (?:feedback|review|rating) you)\b|"
     r"\b(?:regardless|no matter|nothing to do with|independent of|beware|claiming to be|"
     r"pretend\w* to be)\b"
 )
@@ -192,6 +203,8 @@ _SENTENCE = re.compile(r"[。!?;\n]+|\.(?=\s|$)")
 # 改了好评的话另有惊喜).
 _CLAUSE = re.compile(r"[,:~]|(?=不过|但是|可是|\bbut\b|\bhowever\b)")
 # Separators typed between characters to slip past a filter: 好-评-返-现, 好.评.返.现 5 元.
+# "h p 返现", "h.p": the abbreviation spelt apart.
+_HP = re.compile(r"(?<![a-z])h[\s.\-_*]+p(?![a-z])")
 _SPACER = re.compile(r"(?<=[\u4e00-\u9fff\d])[\s\-_.·・*~|/]+(?=[\u4e00-\u9fff\d])")
 
 
@@ -199,7 +212,7 @@ def _normalise(text: str) -> str:
     # NFKC folds full-width letters, digits and punctuation (ｈｐ５，) and circled numbers;
     # OpenCC reads traditional characters as simplified (刪除差評後聯繫客服，領取紅包).
     text = to_simplified(unicodedata.normalize("NFKC", text).lower())
-    return _SPACER.sub("", text)
+    return _SPACER.sub("", _HP.sub("hp", text))
 
 
 class _Cues:
@@ -212,30 +225,40 @@ class _Cues:
         noun = change = None
         if _DISOWNED.search(sentence) and not _CONDITIONAL.search(sentence):
             return  # "we never offer refunds, discounts or gifts in exchange for a review"
+        hint_here = None
         for clause in _CLAUSE.split(sentence):
             reward, request = _REWARD.search(clause), _REQUEST.search(clause)
             if request and _QUOTED.match(clause, request.end()):
                 request = None  # "您晒图里的外包装破损": what the buyer showed, not an ask
+            if request and request.group(0) in ("晒图", "晒单") and _seen(clause, request):
+                request = None  # "您的晒图我们看到了": the photos the buyer already posted
             review = request or _mention(clause)
             if _denied(clause, reward, review):
                 continue
             self.reward = self.reward or (reward and reward.group(0))
             self.request = self.request or (request and request.group(0))
             self.review = self.review or (review and review.group(0))
-            hint = review and _HINT.search(clause)
-            self.hint = self.hint or (hint and hint.group(0))
+            hint = _HINT.search(clause)
+            hint_here = hint_here or (hint and hint.group(0))
             noun = noun or _NOUN.search(clause)
             change = change or _CHANGE.search(clause)
         if self.request is None and noun and change:
             self.request = self.review = self.review or change.group(0)
+        # The promise and the review may sit in two clauses of one sentence (姐妹你懂的，hp后…).
+        if self.review and hint_here:
+            self.hint = hint_here
+
+
+def _seen(clause: str, match: re.Match) -> bool:
+    """Does `match` name a review the buyer already wrote ("看到您的追评", "感谢您的好评")?"""
+    seen = _SEEN.search(clause[: match.start()]) or _SEEN_AFTER.match(clause, match.end())
+    # "收到好评后…返现": the review is the condition, not the past
+    return bool(seen) and not _THEN.match(clause, match.end())
 
 
 def _mention(clause: str) -> re.Match | None:
     for match in _MENTION.finditer(clause):
-        seen = _SEEN.search(clause[: match.start()]) or _SEEN_AFTER.match(clause, match.end())
-        if seen and _THEN.match(clause, match.end()):
-            seen = None  # "收到好评后…返现": the review is the condition, not the past
-        if not seen and not _STAT.match(clause, match.end()):
+        if not _seen(clause, match) and not _STAT.match(clause, match.end()):
             return match
     return None
 
@@ -253,25 +276,28 @@ def _denied(clause: str, reward, review) -> bool:
     return last is not None and negation.start() < last
 
 
-def _trade(text: str) -> tuple[str, str] | None:
+def _trade(text: str) -> tuple[str, str, bool] | None:
+    """The reward and the review cue that make `text` a trade, and whether the link is loose:
+    the two only in different sentences and the review only named, never asked for ("Your
+    feedback helps us improve. The partial refund has been processed.")."""
     sentences = [s for s in _SENTENCE.split(_normalise(text)) if s.strip()]
     cues = [_Cues(s) for s in sentences]
     for cue in cues:
         if cue.reward and cue.review:
-            return cue.reward, cue.review
+            return cue.reward, cue.review, False
         if cue.hint:
-            return cue.hint, cue.review
+            return cue.hint, cue.review, False
     reward = next((c.reward for c in cues if c.reward), None)
     review = next((c.review for c in cues if c.review), None)
     if reward and review:
-        return reward, review
+        return reward, review, not any(c.request for c in cues)
     return None
 
 
 # Words that disown a link somewhere in a message: a scam warning, a choice left to the buyer,
 # the two said to be unrelated (退款跟评价不挂钩, 评价您怎么写都可以, 有人冒充客服说改好评就转账).
 _DISCLAIMER = re.compile(
-    r"(?<!不是)骗|冒充|假冒|举报|不是我们|不是本店|非官方|官方|挂钩|干涉|顾虑|自由|自愿|真实|怎么写|怎么评|"
+    r"(?<!不是)骗|冒充|假冒|举报|不是我们|不是本店|非官方|官方|挂钩|干涉|顾虑|自由|自愿|真实|怎么写|怎么评|咋写|咋评|"
     r"照实|实际|强求|勉强|不论|无论|不管|是否|上当|保留|看着办|自行|自己决定|来定|认了|条件|"
     r"并没有|没有给|就算|即使|为什么|不用动|别动|下方|想法|关联|致歉|打扰|也没事|没问题|现状|尊重|"
     r"\b(?:your (?:call|choice|decision)|(?:entirely|totally|completely) up to)\b|不能答应|不答应|给不了|做不到|不用管|别管|按流程|"
@@ -300,14 +326,18 @@ def compliance_problem(text: str) -> str | None:
     # a link the rules found in a message that also disowns it somewhere, and a message in
     # which they saw a review named, asked for or promised for but no link (a new euphemism,
     # a new way of asking; 好好好… carries none and is not asked about).
-    if (
-        found
-        and _disclaims(normalised)
-        and second_opinion.trade_probability(normalised) < second_opinion.ORDINARY_BELOW
+    # A loose link (two sentences, the review only named) is let through only when the model
+    # is sure the message is ordinary.
+    if found and (
+        (
+            _disclaims(normalised)
+            and second_opinion.trade_probability(normalised) < second_opinion.ORDINARY_BELOW
+        )
+        or (found[2] and second_opinion.trade_probability(normalised) < second_opinion.LOOSE_BELOW)
     ):
         return None
     if found:
-        reward, review = (cue.strip() for cue in found)
+        reward, review = (cue.strip() for cue in found[:2])
         return str(
             _(
                 'Ties a reward ("%(reward)s") to the review ("%(review)s"): compensation '

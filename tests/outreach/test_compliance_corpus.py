@@ -182,11 +182,30 @@ TRADES = [
     "红包不会少您的，改个好评",
     "亲，我们绝不会骗您好评返现5元",
     "We will never forget you: 5 stars gets a $5 refund.",
+    # Abbreviations, spelt-apart words and perks as the reward.
+    "pls change ur neg fb, I'll refund the postage",
+    "亲 那个pj能改改吗 改了给你包个hb",
+    "h p 截图私我 返5元",
+    "Revise the feedback and you can keep the item, no need to return it.",
+    "好评之后您的保修直接升级为专人上门服务",
+    "那条差评您看着办，我们这边也会看着办",
+    "评价那边松松口，退款这边我们马上松口",
+    "五星给了，别的都好说",
+    "晒图好评的老客户都有份，私信领取",
+    "Change the rating to 5 stars and your next order is on the house.",
 ]
 
 # Ordinary after-sales messages: apologies, refunds and gifts not tied to the review,
 # requests to revise with no reward, revision steps, reshipping, returns, thanks.
 ORDINARY = [
+    # A review and money in one message, tied by nothing.
+    "优惠券是新店开业送的，在首页就能领，不用评价",
+    "不管您改不改评价，部分退款都已经给您退了",
+    "您这条差评说得对，确实是我们发错了颜色，差价已经退给您",
+    "本店没有好评返现活动，收到类似短信请不要相信",
+    "运费已经给您报销了，评价您按自己的真实感受写就行",
+    "Your feedback helped us find the packing fault. The refund for the broken mug has been sent.",
+    "退款完成后，评价仍然可以正常填写，不受影响",
     "您好，给您补发的配件已经寄出，单号稍后发您。",
     "修改评价的步骤：1. 打开我的订单；2. 点击评价管理；3. 修改评价。",
     "下次购物我们为您包邮，或送您一份小礼品，略表歉意。",
