@@ -15,8 +15,9 @@ read too; rounds 18 and 19, measured once with it trained on rounds 1–17: 237 
 235 of 240 passed; rounds 20 and 21 the same: 234 of 240 refused, 231 of 240 passed. All four
 were then read; round 22, measured once with it trained on rounds 1–21: 117 of 120 refused,
 120 of 120 passed, then read; rounds 23 and 24, measured once with it trained on rounds 1–22:
-230 of 240 refused, 226 of 235 passed, then read. Rounds 25 and 26 measure the check trained on
-rounds 1–24 (measured once: 237 of 240 refused, 233 of 237 passed). Figures of round N carry `rN_`. In each round about half tie a
+230 of 240 refused, 226 of 235 passed, then read; rounds 25 and 26, measured once with it trained
+on rounds 1–24: 237 of 240 refused, 233 of 237 passed, then read. Rounds 27 and 28 measure the
+check trained on rounds 1–26 (measured once: 238 of 240 refused, 233 of 236 passed). Figures of round N carry `rN_`. In each round about half tie a
 reward (refund, red packet, cash, a transfer, coupon, gift, free shipping, a surprise, points,
 a free order) to a better, changed, removed or added review,
 rating, follow-up review or photo review, in Chinese and English; the other half are ordinary
@@ -60,6 +61,8 @@ TABLES = {
     "r24_": HELDOUT / "compliance_24.tsv",
     "r25_": HELDOUT / "compliance_25.tsv",
     "r26_": HELDOUT / "compliance_26.tsv",
+    "r27_": HELDOUT / "compliance_27.tsv",
+    "r28_": HELDOUT / "compliance_28.tsv",
 }
 
 

@@ -72,7 +72,7 @@ _REWARD = re.compile(
     r"(?:退回|退还)(?:运费|邮费|\d|您|你|给|差价|款|钱|部分)|退了?.{0,3}(?:钱|一半|部分|差价|运费)|钱.{0,3}退|"
     r"补偿|赔偿|全赔|包赔|赔(?:您|你|给)|延保|延长保修|保修期延|可享受?|可获得|补贴|补您|补你|奖励|报销|福利|回馈|回报|"
     rf"券|优惠|立减|减{_NUM}|折扣|打个?折|打?[一二三四五六七八九\d]折|(?:给您|给你)免|"
-    r"再(?:给您|给你)?(?:寄|发)一?[个件份]|(?:给您|给你)(?:寄|发)一[个件份盒瓶]|(?:再|才|就)补发|"
+    r"再(?:给您|给你)?(?:寄|发)一?[个件份]|(?:给您|给你)重新(?:寄|发)|(?:给您|给你)(?:寄|发)一[个件份盒瓶]|(?:再|才|就)补发|"
     r"礼品|礼物|小礼|好礼|礼包|有礼|赠品|赠送|赠|抽奖|奖品|大奖|掏钱|自掏腰包|补给(?:您|你)|"
     r"(?:(?<![a-z])|(?<=hp))(?:hb|fx)(?![a-z])|🧧|🎁|福袋|会员价|内部价|员工价|专属价|vip价|"
     r"补(?:发)?(?:一|1|两|2)[袋个件份盒瓶包支套罐]|"
@@ -106,7 +106,7 @@ _REQUEST = re.compile(
     rf"(?:评价|评论|评分|差评|中评|{_STAR})|"
     rf"(?:评价|评论|评分|差评|中评|{_STAR})(?![里中](?:您|你)?(?:提到|说|反映|写|的))(?:的事)?[^,;:]{{0,14}}?"
     r"(?:修改|更改|更新|改(?!进|善|正)|删|撤|写|换|帮|满意|加上|点满|处理|调高|提高|调整|调|加分|升|麻烦|拜托)|"
-    r"(?<![地址信息资料])(?:修改|改(?:好|完)了?)(?:后|之后|以后|的话)|改(?:好|完)了?.{0,2}截(?:个|张)?图|"
+    r"(?<![地址信息资料])(?:修改|改(?:好|完)了?|能改|改了)(?:后|之后|以后|的话)|改(?:好|完)了?.{0,2}截(?:个|张)?图|"
     r"[把将][“\"'‘「].{1,12}[”\"'’」].{0,6}(?:改|删|调整|调|换|变)|"
     r"(?:麻烦|请|求|希望|期待|恳请|拜托|劳烦|记得|能否|可否|方便)[^,;:]{0,8}?(?:追评|追加|晒图|晒单|"
     + _STAR
@@ -117,6 +117,7 @@ _REQUEST = re.compile(
     r"write|writing|raise|raising|increase|bump|upgrade|fix|adjust)\b[^,;:]{0,25}?"
     r"\b(?:feedback|fb|reviews?|ratings?|stars?|neutral|negative|positive|neg|pos)\b|"
     r"\b(?:feedback|review|rating|fb) (?:revision|change|update|removal)\b|"
+    r"\b(?:neutral|negative|neg|feedback|review|rating)\b[^,;:]{0,20}?\b(?:turns?|turned|becomes?|goes|flips?)\b|"
     r"\b(?:5|five)[- ]stars?\b(?![- ](?:rated|hotel))|\bpositive (?:feedback|reviews?|ratings?)\b|"
     r"\b(?:feedback|review|rating)\b[^,;:]{0,20}?\b(?:changed|removed|revised|updated|deleted)\b|"
     r"\b(?:revised|updated|changed|amended|new) (?:feedback|reviews?|ratings?)\b"
@@ -129,7 +130,7 @@ _MENTION = re.compile(
 # A mention after 看到/感谢 names a review the buyer already wrote ("看到您的追评", "感谢您之前的
 # 好评"): it asks nothing.
 _SEEN = re.compile(
-    r"(?:(?:看到|看了|收到|感谢|谢谢|针对|关于|根据)(?:了)?(?:您|你)?(?:之前|上次|刚才)?(?:的|留的|写的)?"
+    r"(?:(?:看到|看了|收到|感谢|谢谢|针对|关于|根据)(?:了)?(?:您|你)?(?:之前|上次|刚才)?在?(?:的|留的|写的)?"
     r"|\b(?:saw|see|seen|noticed|read|received|about|regarding|thanks for|thank you for|"
     r"(?:mentioned|said|wrote|noted|say|write|says) in)\b"
     r"(?: your| the)?"
@@ -185,7 +186,7 @@ _UNLINKED = re.compile(
     r"请勿相信|不要相信|别相信|勿信|冒充|自称|由您决定|您决定|自愿|不会收回|两回事|随意|权利|"
     r"独立|互不|别人家|没有这种|没有这类|没有此类|这种活动|此类活动|这类活动|这样的活动|"
     r"不论|不(?:会)?(?:提供|给)任何|不强求|不勉强|不强迫|照实|实际情况|实际感受|真实感受|不提供|为由|名义|上当|当心|"
-    r"\b(?:no effect|not connected|not linked|not related|unrelated|(?<!it )up to you|either way|"
+    r"\b(?:against (?:\w+ )?(?:policy|policies|rules)|no effect|not connected|not linked|not related|unrelated|(?<!it )up to you|either way|"
     r"whatever you|whatever (?:feedback|review|rating)s?|any (?:feedback|review|rating) you)\b|"
     r"\b(?:regardless|no matter|nothing to do with|independent of|beware|claiming to be|"
     r"pretend\w* to be)\b"
@@ -193,7 +194,7 @@ _UNLINKED = re.compile(
 # A sentence that disowns the trade as a whole, its list of rewards running across commas.
 _DISOWNED = re.compile(
     r"\b(?:never|don't|do not|won't|will not|cannot|can't)\s+(?:offer|give|provide|ask for|request|"
-    r"trade|pay|send)\b.{0,80}\bin (?:exchange|return) for (?:a |an |your |any )?"
+    r"trade|pay|send)\b.{0,80}\b(?:in (?:exchange|return) )?for (?:a |an |your |any )?"
     r"(?:positive |good |better |5-star |five-star )?(?:reviews?|feedback|ratings?)\b"
     r"|(?:从不|绝不|不会|不)(?:以|用|拿).{0,30}(?:换取|索要|交换)(?:您的|你的)?(?:好评|评价|五星)"
 )
@@ -297,7 +298,7 @@ def _trade(text: str) -> tuple[str, str, bool] | None:
 # Words that disown a link somewhere in a message: a scam warning, a choice left to the buyer,
 # the two said to be unrelated (退款跟评价不挂钩, 评价您怎么写都可以, 有人冒充客服说改好评就转账).
 _DISCLAIMER = re.compile(
-    r"(?<!不是)骗|冒充|假冒|举报|不是我们|不是本店|非官方|官方|挂钩|干涉|顾虑|自由|自愿|真实|怎么写|怎么评|咋写|咋评|"
+    r"(?:您|你)(?:之前|刚才)?问|没有哈|确实没有|是没有|(?<!不是)骗|冒充|假冒|举报|不是我们|不是本店|非官方|官方|挂钩|干涉|顾虑|自由|自愿|真实|怎么写|怎么评|咋写|咋评|"
     r"照实|实际|强求|勉强|不论|无论|不管|是否|上当|保留|看着办|自行|自己决定|来定|认了|条件|"
     r"并没有|没有给|就算|即使|为什么|不用动|别动|下方|想法|关联|致歉|打扰|也没事|没问题|现状|尊重|"
     r"\b(?:your (?:call|choice|decision)|(?:entirely|totally|completely) up to)\b|不能答应|不答应|给不了|做不到|不用管|别管|按流程|"
