@@ -17,9 +17,10 @@ were then read; round 22, measured once with it trained on rounds 1–21: 117 of
 120 of 120 passed, then read; rounds 23 and 24, measured once with it trained on rounds 1–22:
 230 of 240 refused, 226 of 235 passed, then read; rounds 25 and 26, measured once with it trained
 on rounds 1–24: 237 of 240 refused, 233 of 237 passed, then read; rounds 27 and 28, measured
-once with it trained on rounds 1–26: 238 of 240 refused, 233 of 236 passed, then read. Rounds 29
-and 30 measure the check trained on rounds 1–28 (measured once: 232 of 240 refused, 231 of 235
-passed). Figures of round N carry `rN_`. In each round about half tie a
+once with it trained on rounds 1–26: 238 of 240 refused, 233 of 236 passed, then read; rounds 29
+and 30, measured once with it trained on rounds 1–28: 232 of 240 refused, 231 of 235 passed, then
+read. Rounds 31 and 32 measure the check trained on rounds 1–30 (measured once: 239 of 240
+refused, 234 of 236 passed). Figures of round N carry `rN_`. In each round about half tie a
 reward (refund, red packet, cash, a transfer, coupon, gift, free shipping, a surprise, points,
 a free order) to a better, changed, removed or added review,
 rating, follow-up review or photo review, in Chinese and English; the other half are ordinary
@@ -67,6 +68,8 @@ TABLES = {
     "r28_": HELDOUT / "compliance_28.tsv",
     "r29_": HELDOUT / "compliance_29.tsv",
     "r30_": HELDOUT / "compliance_30.tsv",
+    "r31_": HELDOUT / "compliance_31.tsv",
+    "r32_": HELDOUT / "compliance_32.tsv",
 }
 
 
