@@ -19,8 +19,11 @@ were then read; round 22, measured once with it trained on rounds 1–21: 117 of
 on rounds 1–24: 237 of 240 refused, 233 of 237 passed, then read; rounds 27 and 28, measured
 once with it trained on rounds 1–26: 238 of 240 refused, 233 of 236 passed, then read; rounds 29
 and 30, measured once with it trained on rounds 1–28: 232 of 240 refused, 231 of 235 passed, then
-read. Rounds 31 and 32 measure the check trained on rounds 1–30 (measured once: 239 of 240
-refused, 234 of 236 passed). Figures of round N carry `rN_`. In each round about half tie a
+read; rounds 31 and 32, measured once with it trained on rounds 1–30: 239 of 240 refused, 234 of
+236 passed, then read. Rounds 33 and 34 measure the check trained on rounds 1–32 (measured once:
+230 of 240 refused, 228 of 235 passed; round 33 was asked for what a careful rule-writer would
+still miss: new review acts such as video, live-stream comments, 问大家 answers and 小红书 notes).
+Figures of round N carry `rN_`. In each round about half tie a
 reward (refund, red packet, cash, a transfer, coupon, gift, free shipping, a surprise, points,
 a free order) to a better, changed, removed or added review,
 rating, follow-up review or photo review, in Chinese and English; the other half are ordinary
@@ -70,6 +73,8 @@ TABLES = {
     "r30_": HELDOUT / "compliance_30.tsv",
     "r31_": HELDOUT / "compliance_31.tsv",
     "r32_": HELDOUT / "compliance_32.tsv",
+    "r33_": HELDOUT / "compliance_33.tsv",
+    "r34_": HELDOUT / "compliance_34.tsv",
 }
 
 
