@@ -20,9 +20,11 @@ on rounds 1–24: 237 of 240 refused, 233 of 237 passed, then read; rounds 27 an
 once with it trained on rounds 1–26: 238 of 240 refused, 233 of 236 passed, then read; rounds 29
 and 30, measured once with it trained on rounds 1–28: 232 of 240 refused, 231 of 235 passed, then
 read; rounds 31 and 32, measured once with it trained on rounds 1–30: 239 of 240 refused, 234 of
-236 passed, then read. Rounds 33 and 34 measure the check trained on rounds 1–32 (measured once:
-230 of 240 refused, 228 of 235 passed; round 33 was asked for what a careful rule-writer would
-still miss: new review acts such as video, live-stream comments, 问大家 answers and 小红书 notes).
+236 passed, then read; rounds 33 and 34, measured once with it trained on rounds 1–32: 230 of 240
+refused, 228 of 235 passed (round 33 was asked for what a careful rule-writer would still miss:
+new review acts such as video, live-stream comments, 问大家 answers and 小红书 notes), then read.
+Rounds 35 and 36 measure the check trained on rounds 1–34 (measured once: 230 of 238 refused,
+231 of 234 passed; round 35 as hard as its writer could make it, round 36 a realistic month).
 Figures of round N carry `rN_`. In each round about half tie a
 reward (refund, red packet, cash, a transfer, coupon, gift, free shipping, a surprise, points,
 a free order) to a better, changed, removed or added review,
@@ -75,6 +77,8 @@ TABLES = {
     "r32_": HELDOUT / "compliance_32.tsv",
     "r33_": HELDOUT / "compliance_33.tsv",
     "r34_": HELDOUT / "compliance_34.tsv",
+    "r35_": HELDOUT / "compliance_35.tsv",
+    "r36_": HELDOUT / "compliance_36.tsv",
 }
 
 

@@ -5,7 +5,7 @@ colleagues who had not read them they still let through a few new euphemisms and
 asking (about one in twenty trades). This model reads the same normalised text as character
 1–3-grams (tf-idf, logistic regression) learned from the project's own labelled messages
 (tests/outreach/compliance_messages.tsv, the lists in tests/outreach/test_compliance_corpus.py
-and held-out rounds 1–32 in bench/heldout/). It decides only where the rules are unsure:
+and held-out rounds 1–34 in bench/heldout/). It decides only where the rules are unsure:
 - a message the rules pass but that names, asks for or promises for a review is refused when
   the model reads it as a trade with probability above TRADE_ABOVE (TRADE_ABOVE_NO_REWARD when
   it carries no reward word the rules know: a euphemism must be read surely);
@@ -15,8 +15,8 @@ and held-out rounds 1–32 in bench/heldout/). It decides only where the rules a
 - a reward and a review only named in different sentences, never asked for, passes when the
   model reads it as a trade with probability below LOOSE_BELOW.
 The thresholds were chosen on rounds 5–15, each round scored by a model trained without it
-(leave one round out); LOOSE_BELOW the same way on rounds 2–32 (the ordinary loose links
-scored up to 0.13, the trades at least 0.15: 0.1 errs towards refusing); rounds 33 and 34
+(leave one round out); LOOSE_BELOW the same way on rounds 2–34 (the ordinary loose links
+scored up to 0.13, the trades at least 0.15: 0.1 errs towards refusing); rounds 35 and 36
 measure the result.
 
 The file holds weights only — an idf and a weight per 1–3-character n-gram, no message — and is
