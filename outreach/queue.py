@@ -277,13 +277,13 @@ SEARCH_HEAD = 1000
 # taken is never run). /*head*/ and /*rare*/: the querysets' SQL. JIT off for it (within the
 # statement's own implicit transaction, or the caller's): the rare plan of a common word is
 # costed high though never run, and PostgreSQL spent 90 ms compiling it.
-_HEAD_DECIDES = f"""(
-    (SELECT COUNT(*) FROM hits) > {PAGE_SIZE} OR (SELECT COUNT(*) FROM head) < {SEARCH_HEAD}
+_HEAD_DECIDES = """(
+    (SELECT COUNT(*) FROM hits) > PAGE OR (SELECT COUNT(*) FROM head) < HEAD
 )"""
 _SEARCH_KEYS_SQL = f"""
 SET LOCAL jit = off;
 WITH head AS MATERIALIZED (/*head*/),
-hits AS MATERIALIZED (SELECT * FROM head WHERE head.search_hit LIMIT {PAGE_SIZE + 1})
+hits AS MATERIALIZED (SELECT * FROM head WHERE head.search_hit LIMIT PAGE + 1)
 SELECT hits.due_sort, hits.sev_rank, hits.amount_sort, hits.reviewed_at, hits.id FROM hits
 WHERE {_HEAD_DECIDES}
 UNION ALL
@@ -291,7 +291,7 @@ SELECT rare.due_sort, rare.sev_rank, rare.amount_sort, rare.reviewed_at, rare.id
 FROM (/*rare*/) AS rare
 WHERE NOT {_HEAD_DECIDES}
 ORDER BY 1, 2, 3 DESC, 4, 5
-LIMIT {PAGE_SIZE + 1}
+LIMIT PAGE + 1
 """
 
 
@@ -343,7 +343,12 @@ def _search_keys(qs: QuerySet, q: str, shops) -> list[tuple]:
     ).values_list(*KEY_FIELDS)[:limit]
     head_sql, head_params = head.query.sql_with_params()
     rare_sql, rare_params = rare.query.sql_with_params()
-    sql = _SEARCH_KEYS_SQL.replace("/*head*/", head_sql).replace("/*rare*/", rare_sql)
+    sql = (
+        _SEARCH_KEYS_SQL.replace("PAGE", str(PAGE_SIZE))
+        .replace("HEAD", str(SEARCH_HEAD))
+        .replace("/*head*/", head_sql)
+        .replace("/*rare*/", rare_sql)
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, (*head_params, *rare_params))
         return cursor.fetchall()
