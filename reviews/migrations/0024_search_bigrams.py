@@ -3,9 +3,13 @@
 Migration 0021 indexed the review text and the buyer nick with pg_trgm; a two-character word
 (质量, 快递 — most Chinese search words) has no trigram, so the queue read the agent's whole
 open lane for it (241 ms at a million reviews). These GIN indexes store each value's
-bigrams instead (reviews.search): they serve any word of two characters or more, and they
-*replace* the trigram indexes rather than join them, so an imported review still updates one
-text index and one nick index (a bigram index is also a third smaller: fewer keys per value).
+bigrams instead (reviews.search): they serve any word of two characters or more.
+
+The text's bigram index *replaces* its trigram index, so an imported review still updates one
+text index (a bigram index is also a third smaller: fewer keys per value). The nick keeps its
+trigram index beside the bigram one: a nick is mostly ASCII letters and digits, whose bigrams
+are each in a tenth of the nicks, and a nick of three characters or more is found from
+trigrams several times faster (b12345: 13 ms from bigrams among a million buyers).
 
 `search_bigrams` is plpgsql, IMMUTABLE and STRICT (the index expression needs the first);
 it upper-cases nothing itself: the indexes and the queries call it on UPPER(column), the
@@ -20,10 +24,8 @@ BIGRAM_INDEXES = [
     ("review_text_bigrams", "reviews_review", "text"),
     ("buyer_nick_bigrams", "reviews_buyer", "nick"),
 ]
-TRIGRAM_INDEXES = [
-    ("review_text_trgm", "reviews_review", "text"),
-    ("buyer_nick_trgm", "reviews_buyer", "nick"),
-]
+# 0021's trigram index that the text's bigram index replaces.
+TRIGRAM_INDEXES = [("review_text_trgm", "reviews_review", "text")]
 
 FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {BIGRAMS}(value text) RETURNS text[]
