@@ -100,7 +100,8 @@ class QueueSearchTestCase(BaseTestCase):
 
     def test_it_finds_what_a_plain_filter_finds_in_the_queues_order_with_either_plan(self):
         words = [
-            "快递",  # two characters, common
+            "快递",  # two characters, common, at the start of a text
+            "星期",  # at its end
             "质量太差",  # four
             "土豆",  # two characters of a nick
             "tom1",  # an ASCII nick, another case than typed
@@ -120,7 +121,7 @@ class QueueSearchTestCase(BaseTestCase):
             with self.subTest(head=head), mock.patch("outreach.queue.SEARCH_HEAD", head):
                 found = {q: self.check(q) for q in words}
                 self.assertEqual(found["质差"], [])
-                for q in ("快递", "土豆", "tom1", "zip", "880012", "50%", "_偏"):
+                for q in ("快递", "星期", "土豆", "tom1", "zip", "880012", "50%", "_偏"):
                     self.assertTrue(found[q], q)
                 self.assertGreater(len(found["快递"]), 25)  # more than a page: the cursor too
                 self.assertEqual(len(found["880012"]), 1)

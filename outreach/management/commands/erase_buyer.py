@@ -89,7 +89,7 @@ class Command(BaseCommand):
             )
             or list(
                 Buyer.objects.filter(shop=shop)
-                .filter(search.contains("nick", nick.strip()))  # the nicks' bigram index
+                .filter(search.contains("nick", nick.strip()))  # from the nicks' indexes
                 .values_list("pk", "nick")[:10]
             )
         )
