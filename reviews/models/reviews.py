@@ -249,7 +249,7 @@ class Review(models.Model):
             _queue_index(
                 "review_queue_triage", "shop", models.Q(needs_triage=True, status__in=OPEN_STATUSES)
             ),
-            # The queue's search by order id (text and nicks: trigram indexes, migration 0021).
+            # The queue's search by order id (text and nicks: bigram indexes, migration 0024).
             models.Index(fields=["order_id"], name="review_order_id"),
             # The board's unassigned list, serious first then oldest, paged.
             models.Index(

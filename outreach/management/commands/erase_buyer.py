@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from outreach import erasure
+from reviews import search
 from reviews.erasure import erased_before
 from reviews.models import Buyer, Shop
 
@@ -82,12 +83,15 @@ class Command(BaseCommand):
             )
             return None
         # Never guess: a nick that only nearly matches is refused, with what it resembles.
-        similar = list(
-            Buyer.objects.filter(shop=shop, nick__iexact=nick.strip()).values_list("pk", "nick")
-        ) or list(
-            Buyer.objects.filter(shop=shop, nick__icontains=nick.strip()).values_list("pk", "nick")[
-                :10
-            ]
+        similar = (
+            list(
+                Buyer.objects.filter(shop=shop, nick__iexact=nick.strip()).values_list("pk", "nick")
+            )
+            or list(
+                Buyer.objects.filter(shop=shop)
+                .filter(search.contains("nick", nick.strip()))  # from the nicks' indexes
+                .values_list("pk", "nick")[:10]
+            )
         )
         if similar:
             names = "; ".join(f"#{pk} “{found}”" for pk, found in similar)
