@@ -202,9 +202,7 @@ def train(
                 b[offset : offset + len(classes)] = -20.0
                 b[offset + only] = 20.0
             return
-        clf = LogisticRegression(
-            C=C, max_iter=5000, class_weight="balanced" if balanced else None
-        )
+        clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced" if balanced else None)
         clf.fit(X[mask], y)
         present = list(clf.classes_)
         if len(classes) == 2:  # severity: one column, the logit of the second class
