@@ -191,7 +191,7 @@ def classify_tokens(
     values = stacked.feature_values(
         "".join(tokens), rule, blend.cause, blend.subcause, blend.confidence
     )
-    p_cause, sub_z, p_serious = top.predict(values)
+    p_cause, sub_z, p_serious, confidence = top.predict(values)
     cause = max(CAUSES, key=p_cause.__getitem__)
     if "extortion_suspected" in rule.flags:
         # A bad review held against money (返红包就改好评, 不给钱就一直差评) is malicious by the
@@ -225,7 +225,7 @@ def classify_tokens(
         cause,
         subcause,
         severity,
-        p_cause[cause],
+        confidence[cause],
         list(rule.flags),
         evidence[:MAX_EVIDENCE],
         version,

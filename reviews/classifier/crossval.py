@@ -94,9 +94,9 @@ def out_of_fold_threshold(rows: list[Row], feats: list[dict], idx) -> float:
     for tr, te in _folds([rows[i].cause for i in idx], FOLDS - 1):
         model = _fit(rows, feats, [idx[k] for k in tr], "inner", stacked.DEFAULT_THRESHOLD)
         for k in te:
-            p, _sub, _sev = model.predict(feats[idx[k]])
+            p, _sub, _sev, confidence = model.predict(feats[idx[k]])
             cause = max(p, key=p.__getitem__)
-            confidences.append(p[cause])
+            confidences.append(confidence[cause])
             correct.append(cause == rows[idx[k]].cause)
     return stacked.calibrate(confidences, correct)
 
