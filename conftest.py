@@ -5,7 +5,8 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Every test starts with an empty cache (it holds login failure counts)."""
-    from django.core.cache import cache
+    """Every test starts with empty caches (login failure counts, template fragments)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()

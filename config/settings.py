@@ -135,6 +135,16 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Template fragments that are the same for every user ({% cache %} in templates/base.html: the
+# navigation of a role set, the keyboard help, the language buttons), kept by each process:
+# no round trip to Redis for a few hundred bytes, and a deploy's new templates and
+# translations start with its new processes. Not kept with DEBUG, where templates are edited.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+    if DEBUG
+    else "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -31,5 +31,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 # The cache holds login failure counts: each test process keeps its own (conftest.py empties it
-# before every test), never shared with other runs through Redis.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# before every test), never shared with other runs through Redis. The template fragments' cache
+# stays as production has it (per process).
+CACHES = {**CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # noqa: F405

@@ -47,7 +47,7 @@ from reviews.models import (
 from reviews.models.load import UNASSIGNED
 
 from . import workcalendar
-from .models import AGENT_KINDS, OPEN_PLAN_STATES, Channel, PlannedContact
+from .models import AGENT_KINDS, OPEN_PLAN_STATES, CareCall, Channel, PlannedContact
 
 PAGE_SIZE = 25
 
@@ -219,11 +219,13 @@ def _bind_lists(sql: str, params: dict) -> tuple[str, dict]:
     return sql, bound
 
 
-# One statement for every lane (the counters and the capped finished count): a page's lane
-# figures cost one round trip and no query building. Written out because the ORM cannot put
-# the capped count beside an aggregate; `shops` and `done` expand to literal lists (as the
-# ORM's IN does, see _bind_lists), so the finished lane's partial index still applies.
-_LANE_COUNTS_SQL = f"""
+# One statement for the page's figures: every lane (the counters and the capped finished
+# count) and whether any care call is due, so the page asks for the care calls' list only when
+# there is one to show (most pages, most of the day). A round trip and no query building.
+# Written out because the ORM cannot put the capped count beside an aggregate; `shops` and
+# `done` expand to literal lists (as the ORM's IN does, see _bind_lists), so the finished
+# lane's partial index still applies, as does the care calls' (carecall_open).
+_QUEUE_FIGURES_SQL = f"""
 SELECT
     SUM(counter.open) FILTER (WHERE counter.agent_id = %(user)s),
     SUM(counter.open) FILTER (WHERE counter.triage),
@@ -234,35 +236,47 @@ SELECT
           AND review.assigned_to_id = %(user)s
           AND review.status IN %(done)s
         LIMIT %(cap)s
-    ) AS done)
+    ) AS done),
+    EXISTS (
+        SELECT 1 FROM {CareCall._meta.db_table} AS care
+        WHERE care.shop_id IN %(shops)s
+          AND care.outcome = %(care_open)s
+          AND care.due_at <= %(now)s
+    ) AS care_due
 FROM {OpenLoad._meta.db_table} AS counter
 WHERE counter.shop_id IN %(shops)s
 """
 
 
-def lane_counts(user, shops) -> dict[str, int | str]:
-    """The open lanes from the counters the triggers keep (reviews.models.OpenLoad), the
-    finished lane counted up to DONE_COUNT_CAP in its index: one query."""
+def queue_figures(user, shops, now: datetime) -> tuple[dict[str, int | str], bool]:
+    """The lanes' counts and whether any care call of `shops` is due at `now` (before the
+    do-not-contact test CareCall.objects.due() adds: a call it drops still costs the list's
+    query, which then shows nothing): one query.
+
+    The open lanes come from the counters the triggers keep (reviews.models.OpenLoad), the
+    finished lane is counted up to DONE_COUNT_CAP in its index."""
     shop_ids = tuple(shop.pk for shop in shops)
     if not shop_ids:
-        return dict.fromkeys(LANES, 0)
+        return dict.fromkeys(LANES, 0), False
     params = {
         "user": user.pk,
         "unassigned": UNASSIGNED,
         "shops": shop_ids,
         "done": tuple(str(status) for status in FINISHED_STATUSES),
         "cap": DONE_COUNT_CAP,
+        "care_open": "",
+        "now": connection.ops.adapt_datetimefield_value(now),
     }
     with connection.cursor() as cursor:
-        cursor.execute(*_bind_lists(_LANE_COUNTS_SQL, params))
-        mine, triage, unassigned, done = cursor.fetchone()
+        cursor.execute(*_bind_lists(_QUEUE_FIGURES_SQL, params))
+        mine, triage, unassigned, done, care_due = cursor.fetchone()
     counts: dict[str, int | str] = {
         "mine": mine or 0,
         "triage": triage or 0,
         "unassigned": unassigned or 0,
         "done": done if done < DONE_COUNT_CAP else f"{DONE_COUNT_CAP - 1}+",
     }
-    return {lane: counts[lane] for lane in LANES}
+    return {lane: counts[lane] for lane in LANES}, bool(care_due)
 
 
 # The search reads at most this many rows of the lane in its order before it asks the bigram
@@ -358,8 +372,25 @@ def _search_keys(qs: QuerySet, q: str, shops) -> list[tuple]:
 # page): the reviews' columns, the buyer's nick, whether the buyer left an earlier neutral or
 # negative review (the (buyer, reviewed_at) index), and the data of the review's next agent
 # task — why it waits, if it does (as PlannedContact.objects.agent_tasks() selects them).
+# Only the columns a row shows are read (outreach.queue_rows.QueueRow): the others, three JSON
+# documents among them, would be decoded and set on 25 models for nothing; they are deferred.
+_ROW_FIELDS = (
+    "id",
+    "shop",
+    "buyer",
+    "severity",
+    "needs_triage",
+    "status",
+    "rating",
+    "text",
+    "subcause",
+    "product_name",
+    "amount",
+    "reviewed_at",
+)
+_ROW_COLUMNS = ", ".join(f"review.{Review._meta.get_field(name).column}" for name in _ROW_FIELDS)
 _PAGE_ROWS_SQL = f"""
-SELECT review.*, buyer.nick AS page_buyer_nick,
+SELECT {_ROW_COLUMNS}, buyer.nick AS page_buyer_nick,
     EXISTS (
         SELECT 1 FROM {Review._meta.db_table} AS earlier
         WHERE earlier.buyer_id = review.buyer_id

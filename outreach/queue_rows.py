@@ -81,8 +81,12 @@ def queue_row(review, *, groups: dict, multi_shop: bool) -> QueueRow:
     )
 
 
-def row_html(row: QueueRow) -> SafeString:
-    return _rendered(row, get_language(), timezone.get_current_timezone_name())
+def rows_html(rows: list[QueueRow], *, before: str = "", after: str = "") -> SafeString:
+    """The rows' HTML, each between `before` and `after` (the template's indentation)."""
+    language, zone = get_language(), timezone.get_current_timezone_name()
+    return mark_safe(  # noqa: S308 (each row escaped by its template)
+        "".join(f"{before}{_rendered(row, language, zone)}{after}" for row in rows)
+    )
 
 
 @lru_cache(maxsize=ROWS_KEPT)

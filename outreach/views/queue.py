@@ -15,7 +15,7 @@ from reviews.taxonomy import Cause, Severity, SubCause
 from ..attention import attention_for
 from ..attention import due_count as attention_due_count
 from ..models import CareCall, Channel
-from ..queue import BUYER_GROUPS, LANES, QueueQuery, lane_counts, queue_page
+from ..queue import BUYER_GROUPS, LANES, QueueQuery, queue_figures, queue_page
 
 CARE_CALLS_SHOWN = 20
 
@@ -29,23 +29,30 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     query = QueueQuery.from_get(request.GET)
     reviews, next_cursor = queue_page(request.user, shops, query)
+    now = timezone.now()
+    counts, care_calls_due = queue_figures(request.user, shops, now)
     context = {
         "reviews": reviews,
         "next_cursor": next_cursor,
         "query": query,
-        "counts": lane_counts(request.user, shops),
+        "counts": counts,
         "lanes": LANES,
         "groups": {key: label for key, (label, _q) in BUYER_GROUPS.items()},
         "shops": shops,
-        "causes": Cause.choices,
-        "subcauses": SubCause.choices,
-        "severities": Severity.choices,
-        "statuses": Status.choices,
-        "channels": Channel.choices,
-        # Care calls of orders (no review yet) whose evening window has begun, any agent's.
+        # The classes, not their .choices: select_options renders a class's options once per
+        # language.
+        "causes": Cause,
+        "subcauses": SubCause,
+        "severities": Severity,
+        "statuses": Status,
+        "channels": Channel,
+        # Care calls of orders (no review yet) whose evening window has begun, any agent's;
+        # read only when one is due (and only if the page shows them: a lazy queryset).
         "care_calls": CareCall.objects.filter(shop__in=shops)
-        .due(timezone.now())
-        .select_related("order", "order__buyer", "shop")[:CARE_CALLS_SHOWN],
+        .due(now)
+        .select_related("order__buyer")[:CARE_CALLS_SHOWN]
+        if care_calls_due
+        else [],
     }
     template = "outreach/queue.html"
     if request.htmx and request.htmx.target == "queue-results":

@@ -54,6 +54,42 @@ class PagesTestCase(BaseTestCase):
         self.assertNotIn(reverse("board"), page)
         self.assertNotIn(reverse("reports"), page)
 
+    def test_the_navigation_is_each_users_own_on_every_page_and_language(self):
+        # The links are kept rendered per role set, page and language ({% cache %} in
+        # base.html): whoever asked first, the next user must get their own.
+        def nav(user, name, language="zh-hans"):
+            self.login(user)
+            page = self.client.get(reverse(name), headers={"accept-language": language})
+            html = page.content.decode()
+            return html[html.index('<nav class="nav"') : html.index("</nav>")]
+
+        agent_queue = nav(self.agent, "queue")
+        self.assertNotIn(reverse("board"), agent_queue)
+        self.assertIn(f'<a href="{reverse("queue")}" aria-current="page">我的待办', agent_queue)
+        lead_queue = nav(self.lead, "queue")
+        self.assertIn(f'<a href="{reverse("board")}" >分配看板', lead_queue)
+        self.assertIn(f'<a href="{reverse("queue")}" aria-current="page">', lead_queue)
+        lead_board = nav(self.lead, "board")
+        self.assertIn(f'<a href="{reverse("board")}" aria-current="page">', lead_board)
+        self.assertIn(f'<a href="{reverse("queue")}" >', lead_board)
+        manager = nav(self.manager, "reports")
+        self.assertNotIn(reverse("queue"), manager)
+        self.assertIn(f'<a href="{reverse("reports")}" aria-current="page">', manager)
+        self.assertIn("My queue", nav(self.agent, "queue", "en"))
+        self.assertEqual(nav(self.agent, "queue"), agent_queue)
+
+    def test_the_keyboard_help_and_language_buttons_follow_the_language(self):
+        self.login(self.agent)
+        for language, help_title, current in (
+            ("zh-hans", "<h2>键盘快捷键</h2>", 'value="zh-hans" class="link current"'),
+            ("en", "<h2>Keyboard shortcuts</h2>", 'value="en" class="link current"'),
+            ("zh-hans", "<h2>键盘快捷键</h2>", 'value="zh-hans" class="link current"'),
+        ):
+            page = self.client.get(reverse("queue"), headers={"accept-language": language})
+            self.assertContains(page, help_title)
+            self.assertContains(page, current)
+            self.assertContains(page, 'class="link current"', count=1)
+
     def test_it_forbids_pages_of_roles_the_user_lacks(self):
         self.login(self.agent)
         self.assertEqual(self.client.get(reverse("board")).status_code, 403)

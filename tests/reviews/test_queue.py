@@ -4,7 +4,8 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews.models import Rating, Severity, Status
+from outreach.models import CareCall
+from reviews.models import Buyer, Order, Rating, Severity, Status
 
 from ..base import BaseTestCase
 
@@ -62,16 +63,46 @@ class QueueTestCase(BaseTestCase):
 
     def test_it_runs_a_fixed_number_of_queries_whatever_the_page_holds(self):
         self.make_review(self.shop, assigned_to=self.agent)
-        # 7: the session, the user, the user's memberships with their shops (the view's shops
-        # and the navigation's roles), the page's sort keys, its rows, every lane's count in
-        # one statement, the care calls due.
-        with self.assertNumQueries(7) as one:
+        # 6: the session, the user, the user's memberships with their shops (the view's shops
+        # and the navigation's roles), the page's sort keys, its rows, every lane's count and
+        # whether a care call is due in one statement.
+        with self.assertNumQueries(6) as one:
             self.get()
         for _ in range(30):
             self.make_review(self.shop, assigned_to=self.agent, nick="same-buyer")
         with self.assertNumQueries(len(one.captured_queries)):
             response = self.get()
         self.assertEqual(len(response.context["reviews"]), 25)
+
+    def test_it_reads_the_care_calls_only_when_one_is_due(self):
+        self.make_review(self.shop, assigned_to=self.agent)
+        now = timezone.now()
+        buyer = Buyer.objects.create(shop=self.shop, nick="买家甲", phone="13800001111")
+        order = Order.objects.create(
+            shop=self.shop, order_id="care-1", buyer=buyer, amount=Decimal("899")
+        )
+        call = CareCall.objects.create(
+            shop=self.shop,
+            order=order,
+            due_at=now + timedelta(minutes=30),
+            deadline_at=now + timedelta(minutes=90),
+        )
+        with self.assertNumQueries(6):
+            response = self.get()
+        self.assertNotContains(response, 'id="care-calls"')
+        CareCall.objects.filter(pk=call.pk).update(due_at=now - timedelta(minutes=1))
+        with self.assertNumQueries(7):  # and its list, with the order and the buyer
+            response = self.get()
+        self.assertContains(response, 'id="care-calls"')
+        self.assertContains(response, "care-1")
+        self.assertContains(response, "买家甲")
+        # Due, but the buyer asked not to be contacted: looked for, not shown.
+        Buyer.objects.filter(pk=buyer.pk).update(do_not_contact_at=now)
+        self.assertNotContains(self.get(), 'id="care-calls"')
+        # Another shop's due call is not this agent's business, and costs no query.
+        CareCall.objects.filter(pk=call.pk).update(shop=self.other_shop)
+        with self.assertNumQueries(6):
+            self.get()
 
     def test_it_counts_every_lane_in_one_go(self):
         self.make_review(self.shop, assigned_to=self.agent)
@@ -160,6 +191,17 @@ class QueueTestCase(BaseTestCase):
         self.assertIn('<option value="negative" selected>差评买家</option>', body)
         self.assertIn('<option value="minor" >', body)  # the others as the template wrote them
         self.assertEqual(body.count(" selected>"), 3)
+
+    def test_the_filter_options_follow_the_language_of_each_request(self):
+        chinese = self.get(severity="serious").content.decode()
+        self.assertIn('<option value="serious" selected>严重</option>', chinese)
+        english = self.client.get(
+            reverse("queue"), {"status": "new"}, headers={"accept-language": "en"}
+        ).content.decode()
+        self.assertIn('<option value="serious" >Serious</option>', english)
+        self.assertIn('<option value="new" selected>New</option>', english)
+        self.assertNotIn("严重", english)
+        self.assertIn('<option value="serious" >严重</option>', self.get().content.decode())
 
     def test_it_shows_each_buyers_nick_once_read_with_the_page(self):
         review = self.make_review(self.shop, assigned_to=self.agent, nick="<b>小王</b>")

@@ -121,12 +121,14 @@ class LoginDelayTestCase(BaseTestCase):
 
 
 class LoginWithoutRedisTestCase(BaseTestCase):
+    # Production's caches with Redis unreachable (the template fragments' stays in-process).
     @override_settings(
         CACHES={
+            **settings.CACHES,
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": "redis://127.0.0.1:1/0",
-            }
+            },
         }
     )
     def test_it_still_logs_in_when_the_cache_is_down(self):
