@@ -245,7 +245,7 @@ def run() -> dict:
         "import_reviews_per_s": {
             "value": round(ROWS / elapsed),
             "unit": "reviews/s",
-            "target": ">= 2000",
+            "target": ">= 5000",
         },
         "import_peak_mb": {"value": round(peak_mb, 1), "unit": "MB", "target": "< 300"},
     }
