@@ -1,4 +1,9 @@
-"""Reads for the agent's queue: its lanes, filters, order and keyset pages."""
+"""Reads for the agent's queue: its lanes, filters, order and keyset pages.
+
+A long module on purpose: the lanes, the filters, the order key, the search's two plans and
+the page's hand-written rows statement all read the same key (KEY_FIELDS, ORDER, PAGE_SIZE)
+and the same partial indexes; apart, a change to one would silently stop matching the others.
+"""
 
 import json
 from dataclasses import dataclass, field
